@@ -1,0 +1,160 @@
+/**
+ * Time, injected. Everything that waits or stamps time (simulated devices, plans, the run
+ * engine) takes a {@link Clock}, so tests run in virtual time and never sleep for real.
+ * All times are in seconds (floating point); `now()` is seconds since the Unix epoch.
+ */
+import { DaqError } from './errors.js';
+
+/** A source of time and of waiting. */
+export interface Clock {
+  /** Current time in seconds since the Unix epoch. */
+  now(): number;
+  /**
+   * Resolves after `seconds` of this clock's time. Rejects with a `DaqError` of code
+   * `cancelled` if `signal` aborts first. Zero or negative durations resolve at once.
+   */
+  sleep(seconds: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The computer's clock: `Date.now()` and `setTimeout`. */
+export function createSystemClock(): Clock {
+  return {
+    now: () => Date.now() / 1000,
+    sleep: (seconds, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(cancelled(signal));
+        const timer = setTimeout(done, Math.max(0, seconds * 1000));
+        function done(): void {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }
+        function onAbort(): void {
+          clearTimeout(timer);
+          reject(cancelled(signal));
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+  };
+}
+
+/** Options of {@link VirtualClock}. */
+export interface VirtualClockOptions {
+  /** Start time in seconds since the epoch (default 2026-01-01T00:00:00Z). */
+  startS?: number;
+  /**
+   * When true (the default), time jumps to the next pending timer as soon as the process has
+   * nothing else to do (checked with `setImmediate`), so code that only waits on this clock
+   * runs as fast as the CPU allows. When false, time moves only through {@link VirtualClock.advance}.
+   */
+  autoAdvance?: boolean;
+}
+
+interface Timer {
+  dueS: number;
+  order: number;
+  resolve: () => void;
+}
+
+/**
+ * A clock whose time moves only when something waits on it: for simulations and tests.
+ * In auto-advance mode a 10-minute simulated scan runs in milliseconds. Caveat: a task that
+ * waits on real I/O while another sleeps on this clock may see time jump ahead; simulated
+ * devices wait only on the clock.
+ */
+export class VirtualClock implements Clock {
+  private currentS: number;
+  private readonly timers: Timer[] = [];
+  private order = 0;
+  private tickScheduled = false;
+  private readonly autoAdvance: boolean;
+
+  constructor(options: VirtualClockOptions = {}) {
+    this.currentS = options.startS ?? Date.UTC(2026, 0, 1) / 1000;
+    this.autoAdvance = options.autoAdvance ?? true;
+  }
+
+  now(): number {
+    return this.currentS;
+  }
+
+  /** Number of sleeps waiting on this clock. */
+  get pending(): number {
+    return this.timers.length;
+  }
+
+  sleep(seconds: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(cancelled(signal));
+      const timer: Timer = {
+        dueS: this.currentS + Math.max(0, seconds),
+        order: this.order++,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        const index = this.timers.indexOf(timer);
+        if (index >= 0) this.timers.splice(index, 1);
+        reject(cancelled(signal));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.timers.push(timer);
+      this.scheduleTick();
+    });
+  }
+
+  /**
+   * Moves time forward by `seconds`, firing every timer due on the way in order, and letting
+   * the code each one wakes run (and schedule further sleeps) before moving on.
+   */
+  async advance(seconds: number): Promise<void> {
+    const targetS = this.currentS + seconds;
+    for (;;) {
+      await settle();
+      const next = this.earliest();
+      if (next === undefined || next.dueS > targetS) break;
+      this.fire(next);
+    }
+    this.currentS = Math.max(this.currentS, targetS);
+    await settle();
+  }
+
+  private earliest(): Timer | undefined {
+    let best: Timer | undefined;
+    for (const timer of this.timers) {
+      if (best === undefined || timer.dueS < best.dueS || (timer.dueS === best.dueS && timer.order < best.order)) {
+        best = timer;
+      }
+    }
+    return best;
+  }
+
+  private fire(timer: Timer): void {
+    this.timers.splice(this.timers.indexOf(timer), 1);
+    this.currentS = Math.max(this.currentS, timer.dueS);
+    timer.resolve();
+  }
+
+  private scheduleTick(): void {
+    if (!this.autoAdvance || this.tickScheduled) return;
+    this.tickScheduled = true;
+    setImmediate(() => {
+      this.tickScheduled = false;
+      const next = this.earliest();
+      if (next === undefined) return;
+      this.fire(next);
+      if (this.timers.length > 0) this.scheduleTick();
+    });
+  }
+}
+
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function cancelled(signal: AbortSignal | undefined): DaqError {
+  const reason: unknown = signal?.reason;
+  const message = reason instanceof Error ? reason.message : 'the operation was cancelled';
+  return new DaqError('cancelled', message, { cause: reason });
+}
