@@ -153,8 +153,10 @@ function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** The error a cancelled sleep rejects with: the abort reason itself when it is a `DaqError`. */
 function cancelled(signal: AbortSignal | undefined): DaqError {
   const reason: unknown = signal?.reason;
+  if (reason instanceof DaqError) return reason;
   const message = reason instanceof Error ? reason.message : 'the operation was cancelled';
   return new DaqError('cancelled', message, { cause: reason });
 }

@@ -3,3 +3,6 @@ export * from './device.js';
 export * from './driver.js';
 export * from './parameter-set.js';
 export * from './range.js';
+export * from './lab.js';
+export * from './lab-config.js';
+export * from './toml-locations.js';

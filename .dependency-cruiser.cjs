@@ -1,0 +1,64 @@
+/**
+ * Layer rules of ts-daq, checked on every `make test` (npm run lint).
+ * The core (core, capabilities, devices, engine, data) knows nothing of transports to users
+ * (api, cli, web); drivers never reach up into the engine; runtime code never imports tests.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'core-is-transport-free',
+      comment: 'capabilities, devices, engine, data and scripting never import api, cli or web',
+      severity: 'error',
+      from: { path: '^src/(core|capabilities|devices|engine|data|scripting|drivers|transports)/' },
+      to: { path: '^(src/(api|cli)/|web/)' },
+    },
+    {
+      name: 'core-primitives-import-nothing',
+      comment: 'src/core holds errors, clock and events; it depends on no other layer',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { path: '^src/(?!core/)' },
+    },
+    {
+      name: 'capabilities-are-leaf',
+      comment: 'capabilities are interfaces; they know no devices, drivers or engine',
+      severity: 'error',
+      from: { path: '^src/capabilities/' },
+      to: { path: '^src/(devices|drivers|engine|data|scripting|transports)/' },
+    },
+    {
+      name: 'devices-do-not-know-drivers',
+      comment: 'the lab receives the driver catalog as an argument (src/drivers/index.ts composes it)',
+      severity: 'error',
+      from: { path: '^src/devices/' },
+      to: { path: '^src/(drivers|engine|data|scripting)/' },
+    },
+    {
+      name: 'drivers-below-engine',
+      comment: 'drivers talk to instruments; runs and data are above them',
+      severity: 'error',
+      from: { path: '^src/(drivers|transports)/' },
+      to: { path: '^src/(engine|data|scripting)/' },
+    },
+    {
+      name: 'no-test-code-in-runtime',
+      comment: 'runtime code never imports tests, conformance suites or test frameworks',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '\\.(test|conformance|type-test|fixture)\\.ts$' },
+      to: { path: '(\\.(test|conformance|type-test|fixture)\\.ts$|node_modules/(vitest|@vitest)/)' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};

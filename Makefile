@@ -1,0 +1,49 @@
+# ts-daq: every command a developer or CI needs. `make test` installs everything from nothing.
+# Toolchain: Node.js >= 20.19 and npm (npm ci installs the pinned packages of package-lock.json).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_STAMP := node_modules/.install-stamp
+DAQ := node dist/src/cli/main.js
+
+.PHONY: help install build typecheck lint unit test demo bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(NODE_STAMP) ## install npm packages (npm ci)
+
+build: install ## compile TypeScript to dist/
+	rm -rf dist
+	npx tsc -p tsconfig.build.json
+	chmod +x dist/src/cli/main.js
+
+typecheck: install ## type-check everything, tests and type-level tests included
+	npx tsc -p tsconfig.json --noEmit
+
+lint: install ## ESLint, and the layer rules (dependency-cruiser)
+	npx eslint .
+	npx depcruise src --config .dependency-cruiser.cjs --output-type err
+
+unit: build ## run the test suites (vitest)
+	npx vitest run
+
+test: build typecheck lint unit ## install everything, then type-check, lint and run every test
+
+demo: build ## bring up the simulated lab of examples/lab.toml and show it
+	@echo "== The simulated lab (examples/lab.toml) =="
+	$(DAQ) devices --config examples/lab.toml
+	@echo
+	@echo "== The same as JSON, for programs: daq devices --config examples/lab.toml --json =="
+	$(DAQ) devices --config examples/lab.toml --json | head -n 20
+	@echo "..."
+
+bench: build ## run the benchmarks (they print their figures)
+	node dist/bench/run.js
+
+clean: ## remove build output and installed packages
+	rm -rf dist node_modules

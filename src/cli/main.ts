@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/** The `daq` command. Each subcommand lives in `commands/`; this file only wires them. */
+import { Command, CommanderError } from 'commander';
+import { registerDevices } from './commands/devices.js';
+import { registerDrivers } from './commands/drivers.js';
+import { EXIT, exitCodeFor, printError } from './output.js';
+
+const program = new Command('daq')
+  .description('ts-daq: run laboratory instruments and experiments')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerDevices(program);
+registerDrivers(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    printError(error);
+    process.exitCode = exitCodeFor(error);
+  }
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { DaqError, formatErrorTree, VirtualClock } from '../core/index.js';
+import type { DeviceStateChange } from './device.js';
+import { FAKE_DRIVERS, type FakeDevice } from './fake-driver.fixture.js';
+import { Lab } from './lab.js';
+import { parseLabConfig } from './lab-config.js';
+
+function labOf(source: string, clock = new VirtualClock()): Lab {
+  return Lab.create(parseLabConfig(source, 'lab.toml', FAKE_DRIVERS), FAKE_DRIVERS, clock);
+}
+
+const MIXED = `
+[lab]
+connect_timeout = 5
+[devices.good]
+driver = "fake"
+connect_time = 1
+[devices.broken]
+driver = "fake"
+behaviour = "fail"
+[devices.stuck]
+driver = "fake"
+behaviour = "hang"
+[devices.slow]
+driver = "fake"
+connect_time = 4
+`;
+
+describe('lab', () => {
+  it('connects all devices in parallel: total time is the slowest, not the sum', async () => {
+    const clock = new VirtualClock();
+    const lab = labOf('[devices.a]\ndriver = "fake"\nconnect_time = 3\n[devices.b]\ndriver = "fake"\nconnect_time = 2\n', clock);
+    const t0 = clock.now();
+    const report = await lab.connect();
+    expect(clock.now() - t0).toBeCloseTo(3, 6);
+    expect(report.connected).toEqual(['a', 'b']);
+    expect(report.failures).toBeUndefined();
+    expect(lab.summary().map((d) => d.state)).toEqual(['idle', 'idle']);
+  });
+
+  it('comes up with the healthy devices and reports each failure (device -> cause) in one tree', async () => {
+    const lab = labOf(MIXED);
+    const report = await lab.connect();
+    expect(report.connected).toEqual(['good', 'slow']);
+    expect(report.failures?.message).toBe('2 of 4 devices failed to connect:');
+    const tree = formatErrorTree(report.failures);
+    expect(tree).toContain('  broken: failed to connect: serial port /dev/ttyFAKE not found');
+    expect(tree).toContain('  stuck: timed out after 5 s connecting');
+    const summary = Object.fromEntries(lab.summary().map((d) => [d.name, d]));
+    expect(summary['good']?.state).toBe('idle');
+    expect(summary['broken']).toMatchObject({ state: 'faulted', fault: expect.stringContaining('/dev/ttyFAKE') });
+    expect(summary['stuck']).toMatchObject({ state: 'faulted', fault: expect.stringContaining('timed out') });
+  });
+
+  it('a faulted device refuses commands, saying why', async () => {
+    const lab = labOf(MIXED);
+    await lab.connect();
+    const broken = lab.device('broken') as FakeDevice;
+    await expect(broken.read()).rejects.toThrow('broken: cannot read, it is faulted: broken: failed to connect: serial port /dev/ttyFAKE not found');
+    await expect((lab.device('good') as FakeDevice).read()).resolves.toMatchObject({ value: 1, units: 'V' });
+  });
+
+  it('emits each state change: connecting, idle, busy, idle, disconnected', async () => {
+    const lab = labOf('[devices.a]\ndriver = "fake"\n');
+    const seen: DeviceStateChange[] = [];
+    lab.onStateChange((change) => seen.push(change));
+    await lab.connect();
+    await (lab.device('a') as FakeDevice).read();
+    await lab.disconnect();
+    expect(seen.map((c) => c.to)).toEqual(['connecting', 'idle', 'busy', 'idle', 'disconnected']);
+  });
+
+  it('applies settings from the config after connecting', async () => {
+    const lab = labOf('[devices.a]\ndriver = "fake"\nsettings = { gain = 7 }\n');
+    await lab.connect();
+    await expect((lab.device('a') as FakeDevice).getParameter('gain')).resolves.toBe(7);
+  });
+
+  it('names the closest device when asked for one that does not exist', () => {
+    const lab = labOf('[devices.stage]\ndriver = "fake"\n');
+    expect(() => lab.device('stgae')).toThrow(new DaqError('not_found', 'no device "stgae"; did you mean "stage"? (devices: stage)'));
+  });
+
+  it('disconnects every device, even faulted ones, without throwing', async () => {
+    const lab = labOf(MIXED);
+    await lab.connect();
+    await lab.disconnect();
+    expect(lab.devices().map((d) => d.state)).toEqual(['disconnected', 'disconnected', 'disconnected', 'disconnected']);
+  });
+});

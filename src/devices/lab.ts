@@ -1,0 +1,210 @@
+/**
+ * The lab: the device registry. Creates every device of a lab config, checks what the config
+ * asks of them (references between devices, settings), connects them all in parallel with a
+ * timeout, and keeps going with the healthy ones when some fail: the failures come back as one
+ * error tree (device -> cause) and the faulted devices stay listed with their fault.
+ */
+import { capabilitiesOf, capabilitySpec, checkParameterValue, isParameterized, type CapabilityName, type ParameterValue } from '../capabilities/index.js';
+import { type Clock, DaqError, didYouMean, Emitter, type Unsubscribe } from '../core/index.js';
+import type { Device, DeviceState, DeviceStateChange } from './device.js';
+import type { DriverCatalog } from './driver.js';
+import { type LabConfig, ProblemList, readLabConfig } from './lab-config.js';
+
+/** A device as listed to users (`daq devices`). */
+export interface DeviceSummary {
+  name: string;
+  driver: string;
+  state: DeviceState;
+  capabilities: CapabilityName[];
+  /** Why the device is faulted. */
+  fault?: string;
+}
+
+/** What `connect()` achieved. */
+export interface ConnectReport {
+  connected: string[];
+  /** One error with a child per device that failed, or `undefined` when all connected. */
+  failures: DaqError | undefined;
+}
+
+/** Options of {@link Lab.connect}. */
+export interface ConnectOptions {
+  /** Seconds each device may take (default: the config's `connect_timeout`). */
+  timeoutS?: number;
+  signal?: AbortSignal;
+}
+
+/** The devices of one lab config. */
+export class Lab {
+  private readonly byName = new Map<string, Device>();
+  private readonly faults = new Map<string, DaqError>();
+  private readonly changes = new Emitter<DeviceStateChange>();
+
+  private constructor(
+    readonly config: LabConfig,
+    readonly clock: Clock,
+  ) {}
+
+  /**
+   * Creates the devices of `config` (without connecting them) and checks references and
+   * settings against the created devices. Throws one error listing every problem.
+   */
+  static create(config: LabConfig, drivers: DriverCatalog, clock: Clock, problems = new ProblemList(config, config.file)): Lab {
+    const lab = new Lab(config, clock);
+    const context = { clock, device: (name: string) => lab.device(name) };
+    for (const entry of config.devices) {
+      try {
+        const definition = drivers.get(entry.driver);
+        if (definition === undefined) throw new DaqError('invalid_argument', `unknown driver "${entry.driver}"`);
+        const device = definition.create(entry.name, entry.options, context);
+        device.onStateChange((change) => lab.changes.emit(change));
+        lab.byName.set(entry.name, device);
+      } catch (error) {
+        problems.add(['devices', entry.name], `device "${entry.name}": ${DaqError.from(error).message}`);
+      }
+    }
+    lab.check(drivers, problems);
+    problems.throwIfAny();
+    return lab;
+  }
+
+  /** Reads, validates and creates the lab of a config file; one error lists every problem. */
+  static async load(file: string, drivers: DriverCatalog, clock: Clock): Promise<Lab> {
+    const { config, problems } = await readLabConfig(file, drivers);
+    return Lab.create(config, drivers, clock, problems);
+  }
+
+  /** The lab's name from the config. */
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** Every device, in config order. */
+  devices(): Device[] {
+    return [...this.byName.values()];
+  }
+
+  /** A device by name; `not_found` (with a suggestion) for an unknown name. */
+  device(name: string): Device {
+    const device = this.byName.get(name);
+    if (device === undefined) {
+      throw new DaqError('not_found', `no device "${name}"${didYouMean(name, this.byName.keys())} (devices: ${[...this.byName.keys()].join(', ')})`);
+    }
+    return device;
+  }
+
+  /** Calls `listener` on every state change of every device. */
+  onStateChange(listener: (change: DeviceStateChange) => void): Unsubscribe {
+    return this.changes.on(listener);
+  }
+
+  /**
+   * Connects every device in parallel, each within the timeout, then applies its settings.
+   * Never throws for device failures: they are in the report, and on each device (`fault`).
+   */
+  async connect(options: ConnectOptions = {}): Promise<ConnectReport> {
+    const timeoutS = options.timeoutS ?? this.config.connectTimeoutS;
+    const results = await Promise.all(this.devices().map((d) => this.connectOne(d, timeoutS, options.signal)));
+    const failed = results.filter((r): r is DaqError => r !== undefined);
+    const connected = this.devices().filter((d) => !this.faults.has(d.name)).map((d) => d.name);
+    const failures =
+      failed.length === 0
+        ? undefined
+        : new DaqError('unavailable', `${failed.length} of ${this.byName.size} devices failed to connect:`, { children: failed });
+    return { connected, failures };
+  }
+
+  /** Disconnects every device in parallel; never throws. */
+  async disconnect(): Promise<void> {
+    await Promise.all(this.devices().map((d) => d.disconnect().catch(() => undefined)));
+    this.faults.clear();
+  }
+
+  /** The devices as users see them: name, driver, state, capabilities, fault. */
+  summary(): DeviceSummary[] {
+    return this.devices().map((d) => {
+      const fault = d.fault ?? this.faults.get(d.name);
+      return {
+        name: d.name,
+        driver: d.driver,
+        state: fault !== undefined ? 'faulted' : d.state,
+        capabilities: capabilitiesOf(d),
+        ...(fault === undefined ? {} : { fault: fault.message }),
+      };
+    });
+  }
+
+  private async connectOne(device: Device, timeoutS: number, outer: AbortSignal | undefined): Promise<DaqError | undefined> {
+    const controller = new AbortController();
+    const onOuterAbort = (): void => controller.abort(outer?.reason);
+    outer?.addEventListener('abort', onOuterAbort, { once: true });
+    const timer = new AbortController();
+    const timeout = this.clock.sleep(timeoutS, timer.signal).then(() => {
+      const error = new DaqError('deadline_exceeded', `${device.name}: timed out after ${timeoutS} s connecting`, { device: device.name });
+      controller.abort(error);
+      throw error;
+    });
+    try {
+      await Promise.race([device.connect(controller.signal), timeout]);
+      await this.applySettings(device);
+      this.faults.delete(device.name);
+      return undefined;
+    } catch (error) {
+      const fault = DaqError.from(error, { device: device.name });
+      this.faults.set(device.name, fault);
+      return fault;
+    } finally {
+      timer.abort();
+      timeout.catch(() => undefined);
+      outer?.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  private async applySettings(device: Device): Promise<void> {
+    const settings = this.config.devices.find((d) => d.name === device.name)?.settings ?? {};
+    if (!isParameterized(device)) return;
+    for (const [name, value] of Object.entries(settings)) {
+      await device.setParameter(name, value as ParameterValue);
+    }
+  }
+
+  /** Checks references between devices and settings, against the created devices. */
+  private check(drivers: DriverCatalog, problems: ProblemList): void {
+    for (const entry of this.config.devices) {
+      if (!this.byName.has(entry.name)) continue;
+      const path = ['devices', entry.name];
+      const where = `device "${entry.name}"`;
+      for (const ref of drivers.get(entry.driver)?.references?.(entry.options) ?? []) {
+        const target = this.byName.get(ref.device);
+        if (target === undefined && this.config.declaredDevices.includes(ref.device)) continue;
+        if (target === undefined) {
+          problems.add([...path, ref.field], `${where}, field "${ref.field}": no device "${ref.device}"${didYouMean(ref.device, this.config.declaredDevices)} (devices: ${this.config.declaredDevices.join(', ')})`);
+        } else if (!capabilitySpec(ref.capability)?.is(target)) {
+          problems.add([...path, ref.field], `${where}, field "${ref.field}": device "${ref.device}" (${target.driver}) is not ${ref.capability}; it is ${capabilitiesOf(target).join(', ')}`);
+        }
+      }
+      this.checkSettings(entry.name, entry.settings, problems);
+    }
+  }
+
+  private checkSettings(name: string, settings: Record<string, unknown>, problems: ProblemList): void {
+    const device = this.byName.get(name);
+    const path = ['devices', name, 'settings'];
+    if (Object.keys(settings).length === 0 || device === undefined) return;
+    if (!isParameterized(device)) {
+      problems.add(path, `device "${name}" (${device.driver}) has no settings`);
+      return;
+    }
+    const infos = device.parameters();
+    for (const [key, value] of Object.entries(settings)) {
+      const info = infos.find((p) => p.name === key);
+      const where = `device "${name}", setting "${key}"`;
+      if (info === undefined) {
+        problems.add([...path, key], `${where}: unknown setting${didYouMean(key, infos.map((p) => p.name))} (settings: ${infos.map((p) => p.name).join(', ')})`);
+        continue;
+      }
+      const problem = info.writable ? checkParameterValue(info, value) : 'is read-only';
+      if (problem !== undefined) problems.add([...path, key], `${where}: ${problem}`);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The engine: plans now; runs, queue and run documents come with the scripting issue. */
+export * from './plans/index.js';
