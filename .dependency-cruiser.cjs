@@ -22,9 +22,9 @@ module.exports = {
     },
     {
       name: 'capabilities-are-leaf',
-      comment: 'capabilities are interfaces; they know no devices, drivers or engine',
+      comment: 'capabilities are interfaces; they know no devices, drivers or engine (their conformance suites test devices)',
       severity: 'error',
-      from: { path: '^src/capabilities/' },
+      from: { path: '^src/capabilities/', pathNot: '^src/capabilities/conformance/' },
       to: { path: '^src/(devices|drivers|engine|data|scripting|transports)/' },
     },
     {
@@ -45,8 +45,8 @@ module.exports = {
       name: 'no-test-code-in-runtime',
       comment: 'runtime code never imports tests, conformance suites or test frameworks',
       severity: 'error',
-      from: { path: '^src/', pathNot: '\\.(test|conformance|type-test|fixture)\\.ts$' },
-      to: { path: '(\\.(test|conformance|type-test|fixture)\\.ts$|node_modules/(vitest|@vitest)/)' },
+      from: { path: '^src/', pathNot: '(\\.(test|conformance|type-test|fixture)\\.ts$|/conformance/)' },
+      to: { path: '(\\.(test|conformance|type-test|fixture)\\.ts$|/conformance/|node_modules/(vitest|@vitest)/)' },
     },
     {
       name: 'no-circular',

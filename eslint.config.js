@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.venv/', 'build/', 'web/dist/'] },
+  { ignores: ['dist/', 'node_modules/', '.venv/', 'build/', 'web/dist/', '*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `daq` command. Each subcommand lives in `commands/`; this file only wires them. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerDevices } from './commands/devices.js';
 import { registerDrivers } from './commands/drivers.js';
@@ -7,8 +8,14 @@ import { EXIT, exitCodeFor, printError } from './output.js';
 
 const program = new Command('daq')
   .description('ts-daq: run laboratory instruments and experiments')
+  .version(packageVersion(), '-V, --version', 'print the version of ts-daq')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
+
+function packageVersion(): string {
+  const file = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
 
 registerDevices(program);
 registerDrivers(program);

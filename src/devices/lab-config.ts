@@ -71,7 +71,7 @@ async function readSource(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
-    throw new DaqError('not_found', `cannot read lab config ${file}: ${why}`, { location: { file } });
+    throw new DaqError('not_found', `cannot read lab config ${file}: ${why}`);
   }
 }
 
