@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { isEmissionControl, isMovable, isReadable, isShutterControl } from '../../capabilities/index.js';
+import { DaqError, VirtualClock } from '../../core/index.js';
+import { Lab } from '../../devices/index.js';
+import { DRIVERS } from '../../drivers/index.js';
+import { linspace, lineScan } from './line-scan.js';
+
+async function simulatedLab() {
+  const clock = new VirtualClock();
+  const lab = await Lab.load('examples/lab.toml', DRIVERS, clock);
+  await lab.connect();
+  const stage = lab.device('stage');
+  const meter = lab.device('power_meter');
+  const laser = lab.device('laser');
+  if (!isMovable(stage) || !isReadable(meter) || !isShutterControl(laser) || !isEmissionControl(laser)) {
+    throw new Error('examples/lab.toml no longer has a stage, a power meter and a laser');
+  }
+  await laser.enableEmission();
+  await laser.openShutter();
+  return { clock, lab, stage, meter };
+}
+
+describe('lineScan', () => {
+  it('finds the coupling peak of the simulated lab (power meter vs stage)', async () => {
+    const { lab, stage, meter } = await simulatedLab();
+    const points = await lineScan(stage, meter, { start: 5, stop: 20, num: 61 });
+    expect(points).toHaveLength(61);
+    const best = points.reduce((a, b) => ((b.readings[0]?.value as number) > (a.readings[0]?.value as number) ? b : a));
+    expect(best.position).toBeCloseTo(12.5, 0);
+    expect(points[0]?.readings[0]?.units).toBe('W');
+    for (const point of points) expect(point.position).toBeCloseTo(point.target, 3);
+    await lab.disconnect();
+  });
+
+  it('takes the simulated time the moves take', async () => {
+    const { clock, lab, stage, meter } = await simulatedLab();
+    await stage.moveAbs(0);
+    const t0 = clock.now();
+    await lineScan(stage, meter, { start: 0, stop: 40, num: 2 });
+    // 40 mm at 10 mm/s with 40 mm/s^2 ramps: 4.25 s of motion, plus settling and readings.
+    expect(clock.now() - t0).toBeGreaterThan(4.25);
+    expect(clock.now() - t0).toBeLessThan(5);
+    await lab.disconnect();
+  });
+
+  it('refuses a scan that leaves the limits before anything moves', async () => {
+    const { lab, stage, meter } = await simulatedLab();
+    await stage.moveAbs(3);
+    const error = await lineScan(stage, meter, { start: 0, stop: 60, num: 7 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DaqError);
+    expect((error as DaqError).code).toBe('out_of_range');
+    expect((error as DaqError).message).toBe('stage: scan 0..60 mm leaves the limits 0..50 mm');
+    expect(await stage.position()).toBeCloseTo(3, 6);
+    await lab.disconnect();
+  });
+
+  it('stops the motor and rejects when aborted mid-scan', async () => {
+    const { lab, stage, meter } = await simulatedLab();
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const scan = lineScan(stage, meter, {
+      start: 0,
+      stop: 50,
+      num: 11,
+      signal: controller.signal,
+      onPoint: (p) => {
+        seen.push(p.index);
+        if (p.index === 2) controller.abort(new DaqError('cancelled', 'stopped by the user'));
+      },
+    });
+    await expect(scan).rejects.toMatchObject({ code: 'cancelled' });
+    expect(seen).toEqual([0, 1, 2]);
+    await lab.disconnect();
+  });
+
+  it('spaces points evenly, both ends included', () => {
+    expect(linspace(0, 1, 5)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(linspace(3, 3, 1)).toEqual([3]);
+    expect(() => linspace(0, 1, 0)).toThrow('number of points must be a whole number >= 1, got 0');
+  });
+});
