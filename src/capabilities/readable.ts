@@ -1,7 +1,7 @@
 import { defineCapability } from './define.js';
 
 /** Element types of values and frames, named as in NumPy and Arrow. */
-export type Dtype = 'float64' | 'float32' | 'int32' | 'uint16' | 'uint8' | 'string';
+export type Dtype = 'float64' | 'float32' | 'int32' | 'uint16' | 'uint8' | 'bool' | 'string';
 
 /** What a reading looks like: the Bluesky "data key" of a device. */
 export interface DataKey {

@@ -1,2 +1,3 @@
 /** Plans: experiment building blocks written against capabilities, not devices. */
-export * from './line-scan.js';
+export * from './scans.js';
+export * from './step-scan.js';

@@ -3,7 +3,7 @@ import { isEmissionControl, isMovable, isReadable, isShutterControl } from '../.
 import { DaqError, VirtualClock } from '../../core/index.js';
 import { Lab } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
-import { linspace, lineScan } from './line-scan.js';
+import { count, gridScan, linspace, lineScan, listScan } from './scans.js';
 
 async function simulatedLab() {
   const clock = new VirtualClock();
@@ -25,10 +25,11 @@ describe('lineScan', () => {
     const { lab, stage, meter } = await simulatedLab();
     const points = await lineScan(stage, meter, { start: 5, stop: 20, num: 61 });
     expect(points).toHaveLength(61);
-    const best = points.reduce((a, b) => ((b.readings[0]?.value as number) > (a.readings[0]?.value as number) ? b : a));
-    expect(best.position).toBeCloseTo(12.5, 0);
-    expect(points[0]?.readings[0]?.units).toBe('W');
-    for (const point of points) expect(point.position).toBeCloseTo(point.target, 3);
+    const power = (p: (typeof points)[number]) => p.readings['power_meter']?.value as number;
+    const best = points.reduce((a, b) => (power(b) > power(a) ? b : a));
+    expect(best.positions['stage']).toBeCloseTo(12.5, 0);
+    expect(points[0]?.readings['power_meter']?.units).toBe('W');
+    for (const point of points) expect(point.positions['stage']).toBeCloseTo(point.targets['stage'] as number, 3);
     await lab.disconnect();
   });
 
@@ -70,6 +71,26 @@ describe('lineScan', () => {
     });
     await expect(scan).rejects.toMatchObject({ code: 'cancelled' });
     expect(seen).toEqual([0, 1, 2]);
+    await lab.disconnect();
+  });
+
+  it('lists, grids (snake or not) and counts visit the points in order', async () => {
+    const clock = new VirtualClock();
+    const lab = await Lab.load('examples/lab.toml', DRIVERS, clock);
+    await lab.connect();
+    const stage = lab.device('stage');
+    const bias = lab.device('piezo_bias');
+    const meter = lab.device('power_meter');
+    if (!isMovable(stage) || !isReadable(meter) || !isReadable(bias)) throw new Error('lab changed');
+    const listed = await listScan(stage, meter, { positions: [3, 1, 2] });
+    expect(listed.map((p) => p.targets['stage'])).toEqual([3, 1, 2]);
+    const second = lab.device('stage');
+    await expect(gridScan(stage, second as typeof stage, meter, { outer: { start: 0, stop: 1, num: 2 }, inner: { start: 0, stop: 1, num: 2 } })).rejects.toThrow(
+      'gridScan: the outer and inner motors are both "stage"',
+    );
+    const counted = await count([meter, bias], { num: 3, delayS: 0.5, sleep: (s) => clock.sleep(s) });
+    expect(counted.map((p) => Object.keys(p.readings))).toEqual([['power_meter', 'piezo_bias'], ['power_meter', 'piezo_bias'], ['power_meter', 'piezo_bias']]);
+    expect(counted.map((p) => p.index)).toEqual([0, 1, 2]);
     await lab.disconnect();
   });
 

@@ -12,7 +12,7 @@ import {
   type Triggerable,
 } from '../../capabilities/index.js';
 import type { Device } from '../../devices/index.js';
-import { lineScan } from './line-scan.js';
+import { lineScan } from './scans.js';
 
 declare const stage: Movable & Device;
 declare const powerMeter: Readable & Device;
