@@ -1,0 +1,157 @@
+/**
+ * Entry of a script's worker thread: QuickJS (sync WebAssembly build) in a fixed-size memory, the
+ * script's globals, the interrupt handler that enforces the operation budget, the deadline and
+ * aborts, and the blocking host-call stub. Runs one script, posts one {@link WorkerReport}, ends.
+ * Never imported by the main thread; loaded by worker-loader.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import releaseSyncVariant from '@jitl/quickjs-wasmfile-release-sync';
+import {
+  newQuickJSWASMModuleFromVariant,
+  newVariant,
+  type QuickJSContext,
+  type QuickJSHandle,
+  type QuickJSSyncVariant,
+} from 'quickjs-emscripten-core';
+import { AbortState, AnswerKind, CallState, Slot, awaitAnswer, channelViews } from './channel.js';
+import type { RawScriptError, StopReason, WorkerInput, WorkerReport } from './protocol.js';
+import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE, PRELUDE_FILENAME } from './vm-bootstrap.js';
+import { WASM_PAGE_BYTES, wasmApi } from './wasm-api.js';
+
+const MIB = 1024 * 1024;
+/** The QuickJS build declares 16 MiB of initial memory; a smaller one is refused. */
+const INITIAL_PAGES = 256;
+const STOPPED_ANSWER = 'e{"name":"DaqError","message":"the script was stopped","code":"cancelled"}';
+
+const input = workerData as WorkerInput;
+const port = parentPort;
+const channel = channelViews(input.channel);
+const header = channel.header;
+const memory = new wasmApi.Memory({ initial: INITIAL_PAGES, maximum: input.maxMemoryMb * (MIB / WASM_PAGE_BYTES) });
+/** The default export, whichever way the package's CommonJS-typed declarations present it. */
+const baseVariant = unwrapDefault(releaseSyncVariant as unknown as QuickJSSyncVariant | { default: QuickJSSyncVariant });
+
+/** Why the script was stopped, once it was. */
+let stop: StopReason | undefined;
+/** Whether a host call has already thrown the abort error into the script (cleanup may follow). */
+let abortDelivered = false;
+/** While describing the InternalError of a stop, the interrupt handler lets our own code finish. */
+let describingStop = false;
+let ticks = 0;
+
+function shouldInterrupt(): boolean {
+  if (stop !== undefined) return !describingStop;
+  ticks += 1;
+  if (ticks > input.maxOperations) stop = 'maxOperations';
+  else if (Date.now() - input.startEpochMs > Atomics.load(header, Slot.deadlineMs)) stop = 'wallTimeS';
+  else {
+    const abort = Atomics.load(header, Slot.abort);
+    if (abort === AbortState.hard || (abort === AbortState.soft && !abortDelivered)) stop = 'abort';
+  }
+  return stop !== undefined;
+}
+
+/** The native side of every host stub: blocks until the main thread answers (see channel.ts). */
+function callHost(index: number, argsJson: string): string {
+  if (stop !== undefined) return STOPPED_ANSWER;
+  Atomics.store(header, Slot.state, CallState.waiting);
+  port?.postMessage(`${index}:${argsJson}`);
+  const { kind, text } = awaitAnswer(channel, input.overflow);
+  switch (kind) {
+    case AnswerKind.value:
+      return `v${text}`;
+    case AnswerKind.undefined:
+      return 'u';
+    case AnswerKind.abort:
+      abortDelivered = true;
+      if (Atomics.load(header, Slot.abort) === AbortState.hard) stop = 'abort';
+      return `e${text}`;
+    case AnswerKind.deadline:
+      stop = 'wallTimeS';
+      return `e${text}`;
+    default:
+      return `e${text}`;
+  }
+}
+
+function unwrapDefault(module: QuickJSSyncVariant | { default: QuickJSSyncVariant }): QuickJSSyncVariant {
+  return 'default' in module ? module.default : module;
+}
+
+function post(report: WorkerReport): void {
+  port?.postMessage(report);
+}
+
+function memoryFull(): boolean {
+  return memory.buffer.byteLength >= 0.75 * input.maxMemoryMb * MIB;
+}
+
+function fail(phase: Extract<WorkerReport, { ok: false }>['phase'], error: RawScriptError): void {
+  post({ type: 'done', ok: false, phase, error, memoryFull: memoryFull(), ...(stop === undefined ? {} : { stop }) });
+}
+
+/** Describes a thrown value with the bootstrap's `describe`, falling back to a bare record. */
+function describeWith(ctx: QuickJSContext, describe: QuickJSHandle, thrown: QuickJSHandle): RawScriptError {
+  describingStop = true;
+  try {
+    const described = ctx.callFunction(describe, ctx.undefined, thrown);
+    if (described.error) {
+      described.error.dispose();
+      return { name: 'Error', message: 'uncaught exception (it could not be described)', stack: '' };
+    }
+    const json = ctx.getString(described.value);
+    described.value.dispose();
+    return JSON.parse(json) as RawScriptError;
+  } finally {
+    describingStop = false;
+  }
+}
+
+async function main(): Promise<void> {
+  const variant = newVariant(baseVariant, { wasmModule: input.wasmModule, wasmMemory: memory });
+  const quickjs = await newQuickJSWASMModuleFromVariant(variant);
+  const runtime = quickjs.newRuntime();
+  runtime.setMemoryLimit(input.maxMemoryMb * MIB);
+  runtime.setMaxStackSize(input.maxStackKb * 1024);
+  runtime.setInterruptHandler(shouldInterrupt);
+  const ctx = runtime.newContext();
+
+  const hostCall = ctx.newFunction('hostCall', (index, args) => ctx.newString(callHost(ctx.getNumber(index), ctx.getString(args))));
+  const bootstrap = ctx.unwrapResult(ctx.evalCode(BOOTSTRAP_SOURCE, BOOTSTRAP_FILENAME, { type: 'global' }));
+  const setup = ctx.callFunction(bootstrap, ctx.undefined, hostCall, ctx.newString(JSON.stringify(input.hostNames)), ctx.newString(input.globalsJson));
+  if (setup.error) {
+    const dumped = ctx.dump(setup.error) as { name?: unknown; message?: unknown };
+    return fail('setup', { name: String(dumped.name ?? 'Error'), message: String(dumped.message ?? dumped), stack: '' });
+  }
+  const exportValue = ctx.getProp(setup.value, 'exportValue');
+  const describe = ctx.getProp(setup.value, 'describe');
+
+  if (input.prelude !== '') {
+    const prelude = ctx.evalCode(input.prelude, PRELUDE_FILENAME, { type: 'global' });
+    if (prelude.error) return fail('prelude', describeWith(ctx, describe, prelude.error));
+    prelude.value.dispose();
+  }
+
+  if (Atomics.load(header, Slot.abort) !== AbortState.none) stop = 'abort';
+  const evaluated = stop === undefined ? ctx.evalCode(input.source, input.filename, { type: 'global' }) : undefined;
+  if (evaluated === undefined) return fail('run', { name: 'InternalError', message: 'interrupted', stack: '' });
+  if (evaluated.error) return fail('run', describeWith(ctx, describe, evaluated.error));
+
+  // Promise jobs (an `async function main()`) run now; there are no timers, so this ends.
+  const jobs = runtime.executePendingJobs(-1);
+  if (jobs.error) return fail('run', describeWith(ctx, describe, jobs.error));
+  const state = ctx.getPromiseState(evaluated.value);
+  if (state.type === 'rejected') return fail('run', describeWith(ctx, describe, state.error));
+  if (state.type === 'pending') {
+    return fail('run', { name: 'Error', message: "the script's promise never settled (nothing is left that could settle it)", stack: '' });
+  }
+  const exported = ctx.callFunction(exportValue, ctx.undefined, state.value);
+  const valueJson = exported.error || ctx.typeof(exported.value) !== 'string' ? undefined : ctx.getString(exported.value);
+  post(valueJson === undefined ? { type: 'done', ok: true } : { type: 'done', ok: true, valueJson });
+}
+
+main().catch((error: unknown) => {
+  // A trap of the engine itself (out of WebAssembly memory mid-operation, a host stack overflow).
+  const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
+  fail('crash', { name, message, stack: '' });
+});

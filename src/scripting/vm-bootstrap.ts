@@ -1,0 +1,123 @@
+/**
+ * JavaScript that runs inside QuickJS before the script: it builds the script's globals (host
+ * function stubs in nested objects, plain values) around one hidden native function, and returns
+ * helpers the worker uses to read results and errors. Kept as source text because it runs in the
+ * sandbox, not in Node.
+ */
+
+/** The file name of the bootstrap code; its frames are dropped from the script's stack traces. */
+export const BOOTSTRAP_FILENAME = 'daq:host';
+
+/** The file name of a run's prelude (see `SandboxOptions.prelude`); its frames are dropped too. */
+export const PRELUDE_FILENAME = 'daq:prelude';
+
+/**
+ * A function expression taking `(hostCall, namesJson, globalsJson)`:
+ *
+ * - `hostCall(index, argsJson)` is the native stub. It answers a string tagged by its first
+ *   character: `v` + JSON of a value, `u` for undefined, `e` + JSON `{name, message, code}` of an
+ *   error that the stub throws as an `Error` created here (so its stack shows the script's line).
+ * - `namesJson` is the JSON array of dotted host names (request index = position in it).
+ * - `globalsJson` is the JSON object of plain globals.
+ *
+ * It returns `{ exportValue, describe }`: `exportValue(v)` is the JSON of `v` or `undefined`,
+ * `describe(e)` the JSON `{name, message, stack, code?}` of any thrown value.
+ */
+export const BOOTSTRAP_SOURCE = String.raw`(function (hostCall, namesJson, globalsJson) {
+  'use strict';
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const ErrorCtor = Error;
+  const define = Object.defineProperty;
+  const keys = Object.keys;
+  const stringOf = String;
+
+  function makeStub(index, leaf) {
+    const holder = {
+      [leaf](...args) {
+        let n = args.length;
+        while (n > 0 && args[n - 1] === undefined) n--;
+        if (n !== args.length) args.length = n;
+        const answer = hostCall(index, stringify(args));
+        if (answer === 'u') return undefined;
+        const body = parse(answer.slice(1));
+        if (answer.charCodeAt(0) === 118 /* v */) return body;
+        const error = new ErrorCtor(body.message);
+        error.name = body.name;
+        error.code = body.code;
+        throw error;
+      },
+    };
+    return holder[leaf];
+  }
+
+  function reserved(name) {
+    return new ErrorCtor('the global name "' + name + '" is taken by JavaScript itself; choose another');
+  }
+
+  // Ordinary properties: a prelude may wrap or replace them (a device becomes a Proxy).
+  const created = new Set();
+  function claim(target, name, value) {
+    if (target === globalThis && !created.has(name)) {
+      if (name in globalThis) throw reserved(name);
+      created.add(name);
+    }
+    define(target, name, { value: value, enumerable: true, writable: true, configurable: true });
+  }
+
+  const names = parse(namesJson);
+  for (let i = 0; i < names.length; i++) {
+    const parts = names[i].split('.');
+    let target = globalThis;
+    for (let j = 0; j < parts.length - 1; j++) {
+      const part = parts[j];
+      if (!(target === globalThis ? created.has(part) : Object.prototype.hasOwnProperty.call(target, part))) {
+        claim(target, part, {});
+      }
+      target = target[part];
+    }
+    const leaf = parts[parts.length - 1];
+    claim(target, leaf, makeStub(i, leaf));
+  }
+
+  const globals = parse(globalsJson);
+  for (const key of keys(globals)) {
+    if (key in globalThis) throw reserved(key);
+    globalThis[key] = globals[key];
+  }
+
+  function exportValue(value) {
+    if (typeof value === 'function' || typeof value === 'symbol') return undefined;
+    try {
+      return stringify(value);
+    } catch (_) {
+      return undefined;
+    }
+  }
+
+  function describe(thrown) {
+    try {
+      if (thrown instanceof ErrorCtor) {
+        const code = thrown.code;
+        return stringify({
+          name: stringOf(thrown.name),
+          message: stringOf(thrown.message),
+          stack: thrown.stack === undefined ? '' : stringOf(thrown.stack),
+          code: typeof code === 'string' ? code : undefined,
+        });
+      }
+      let text;
+      try {
+        text = typeof thrown === 'string' ? thrown : stringify(thrown);
+      } catch (_) {
+        text = undefined;
+      }
+      if (text === undefined) text = stringOf(thrown);
+      return stringify({ name: 'Error', message: 'uncaught exception: ' + text, stack: '' });
+    } catch (_) {
+      return '{"name":"Error","message":"uncaught exception (it could not be described)","stack":""}';
+    }
+  }
+
+  return { exportValue: exportValue, describe: describe };
+})`;
