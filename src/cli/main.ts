@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerDevices } from './commands/devices.js';
 import { registerDrivers } from './commands/drivers.js';
+import { registerRun } from './commands/run.js';
 import { EXIT, exitCodeFor, printError } from './output.js';
 
 const program = new Command('daq')
@@ -19,6 +20,7 @@ function packageVersion(): string {
 
 registerDevices(program);
 registerDrivers(program);
+registerRun(program);
 
 try {
   await program.parseAsync(process.argv);

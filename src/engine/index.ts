@@ -1,2 +1,3 @@
-/** The engine: plans now; runs, queue and run documents come with the scripting issue. */
+/** The engine: plans, runs, the queue and run documents. */
 export * from './plans/index.js';
+export * from './run/index.js';

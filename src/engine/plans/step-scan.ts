@@ -30,6 +30,8 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** Called after each point is read (for recording, progress and live plots). */
   onPoint?: (point: ScanPoint, total: number) => void;
+  /** Awaited before each point: a run's pause holds the scan here; throwing ends it. */
+  checkpoint?: () => Promise<void>;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function stepScan(
   const moveOptions = options.signal === undefined ? {} : { signal: options.signal };
   for (const [index, targetsAtPoint] of path.entries()) {
     if (options.signal?.aborted) throw DaqError.from(options.signal.reason, { code: 'cancelled' });
+    await options.checkpoint?.();
     await Promise.all(motors.map((motor, m) => motor.moveAbs(targetsAtPoint[m] as number, moveOptions)));
     const targets: Record<string, number> = {};
     const positions: Record<string, number> = {};

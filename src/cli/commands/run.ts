@@ -1,0 +1,126 @@
+/**
+ * `daq run SCRIPT --config LAB.toml`: runs an experiment script in this process against the
+ * lab, showing recorded values, the log and progress. Ctrl-C once pauses and asks what to do;
+ * twice aborts (devices the run used go to their safe state).
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { createSystemClock, DaqError, formatErrorTree } from '../../core/index.js';
+import { Lab } from '../../devices/index.js';
+import { DRIVERS } from '../../drivers/index.js';
+import { type ParamValue, type Run, RunEngine, type RunStop } from '../../engine/index.js';
+import type { ScriptLimits } from '../../scripting/index.js';
+import { EXIT, printJson } from '../output.js';
+import { RunDisplay } from '../run-display.js';
+
+interface RunOptions {
+  config: string;
+  param: Record<string, ParamValue>;
+  meta: Record<string, ParamValue>;
+  timeout?: number;
+  maxOps?: number;
+  maxMemory?: number;
+  json?: boolean;
+}
+
+/** Exit status of `daq run` for each way a run ends. */
+export const RUN_EXIT = { success: EXIT.ok, fail: EXIT.failure, abort: 3 } as const;
+
+/** Parses `k=v` into a map; numbers and true/false become numbers and booleans. */
+export function collectKeyValue(text: string, previous: Record<string, ParamValue>): Record<string, ParamValue> {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new DaqError('invalid_argument', `expected key=value, got "${text}"`);
+  const key = text.slice(0, eq);
+  const raw = text.slice(eq + 1);
+  const value: ParamValue = raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  return { ...previous, [key]: value };
+}
+
+/** Registers the command on `program`. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run an experiment script (.js or .ts) against a lab')
+    .argument('<script>', 'the script file')
+    .requiredOption('-c, --config <file>', 'lab config (TOML)')
+    .option('-p, --param <key=value>', 'a parameter the script reads as params.key (repeatable)', collectKeyValue, {})
+    .option('-m, --meta <key=value>', 'metadata stored with the run, such as sample=Si-12 (repeatable)', collectKeyValue, {})
+    .option('--timeout <seconds>', 'wall-time limit of the script', Number)
+    .option('--max-ops <n>', 'operation budget of the script (interrupt ticks)', Number)
+    .option('--max-memory <MB>', 'memory limit of the script', Number)
+    .option('--json', 'print only the run summary, as one JSON object')
+    .addHelpText('after', '\nCtrl-C once pauses the run and asks; twice aborts it safely.\nExit status: 0 success, 1 the run failed, 2 bad input, 3 aborted.\n')
+    .action(async (script: string, options: RunOptions) => {
+      const source = await readScript(script);
+      const clock = createSystemClock();
+      const lab = await Lab.load(options.config, DRIVERS, clock);
+      const report = await lab.connect();
+      if (report.failures !== undefined) process.stderr.write(`daq: ${formatErrorTree(report.failures)}\n(the run goes on; calls to those devices will fail)\n`);
+      const engine = new RunEngine(lab, clock);
+      const display = new RunDisplay(process.stdout, process.stdout.isTTY === true && !options.json);
+      if (!options.json) {
+        engine.onDocument(({ document }) => display.document(document));
+        engine.onLog((entry) => display.log(entry));
+        engine.onRunChange((run) => run.progress && display.progress(run.progress.done, run.progress.total, basename(script)));
+      } else {
+        engine.onLog((entry) => process.stderr.write(`${entry.message}\n`));
+      }
+      const run = engine.submit({ scriptName: script, source, params: options.param, metadata: options.meta, limits: limitsOf(options) });
+      const detach = handleInterrupts(run);
+      const stop = await run.done;
+      detach();
+      display.finish();
+      await lab.disconnect();
+      printSummary(run, stop, options.json === true);
+      process.exitCode = RUN_EXIT[stop.exitStatus];
+    });
+}
+
+async function readScript(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    throw new DaqError('not_found', `cannot read script ${file}: no such file`);
+  }
+}
+
+function limitsOf(options: RunOptions): Partial<ScriptLimits> {
+  return {
+    ...(options.timeout === undefined ? {} : { wallTimeS: options.timeout }),
+    ...(options.maxOps === undefined ? {} : { maxOperations: options.maxOps }),
+    ...(options.maxMemory === undefined ? {} : { maxMemoryMb: options.maxMemory }),
+  };
+}
+
+function printSummary(run: Run, stop: RunStop, json: boolean): void {
+  const summary = { uid: run.uid, script: run.request.scriptName, exitStatus: stop.exitStatus, reason: stop.reason, numEvents: stop.numEvents, durationS: stop.timeS - (run.startTimeS ?? stop.timeS) };
+  if (json) return printJson(summary);
+  const events = Object.entries(stop.numEvents).map(([s, n]) => `${n} in ${s}`).join(', ') || 'no events';
+  process.stdout.write(`\nrun ${run.uid}: ${stop.exitStatus} after ${summary.durationS.toFixed(2)} s (${events})\n`);
+  if (stop.exitStatus !== 'success') process.stderr.write(`daq: run ${stop.exitStatus}: ${stop.reason}\n`);
+}
+
+/** Ctrl-C once: pause and ask (on a terminal) or abort (otherwise); twice: abort. */
+function handleInterrupts(run: Run): () => void {
+  let presses = 0;
+  const onSigint = (): void => {
+    presses++;
+    if (presses >= 2 || !process.stdin.isTTY || run.state !== 'running') {
+      process.stderr.write('\ndaq: aborting the run; devices it used go to their safe state\n');
+      run.abort('interrupted (Ctrl-C)');
+      return;
+    }
+    run.pause();
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    rl.question('\nPaused. [r]esume or [a]bort? ', (answer) => {
+      rl.close();
+      presses = 0;
+      if (answer.trim().toLowerCase().startsWith('a')) run.abort('aborted by the user');
+      else if (run.state === 'paused') run.resume();
+    });
+  };
+  process.on('SIGINT', onSigint);
+  return () => process.off('SIGINT', onSigint);
+}

@@ -1,0 +1,8 @@
+/** Runs: documents, recorder, the run engine and its queue, the script host. */
+export * from './documents.js';
+export * from './frame-table.js';
+export * from './recorder.js';
+export * from './run.js';
+export * from './run-context.js';
+export * from './run-engine.js';
+export * from './script-host.js';

@@ -1,0 +1,249 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it, vi } from 'vitest';
+import { isShutterControl, isMovable } from '../../capabilities/index.js';
+import type { EventDescriptor, RunEvent, RunStart } from './documents.js';
+import { engineFor, runScript } from './run-engine.fixture.js';
+
+describe('run engine: documents', () => {
+  it('a run emits start, one descriptor per stream, events and a stop, in that order', async () => {
+    const { engine, documents, lab } = await engineFor();
+    const source = `
+      for (let i = 0; i < 3; i++) {
+        stage.moveAbs(i);
+        record('scan', { x: stage.position(), power: power_meter.read(), label: 'p' + i });
+      }
+      record('summary', { n: 3 });`;
+    const { run, stop } = await runScript(engine, source, { params: { steps: 3 }, metadata: { sample: 'Si-12' } });
+    expect(stop).toMatchObject({ exitStatus: 'success', reason: '', numEvents: { scan: 3, summary: 1 } });
+    expect(documents.map((d) => d.kind)).toEqual(['start', 'descriptor', 'event', 'event', 'event', 'descriptor', 'event', 'stop']);
+    const start = documents[0] as RunStart;
+    expect(start).toMatchObject({ uid: run.uid, scriptName: 'test.js', scriptSource: source, params: { steps: 3 }, metadata: { sample: 'Si-12' }, lab: 'Simulated optics lab' });
+    expect(start.scriptSha256).toMatch(/^[0-9a-f]{64}$/);
+    const descriptor = documents[1] as EventDescriptor;
+    expect(descriptor.name).toBe('scan');
+    expect(descriptor.dataKeys).toEqual({
+      x: { dtype: 'float64', shape: [], units: '', source: 'script' },
+      power: { dtype: 'float64', shape: [], units: 'W', source: 'power_meter' },
+      label: { dtype: 'string', shape: [], units: '', source: 'script' },
+    });
+    const events = documents.filter((d): d is RunEvent => d.kind === 'event' && d.stream === 'scan');
+    expect(events.map((e) => [e.seqNum, e.data['x'], e.data['label']])).toEqual([[1, 0, 'p0'], [2, 1, 'p1'], [3, 2, 'p2']]);
+    expect(events.every((e) => e.descriptor === descriptor.uid)).toBe(true);
+    await lab.disconnect();
+  });
+
+  it('frames from snap() are recorded whole, with their shape and dtype', async () => {
+    const { engine, documents, lab } = await engineFor();
+    const { stop } = await runScript(engine, `camera.setRoi({x: 0, y: 0, width: 64, height: 32}); const f = camera.snap(); record('images', {image: f, mean: f.mean});`);
+    expect(stop.exitStatus).toBe('success');
+    const descriptor = documents.find((d): d is EventDescriptor => d.kind === 'descriptor');
+    expect(descriptor?.dataKeys['image']).toEqual({ dtype: 'uint16', shape: [32, 64], units: 'counts', source: 'script' });
+    const event = documents.find((d): d is RunEvent => d.kind === 'event');
+    const image = event?.data['image'] as { data: Uint16Array };
+    expect(image.data).toBeInstanceOf(Uint16Array);
+    expect(image.data.length).toBe(64 * 32);
+    await lab.disconnect();
+  });
+
+  it('refuses a record whose fields differ from the stream\'s first event, naming the field', async () => {
+    const { engine, lab } = await engineFor();
+    const { stop } = await runScript(engine, `record('s', {x: 1});\nrecord('s', {x: 'one'});`);
+    expect(stop.exitStatus).toBe('fail');
+    expect(stop.reason).toContain('record("s"): field "x" was float64[] in the first event, now string[]');
+    expect(stop.reason).toContain('test.js:2');
+    await lab.disconnect();
+  });
+});
+
+describe('run engine: script API', () => {
+  it('a device has exactly the methods of its capabilities; a missing one says what it can do', async () => {
+    const { engine, lab } = await engineFor();
+    const { stop } = await runScript(engine, `\n\ncamera.moveAbs(1);`);
+    expect(stop.exitStatus).toBe('fail');
+    expect(stop.reason).toContain('camera (sim-camera) has no method "moveAbs": it is Triggerable, FrameProducer');
+    expect(stop.reason).toContain('its methods are arm, trigger, snap');
+    expect(stop.reason).toContain('test.js:3');
+    await lab.disconnect();
+  });
+
+  it('driver errors reach the script as catchable exceptions with code, device and cause', async () => {
+    const { engine, documents, lab } = await engineFor();
+    const { stop } = await runScript(
+      engine,
+      `try { stage.moveAbs(999); } catch (e) { record('errors', { code: e.code, message: e.message }); }`,
+    );
+    expect(stop.exitStatus).toBe('success');
+    const event = documents.find((d): d is RunEvent => d.kind === 'event');
+    expect(event?.data).toEqual({ code: 'out_of_range', message: 'stage: position 999 mm is outside the limits 0..50 mm' });
+    await lab.disconnect();
+  });
+
+  it('an uncaught error fails the run with the script\'s stack trace and the user\'s line', async () => {
+    const { engine, lab } = await engineFor();
+    const { stop } = await runScript(engine, `function go(x) {\n  stage.moveAbs(x);\n}\nlog('start');\ngo(60);`);
+    expect(stop.exitStatus).toBe('fail');
+    expect(stop.reason).toContain('stage: position 60 mm is outside the limits 0..50 mm');
+    expect(stop.reason).toMatch(/test\.js:2/);
+    expect(stop.reason).toMatch(/test\.js:5/);
+    await lab.disconnect();
+  });
+
+  it('gives params, now(), sleep() on the lab clock, log() and progress()', async () => {
+    const { engine, logs, lab, clock } = await engineFor();
+    const t0 = clock.now();
+    const { run, stop } = await runScript(engine, `const t = now(); sleep(params.wait); log('waited', now() - t, {unit: 's'}); progress(1, 2);`, {
+      params: { wait: 30 },
+    });
+    expect(stop.exitStatus).toBe('success');
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(30);
+    expect(logs.map((l) => l.message)).toEqual(['waited 30 {"unit":"s"}']);
+    expect(run.summary().progress).toEqual({ done: 1, total: 2 });
+    await lab.disconnect();
+  });
+
+  it('plans record a stream with each motor position, setpoint and detector reading', async () => {
+    const { engine, documents, lab } = await engineFor();
+    const script = `laser.enableEmission(); laser.openShutter();
+      const pts = lineScan(stage, [power_meter], { start: 10, stop: 15, num: 11, stream: 'coupling' });
+      let best = pts[0];
+      for (const p of pts) if (p.readings.power_meter.value > best.readings.power_meter.value) best = p;
+      record('best', { position: best.positions.stage });`;
+    const { run, stop } = await runScript(engine, script);
+    expect(stop).toMatchObject({ exitStatus: 'success', numEvents: { coupling: 11, best: 1 } });
+    const descriptor = documents.find((d): d is EventDescriptor => d.kind === 'descriptor' && d.name === 'coupling');
+    expect(Object.keys(descriptor?.dataKeys ?? {})).toEqual(['stage', 'stage_setpoint', 'power_meter']);
+    expect(descriptor?.dataKeys['stage']).toMatchObject({ units: 'mm', source: 'stage' });
+    const best = documents.find((d): d is RunEvent => d.kind === 'event' && d.stream === 'best');
+    expect(best?.data['position']).toBeCloseTo(12.5, 5);
+    expect(run.summary().progress).toEqual({ done: 11, total: 11 });
+    await lab.disconnect();
+  });
+
+  it('plans refuse a device without the capability they need', async () => {
+    const { engine, lab } = await engineFor();
+    const { stop } = await runScript(engine, `lineScan(camera, power_meter, {start: 0, stop: 1, num: 2});`);
+    expect(stop.exitStatus).toBe('fail');
+    expect(stop.reason).toContain('lineScan: camera cannot be moved');
+    await lab.disconnect();
+  });
+});
+
+describe('run engine: limits, abort and pause', () => {
+  it('stops an infinite loop with the limit named, and runs the next script normally', async () => {
+    const { engine, lab } = await engineFor();
+    const looping = await runScript(engine, `let i = 0;\nwhile (true) { i++; }`, { limits: { maxOperations: 50 } });
+    expect(looping.stop.exitStatus).toBe('fail');
+    expect(looping.stop.reason).toMatch(/operation budget of 50/);
+    const next = await runScript(engine, `record('ok', {x: 1});`);
+    expect(next.stop.exitStatus).toBe('success');
+    await lab.disconnect();
+  });
+
+  it('stops a memory bomb at the memory limit, and the engine goes on', async () => {
+    const { engine, lab } = await engineFor();
+    const bomb = await runScript(engine, `const a = [];\nwhile (true) a.push(new Array(100000).fill(1.5));`, { limits: { maxMemoryMb: 32 } });
+    expect(bomb.stop.exitStatus).toBe('fail');
+    expect(bomb.stop.reason).toMatch(/memory limit of 32 MB/);
+    expect((await runScript(engine, `record('ok', {x: 1});`)).stop.exitStatus).toBe('success');
+    await lab.disconnect();
+  });
+
+  it('abort during a long move stops the stage within 100 ms of simulated time, runs finally, closes the shutter', async () => {
+    const lab = `[devices.stage]\ndriver = "sim-stage"\nsettings = { velocity = 10, acceleration = 400 }\n[devices.laser]\ndriver = "sim-laser"\n`;
+    const { engine, clock, lab: theLab, logs } = await engineFor({ source: lab, autoAdvance: false });
+    const stage = theLab.device('stage');
+    const laser = theLab.device('laser');
+    if (!isMovable(stage) || !isShutterControl(laser)) throw new Error('lab');
+    const run = engine.submit({
+      scriptName: 'long.js',
+      source: `laser.openShutter();\ntry {\n  stage.moveAbs(50);\n  record('never', {x: 1});\n} finally {\n  log('cleanup ran');\n}`,
+    });
+    await vi.waitFor(async () => {
+      await clock.advance(0.01);
+      expect(stage.state).toBe('busy');
+    }, { timeout: 5000, interval: 5 });
+    await clock.advance(1);
+    const during = await stage.position();
+    expect(during).toBeGreaterThan(5);
+    expect(during).toBeLessThan(50);
+    run.abort('stopped by the user');
+    const t0 = clock.now();
+    let ended = false;
+    void run.done.then(() => (ended = true));
+    while (!ended && clock.now() - t0 < 0.1) {
+      await clock.advance(0.01);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await vi.waitFor(() => expect(ended).toBe(true), { timeout: 5000, interval: 5 });
+    expect(clock.now() - t0).toBeLessThanOrEqual(0.1 + 1e-9);
+    const stop = await run.done;
+    expect(stop).toMatchObject({ exitStatus: 'abort', reason: 'stopped by the user', numEvents: {} });
+    expect(stage.state).toBe('idle');
+    const rest = await stage.position();
+    await clock.advance(1);
+    expect(await stage.position()).toBe(rest);
+    expect(rest).toBeLessThan(50);
+    expect(await laser.isShutterOpen()).toBe(false);
+    expect(logs.map((l) => l.message)).toContain('cleanup ran');
+    await theLab.disconnect();
+  });
+
+  it('pause holds the run at its next device call; resume lets it finish', async () => {
+    const { engine, clock, documents, lab } = await engineFor({ autoAdvance: false });
+    const run = engine.submit({ scriptName: 'p.js', source: `for (let i = 0; i < 3; i++) { record('t', { temp: thermometer.read() }); sleep(1); }` });
+    const events = () => documents.filter((d) => d.kind === 'event').length;
+    await vi.waitFor(() => expect(events()).toBe(1), { timeout: 5000, interval: 2 });
+    run.pause();
+    for (let i = 0; i < 20; i++) await clock.advance(1);
+    expect(events()).toBe(1);
+    expect(run.state).toBe('paused');
+    run.resume();
+    let ended = false;
+    void run.done.then(() => (ended = true));
+    await vi.waitFor(async () => {
+      await clock.advance(1);
+      expect(ended).toBe(true);
+    }, { timeout: 5000, interval: 5 });
+    expect((await run.done).numEvents).toEqual({ t: 3 });
+    await lab.disconnect();
+  });
+});
+
+describe('run engine: queue', () => {
+  it('runs queued scripts one after another, in queue order after moves and removals', async () => {
+    const { engine, lab } = await engineFor();
+    engine.stopQueue();
+    const a = engine.submit({ scriptName: 'a.js', source: `log('a')` });
+    const b = engine.submit({ scriptName: 'b.js', source: `log('b')` });
+    const c = engine.submit({ scriptName: 'c.js', source: `log('c')` });
+    engine.move(c.uid, 0);
+    engine.remove(b.uid);
+    expect(engine.queued().map((r) => r.request.scriptName)).toEqual(['c.js', 'a.js']);
+    const order: string[] = [];
+    engine.onLog((entry) => order.push(entry.message));
+    engine.startQueue();
+    await a.done;
+    expect(order).toEqual(['c', 'a']);
+    expect(engine.finished().map((r) => r.summary().exitStatus)).toEqual(['success', 'success']);
+    await lab.disconnect();
+  });
+});
+
+describe('examples', () => {
+  for (const [file, params] of [
+    ['examples/simple_scan.js', { steps: 4 }],
+    ['examples/triggered_acquisition.js', { frames: 3 }],
+    ['examples/multi_instrument.js', {}],
+    ['examples/peak_search.ts', {}],
+  ] as const) {
+    it(`${file} runs to success on the simulated lab`, async () => {
+      const { engine, lab } = await engineFor();
+      const source = await readFile(file, 'utf8');
+      const { stop } = await runScript(engine, source, { scriptName: file, params });
+      expect(stop.reason).toBe('');
+      expect(stop.exitStatus).toBe('success');
+      expect(Object.values(stop.numEvents).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      await lab.disconnect();
+    });
+  }
+});

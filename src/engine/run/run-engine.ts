@@ -1,0 +1,240 @@
+/**
+ * The run engine: a queue of script runs executed one after another against one lab. Each run
+ * gets a sandbox with the lab's devices, records documents, can be paused, resumed and aborted,
+ * and ends with a stop document whatever happens. When a run is aborted or fails, every
+ * `Stoppable` device it used is put in its safe state (motion halted, shutters closed).
+ */
+import { isStoppable } from '../../capabilities/index.js';
+import { type Clock, DaqError, Emitter, formatErrorTree, type Unsubscribe } from '../../core/index.js';
+import type { Lab } from '../../devices/index.js';
+import { type ScriptLimits, startSandboxed, type ScriptOutcome } from '../../scripting/index.js';
+import type { ExitStatus, RunDocument } from './documents.js';
+import { RunRecorder } from './recorder.js';
+import { Run, type RunRequest, type RunSummary } from './run.js';
+import type { LogEntry, LogLevel, RunContext } from './run-context.js';
+import { createScriptHost } from './script-host.js';
+
+/** A document with the run it belongs to. */
+export interface RunDocumentEvent {
+  runUid: string;
+  document: RunDocument;
+}
+
+/** Options of {@link RunEngine}. */
+export interface RunEngineOptions {
+  /** Limits for runs that do not set their own. */
+  defaultLimits?: Partial<ScriptLimits>;
+  /** Start processing the queue at once (default true). */
+  autoStart?: boolean;
+}
+
+/** Runs scripts against `lab`, one at a time, in queue order. */
+export class RunEngine {
+  private readonly queue: Run[] = [];
+  private readonly history: Run[] = [];
+  private current: Run | undefined;
+  private processing: boolean;
+  private readonly documents = new Emitter<RunDocumentEvent>();
+  private readonly logs = new Emitter<LogEntry>();
+  private readonly changes = new Emitter<RunSummary>();
+
+  constructor(
+    readonly lab: Lab,
+    readonly clock: Clock,
+    private readonly options: RunEngineOptions = {},
+  ) {
+    this.processing = options.autoStart ?? true;
+  }
+
+  /** Queues a run; returns it at once. Its `done` resolves with the stop document. */
+  submit(request: RunRequest): Run {
+    if (typeof request.source !== 'string') throw new DaqError('invalid_argument', 'a run needs the script source');
+    const run = new Run(request, this.clock.now());
+    this.queue.push(run);
+    this.changes.emit(run.summary());
+    this.pump();
+    return run;
+  }
+
+  /** The running (or paused) run. */
+  get currentRun(): Run | undefined {
+    return this.current;
+  }
+
+  /** Queued runs, next first. */
+  queued(): Run[] {
+    return [...this.queue];
+  }
+
+  /** A run by uid (queued, current or finished); `not_found` otherwise. */
+  run(uid: string): Run {
+    const run = [this.current, ...this.queue, ...this.history].find((r) => r?.uid === uid);
+    if (run === undefined) throw new DaqError('not_found', `no run ${uid}`);
+    return run;
+  }
+
+  /** Finished runs, oldest first. */
+  finished(): Run[] {
+    return [...this.history];
+  }
+
+  /** Removes a queued run. */
+  remove(uid: string): void {
+    const index = this.queue.findIndex((r) => r.uid === uid);
+    if (index < 0) throw new DaqError('not_found', `run ${uid} is not in the queue`);
+    const [run] = this.queue.splice(index, 1);
+    run?.abort('removed from the queue');
+  }
+
+  /** Moves a queued run to `index` (0 = next). */
+  move(uid: string, index: number): void {
+    const from = this.queue.findIndex((r) => r.uid === uid);
+    if (from < 0) throw new DaqError('not_found', `run ${uid} is not in the queue`);
+    const [run] = this.queue.splice(from, 1);
+    this.queue.splice(Math.max(0, Math.min(index, this.queue.length)), 0, run as Run);
+  }
+
+  /** Empties the queue (the current run goes on). */
+  clear(): void {
+    for (const run of this.queue.splice(0)) run.abort('queue cleared');
+  }
+
+  /** Starts taking runs from the queue. */
+  startQueue(): void {
+    this.processing = true;
+    this.pump();
+  }
+
+  /** Stops taking new runs from the queue (the current run goes on). */
+  stopQueue(): void {
+    this.processing = false;
+  }
+
+  /** Whether the queue is being processed. */
+  get queueRunning(): boolean {
+    return this.processing;
+  }
+
+  onDocument(listener: (event: RunDocumentEvent) => void): Unsubscribe {
+    return this.documents.on(listener);
+  }
+
+  onLog(listener: (entry: LogEntry) => void): Unsubscribe {
+    return this.logs.on(listener);
+  }
+
+  /** Called whenever a run changes state or progress. */
+  onRunChange(listener: (summary: RunSummary) => void): Unsubscribe {
+    return this.changes.on(listener);
+  }
+
+  /** Aborts the current run and clears the queue; resolves when the current run has ended. */
+  async shutdown(reason = 'the daemon is shutting down'): Promise<void> {
+    this.processing = false;
+    this.clear();
+    const current = this.current;
+    current?.abort(reason);
+    if (current !== undefined) await current.done;
+  }
+
+  private pump(): void {
+    if (!this.processing || this.current !== undefined) return;
+    const next = this.queue.shift();
+    if (next === undefined) return;
+    this.current = next;
+    void this.execute(next).finally(() => {
+      this.changes.emit(next.summary());
+      this.pump();
+    });
+  }
+
+  private async execute(run: Run): Promise<void> {
+    const recorder = new RunRecorder(
+      {
+        uid: run.uid,
+        scriptName: run.request.scriptName,
+        scriptSource: run.request.source,
+        params: run.request.params ?? {},
+        metadata: run.request.metadata ?? {},
+        lab: this.lab.name,
+      },
+      this.clock,
+    );
+    recorder.onDocument((document) => {
+      if (document.kind === 'event') run.numEvents = recorder.numEvents;
+      this.documents.emit({ runUid: run.uid, document });
+    });
+    run.state = 'running';
+    run.startTimeS = this.clock.now();
+    recorder.open();
+    this.changes.emit(run.summary());
+    const context = this.contextFor(run, recorder);
+    let outcome: ScriptOutcome | undefined;
+    let failure: DaqError | undefined;
+    try {
+      if (run.signal.aborted) throw DaqError.from(run.signal.reason);
+      const world = createScriptHost(context, run.request.params ?? {});
+      const handle = startSandboxed({
+        source: run.request.source,
+        filename: run.request.scriptName,
+        host: world.host,
+        globals: world.globals,
+        prelude: world.prelude,
+        limits: { ...this.options.defaultLimits, ...run.request.limits },
+        signal: run.signal,
+      });
+      outcome = await handle.outcome;
+    } catch (error) {
+      failure = DaqError.from(error);
+    }
+    const [status, reason] = ending(run, outcome, failure);
+    if (status !== 'success') await this.safeState(run, context);
+    this.history.push(run);
+    this.current = undefined;
+    run.finish(recorder.close(status, reason));
+  }
+
+  private contextFor(run: Run, recorder: RunRecorder): RunContext {
+    return {
+      lab: this.lab,
+      clock: this.clock,
+      recorder,
+      signal: run.signal,
+      checkpoint: () => run.checkpoint(),
+      log: (level: LogLevel, message: string) => this.logs.emit({ runUid: run.uid, timeS: this.clock.now(), level, message }),
+      progress: (done, total) => {
+        run.progress = { done, total };
+        this.changes.emit(run.summary());
+      },
+      touch: (device) => run.touched.add(device),
+    };
+  }
+
+  /** Stops every Stoppable device the run used, in parallel; failures are logged, not thrown. */
+  private async safeState(run: Run, context: RunContext): Promise<void> {
+    const devices = [...run.touched].map((name) => this.lab.device(name));
+    await Promise.all(
+      devices.map(async (device) => {
+        if (!isStoppable(device)) return;
+        try {
+          await device.stop();
+          context.log('info', `${device.name}: put in its safe state`);
+        } catch (error) {
+          context.log('error', `safe state failed: ${formatErrorTree(error)}`);
+        }
+      }),
+    );
+  }
+}
+
+/** The exit status and reason of a run from its sandbox outcome. */
+function ending(run: Run, outcome: ScriptOutcome | undefined, failure: DaqError | undefined): [ExitStatus, string] {
+  if (failure !== undefined) return [run.signal.aborted ? 'abort' : 'fail', failure.message];
+  if (outcome === undefined) return ['fail', 'the script did not run'];
+  if (outcome.status === 'success') return ['success', ''];
+  if (outcome.status === 'abort' || run.signal.aborted) {
+    const why = run.signal.reason instanceof Error ? run.signal.reason.message : 'aborted';
+    return ['abort', why];
+  }
+  return ['fail', outcome.error.stack ?? outcome.error.message];
+}

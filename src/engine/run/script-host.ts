@@ -1,0 +1,175 @@
+/**
+ * The globals of an experiment script, as host functions: every device of the lab by its config
+ * name with exactly the methods of its capabilities, and `sleep`, `log`, `record`, `progress`,
+ * `now`, `params` and the plans. Each device call passes a checkpoint first (so a paused run
+ * blocks at its next device call, and an aborted one stops), and its result is made fit for the
+ * script: readings say which device they came from, frames become handles.
+ */
+import { capabilitiesOf, capabilitySpec, type Frame, isMovable, isReadable, type Reading } from '../../capabilities/index.js';
+import { DaqError } from '../../core/index.js';
+import type { Device } from '../../devices/index.js';
+import type { HostFunction, HostFunctions, JsonValue } from '../../scripting/index.js';
+import { count, gridScan, listScan, lineScan, type ScanDetector, type ScanMotor, type ScanPoint } from '../plans/index.js';
+import { FrameTable } from './frame-table.js';
+import type { RecordValue } from './recorder.js';
+import type { RunContext } from './run-context.js';
+import { SCRIPT_PRELUDE } from './script-prelude.js';
+
+/** Methods of capabilities that cannot cross into a script (they take callbacks). */
+const NOT_FOR_SCRIPTS = new Set(['onFrame']);
+
+/** What a device looks like to the script's prelude. */
+export interface DeviceInfo {
+  driver: string;
+  capabilities: string[];
+  methods: string[];
+}
+
+/** Host functions, plain globals and prelude of one run's script. */
+export interface ScriptHost {
+  host: HostFunctions;
+  globals: Record<string, JsonValue>;
+  prelude: string;
+}
+
+/** Builds the script's world for `context`; `params` become the `params` global. */
+export function createScriptHost(context: RunContext, params: Record<string, JsonValue>): ScriptHost {
+  const frames = new FrameTable();
+  const host: Record<string, HostFunction> = {};
+  const devices: Record<string, JsonValue> = {};
+  for (const device of context.lab.devices()) {
+    const info = deviceInfo(device);
+    devices[device.name] = info as unknown as JsonValue;
+    for (const method of info.methods) host[`${device.name}.${method}`] = deviceMethod(context, frames, device, method);
+  }
+  Object.assign(host, coreFunctions(context, frames), planFunctions(context));
+  return { host, globals: { params, __daq_devices: devices }, prelude: SCRIPT_PRELUDE };
+}
+
+/** The capabilities and script methods of `device`. */
+export function deviceInfo(device: Device): DeviceInfo {
+  const capabilities = capabilitiesOf(device);
+  const methods = new Set<string>();
+  for (const name of capabilities) for (const m of capabilitySpec(name)?.methods ?? []) if (!NOT_FOR_SCRIPTS.has(m)) methods.add(m);
+  return { driver: device.driver, capabilities, methods: [...methods] };
+}
+
+function deviceMethod(context: RunContext, frames: FrameTable, device: Device, method: string): HostFunction {
+  return async (args) => {
+    await context.checkpoint();
+    context.touch(device.name);
+    const callArgs: unknown[] = [...args];
+    if (method === 'moveAbs' || method === 'moveRel') {
+      const options = (args[1] ?? {}) as { wait?: unknown };
+      callArgs[1] = { signal: context.signal, ...(typeof options.wait === 'boolean' ? { wait: options.wait } : {}) };
+    }
+    const fn = (device as unknown as Record<string, (...a: unknown[]) => unknown>)[method] as (...a: unknown[]) => unknown;
+    const result = await fn.apply(device, callArgs);
+    return toScript(device.name, result, frames);
+  };
+}
+
+function toScript(source: string, value: unknown, frames: FrameTable): JsonValue | undefined {
+  if (value === undefined) return undefined;
+  if (isFrameValue(value)) return frames.add(value) as unknown as JsonValue;
+  if (isReadingValue(value)) return { ...(value as unknown as Record<string, JsonValue>), source };
+  return value as JsonValue;
+}
+
+function isFrameValue(value: unknown): value is Frame {
+  return typeof value === 'object' && value !== null && ArrayBuffer.isView((value as Frame).data);
+}
+
+function isReadingValue(value: unknown): value is Reading {
+  return typeof value === 'object' && value !== null && 'value' in value && 'timestampS' in value && 'units' in value;
+}
+
+function coreFunctions(context: RunContext, frames: FrameTable): Record<string, HostFunction> {
+  return {
+    sleep: async ([seconds]) => {
+      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
+        throw new DaqError('invalid_argument', `sleep(seconds): seconds must be a number >= 0, got ${JSON.stringify(seconds)}`);
+      }
+      await context.checkpoint();
+      await context.clock.sleep(seconds, context.signal);
+    },
+    log: (args) => context.log('info', args.map(formatLogValue).join(' ')),
+    now: () => context.clock.now(),
+    progress: ([done, total]) => {
+      if (typeof done !== 'number' || typeof total !== 'number') {
+        throw new DaqError('invalid_argument', 'progress(done, total): both must be numbers');
+      }
+      context.progress(done, total);
+    },
+    record: ([stream, data]) => {
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+        throw new DaqError('invalid_argument', `record(stream, data): data must be an object such as {x: 1}, got ${JSON.stringify(data)}`);
+      }
+      const values: Record<string, RecordValue> = {};
+      for (const [field, value] of Object.entries(data)) {
+        values[field] = FrameTable.isHandle(value) ? frames.resolve(value) : (value as RecordValue);
+      }
+      context.recorder.record(stream as string, values);
+    },
+  };
+}
+
+function formatLogValue(value: JsonValue): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+interface PlanArgs {
+  stream?: string;
+}
+
+function planFunctions(context: RunContext): Record<string, HostFunction> {
+  const motor = (name: JsonValue, plan: string): ScanMotor => {
+    const device = context.lab.device(String(name));
+    if (!isMovable(device)) throw new DaqError('invalid_argument', `${plan}: ${device.name} cannot be moved (it is ${capabilitiesOf(device).join(', ')})`);
+    context.touch(device.name);
+    return device as ScanMotor;
+  };
+  const detectors = (names: JsonValue, plan: string): ScanDetector[] =>
+    (Array.isArray(names) ? names : [names]).map((name) => {
+      const device = context.lab.device(String(name));
+      if (!isReadable(device)) throw new DaqError('invalid_argument', `${plan}: ${device.name} cannot be read (it is ${capabilitiesOf(device).join(', ')})`);
+      return device as ScanDetector;
+    });
+  const options = (raw: JsonValue, plan: string) => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DaqError('invalid_argument', `${plan}: options must be an object`);
+    const stream = (raw as PlanArgs).stream ?? 'primary';
+    return {
+      ...(raw as Record<string, unknown>),
+      signal: context.signal,
+      checkpoint: () => context.checkpoint(),
+      onPoint: (point: ScanPoint, total: number) => {
+        context.recorder.record(stream, pointRecord(context, point));
+        context.progress(point.index + 1, total);
+      },
+    };
+  };
+  const result = (points: ScanPoint[]): JsonValue => points as unknown as JsonValue;
+  return {
+    '__plans.lineScan': async ([m, d, o]) => result(await lineScan(motor(m ?? null, 'lineScan'), detectors(d ?? null, 'lineScan'), options(o ?? null, 'lineScan') as never)),
+    '__plans.listScan': async ([m, d, o]) => result(await listScan(motor(m ?? null, 'listScan'), detectors(d ?? null, 'listScan'), options(o ?? null, 'listScan') as never)),
+    '__plans.gridScan': async ([a, b, d, o]) =>
+      result(await gridScan(motor(a ?? null, 'gridScan'), motor(b ?? null, 'gridScan'), detectors(d ?? null, 'gridScan'), options(o ?? null, 'gridScan') as never)),
+    '__plans.count': async ([d, o]) => {
+      const opts = options(o ?? null, 'count') as ReturnType<typeof options> & { delay?: number; num: number };
+      return result(await count(detectors(d ?? null, 'count'), { ...opts, delayS: opts.delay ?? 0, sleep: (s) => context.clock.sleep(s, context.signal) }));
+    },
+  };
+}
+
+/** One scan point as a record: each motor's position (and setpoint), each detector's reading. */
+function pointRecord(context: RunContext, point: ScanPoint): Record<string, RecordValue> {
+  const values: Record<string, RecordValue> = {};
+  for (const [name, position] of Object.entries(point.positions)) {
+    const device = context.lab.device(name);
+    const units = isMovable(device) ? device.units : '';
+    values[name] = { value: position, units, timestampS: context.clock.now(), source: name };
+    values[`${name}_setpoint`] = { value: point.targets[name] as number, units, timestampS: context.clock.now(), source: name };
+  }
+  for (const [name, reading] of Object.entries(point.readings)) values[name] = { ...reading, source: name };
+  return values;
+}
