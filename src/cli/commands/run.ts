@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { createSystemClock, DaqError, formatErrorTree } from '../../core/index.js';
+import { type Clock, createSystemClock, DaqError, formatErrorTree, VirtualClock } from '../../core/index.js';
 import { Lab } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
 import { type ParamValue, type Run, RunEngine, type RunStop } from '../../engine/index.js';
@@ -23,6 +23,7 @@ interface RunOptions {
   maxOps?: number;
   maxMemory?: number;
   json?: boolean;
+  simTime?: boolean;
 }
 
 /** Exit status of `daq run` for each way a run ends. */
@@ -51,11 +52,16 @@ export function registerRun(program: Command): void {
     .option('--max-ops <n>', 'operation budget of the script (interrupt ticks)', Number)
     .option('--max-memory <MB>', 'memory limit of the script', Number)
     .option('--json', 'print only the run summary, as one JSON object')
+    .option('--sim-time', 'run in simulated time, as fast as the computer allows (labs of simulated devices only): a dry run that tells how long the experiment takes')
     .addHelpText('after', '\nCtrl-C once pauses the run and asks; twice aborts it safely.\nExit status: 0 success, 1 the run failed, 2 bad input, 3 aborted.\n')
     .action(async (script: string, options: RunOptions) => {
       const source = await readScript(script);
-      const clock = createSystemClock();
+      const clock: Clock = options.simTime ? new VirtualClock({ startS: Date.now() / 1000 }) : createSystemClock();
       const lab = await Lab.load(options.config, DRIVERS, clock);
+      const real = lab.devices().filter((d) => !d.driver.startsWith('sim-'));
+      if (options.simTime && real.length > 0) {
+        throw new DaqError('invalid_argument', `--sim-time needs a lab of simulated devices; ${real.map((d) => `${d.name} (${d.driver})`).join(', ')} would run in real time`);
+      }
       const report = await lab.connect();
       if (report.failures !== undefined) process.stderr.write(`daq: ${formatErrorTree(report.failures)}\n(the run goes on; calls to those devices will fail)\n`);
       const engine = new RunEngine(lab, clock);
@@ -95,7 +101,14 @@ function limitsOf(options: RunOptions): Partial<ScriptLimits> {
 }
 
 function printSummary(run: Run, stop: RunStop, json: boolean): void {
-  const summary = { uid: run.uid, script: run.request.scriptName, exitStatus: stop.exitStatus, reason: stop.reason, numEvents: stop.numEvents, durationS: stop.timeS - (run.startTimeS ?? stop.timeS) };
+  const summary = {
+    uid: run.uid,
+    script: run.request.scriptName,
+    exitStatus: stop.exitStatus,
+    reason: stop.reason,
+    numEvents: stop.numEvents,
+    durationS: stop.timeS - (run.startTimeS ?? stop.timeS),
+  };
   if (json) return printJson(summary);
   const events = Object.entries(stop.numEvents).map(([s, n]) => `${n} in ${s}`).join(', ') || 'no events';
   process.stdout.write(`\nrun ${run.uid}: ${stop.exitStatus} after ${summary.durationS.toFixed(2)} s (${events})\n`);
