@@ -1,9 +1,9 @@
 // Several instruments together: sweep the laser's wavelength and, at each wavelength, find the
 // stage position of best coupling with a line scan (each scan is its own stream).
 //
-//   daq run examples/multi_instrument.js --config examples/lab.toml
+//   daq run examples/multi_instrument.js --config examples/lab.toml --param wavelengths=760,800,840
 
-const wavelengths = params.wavelengths ?? [760, 800, 840];   // nm
+const wavelengths = String(params.wavelengths ?? '760,800,840').split(',').map(Number);   // nm
 
 laser.enableEmission();
 laser.openShutter();

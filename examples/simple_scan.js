@@ -5,9 +5,9 @@
 //
 // `params` holds the --param values; each device of the lab is a global by its config name.
 
-const steps = params.steps ?? 10;
-const start = params.start ?? 0;   // mm
-const stop = params.stop ?? 25;    // mm
+const steps = Number(params.steps ?? 10);
+const start = Number(params.start ?? 0);   // mm
+const stop = Number(params.stop ?? 25);    // mm
 
 camera.setExposure(0.005);         // s
 laser.enableEmission();

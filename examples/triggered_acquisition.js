@@ -3,8 +3,8 @@
 //
 //   daq run examples/triggered_acquisition.js --config examples/lab.toml --param frames=5
 
-const frames = params.frames ?? 5;
-const maxBias = params.max_bias ?? 50;   // V
+const frames = Number(params.frames ?? 5);
+const maxBias = Number(params.max_bias ?? 50);   // V
 
 camera.setExposure(0.002);               // s
 camera.setRoi({ x: 256, y: 256, width: 512, height: 512 });

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerDevices } from './commands/devices.js';
 import { registerDrivers } from './commands/drivers.js';
+import { registerCheck } from './commands/check.js';
 import { registerRun } from './commands/run.js';
+import { registerTypes } from './commands/types.js';
 import { EXIT, exitCodeFor, printError } from './output.js';
 
 const program = new Command('daq')
@@ -21,6 +23,8 @@ function packageVersion(): string {
 registerDevices(program);
 registerDrivers(program);
 registerRun(program);
+registerTypes(program);
+registerCheck(program);
 
 try {
   await program.parseAsync(process.argv);

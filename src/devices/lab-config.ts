@@ -21,7 +21,8 @@ import { parseLocatedToml, type LocatedToml, type TomlPath } from './toml-locati
 
 /** Names a script already uses as globals; a device may not take them. */
 export const RESERVED_NAMES: readonly string[] = [
-  'sleep', 'log', 'params', 'record', 'progress', 'now', 'lab', 'devices', 'console', 'globalThis', 'Math', 'JSON',
+  'sleep', 'log', 'params', 'record', 'progress', 'now', 'lineScan', 'listScan', 'gridScan', 'count',
+  'lab', 'devices', 'console', 'globalThis', 'Math', 'JSON',
 ];
 
 /** One device of the lab, validated. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { isShutterControl, isMovable } from '../../capabilities/index.js';
+import { checkScript, labDeclarations } from '../../scripting/types/index.js';
 import type { EventDescriptor, RunEvent, RunStart } from './documents.js';
 import { engineFor, runScript } from './run-engine.fixture.js';
 
@@ -236,9 +237,10 @@ describe('examples', () => {
     ['examples/multi_instrument.js', {}],
     ['examples/peak_search.ts', {}],
   ] as const) {
-    it(`${file} runs to success on the simulated lab`, async () => {
+    it(`${file} passes \`daq check\` and runs to success on the simulated lab`, async () => {
       const { engine, lab } = await engineFor();
       const source = await readFile(file, 'utf8');
+      expect(checkScript(source, file, labDeclarations(lab))).toEqual([]);
       const { stop } = await runScript(engine, source, { scriptName: file, params });
       expect(stop.reason).toBe('');
       expect(stop.exitStatus).toBe('success');

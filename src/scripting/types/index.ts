@@ -1,0 +1,6 @@
+/**
+ * Types for experiment scripts: a lab's declarations (`daq types`) and the type check of a script
+ * against them (`daq check`). Both use the `typescript` package, loaded on first use.
+ */
+export { checkDeclarations, checkScript, type ScriptDiagnostic } from './check.js';
+export { labDeclarations, type DeclaredLab } from './declarations.js';
