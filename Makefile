@@ -6,7 +6,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.install-stamp
 DAQ := node dist/src/cli/main.js
 
-.PHONY: help install build typecheck lint unit test demo bench clean
+.PHONY: help install build typecheck lint unit test demo bench bench-venv clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -49,8 +49,18 @@ demo: build ## bring up the simulated lab of examples/lab.toml and run an exampl
 	@echo "  npx daq run examples/multi_instrument.js --config examples/lab.toml"
 	@echo "  npx daq check examples/peak_search.ts --config examples/lab.toml"
 
-bench: build ## run the benchmarks (they print their figures)
+BENCH_VENV := build/bench-venv
+
+$(BENCH_VENV)/.stamp: bench/bluesky/requirements.txt
+	rm -rf $(BENCH_VENV)
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --no-input --disable-pip-version-check -r bench/bluesky/requirements.txt
+	@touch $@
+
+bench-venv: $(BENCH_VENV)/.stamp ## the Python venv with Bluesky + ophyd, the baseline of the scan benchmark
+
+bench: build bench-venv ## run the benchmarks (they print their figures, and ratios against Bluesky)
 	node dist/bench/run.js
 
-clean: ## remove build output and installed packages
-	rm -rf dist node_modules
+clean: ## remove build output, installed packages and venvs
+	rm -rf dist node_modules build

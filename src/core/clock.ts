@@ -23,6 +23,7 @@ export function createSystemClock(): Clock {
     sleep: (seconds, signal) =>
       new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(cancelled(signal));
+        if (!(seconds > 0)) return resolve();
         const timer = setTimeout(done, Math.max(0, seconds * 1000));
         function done(): void {
           signal?.removeEventListener('abort', onAbort);
@@ -85,6 +86,7 @@ export class VirtualClock implements Clock {
   sleep(seconds: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(cancelled(signal));
+      if (!(seconds > 0)) return resolve();
       const timer: Timer = {
         dueS: this.currentS + Math.max(0, seconds),
         order: this.order++,

@@ -1,0 +1,101 @@
+/**
+ * Benchmarks of experiment scripts (issue: scripting):
+ * - device-call round trip from a script (sim device, no simulated latency): the interval
+ *   between successive calls arriving at the device while the script does nothing else is one
+ *   full round trip (script -> worker stub -> daemon thread -> device -> back -> next call);
+ * - per-point overhead of a 10,000-point step scan (sim stage + sim power meter, zero simulated
+ *   latency), written as a plain script loop and with the lineScan plan;
+ * - the same scan run by Bluesky's RunEngine with ophyd.sim devices, when the bench venv exists
+ *   (`make bench-venv`), and the ratio.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { VirtualClock } from '../src/core/index.js';
+import { Lab, parseLabConfig } from '../src/devices/index.js';
+import { DRIVERS } from '../src/drivers/index.js';
+import { RunEngine } from '../src/engine/index.js';
+
+const LAB = `
+[devices.stage]
+driver = "sim-stage"
+max = 1000
+velocity = 1e9
+acceleration = 1e15
+settle_time = 0
+[devices.laser]
+driver = "sim-laser"
+[devices.power_meter]
+driver = "sim-power-meter"
+averaging_time = 0
+[devices.thermometer]
+driver = "sim-thermometer"
+`;
+
+async function lab(): Promise<{ lab: Lab; engine: RunEngine }> {
+  const clock = new VirtualClock();
+  const theLab = Lab.create(parseLabConfig(LAB, 'bench.toml', DRIVERS), DRIVERS, clock);
+  await theLab.connect();
+  return { lab: theLab, engine: new RunEngine(theLab, clock) };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function run(engine: RunEngine, source: string): Promise<number> {
+  const t0 = performance.now();
+  const stop = await engine.submit({ scriptName: 'bench.js', source }).done;
+  if (stop.exitStatus !== 'success') throw new Error(`bench script failed: ${stop.reason}`);
+  return performance.now() - t0;
+}
+
+/** Round trip of one device call from a script, p50 and p99 in microseconds. */
+export async function deviceCallRoundTrip(calls = 20_000): Promise<{ p50: number; p99: number }> {
+  const { lab: theLab, engine } = await lab();
+  const device = theLab.device('thermometer') as unknown as { temperature: () => Promise<number> };
+  const original = device.temperature.bind(device);
+  const arrivals: number[] = [];
+  device.temperature = () => {
+    arrivals.push(performance.now());
+    return original();
+  };
+  await run(engine, `for (let i = 0; i < 2000; i++) thermometer.temperature();`);
+  arrivals.length = 0;
+  await run(engine, `for (let i = 0; i < ${calls}; i++) thermometer.temperature();`);
+  await theLab.disconnect();
+  const intervals = arrivals.slice(1).map((t, i) => (t - (arrivals[i] as number)) * 1000).sort((a, b) => a - b);
+  return { p50: percentile(intervals, 50), p99: percentile(intervals, 99) };
+}
+
+/** Per-point time of an N-point step scan from a script, in microseconds. */
+export async function scriptScan(points = 10_000): Promise<{ loopUs: number; planUs: number }> {
+  const { lab: theLab, engine } = await lab();
+  const loop = (n: number) => `for (let i = 0; i < ${n}; i++) {
+    stage.moveAbs(i * 0.05);
+    record('scan', { stage: stage.position(), power_meter: power_meter.read() });
+  }`;
+  const plan = (n: number) => `lineScan(stage, power_meter, { start: 0, stop: 500, num: ${n} });`;
+  await run(engine, loop(500));
+  const loopMs = await run(engine, loop(points));
+  await run(engine, plan(500));
+  const planMs = await run(engine, plan(points));
+  await theLab.disconnect();
+  return { loopUs: (loopMs / points) * 1000, planUs: (planMs / points) * 1000 };
+}
+
+/** Bluesky's per-point time for the same scan, or undefined without the bench venv. */
+export function blueskyScan(points = 10_000): { perPointUs: number; versions: string } | undefined {
+  const python = 'build/bench-venv/bin/python';
+  if (!existsSync(python)) return undefined;
+  const out = execFileSync(python, ['bench/bluesky/step_scan.py', '--points', String(points)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 600_000,
+  });
+  const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { tool?: string; events?: number; per_point_us?: number; bluesky?: string; ophyd?: string };
+  if (result.tool !== 'bluesky' || result.events !== points || !(Number(result.per_point_us) > 0)) {
+    throw new Error(`unexpected output of bench/bluesky/step_scan.py: ${out}`);
+  }
+  return { perPointUs: Number(result.per_point_us), versions: `bluesky ${result.bluesky}, ophyd ${result.ophyd}` };
+}
