@@ -6,7 +6,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.install-stamp
 DAQ := node dist/src/cli/main.js
 
-.PHONY: help install build typecheck lint unit test demo bench bench-venv clean
+.PHONY: help install generate build typecheck lint unit test demo bench bench-venv clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -17,15 +17,19 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(NODE_STAMP) ## install npm packages (npm ci)
 
-build: install ## compile TypeScript to dist/
+generate: install ## generate TypeScript from the API contract (proto/ -> src/api/gen/)
+	npx buf generate
+
+build: generate ## compile TypeScript to dist/
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
 	chmod +x dist/src/cli/main.js
 
-typecheck: install ## type-check everything, tests and type-level tests included
+typecheck: generate ## type-check everything, tests and type-level tests included
 	npx tsc -p tsconfig.json --noEmit
 
-lint: install ## ESLint, and the layer rules (dependency-cruiser)
+lint: generate ## ESLint, buf lint of the API contract, and the layer rules (dependency-cruiser)
+	npx buf lint
 	npx eslint .
 	npx depcruise src --config .dependency-cruiser.cjs --output-type err
 

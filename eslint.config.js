@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   // Example scripts run in the sandbox with the lab's devices as globals: `daq check` checks them
   // (src/engine/run/run-engine.test.ts), not ESLint.
-  { ignores: ['dist/', 'node_modules/', '.venv/', 'build/', 'web/dist/', '*.cjs', 'examples/'] },
+  { ignores: ['dist/', 'node_modules/', '.venv/', 'build/', 'web/dist/', '*.cjs', 'examples/', 'src/api/gen/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /** The `daq` command. Each subcommand lives in `commands/`; this file only wires them. */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerDevices } from './commands/devices.js';
 import { registerDrivers } from './commands/drivers.js';
 import { registerCheck } from './commands/check.js';
+import { registerDaemon } from './commands/daemon.js';
 import { registerRun } from './commands/run.js';
 import { registerTypes } from './commands/types.js';
 import { EXIT, exitCodeFor, printError } from './output.js';
+import { packageVersion } from './version.js';
 
 const program = new Command('daq')
   .description('ts-daq: run laboratory instruments and experiments')
@@ -15,16 +16,12 @@ const program = new Command('daq')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-function packageVersion(): string {
-  const file = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-}
-
 registerDevices(program);
 registerDrivers(program);
 registerRun(program);
 registerTypes(program);
 registerCheck(program);
+registerDaemon(program);
 
 try {
   await program.parseAsync(process.argv);

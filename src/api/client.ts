@@ -1,0 +1,88 @@
+/**
+ * A Node client of the daemon over native gRPC, typed by the generated descriptors: what the
+ * `daq` CLI uses with `--remote`. Errors come back as `DaqError`s with the server's message.
+ */
+import { create, type DescMessage, type DescMethod, fromBinary, type MessageInitShape, type MessageShape, toBinary } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { DaqError } from '../core/index.js';
+import { fromStatusCode } from './errors.js';
+
+type UnaryMethod<I extends DescMessage, O extends DescMessage> = DescMethod & { methodKind: 'unary'; input: I; output: O };
+type StreamMethod<I extends DescMessage, O extends DescMessage> = DescMethod & { methodKind: 'server_streaming'; input: I; output: O };
+
+/** Options of {@link DaemonClient}. */
+export interface ClientOptions {
+  /** Bearer token (default: none). */
+  token?: string;
+  /** PEM of the CA that signed the daemon's certificate; plain text when absent. */
+  rootCert?: Buffer;
+}
+
+/** A connection to a daemon. */
+export class DaemonClient {
+  private readonly client: grpc.Client;
+  private readonly metadata = new grpc.Metadata();
+
+  constructor(
+    readonly address: string,
+    options: ClientOptions = {},
+  ) {
+    const credentials = options.rootCert === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(options.rootCert);
+    this.client = new grpc.Client(address, credentials);
+    if (options.token !== undefined) this.metadata.set('authorization', `Bearer ${options.token}`);
+  }
+
+  /** Calls a unary method. */
+  call<I extends DescMessage, O extends DescMessage>(method: UnaryMethod<I, O>, request: MessageInitShape<I>, timeoutS = 30): Promise<MessageShape<O>> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        path(method),
+        (message: MessageInitShape<I>) => Buffer.from(toBinary(method.input, create(method.input, message))),
+        (bytes: Buffer) => fromBinary(method.output, bytes),
+        request,
+        this.metadata,
+        { deadline: Date.now() + timeoutS * 1000 },
+        (error, response) => (error ? reject(toDaqError(error, this.address)) : resolve(response as MessageShape<O>)),
+      );
+    });
+  }
+
+  /** Calls a server-streaming method; the stream ends when the server ends it or `signal` aborts. */
+  async *stream<I extends DescMessage, O extends DescMessage>(method: StreamMethod<I, O>, request: MessageInitShape<I>, signal?: AbortSignal): AsyncGenerator<MessageShape<O>> {
+    const call = this.client.makeServerStreamRequest(
+      path(method),
+      (message: MessageInitShape<I>) => Buffer.from(toBinary(method.input, create(method.input, message))),
+      (bytes: Buffer) => fromBinary(method.output, bytes),
+      request,
+      this.metadata,
+    );
+    const onAbort = (): void => call.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const message of call) yield message as MessageShape<O>;
+    } catch (error) {
+      if ((error as grpc.ServiceError).code === grpc.status.CANCELLED && signal?.aborted) return;
+      throw toDaqError(error as grpc.ServiceError, this.address);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      call.cancel();
+    }
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.client.close();
+  }
+}
+
+function path(method: DescMethod): string {
+  return `/${method.parent.typeName}/${method.name}`;
+}
+
+function toDaqError(error: grpc.ServiceError, address: string): DaqError {
+  if (error.code === grpc.status.UNAVAILABLE) return new DaqError('unavailable', `cannot reach the daemon at ${address}: ${error.details}`);
+  if (error.code === grpc.status.UNAUTHENTICATED || error.code === grpc.status.PERMISSION_DENIED) {
+    return new DaqError('failed_precondition', `${error.code === grpc.status.UNAUTHENTICATED ? 'not authenticated' : 'permission denied'}: ${error.details}`);
+  }
+  return new DaqError(fromStatusCode(error.code), error.details || error.message);
+}

@@ -1,0 +1,96 @@
+/** Engine values to API messages: run documents, summaries, values. Frames become references. */
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { Frame } from '../capabilities/index.js';
+import type { EventValue, ExitStatus as EngineExit, ParamValue, RunDocument as EngineDocument, RunSummary as EngineSummary } from '../engine/index.js';
+import { type ValueSchema } from './gen/daq/v1/common_pb.js';
+import { type RunSummarySchema, RunState } from './gen/daq/v1/control_pb.js';
+import { ExitStatus, type RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
+import { DaqError } from '../core/index.js';
+
+/** A Value message. */
+export type ValueInit = MessageInitShape<typeof ValueSchema>;
+/** A RunDocument message. */
+export type RunDocumentInit = MessageInitShape<typeof RunDocumentSchema>;
+/** A RunSummary message. */
+export type RunSummaryInit = MessageInitShape<typeof RunSummarySchema>;
+
+function isFrame(value: unknown): value is Frame {
+  return typeof value === 'object' && value !== null && ArrayBuffer.isView((value as Frame).data);
+}
+
+/** A recorded or read value as a Value message (frames as references, without pixels). */
+export function toValue(value: EventValue | unknown): ValueInit {
+  if (typeof value === 'number') return { kind: { case: 'number', value } };
+  if (typeof value === 'string') return { kind: { case: 'text', value } };
+  if (typeof value === 'boolean') return { kind: { case: 'flag', value } };
+  if (Array.isArray(value)) return { kind: { case: 'numbers', value: { values: value.map(Number) } } };
+  if (isFrame(value)) {
+    return {
+      kind: {
+        case: 'frame',
+        value: { width: value.width, height: value.height, dtype: value.dtype, frameNumber: value.frameNumber, timestampS: value.timestampS, exposureS: value.exposureS },
+      },
+    };
+  }
+  return { kind: { case: 'text', value: JSON.stringify(value) ?? '' } };
+}
+
+/** A Value message as a parameter (number, string or boolean). */
+export function fromValue(value: { kind: { case: string | undefined; value?: unknown } } | undefined, what: string): ParamValue {
+  const kind = value?.kind;
+  if (kind?.case === 'number' || kind?.case === 'text' || kind?.case === 'flag') return kind.value as ParamValue;
+  throw new DaqError('invalid_argument', `${what}: expected a number, a string or a boolean`);
+}
+
+function toValueMap(values: Record<string, unknown>): Record<string, ValueInit> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, toValue(v)]));
+}
+
+/** The ExitStatus enum of an engine exit status. */
+export function toExitStatus(status: EngineExit | undefined): ExitStatus {
+  if (status === 'success') return ExitStatus.SUCCESS;
+  if (status === 'abort') return ExitStatus.ABORT;
+  if (status === 'fail') return ExitStatus.FAIL;
+  return ExitStatus.UNSPECIFIED;
+}
+
+/** An engine document as a RunDocument message; `index` is its place in the run. */
+export function toRunDocument(runUid: string, index: number, document: EngineDocument): RunDocumentInit {
+  switch (document.kind) {
+    case 'start':
+      return {
+        runUid,
+        index,
+        document: {
+          case: 'start',
+          value: { ...document, params: toValueMap(document.params), metadata: toValueMap(document.metadata) },
+        },
+      };
+    case 'descriptor':
+      return { runUid, index, document: { case: 'descriptor', value: { ...document } } };
+    case 'event':
+      return { runUid, index, document: { case: 'event', value: { ...document, data: toValueMap(document.data) } } };
+    case 'stop':
+      return { runUid, index, document: { case: 'stop', value: { ...document, exitStatus: toExitStatus(document.exitStatus) } } };
+  }
+}
+
+const STATES = { queued: RunState.QUEUED, running: RunState.RUNNING, paused: RunState.PAUSED, finished: RunState.FINISHED } as const;
+
+/** A run summary message. */
+export function toRunSummary(summary: EngineSummary, startedBy = ''): RunSummaryInit {
+  return {
+    uid: summary.uid,
+    scriptName: summary.scriptName,
+    state: STATES[summary.state],
+    exitStatus: toExitStatus(summary.exitStatus),
+    reason: summary.reason ?? '',
+    numEvents: summary.numEvents,
+    progressDone: summary.progress?.done ?? 0,
+    progressTotal: summary.progress?.total ?? 0,
+    queuedAtS: summary.queuedAtS,
+    startTimeS: summary.startTimeS ?? 0,
+    endTimeS: summary.endTimeS ?? 0,
+    startedBy,
+  };
+}

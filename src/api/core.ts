@@ -1,0 +1,40 @@
+/**
+ * What the API services work on: the lab, the run engine, the documents of recent runs, the
+ * stored scripts, the daemon's own log and its audit trail. Built by the daemon (daemon.ts).
+ */
+import type { Clock, Emitter } from '../core/index.js';
+import type { Lab } from '../devices/index.js';
+import type { LogEntry, RunEngine } from '../engine/index.js';
+import type { Principal } from './auth.js';
+import type { DocumentLog } from './document-log.js';
+import type { ScriptStore } from './script-store.js';
+
+/** Facts about the daemon that clients may ask for. */
+export interface DaemonFacts {
+  version: string;
+  configFile: string;
+  dataDir: string;
+  startedAtS: number;
+  listen: string;
+  httpListen: string;
+  authEnabled: boolean;
+  ring: { path: string; sizeBytes: number };
+}
+
+/** The daemon as the services see it. */
+export interface DaemonCore {
+  lab: Lab;
+  engine: RunEngine;
+  clock: Clock;
+  documents: DocumentLog;
+  scripts: ScriptStore;
+  facts: DaemonFacts;
+  /** Log lines of runs and of the daemon (run lines carry their run's uid). */
+  logs: Emitter<LogEntry>;
+  /** Who started each run. */
+  startedBy: Map<string, string>;
+  /** Records who did what (start, stop, command) in the audit log. */
+  audit(principal: Principal, action: string): void;
+  /** Aborts when the daemon shuts down: streams end. */
+  shutdown: AbortSignal;
+}

@@ -1,0 +1,193 @@
+/**
+ * The daemon: owns the lab, runs the queue, serves the API. Runs with no client attached; clients
+ * come, go and crash without touching a run. `stop()` stops taking work, lets the current run
+ * finish within a grace period (then aborts it safely), disconnects the devices and closes.
+ */
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { join, resolve } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { type Clock, createSystemClock, DaqError, Emitter, formatErrorTree } from '../core/index.js';
+import { Lab } from '../devices/index.js';
+import { DRIVERS } from '../drivers/index.js';
+import { type LogEntry, type LogLevel, RunEngine } from '../engine/index.js';
+import { Authenticator, loadTokens, type Principal } from './auth.js';
+import { createConnectHandler } from './connect-server.js';
+import type { DaemonCore } from './core.js';
+import { DocumentLog } from './document-log.js';
+import { createGate } from './gate.js';
+import { ControlService } from './gen/daq/v1/control_pb.js';
+import { HardwareService } from './gen/daq/v1/hardware_pb.js';
+import { createGrpcServer, type ServiceBinding } from './grpc-server.js';
+import { ScriptStore } from './script-store.js';
+import { controlHandlers } from './services/control.js';
+import { hardwareHandlers } from './services/hardware.js';
+import { addHealthService } from './health.js';
+
+/** How to start a daemon. */
+export interface DaemonOptions {
+  config: string;
+  /** Where scripts, the audit log and (later) run files go. */
+  dataDir: string;
+  /** gRPC address, `host:port` (port 0 picks a free one). Default `127.0.0.1:50051`. */
+  listen: string;
+  /** Connect/gRPC-Web address for browsers; none when undefined. */
+  httpListen?: string;
+  tokensFile?: string;
+  tls?: { certFile: string; keyFile: string };
+  /** Seconds the current run may take to finish at shutdown before it is aborted. */
+  graceS?: number;
+  /** Where log lines go (default: stderr as text). */
+  log?: (entry: LogEntry) => void;
+  clock?: Clock;
+  version: string;
+}
+
+/** A running daemon. */
+export interface Daemon {
+  /** The gRPC address actually bound (`host:port`). */
+  address: string;
+  httpAddress: string | undefined;
+  core: DaemonCore;
+  /** Stops the daemon gracefully. */
+  stop(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
+
+/** Splits `host:port`; throws `invalid_argument` on a bad address. */
+export function parseAddress(address: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(address);
+  const port = Number(match?.[2]);
+  if (match?.[1] === undefined || !Number.isInteger(port) || port > 65535) {
+    throw new DaqError('invalid_argument', `bad address "${address}": expected host:port, such as 127.0.0.1:50051`);
+  }
+  return { host: match[1], port };
+}
+
+/** Starts a daemon: loads and connects the lab, then serves. */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const tokens = options.tokensFile === undefined ? [] : await loadTokens(options.tokensFile);
+  const authenticator = new Authenticator(tokens);
+  for (const address of [options.listen, options.httpListen].filter((a): a is string => a !== undefined)) {
+    const { host } = parseAddress(address);
+    if (!LOOPBACK.has(host) && !authenticator.enabled) {
+      throw new DaqError('failed_precondition', `refusing to listen on ${address} without tokens: anyone on the network could move the hardware. Configure --tokens FILE, or listen on 127.0.0.1`);
+    }
+  }
+  const clock = options.clock ?? createSystemClock();
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const logs = new Emitter<LogEntry>();
+  const emitLog = options.log ?? ((entry: LogEntry) => process.stderr.write(`${entry.level}: ${entry.runUid === '' ? '' : `[run ${entry.runUid.slice(0, 8)}] `}${entry.message}\n`));
+  logs.on(emitLog);
+  const say = (level: LogLevel, message: string) => logs.emit({ runUid: '', timeS: clock.now(), level, message });
+
+  const lab = await Lab.load(options.config, DRIVERS, clock);
+  const report = await lab.connect();
+  say('info', `lab "${lab.name}": ${report.connected.length} of ${lab.devices().length} devices connected`);
+  if (report.failures !== undefined) say('warn', formatErrorTree(report.failures));
+
+  const engine = new RunEngine(lab, clock);
+  const documents = new DocumentLog();
+  engine.onDocument((event) => documents.add(event));
+  engine.onLog((entry) => logs.emit(entry));
+  engine.onRunChange((run) => {
+    if (run.state === 'finished') say(run.exitStatus === 'success' ? 'info' : 'warn', `run ${run.uid} (${run.scriptName}) ended: ${run.exitStatus}${run.reason ? `: ${run.reason.split('\n')[0]}` : ''}`);
+  });
+  const scripts = new ScriptStore(join(dataDir, 'scripts'));
+  await scripts.open();
+  const auditFile = join(dataDir, 'audit.log');
+  const shutdown = new AbortController();
+  const core: DaemonCore = {
+    lab,
+    engine,
+    clock,
+    documents,
+    scripts,
+    logs,
+    startedBy: new Map(),
+    shutdown: shutdown.signal,
+    facts: {
+      version: options.version,
+      configFile: resolve(options.config),
+      dataDir,
+      startedAtS: clock.now(),
+      listen: '',
+      httpListen: '',
+      authEnabled: authenticator.enabled,
+      ring: { path: '', sizeBytes: 0 },
+    },
+    audit: (principal: Principal, action: string) => {
+      const line = JSON.stringify({ time: new Date().toISOString(), who: principal.name, role: principal.role, action });
+      void appendFile(auditFile, `${line}\n`).catch(() => undefined);
+      say('info', `${principal.name}: ${action}`);
+    },
+  };
+  const gate = createGate(authenticator, (method, reason) => say('warn', `rejected ${method}: ${reason}`));
+  const bindings: ServiceBinding[] = [
+    { service: ControlService, handlers: controlHandlers(core) as never },
+    { service: HardwareService, handlers: hardwareHandlers(core) as never },
+  ];
+  const grpcServer = createGrpcServer(bindings, gate);
+  addHealthService(grpcServer);
+  const address = await bindGrpc(grpcServer, options.listen, options.tls);
+  core.facts.listen = address;
+  let httpServer: HttpServer | undefined;
+  if (options.httpListen !== undefined) {
+    httpServer = createHttpServer(createConnectHandler(bindings, gate));
+    core.facts.httpListen = await listenHttp(httpServer, options.httpListen);
+  }
+  say('info', `daq daemon listening on ${address}${core.facts.httpListen ? ` (Connect/gRPC-Web on http://${core.facts.httpListen})` : ''}${authenticator.enabled ? `, ${tokens.length} tokens` : ', no auth (loopback only)'}`);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    address,
+    httpAddress: core.facts.httpListen || undefined,
+    core,
+    stop: () => (stopping ??= stopDaemon(core, grpcServer, httpServer, shutdown, options.graceS ?? 5, say)),
+  };
+}
+
+async function stopDaemon(core: DaemonCore, grpcServer: grpc.Server, httpServer: HttpServer | undefined, shutdown: AbortController, graceS: number, say: (level: LogLevel, message: string) => void): Promise<void> {
+  say('info', 'shutting down: no new runs');
+  core.engine.stopQueue();
+  const current = core.engine.currentRun;
+  if (current !== undefined) {
+    say('info', `waiting up to ${graceS} s for run ${current.uid} to finish`);
+    const finished = await Promise.race([current.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceS * 1000).unref())]);
+    if (!finished) say('warn', `run ${current.uid} still running after ${graceS} s: aborting it safely`);
+  }
+  await core.engine.shutdown();
+  shutdown.abort();
+  await new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
+  if (httpServer !== undefined) {
+    httpServer.closeAllConnections();
+    await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+  }
+  await core.lab.disconnect();
+  say('info', 'stopped');
+}
+
+async function bindGrpc(server: grpc.Server, listen: string, tls: DaemonOptions['tls']): Promise<string> {
+  const { host } = parseAddress(listen);
+  const credentials =
+    tls === undefined
+      ? grpc.ServerCredentials.createInsecure()
+      : grpc.ServerCredentials.createSsl(null, [{ cert_chain: await readFile(tls.certFile), private_key: await readFile(tls.keyFile) }], false);
+  const port = await new Promise<number>((resolvePort, reject) =>
+    server.bindAsync(listen, credentials, (error, bound) => (error ? reject(new DaqError('unavailable', `cannot listen on ${listen}: ${error.message}`)) : resolvePort(bound))),
+  );
+  return `${host}:${port}`;
+}
+
+function listenHttp(server: HttpServer, listen: string): Promise<string> {
+  const { host, port } = parseAddress(listen);
+  return new Promise((resolveAddress, reject) => {
+    server.once('error', (error) => reject(new DaqError('unavailable', `cannot listen on ${listen}: ${error.message}`)));
+    server.listen(port, host.replace(/^\[|\]$/g, ''), () => {
+      const address = server.address();
+      resolveAddress(typeof address === 'object' && address !== null ? `${host}:${address.port}` : listen);
+    });
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * Every run's documents, kept in order so a client can follow a run from any index, live. Each
+ * follower reads at its own pace from the log (a slow one lags, it never slows the run or other
+ * followers, and nothing is dropped). Frames are kept as references; their pixels are in the ring.
+ * The logs of the last `keepRuns` runs are kept.
+ */
+import { DaqError } from '../core/index.js';
+import type { RunDocumentEvent } from '../engine/index.js';
+import { type RunDocumentInit, toRunDocument } from './convert.js';
+
+class RunLog {
+  readonly documents: RunDocumentInit[] = [];
+  closed = false;
+  private waiters: (() => void)[] = [];
+
+  append(document: RunDocumentInit, last: boolean): void {
+    this.documents.push(document);
+    if (last) this.closed = true;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  next(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      this.waiters.push(wake);
+      signal.addEventListener('abort', wake, { once: true });
+    });
+  }
+}
+
+/** The documents of recent runs. */
+export class DocumentLog {
+  private readonly runs = new Map<string, RunLog>();
+  private readonly created: (() => void)[] = [];
+  private latest: string | undefined;
+
+  constructor(private readonly keepRuns = 50) {}
+
+  /** Records a document from the run engine. */
+  add({ runUid, document }: RunDocumentEvent): void {
+    let log = this.runs.get(runUid);
+    if (log === undefined) {
+      log = new RunLog();
+      this.runs.set(runUid, log);
+      this.latest = runUid;
+      for (const uid of [...this.runs.keys()].slice(0, Math.max(0, this.runs.size - this.keepRuns))) this.runs.delete(uid);
+      for (const wake of this.created.splice(0)) wake();
+    }
+    log.append(toRunDocument(runUid, log.documents.length, document), document.kind === 'stop');
+  }
+
+  /**
+   * The documents of run `runUid` from `fromIndex`, then live until its stop document. An empty
+   * uid means the run in progress, or the next one to start. Ends early when `signal` aborts.
+   */
+  async *follow(runUid: string, fromIndex: number, signal: AbortSignal): AsyncGenerator<RunDocumentInit> {
+    const log = await this.find(runUid, signal);
+    if (log === undefined) return;
+    let cursor = fromIndex;
+    while (!signal.aborted) {
+      while (cursor < log.documents.length) yield log.documents[cursor++] as RunDocumentInit;
+      if (log.closed) return;
+      await log.next(signal);
+    }
+  }
+
+  private async find(runUid: string, signal: AbortSignal): Promise<RunLog | undefined> {
+    if (runUid !== '') {
+      const log = this.runs.get(runUid);
+      if (log === undefined) throw new DaqError('not_found', `no documents of run ${runUid} (the daemon keeps the last ${this.keepRuns} runs)`);
+      return log;
+    }
+    const current = this.latest === undefined ? undefined : this.runs.get(this.latest);
+    if (current !== undefined && !current.closed) return current;
+    await new Promise<void>((resolve) => {
+      this.created.push(resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return this.latest === undefined ? undefined : this.runs.get(this.latest);
+  }
+}

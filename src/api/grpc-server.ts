@@ -1,0 +1,91 @@
+/**
+ * Native gRPC (HTTP/2) for Python grpcio, grpcurl and the CLI, served by @grpc/grpc-js from the
+ * shared handlers. Messages are (de)serialised with protobuf-es, so both transports use the same
+ * generated types. A stream writes with backpressure: a slow client makes only its own handler
+ * wait (the data behind it is buffered per client and dropped or lagged there, never upstream).
+ */
+import { once } from 'node:events';
+import { create, type DescMethod, type DescService, fromBinary, toBinary } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { toStatus } from './errors.js';
+import type { CallGate } from './gate.js';
+import type { AnyHandler, CallContext } from './handlers.js';
+
+/** A service and its handlers, by method local name. */
+export interface ServiceBinding {
+  service: DescService;
+  handlers: Record<string, AnyHandler>;
+}
+
+/** Adds `bindings` to a new grpc-js server. */
+export function createGrpcServer(bindings: readonly ServiceBinding[], gate: CallGate): grpc.Server {
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  for (const { service, handlers } of bindings) {
+    const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+    const implementation: grpc.UntypedServiceImplementation = {};
+    for (const method of service.methods) {
+      const handler = handlers[method.localName];
+      if (handler === undefined) throw new Error(`no handler for ${service.typeName}.${method.name}`);
+      definition[method.localName] = methodDefinition(service, method);
+      implementation[method.localName] = method.methodKind === 'unary' ? unary(method, handler, gate) : serverStreaming(method, handler, gate);
+    }
+    server.addService(definition as grpc.ServiceDefinition, implementation);
+  }
+  return server;
+}
+
+function methodDefinition(service: DescService, method: DescMethod): grpc.MethodDefinition<unknown, unknown> {
+  return {
+    path: `/${service.typeName}/${method.name}`,
+    requestStream: false,
+    responseStream: method.methodKind === 'server_streaming',
+    requestSerialize: (message) => Buffer.from(toBinary(method.input, create(method.input, message as never))),
+    requestDeserialize: (bytes) => fromBinary(method.input, bytes),
+    responseSerialize: (message) => Buffer.from(toBinary(method.output, create(method.output, message as never))),
+    responseDeserialize: (bytes) => fromBinary(method.output, bytes),
+  };
+}
+
+function contextOf(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, method: DescMethod, gate: CallGate): CallContext {
+  const authorization = call.metadata.get('authorization')[0];
+  const principal = gate(method, typeof authorization === 'string' ? authorization : undefined);
+  const controller = new AbortController();
+  call.on('cancelled', () => controller.abort());
+  call.on('close', () => controller.abort());
+  return { signal: controller.signal, principal };
+}
+
+function unary(method: DescMethod, handler: AnyHandler, gate: CallGate): grpc.handleUnaryCall<unknown, unknown> {
+  return (call, callback) => {
+    let context: CallContext;
+    try {
+      context = contextOf(call, method, gate);
+    } catch (error) {
+      const status = toStatus(error);
+      return callback({ code: status.code, details: status.message });
+    }
+    (handler(call.request, context) as Promise<unknown>).then(
+      (response) => callback(null, response),
+      (error: unknown) => {
+        const status = toStatus(error);
+        callback({ code: status.code, details: status.message });
+      },
+    );
+  };
+}
+
+function serverStreaming(method: DescMethod, handler: AnyHandler, gate: CallGate): grpc.handleServerStreamingCall<unknown, unknown> {
+  return async (call) => {
+    try {
+      const context = contextOf(call, method, gate);
+      for await (const message of handler(call.request, context) as AsyncIterable<unknown>) {
+        if (context.signal.aborted) break;
+        if (!call.write(message)) await Promise.race([once(call, 'drain'), once(context.signal, 'abort')]);
+      }
+      if (!call.cancelled) call.end();
+    } catch (error) {
+      const status = toStatus(error);
+      if (!call.cancelled) call.emit('error', { code: status.code, details: status.message });
+    }
+  };
+}

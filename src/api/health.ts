@@ -1,0 +1,49 @@
+/**
+ * The standard `grpc.health.v1.Health` service (what load balancers, grpcurl and Kubernetes
+ * probe), with hand-written encoding of its two tiny messages: `HealthCheckRequest{string
+ * service = 1}` and `HealthCheckResponse{ServingStatus status = 1}` (SERVING = 1).
+ */
+import * as grpc from '@grpc/grpc-js';
+
+const SERVING = 1;
+const SERVICE_UNKNOWN = 3;
+const KNOWN = new Set(['', 'daq.v1.ControlService', 'daq.v1.HardwareService']);
+
+function decodeService(bytes: Buffer): string {
+  // Field 1, wire type 2 (tag 0x0a), a varint length, then UTF-8.
+  if (bytes.length < 2 || bytes[0] !== 0x0a) return '';
+  let length = 0;
+  let shift = 0;
+  let i = 1;
+  for (; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    length |= (byte & 0x7f) << shift;
+    shift += 7;
+    if ((byte & 0x80) === 0) break;
+  }
+  return bytes.subarray(i + 1, i + 1 + length).toString('utf8');
+}
+
+function encodeStatus(status: number): Buffer {
+  return Buffer.from([0x08, status]);
+}
+
+/** Adds `grpc.health.v1.Health/Check` and `/Watch` (one message) to `server`. */
+export function addHealthService(server: grpc.Server): void {
+  const common = { requestStream: false, requestSerialize: (s: string) => Buffer.from(s), requestDeserialize: decodeService, responseSerialize: encodeStatus, responseDeserialize: (b: Buffer) => b[1] ?? 0 };
+  server.addService(
+    {
+      check: { path: '/grpc.health.v1.Health/Check', responseStream: false, ...common },
+      watch: { path: '/grpc.health.v1.Health/Watch', responseStream: true, ...common },
+    } as grpc.ServiceDefinition,
+    {
+      check: (call: grpc.ServerUnaryCall<string, number>, callback: grpc.sendUnaryData<number>) => {
+        if (!KNOWN.has(call.request)) return callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${call.request}` });
+        callback(null, SERVING);
+      },
+      watch: (call: grpc.ServerWritableStream<string, number>) => {
+        call.write(KNOWN.has(call.request) ? SERVING : SERVICE_UNKNOWN);
+      },
+    },
+  );
+}

@@ -1,0 +1,44 @@
+/** The role each method needs. Reading and streaming: observer; commanding: operator; the queue and daemon: admin. */
+import type { Role } from './auth.js';
+
+/** Role needed per `Service.method` (local method names); methods not listed need `admin`. */
+export const METHOD_ROLES: Readonly<Record<string, Role>> = {
+  'ControlService.uploadScript': 'operator',
+  'ControlService.listScripts': 'observer',
+  'ControlService.startRun': 'operator',
+  'ControlService.stopRun': 'operator',
+  'ControlService.pauseRun': 'operator',
+  'ControlService.resumeRun': 'operator',
+  'ControlService.getRun': 'observer',
+  'ControlService.listRuns': 'observer',
+  'ControlService.listQueue': 'observer',
+  'ControlService.removeFromQueue': 'admin',
+  'ControlService.moveInQueue': 'admin',
+  'ControlService.clearQueue': 'admin',
+  'ControlService.startQueue': 'admin',
+  'ControlService.stopQueue': 'admin',
+  'ControlService.streamRunDocuments': 'observer',
+  'ControlService.streamLogs': 'observer',
+  'ControlService.streamStatus': 'observer',
+  'ControlService.getDaemonInfo': 'observer',
+  'HardwareService.listDevices': 'observer',
+  'HardwareService.readDevice': 'observer',
+  'HardwareService.streamValues': 'observer',
+  'HardwareService.streamFrames': 'observer',
+  'HardwareService.moveDevice': 'operator',
+  'HardwareService.triggerDevice': 'operator',
+  'HardwareService.stopDevice': 'operator',
+  'HardwareService.setExposure': 'operator',
+  'HardwareService.setShutter': 'operator',
+  'HardwareService.setWavelength': 'operator',
+  'HardwareService.setEmission': 'operator',
+  'HardwareService.setTemperature': 'operator',
+  'HardwareService.setRoi': 'operator',
+  'HardwareService.setVoltage': 'operator',
+  'HardwareService.setParameter': 'operator',
+};
+
+/** The role `Service.method` needs. */
+export function roleFor(service: string, method: string): Role {
+  return METHOD_ROLES[`${service}.${method}`] ?? 'admin';
+}

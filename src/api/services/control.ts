@@ -1,0 +1,160 @@
+/** ControlService: scripts, runs, the queue, documents, logs, status and daemon facts. */
+import { DaqError } from '../../core/index.js';
+import type { LogEntry, Run } from '../../engine/index.js';
+import type { CallContext, ServiceHandlers } from '../handlers.js';
+import { fromValue, toRunSummary } from '../convert.js';
+import type { DaemonCore } from '../core.js';
+import { type ControlService, LogLevel, type StartRunRequest } from '../gen/daq/v1/control_pb.js';
+import { Mailbox } from '../mailbox.js';
+import { statusOf } from './status.js';
+
+const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
+
+/** The ControlService handlers over `core`. */
+export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof ControlService> {
+  const { engine } = core;
+  const summary = (run: Run) => toRunSummary(run.summary(), core.startedBy.get(run.uid) ?? '');
+  const queue = () => engine.queued().map(summary);
+  const runFor = (uid: string) => {
+    if (uid === '') {
+      const current = engine.currentRun;
+      if (current === undefined) throw new DaqError('failed_precondition', 'no run is in progress; give a run uid');
+      return current;
+    }
+    return engine.run(uid);
+  };
+  return {
+    async uploadScript(request, context) {
+      const script = await core.scripts.put(request.name, request.source, core.clock.now());
+      core.audit(context.principal, `uploaded script ${script.name} (${script.scriptId})`);
+      return { script: { ...script, sizeBytes: Buffer.byteLength(script.source) } };
+    },
+    async listScripts() {
+      return { scripts: core.scripts.list().map((s) => ({ ...s, sizeBytes: Buffer.byteLength(s.source) })) };
+    },
+    async startRun(request, context) {
+      const { name, source } = scriptOf(core, request);
+      const params = Object.fromEntries(Object.entries(request.params).map(([k, v]) => [k, fromValue(v, `param ${k}`)]));
+      const metadata = Object.fromEntries(Object.entries(request.metadata).map(([k, v]) => [k, fromValue(v, `metadata ${k}`)]));
+      const limits = request.limits;
+      const run = engine.submit({
+        scriptName: name,
+        source,
+        params,
+        metadata: { ...metadata, started_by: context.principal.name },
+        limits: {
+          ...(limits?.wallTimeS ? { wallTimeS: limits.wallTimeS } : {}),
+          ...(limits?.maxOperations ? { maxOperations: limits.maxOperations } : {}),
+          ...(limits?.maxMemoryMb ? { maxMemoryMb: limits.maxMemoryMb } : {}),
+        },
+      });
+      core.startedBy.set(run.uid, context.principal.name);
+      core.audit(context.principal, `started run ${run.uid} of ${name}`);
+      return { run: summary(run) };
+    },
+    async stopRun(request, context) {
+      const run = runFor(request.uid);
+      if (run.state === 'queued') engine.remove(run.uid);
+      else run.abort(request.reason || `stopped by ${context.principal.name}`);
+      core.audit(context.principal, `stopped run ${run.uid}`);
+      return { run: summary(run) };
+    },
+    async pauseRun(request, context) {
+      const run = runFor(request.uid);
+      run.pause();
+      core.audit(context.principal, `paused run ${run.uid}`);
+      return { run: summary(run) };
+    },
+    async resumeRun(request, context) {
+      const run = runFor(request.uid);
+      run.resume();
+      core.audit(context.principal, `resumed run ${run.uid}`);
+      return { run: summary(run) };
+    },
+    async getRun(request) {
+      return { run: summary(runFor(request.uid)) };
+    },
+    async listRuns() {
+      const current = engine.currentRun;
+      return { runs: [...engine.finished(), ...(current === undefined ? [] : [current]), ...engine.queued()].map(summary) };
+    },
+    async listQueue() {
+      return { runs: queue(), processing: engine.queueRunning };
+    },
+    async removeFromQueue(request, context) {
+      engine.remove(request.uid);
+      core.audit(context.principal, `removed run ${request.uid} from the queue`);
+      return { runs: queue() };
+    },
+    async moveInQueue(request, context) {
+      engine.move(request.uid, request.index);
+      core.audit(context.principal, `moved run ${request.uid} to ${request.index}`);
+      return { runs: queue() };
+    },
+    async clearQueue(_request, context) {
+      engine.clear();
+      core.audit(context.principal, 'cleared the queue');
+      return {};
+    },
+    async startQueue(_request, context) {
+      engine.startQueue();
+      core.audit(context.principal, 'started the queue');
+      return {};
+    },
+    async stopQueue(_request, context) {
+      engine.stopQueue();
+      core.audit(context.principal, 'stopped the queue');
+      return {};
+    },
+    async *streamRunDocuments(request, context) {
+      for await (const document of core.documents.follow(request.runUid, request.fromIndex, linked(core, context))) {
+        yield { document, dropped: 0 };
+      }
+    },
+    async *streamLogs(request, context) {
+      const mailbox = new Mailbox<LogEntry>(1000, linked(core, context));
+      const detach = core.logs.on((entry) => {
+        if (request.runUid === '' || entry.runUid === request.runUid) mailbox.push(entry);
+      });
+      try {
+        for await (const { item, dropped } of mailbox) {
+          yield { timeS: item.timeS, level: LEVELS[item.level], message: item.message, runUid: item.runUid, dropped };
+        }
+      } finally {
+        detach();
+      }
+    },
+    async *streamStatus(request, context) {
+      yield* statusOf(core, request.heartbeatS > 0 ? request.heartbeatS : 1, linked(core, context));
+    },
+    async getDaemonInfo(_request, context) {
+      const facts = core.facts;
+      return {
+        version: facts.version,
+        labName: core.lab.name,
+        configFile: facts.configFile,
+        dataDir: facts.dataDir,
+        startedAtS: facts.startedAtS,
+        ring: facts.ring,
+        authEnabled: facts.authEnabled,
+        role: context.principal.role,
+        listen: facts.listen,
+        httpListen: facts.httpListen,
+      };
+    },
+  };
+}
+
+function scriptOf(core: DaemonCore, request: StartRunRequest): { name: string; source: string } {
+  if (request.script.case === 'scriptId') return core.scripts.get(request.script.value);
+  if (request.script.case === 'inline') {
+    if (request.script.value.source === '') throw new DaqError('invalid_argument', 'StartRun: the inline script is empty');
+    return { name: request.script.value.name || 'inline.js', source: request.script.value.source };
+  }
+  throw new DaqError('invalid_argument', 'StartRun needs a script_id or an inline script');
+}
+
+/** A signal that aborts when the call ends or the daemon shuts down. */
+export function linked(core: DaemonCore, context: CallContext): AbortSignal {
+  return AbortSignal.any([context.signal, core.shutdown]);
+}

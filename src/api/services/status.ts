@@ -1,0 +1,42 @@
+/**
+ * The daemon's status as a stream: a message whenever a run or a device changes, coalesced so a
+ * slow client gets the latest state rather than a backlog, and a heartbeat when nothing changes.
+ */
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { DaemonCore } from '../core.js';
+import { toRunSummary } from '../convert.js';
+import type { StreamStatusResponseSchema } from '../gen/daq/v1/control_pb.js';
+import { Mailbox } from '../mailbox.js';
+
+type Status = MessageInitShape<typeof StreamStatusResponseSchema>;
+
+/** The daemon's status now. */
+export function currentStatus(core: DaemonCore): Status {
+  const run = core.engine.currentRun;
+  const summaries = core.lab.summary();
+  return {
+    timeS: core.clock.now(),
+    daemonState: run === undefined ? 'idle' : run.state === 'paused' ? 'paused' : 'running',
+    ...(run === undefined ? {} : { currentRun: toRunSummary(run.summary(), core.startedBy.get(run.uid) ?? '') }),
+    queued: core.engine.queued().length,
+    queueProcessing: core.engine.queueRunning,
+    devices: summaries.map((d) => ({ name: d.name, state: d.state, fault: d.fault ?? '' })),
+  };
+}
+
+/** Status messages until `signal` aborts: on change, and every `heartbeatS` seconds. */
+export async function* statusOf(core: DaemonCore, heartbeatS: number, signal: AbortSignal): AsyncGenerator<Status> {
+  const mailbox = new Mailbox<true>(1, signal);
+  const poke = (): void => mailbox.replace(true);
+  const detachRuns = core.engine.onRunChange(poke);
+  const detachDevices = core.lab.onStateChange(poke);
+  const heartbeat = setInterval(poke, heartbeatS * 1000);
+  try {
+    yield currentStatus(core);
+    for await (const { dropped } of mailbox) yield { ...currentStatus(core), dropped };
+  } finally {
+    clearInterval(heartbeat);
+    detachRuns();
+    detachDevices();
+  }
+}

@@ -1,0 +1,61 @@
+/** `daq daemon --config LAB.toml`: the daemon, in the foreground. SIGTERM/SIGINT stop it cleanly. */
+import type { Command } from 'commander';
+import { startDaemon } from '../../api/daemon.js';
+import type { LogEntry } from '../../engine/index.js';
+import { packageVersion } from '../version.js';
+
+interface DaemonCommandOptions {
+  config: string;
+  dataDir: string;
+  listen: string;
+  httpListen?: string;
+  tokens?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  grace: number;
+  logFormat: 'text' | 'json';
+}
+
+/** Registers the command on `program`. */
+export function registerDaemon(program: Command): void {
+  program
+    .command('daemon')
+    .description('run the daemon: own the lab, run the queue, serve the API (gRPC; Connect/gRPC-Web for browsers)')
+    .requiredOption('-c, --config <file>', 'lab config (TOML)')
+    .option('--data-dir <dir>', 'where scripts, the audit log and run data go', 'daq-data')
+    .option('--listen <host:port>', 'gRPC address (loopback unless tokens are configured)', '127.0.0.1:50051')
+    .option('--http-listen <host:port>', 'Connect/gRPC-Web address for browsers')
+    .option('--tokens <file>', 'tokens file (TOML: [[token]] name, role, token or token_env); required to listen beyond loopback')
+    .option('--tls-cert <file>', 'TLS certificate (PEM)')
+    .option('--tls-key <file>', 'TLS private key (PEM)')
+    .option('--grace <seconds>', 'at shutdown, how long the current run may take to finish before it is aborted safely', Number, 5)
+    .option('--log-format <format>', 'text or json (one JSON object a line)', 'text')
+    .addHelpText('after', '\nPrints "daq daemon listening on HOST:PORT" when ready. SIGTERM or SIGINT stop it cleanly (exit 0).\n')
+    .action(async (options: DaemonCommandOptions) => {
+      const log = (entry: LogEntry): void => {
+        if (options.logFormat === 'json') process.stderr.write(`${JSON.stringify({ time: new Date(entry.timeS * 1000).toISOString(), level: entry.level, run: entry.runUid || undefined, message: entry.message })}\n`);
+        else process.stderr.write(`${entry.level === 'info' ? '' : `${entry.level}: `}${entry.runUid ? `[run ${entry.runUid.slice(0, 8)}] ` : ''}${entry.message}\n`);
+      };
+      const daemon = await startDaemon({
+        config: options.config,
+        dataDir: options.dataDir,
+        listen: options.listen,
+        ...(options.httpListen === undefined ? {} : { httpListen: options.httpListen }),
+        ...(options.tokens === undefined ? {} : { tokensFile: options.tokens }),
+        ...(options.tlsCert !== undefined && options.tlsKey !== undefined ? { tls: { certFile: options.tlsCert, keyFile: options.tlsKey } } : {}),
+        graceS: options.grace,
+        log,
+        version: packageVersion(),
+      });
+      process.stdout.write(`daq daemon listening on ${daemon.address}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGTERM', stop);
+          process.off('SIGINT', stop);
+          void daemon.stop().then(resolve);
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      });
+    });
+}
