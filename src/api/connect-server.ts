@@ -3,7 +3,7 @@
  * from the same handlers as native gRPC.
  */
 import type { DescMethod } from '@bufbuild/protobuf';
-import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
+import { type Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { toStatus } from './errors.js';
 import type { CallGate } from './gate.js';
