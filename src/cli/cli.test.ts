@@ -102,7 +102,7 @@ describe('daq --help', () => {
     expect(unknown.stderr).toContain("unknown command 'devcies'");
     const missing = await daq('devices');
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain("required option '-c, --config <file>' not specified");
+    expect(missing.stderr).toContain('daq devices needs --config LAB.toml or --remote HOST:PORT');
   });
 });
 

@@ -6,6 +6,8 @@ import { registerDrivers } from './commands/drivers.js';
 import { registerCheck } from './commands/check.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerRun } from './commands/run.js';
+import { registerRuns } from './commands/runs.js';
+import { registerStatus } from './commands/status.js';
 import { registerTypes } from './commands/types.js';
 import { EXIT, exitCodeFor, printError } from './output.js';
 import { packageVersion } from './version.js';
@@ -22,6 +24,8 @@ registerRun(program);
 registerTypes(program);
 registerCheck(program);
 registerDaemon(program);
+registerStatus(program);
+registerRuns(program);
 
 try {
   await program.parseAsync(process.argv);

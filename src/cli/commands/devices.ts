@@ -1,12 +1,14 @@
 /** `daq devices --config LAB.toml [--json]`: connects the lab and lists its devices. */
 import type { Command } from 'commander';
-import { createSystemClock, formatErrorTree } from '../../core/index.js';
+import { createSystemClock, DaqError, formatErrorTree } from '../../core/index.js';
 import { Lab } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
+import { HardwareService } from '../../api/gen/daq/v1/hardware_pb.js';
 import { EXIT, formatTable, printJson } from '../output.js';
+import { connect, remoteAddress, type RemoteOptions } from '../remote.js';
 
-interface DevicesOptions {
-  config: string;
+interface DevicesOptions extends RemoteOptions {
+  config?: string;
   json?: boolean;
   timeout?: number;
 }
@@ -16,11 +18,16 @@ export function registerDevices(program: Command): void {
   program
     .command('devices')
     .description('connect the devices of a lab config and list them with driver, state and capabilities')
-    .requiredOption('-c, --config <file>', 'lab config (TOML)')
+    .option('-c, --config <file>', 'lab config (TOML): connect the devices in this process')
+    .option('-r, --remote <host:port>', "list a daemon's devices instead (default: $DAQ_REMOTE)")
+    .option('--token <token>', 'bearer token for a daemon with auth (default: $DAQ_TOKEN)')
     .option('--timeout <seconds>', 'seconds each device may take to connect (default: the config\'s connect_timeout)', Number)
     .option('--json', 'print one JSON object instead of a table')
     .addHelpText('after', '\nExit status: 0 all devices connected, 1 some failed (still listed), 2 bad config.\n')
     .action(async (options: DevicesOptions) => {
+      const remote = options.config === undefined ? remoteAddress(options) : undefined;
+      if (remote !== undefined) return listRemote({ ...options, remote });
+      if (options.config === undefined) throw new DaqError('invalid_argument', 'daq devices needs --config LAB.toml or --remote HOST:PORT');
       const lab = await Lab.load(options.config, DRIVERS, createSystemClock());
       const report = await lab.connect(options.timeout === undefined ? {} : { timeoutS: options.timeout });
       const devices = lab.summary();
@@ -37,4 +44,23 @@ export function registerDevices(program: Command): void {
         process.exitCode = EXIT.failure;
       }
     });
+}
+
+async function listRemote(options: DevicesOptions): Promise<void> {
+  const client = connect(options);
+  try {
+    const devices = (await client.call(HardwareService.method.listDevices, {})).devices.map((d) => ({
+      name: d.name,
+      driver: d.driver,
+      state: d.state,
+      capabilities: d.capabilities,
+      ...(d.fault ? { fault: d.fault } : {}),
+    }));
+    if (options.json) return printJson({ daemon: client.address, devices });
+    const rows = devices.map((d) => [d.name, d.driver, d.state, d.capabilities.join(', ')]);
+    process.stdout.write(`${formatTable(['NAME', 'DRIVER', 'STATE', 'CAPABILITIES'], rows)}\n`);
+    if (devices.some((d) => d.state === 'faulted')) process.exitCode = EXIT.failure;
+  } finally {
+    client.close();
+  }
 }

@@ -13,10 +13,12 @@ import { DRIVERS } from '../../drivers/index.js';
 import { type ParamValue, type Run, RunEngine, type RunStop } from '../../engine/index.js';
 import type { ScriptLimits } from '../../scripting/index.js';
 import { EXIT, printJson } from '../output.js';
+import { remoteAddress, type RemoteOptions } from '../remote.js';
 import { RunDisplay } from '../run-display.js';
+import { runRemote } from './run-remote.js';
 
-interface RunOptions {
-  config: string;
+interface RunOptions extends RemoteOptions {
+  config?: string;
   param: Record<string, ParamValue>;
   meta: Record<string, ParamValue>;
   timeout?: number;
@@ -45,7 +47,9 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run an experiment script (.js or .ts) against a lab')
     .argument('<script>', 'the script file')
-    .requiredOption('-c, --config <file>', 'lab config (TOML)')
+    .option('-c, --config <file>', 'lab config (TOML): run in this process')
+    .option('-r, --remote <host:port>', 'run on a daemon instead (default: $DAQ_REMOTE)')
+    .option('--token <token>', 'bearer token for a daemon with auth (default: $DAQ_TOKEN)')
     .option('-p, --param <key=value>', 'a parameter the script reads as params.key (repeatable)', collectKeyValue, {})
     .option('-m, --meta <key=value>', 'metadata stored with the run, such as sample=Si-12 (repeatable)', collectKeyValue, {})
     .option('--timeout <seconds>', 'wall-time limit of the script', Number)
@@ -53,11 +57,25 @@ export function registerRun(program: Command): void {
     .option('--max-memory <MB>', 'memory limit of the script', Number)
     .option('--json', 'print only the run summary, as one JSON object')
     .option('--sim-time', 'run in simulated time, as fast as the computer allows (labs of simulated devices only): a dry run that tells how long the experiment takes')
-    .addHelpText('after', '\nCtrl-C once pauses the run and asks; twice aborts it safely.\nExit status: 0 success, 1 the run failed, 2 bad input, 3 aborted.\n')
+    .addHelpText(
+      'after',
+      '\nWith --config: Ctrl-C once pauses the run and asks; twice aborts it safely.\nWith --remote: Ctrl-C asks whether to detach (the run goes on) or stop it.\nExit status: 0 success (or detached), 1 the run failed, 2 bad input, 3 aborted.\n',
+    )
     .action(async (script: string, options: RunOptions) => {
       const source = await readScript(script);
+      if (options.config !== undefined && options.remote !== undefined) {
+        throw new DaqError('invalid_argument', 'give either --config (run here) or --remote (run on a daemon), not both');
+      }
+      const remote = options.config === undefined ? remoteAddress(options) : undefined;
+      if (remote !== undefined) {
+        const request = { script, source, params: options.param, meta: options.meta, limits: limitsOf(options), json: options.json === true };
+        process.exitCode = await runRemote(request, { ...options, remote }, RUN_EXIT);
+        return;
+      }
+      const config = options.config;
+      if (config === undefined) throw new DaqError('invalid_argument', 'daq run needs --config LAB.toml (run here) or --remote HOST:PORT (run on a daemon)');
       const clock: Clock = options.simTime ? new VirtualClock({ startS: Date.now() / 1000 }) : createSystemClock();
-      const lab = await Lab.load(options.config, DRIVERS, clock);
+      const lab = await Lab.load(config, DRIVERS, clock);
       const real = lab.devices().filter((d) => !d.driver.startsWith('sim-'));
       if (options.simTime && real.length > 0) {
         throw new DaqError('invalid_argument', `--sim-time needs a lab of simulated devices; ${real.map((d) => `${d.name} (${d.driver})`).join(', ')} would run in real time`);
@@ -104,10 +122,12 @@ function printSummary(run: Run, stop: RunStop, json: boolean): void {
   const summary = {
     uid: run.uid,
     script: run.request.scriptName,
+    state: 'finished',
     exitStatus: stop.exitStatus,
     reason: stop.reason,
     numEvents: stop.numEvents,
     durationS: stop.timeS - (run.startTimeS ?? stop.timeS),
+    startedBy: 'local',
   };
   if (json) return printJson(summary);
   const events = Object.entries(stop.numEvents).map(([s, n]) => `${n} in ${s}`).join(', ') || 'no events';

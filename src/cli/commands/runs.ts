@@ -1,0 +1,45 @@
+/** `daq runs --remote HOST:PORT [--json]` and `daq stop [RUN] --remote HOST:PORT`. */
+import type { Command } from 'commander';
+import { ControlService } from '../../api/gen/daq/v1/control_pb.js';
+import { formatTable, printJson } from '../output.js';
+import { connect, type RemoteOptions, remoteOptions, summaryJson } from '../remote.js';
+
+/** Registers `daq runs` and `daq stop` on `program`. */
+export function registerRuns(program: Command): void {
+  remoteOptions(program.command('runs').description('the runs a daemon knows: finished, current and queued, oldest first'), true)
+    .option('--json', 'print one JSON object: {runs: [{uid, script, state, exitStatus, reason, numEvents, durationS, startedBy}]}')
+    .action(async (options: RemoteOptions & { json?: boolean }) => {
+      const client = connect(options);
+      try {
+        const runs = (await client.call(ControlService.method.listRuns, {})).runs.map(summaryJson);
+        if (options.json) return printJson({ runs });
+        const rows = runs.map((r) => [
+          String(r['uid']),
+          String(r['script']),
+          String(r['state']),
+          String(r['exitStatus'] ?? ''),
+          Object.entries(r['numEvents'] as Record<string, number>).map(([s, n]) => `${s}:${n}`).join(' '),
+          String(r['reason'] ?? '').split('\n')[0] ?? '',
+        ]);
+        process.stdout.write(`${formatTable(['UID', 'SCRIPT', 'STATE', 'EXIT', 'EVENTS', 'REASON'], rows)}\n`);
+      } finally {
+        client.close();
+      }
+    });
+
+  remoteOptions(program.command('stop').description('abort a run on a daemon (default: the current run); devices it used go to their safe state'), true)
+    .argument('[run]', 'uid of the run (default: the current run)')
+    .option('--reason <text>', 'why, recorded in the run', 'stopped from the CLI')
+    .option('--json', 'print the run summary as JSON')
+    .action(async (uid: string | undefined, options: RemoteOptions & { reason: string; json?: boolean }) => {
+      const client = connect(options);
+      try {
+        const run = (await client.call(ControlService.method.stopRun, { uid: uid ?? '', reason: options.reason })).run;
+        if (run === undefined) return;
+        if (options.json) return printJson(summaryJson(run));
+        process.stdout.write(`stopping run ${run.uid} (${run.scriptName})\n`);
+      } finally {
+        client.close();
+      }
+    });
+}

@@ -1,0 +1,34 @@
+/** `daq status --remote HOST:PORT`: the daemon, its current run, the queue and the devices. */
+import type { Command } from 'commander';
+import { ControlService } from '../../api/gen/daq/v1/control_pb.js';
+import { formatTable, printJson } from '../output.js';
+import { connect, type RemoteOptions, remoteOptions, summaryJson } from '../remote.js';
+
+/** Registers the command on `program`. */
+export function registerStatus(program: Command): void {
+  remoteOptions(program.command('status').description("a daemon's state: its lab, the current run, the queue, the devices"), true)
+    .option('--json', 'print one JSON object')
+    .action(async (options: RemoteOptions & { json?: boolean }) => {
+      const client = connect(options);
+      try {
+        const info = await client.call(ControlService.method.getDaemonInfo, {});
+        const abort = new AbortController();
+        let status;
+        for await (const message of client.stream(ControlService.method.streamStatus, { heartbeatS: 1 }, abort.signal)) {
+          status = message;
+          abort.abort();
+        }
+        const run = status?.currentRun === undefined ? null : summaryJson(status.currentRun);
+        const devices = (status?.devices ?? []).map((d) => ({ name: d.name, state: d.state, ...(d.fault ? { fault: d.fault } : {}) }));
+        if (options.json) {
+          return printJson({ daemon: { address: client.address, version: info.version, lab: info.labName, state: status?.daemonState, role: info.role, dataDir: info.dataDir, ring: info.ring }, currentRun: run, queued: status?.queued ?? 0, queueProcessing: status?.queueProcessing ?? false, devices });
+        }
+        process.stdout.write(`daemon ${client.address} (ts-daq ${info.version}), lab "${info.labName}": ${status?.daemonState ?? 'unknown'}; you are ${info.role}\n`);
+        if (run !== null) process.stdout.write(`current run ${String(run['uid'])} (${String(run['script'])}): ${String(run['state'])}, progress ${status?.currentRun?.progressDone ?? 0}/${status?.currentRun?.progressTotal ?? 0}\n`);
+        process.stdout.write(`queue: ${status?.queued ?? 0} waiting${status?.queueProcessing ? '' : ' (stopped)'}\n\n`);
+        process.stdout.write(`${formatTable(['DEVICE', 'STATE', 'FAULT'], devices.map((d) => [d.name, d.state, d.fault ?? '']))}\n`);
+      } finally {
+        client.close();
+      }
+    });
+}

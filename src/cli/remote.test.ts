@@ -1,0 +1,77 @@
+/** The CLI against a real daemon process: `daq run/runs/status/devices/stop --remote`. */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+const DAQ = join(ROOT, 'dist/src/cli/main.js');
+
+function daq(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', [DAQ, ...args], { cwd: ROOT, env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
+    );
+  });
+}
+
+let daemon: ChildProcess;
+let address = '';
+
+beforeAll(async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'daq-remote-'));
+  daemon = spawn('node', [DAQ, 'daemon', '--config', 'examples/lab.toml', '--listen', '127.0.0.1:0', '--data-dir', dataDir], { cwd: ROOT });
+  address = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    daemon.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (\S+)/.exec(out);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    daemon.on('exit', (code) => reject(new Error(`daemon exited with ${code}`)));
+  });
+});
+
+afterAll(async () => {
+  if (daemon.exitCode === null) {
+    const exited = new Promise((resolve) => daemon.once('exit', resolve));
+    daemon.kill('SIGTERM');
+    await exited;
+  }
+});
+
+describe('daq --remote', () => {
+  it('daq run --remote --json runs the script in the daemon and prints the same summary as a local run', async () => {
+    const result = await daq(['run', 'examples/simple_scan.js', '--remote', address, '--json', '--param', 'steps=2']);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(summary).toMatchObject({ script: 'simple_scan.js', state: 'finished', exitStatus: 'success', reason: '', numEvents: { scan: 2 }, startedBy: 'local' });
+    const local = await daq(['run', 'examples/simple_scan.js', '--config', 'examples/lab.toml', '--sim-time', '--json', '--param', 'steps=2']);
+    expect(Object.keys(JSON.parse(local.stdout) as object).sort()).toEqual(Object.keys(summary).sort());
+  });
+
+  it('daq runs --json lists each run with uid, state, exit status, reason and events per stream', async () => {
+    const failing = await daq(['run', join(ROOT, 'examples/lab.toml'), '--remote', address, '--json']);
+    expect(failing.code).toBe(1);
+    const result = await daq(['runs', '--json'], { DAQ_REMOTE: address });
+    expect(result.code).toBe(0);
+    const { runs } = JSON.parse(result.stdout) as { runs: Record<string, unknown>[] };
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    for (const run of runs) expect(Object.keys(run)).toEqual(expect.arrayContaining(['uid', 'state', 'exitStatus', 'reason', 'numEvents']));
+    expect(runs.at(-1)).toMatchObject({ script: 'lab.toml', exitStatus: 'fail' });
+  });
+
+  it('daq devices and daq status read the daemon', async () => {
+    const devices = await daq(['devices', '--remote', address, '--json']);
+    expect((JSON.parse(devices.stdout) as { devices: { name: string }[] }).devices.map((d) => d.name)).toContain('stage');
+    const status = await daq(['status', '--remote', address, '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ daemon: { lab: 'Simulated optics lab', state: 'idle', role: 'admin' }, currentRun: null, queued: 0 });
+  });
+
+  it('a daemon that is not there is a clear error', async () => {
+    const result = await daq(['runs', '--remote', '127.0.0.1:1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot reach the daemon at 127.0.0.1:1');
+  });
+});
