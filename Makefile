@@ -38,20 +38,8 @@ unit: build ## run the test suites (vitest)
 
 test: build typecheck lint unit ## install everything, then type-check, lint and run every test
 
-demo: build ## bring up the simulated lab of examples/lab.toml and run an example experiment
-	@echo "== The simulated lab (examples/lab.toml) =="
-	$(DAQ) devices --config examples/lab.toml
-	@echo
-	@echo "== The same as JSON, for programs: daq devices --config examples/lab.toml --json =="
-	$(DAQ) devices --config examples/lab.toml --json | head -n 20
-	@echo "..."
-	@echo
-	@echo "== An experiment: examples/simple_scan.js (stage + camera + power meter), in real time =="
-	$(DAQ) run examples/simple_scan.js --config examples/lab.toml --param steps=8
-	@echo
-	@echo "Next: read examples/*.js and docs/scripting.md; try"
-	@echo "  npx daq run examples/multi_instrument.js --config examples/lab.toml"
-	@echo "  npx daq check examples/peak_search.ts --config examples/lab.toml"
+demo: build ## the simulated lab, the daemon, and an experiment run through it (examples/demo.sh)
+	examples/demo.sh
 
 BENCH_VENV := build/bench-venv
 

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make demo`: the simulated lab, the daemon, and an experiment run through the remote CLI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DAQ="node dist/src/cli/main.js"
+DATA=daq-data
+mkdir -p "$DATA"
+
+echo "== The simulated lab (examples/lab.toml) =="
+$DAQ devices --config examples/lab.toml
+echo
+
+echo "== Starting the daemon (log: $DATA/daemon.log) =="
+$DAQ daemon --config examples/lab.toml --listen 127.0.0.1:0 --data-dir "$DATA" >"$DATA/daemon.out" 2>"$DATA/daemon.log" &
+PID=$!
+trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  ADDRESS=$(grep -o 'listening on [^ ]*' "$DATA/daemon.out" 2>/dev/null | awk '{print $3}' || true)
+  [[ -n "${ADDRESS:-}" ]] && break
+  kill -0 $PID 2>/dev/null || { cat "$DATA/daemon.log"; exit 1; }
+  sleep 0.1
+done
+echo "daemon listening on $ADDRESS"
+echo
+
+echo "== An experiment through the daemon: daq run examples/simple_scan.js --remote $ADDRESS =="
+$DAQ run examples/simple_scan.js --remote "$ADDRESS" --param steps=8
+echo
+
+echo "== What the daemon knows: daq runs --remote $ADDRESS =="
+$DAQ runs --remote "$ADDRESS"
+echo
+cat <<MSG
+Where to look:
+  - the daemon's log:      $DATA/daemon.log   (who did what: $DATA/audit.log)
+  - more experiments:      examples/*.js, examples/peak_search.ts, docs/scripting.md
+  - check before running:  npx daq check examples/peak_search.ts --config examples/lab.toml
+  - your own daemon:       npx daq daemon --config examples/lab.toml
+                           npx daq run examples/multi_instrument.js --remote 127.0.0.1:50051
+  - from Python:           .venv/bin/python -c "import daq_client; c = daq_client.Client('127.0.0.1:50051'); print(c.devices())"
+  - remote use, tokens:    docs/remote.md
+MSG
