@@ -5,6 +5,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_STAMP := node_modules/.install-stamp
 DAQ := node dist/src/cli/main.js
+# buf (proto lint and codegen) comes from npm as its Linux x64 binary package; the wrapper
+# package @bufbuild/buf cannot be locked here (its other platforms' packages are not on the registry).
+BUF := node_modules/@bufbuild/buf-linux-x64/bin/buf
 
 .PHONY: help install generate build typecheck lint unit test demo bench bench-venv clean
 
@@ -18,7 +21,7 @@ $(NODE_STAMP): package.json package-lock.json
 install: $(NODE_STAMP) ## install npm packages (npm ci)
 
 generate: install ## generate TypeScript from the API contract (proto/ -> src/api/gen/)
-	npx buf generate
+	$(BUF) generate
 
 build: generate ## compile TypeScript to dist/
 	rm -rf dist
@@ -29,7 +32,7 @@ typecheck: generate ## type-check everything, tests and type-level tests include
 	npx tsc -p tsconfig.json --noEmit
 
 lint: generate ## ESLint, buf lint of the API contract, and the layer rules (dependency-cruiser)
-	npx buf lint
+	$(BUF) lint
 	npx eslint .
 	npx depcruise src --config .dependency-cruiser.cjs --output-type err
 
