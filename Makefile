@@ -8,6 +8,8 @@ DAQ := node dist/src/cli/main.js
 # buf (proto lint and codegen) comes from npm as its Linux x64 binary package; the wrapper
 # package @bufbuild/buf cannot be locked here (its other platforms' packages are not on the registry).
 BUF := node_modules/@bufbuild/buf-linux-x64/bin/buf
+# The project's tools (tsc, protoc-gen-es, ...) come first.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help install generate build typecheck lint unit test demo bench bench-venv clean
 
