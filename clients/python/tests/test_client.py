@@ -1,0 +1,87 @@
+"""daq_client against a real daemon: a scan run through Python, its documents, devices, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+import daq_client
+from daq_client.client import DaqError
+
+from conftest_daemon import ROOT, Daemon
+
+SCAN = """
+laser.enableEmission();
+laser.openShutter();
+for (let i = 0; i < params.steps; i++) {
+  stage.moveAbs(10 + i);
+  record('scan', { position: stage.position(), power: power_meter.read() });
+  progress(i + 1, params.steps);
+}
+laser.closeShutter();
+"""
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory):
+    d = Daemon(tmp_path_factory.mktemp("daq-data"))
+    yield d
+    assert d.stop() == 0
+
+
+@pytest.fixture
+def client(daemon):
+    with daq_client.Client(daemon.address) as c:
+        yield c
+
+
+def test_runs_a_scan_and_gets_every_event(client):
+    summary = client.run(SCAN, params={"steps": 4}, metadata={"sample": "Si-12"}, name="scan.js")
+    assert summary["exit_status"] == "success", summary["reason"]
+    assert summary["num_events"] == {"scan": 4}
+    assert summary["state"] == "finished"
+
+    documents = list(client.follow(summary["uid"]))
+    kinds = [d["kind"] for d in documents]
+    assert kinds == ["start", "descriptor", "event", "event", "event", "event", "stop"]
+    start, descriptor = documents[0], documents[1]
+    assert start["params"] == {"steps": 4}
+    assert start["metadata"]["sample"] == "Si-12"
+    assert descriptor["data_keys"]["power"] == {"dtype": "float64", "shape": [], "units": "W", "source": "power_meter"}
+    events = [d for d in documents if d["kind"] == "event"]
+    assert [e["seq_num"] for e in events] == [1, 2, 3, 4]
+    assert [round(e["data"]["position"], 6) for e in events] == [10, 11, 12, 13]
+    # The coupling peaks at 12.5 mm in the simulated lab: 12 and 13 mm read far more than 10 mm.
+    assert events[2]["data"]["power"] > 100 * events[0]["data"]["power"]
+    assert documents[-1]["exit_status"] == "success"
+
+
+def test_runs_a_script_file_and_lists_runs(client):
+    summary = client.run(ROOT / "examples" / "simple_scan.js", params={"steps": 2})
+    assert summary["script"] == "simple_scan.js"
+    assert summary["exit_status"] == "success"
+    assert summary["uid"] in [r["uid"] for r in client.runs()]
+
+
+def test_a_failing_script_reports_its_line(client):
+    summary = client.run("log('x');\nstage.moveAbs(99);\n", name="bad.js")
+    assert summary["exit_status"] == "fail"
+    assert "outside the limits" in summary["reason"]
+    assert "bad.js:2" in summary["reason"]
+
+
+def test_devices_move_and_read(client):
+    names = [d["name"] for d in client.devices()]
+    assert names == ["stage", "laser", "power_meter", "camera", "thermometer", "piezo_bias"]
+    assert client.move("stage", 7.5) == pytest.approx(7.5)
+    reading = client.read("thermometer")
+    assert reading["units"] == "degC"
+    with pytest.raises(DaqError) as error:
+        client.move("stagee", 1)
+    assert error.value.code == "NOT_FOUND"
+    assert 'did you mean "stage"' in error.value.message
+
+
+def test_info_says_who_you_are(client):
+    info = client.info()
+    assert info["lab"] == "Simulated optics lab"
+    assert info["role"] == "admin"
