@@ -37,4 +37,6 @@ export interface DaemonCore {
   audit(principal: Principal, action: string): void;
   /** Aborts when the daemon shuts down: streams end. */
   shutdown: AbortSignal;
+  /** Set when the daemon starts shutting down (before the grace period): it takes no new runs. */
+  draining: boolean;
 }

@@ -53,6 +53,9 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/** Seconds clients get at shutdown to take what their streams still hold. */
+const STREAM_DRAIN_S = 2;
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
 
 /** Splits `host:port`; throws `invalid_argument` on a bad address. */
@@ -108,6 +111,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     logs,
     startedBy: new Map(),
     shutdown: shutdown.signal,
+    draining: false,
     facts: {
       version: options.version,
       configFile: resolve(options.config),
@@ -151,6 +155,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
 async function stopDaemon(core: DaemonCore, grpcServer: grpc.Server, httpServer: HttpServer | undefined, shutdown: AbortController, graceS: number, say: (level: LogLevel, message: string) => void): Promise<void> {
   say('info', 'shutting down: no new runs');
+  core.draining = true;
   core.engine.stopQueue();
   const current = core.engine.currentRun;
   if (current !== undefined) {
@@ -160,7 +165,19 @@ async function stopDaemon(core: DaemonCore, grpcServer: grpc.Server, httpServer:
   }
   await core.engine.shutdown();
   shutdown.abort();
-  await new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
+  // Streams end with `shutdown`, but one whose client stopped reading waits on HTTP/2 flow
+  // control forever (and tryShutdown with it): give clients a moment to drain, then cut them.
+  await new Promise<void>((resolve) => {
+    const force = setTimeout(() => {
+      say('warn', `clients still connected ${STREAM_DRAIN_S} s after shutdown: closing their streams`);
+      grpcServer.forceShutdown();
+      resolve();
+    }, STREAM_DRAIN_S * 1000);
+    grpcServer.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
   if (httpServer !== undefined) {
     httpServer.closeAllConnections();
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));

@@ -9,6 +9,15 @@ const SERVING = 1;
 const SERVICE_UNKNOWN = 3;
 const KNOWN = new Set(['', 'daq.v1.ControlService', 'daq.v1.HardwareService']);
 
+/** A decoded request. An object, never `''`: grpc-js takes a falsy request for no request at all. */
+interface HealthCheckRequest {
+  service: string;
+}
+
+function decodeRequest(bytes: Buffer): HealthCheckRequest {
+  return { service: decodeService(bytes) };
+}
+
 function decodeService(bytes: Buffer): string {
   // Field 1, wire type 2 (tag 0x0a), a varint length, then UTF-8.
   if (bytes.length < 2 || bytes[0] !== 0x0a) return '';
@@ -30,19 +39,19 @@ function encodeStatus(status: number): Buffer {
 
 /** Adds `grpc.health.v1.Health/Check` and `/Watch` (one message) to `server`. */
 export function addHealthService(server: grpc.Server): void {
-  const common = { requestStream: false, requestSerialize: (s: string) => Buffer.from(s), requestDeserialize: decodeService, responseSerialize: encodeStatus, responseDeserialize: (b: Buffer) => b[1] ?? 0 };
+  const common = { requestStream: false, requestSerialize: (r: HealthCheckRequest) => Buffer.from(r.service), requestDeserialize: decodeRequest, responseSerialize: encodeStatus, responseDeserialize: (b: Buffer) => b[1] ?? 0 };
   server.addService(
     {
       check: { path: '/grpc.health.v1.Health/Check', responseStream: false, ...common },
       watch: { path: '/grpc.health.v1.Health/Watch', responseStream: true, ...common },
     } as grpc.ServiceDefinition,
     {
-      check: (call: grpc.ServerUnaryCall<string, number>, callback: grpc.sendUnaryData<number>) => {
-        if (!KNOWN.has(call.request)) return callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${call.request}` });
+      check: (call: grpc.ServerUnaryCall<HealthCheckRequest, number>, callback: grpc.sendUnaryData<number>) => {
+        if (!KNOWN.has(call.request.service)) return callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${call.request.service}` });
         callback(null, SERVING);
       },
-      watch: (call: grpc.ServerWritableStream<string, number>) => {
-        call.write(KNOWN.has(call.request) ? SERVING : SERVICE_UNKNOWN);
+      watch: (call: grpc.ServerWritableStream<HealthCheckRequest, number>) => {
+        call.write(KNOWN.has(call.request.service) ? SERVING : SERVICE_UNKNOWN);
       },
     },
   );

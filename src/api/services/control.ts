@@ -33,6 +33,7 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
       return { scripts: core.scripts.list().map((s) => ({ ...s, sizeBytes: Buffer.byteLength(s.source) })) };
     },
     async startRun(request, context) {
+      if (core.draining) throw new DaqError('unavailable', 'the daemon is shutting down: it takes no new runs');
       const { name, source } = scriptOf(core, request);
       const params = Object.fromEntries(Object.entries(request.params).map(([k, v]) => [k, fromValue(v, `param ${k}`)]));
       const metadata = Object.fromEntries(Object.entries(request.metadata).map(([k, v]) => [k, fromValue(v, `metadata ${k}`)]));
