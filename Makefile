@@ -11,7 +11,7 @@ BUF := node_modules/@bufbuild/buf-linux-x64/bin/buf
 # The project's tools (tsc, protoc-gen-es, ...) come first.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install generate build typecheck lint unit test demo bench bench-venv clean
+.PHONY: help install generate native build typecheck lint unit python pytest test demo bench bench-venv clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -25,7 +25,19 @@ install: $(NODE_STAMP) ## install npm packages (npm ci)
 generate: install ## generate TypeScript from the API contract (proto/ -> src/api/gen/)
 	$(BUF) generate
 
-build: generate ## compile TypeScript to dist/
+# The ring buffer's N-API addon (native/), built by node-gyp against the headers of the Node
+# that runs it: the nodejs package installs them under <prefix>/include/node (prefix = two levels
+# above the node binary, /usr here). Nothing is downloaded.
+NATIVE_ADDON := native/build/Release/ts_daq_mmap.node
+NODE_PREFIX := $(shell node -p "require('path').resolve(process.execPath, '..', '..')")
+
+$(NATIVE_ADDON): native/mmap.c native/binding.gyp $(NODE_STAMP)
+	@test -f $(NODE_PREFIX)/include/node/node_api.h || { echo "no Node.js headers at $(NODE_PREFIX)/include/node/node_api.h: install the headers of Node $$(node --version) (Debian/NodeSource: the nodejs package has them)" >&2; exit 1; }
+	npx --no-install node-gyp rebuild --directory=native --nodedir=$(NODE_PREFIX) --loglevel=warn
+
+native: $(NATIVE_ADDON) ## build the ring buffer's native addon (node-gyp, C compiler)
+
+build: generate native ## compile TypeScript to dist/ (and the native addon)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
 	chmod +x dist/src/cli/main.js
@@ -41,7 +53,26 @@ lint: generate ## ESLint, buf lint of the API contract, and the layer rules (dep
 unit: build ## run the test suites (vitest)
 	npx vitest run
 
-test: build typecheck lint unit ## install everything, then type-check, lint and run every test
+# The Python client (clients/python) in .venv: pinned dev requirements, then the package itself
+# (editable, without build isolation: setuptools is pinned in the requirements).
+VENV := .venv
+PY_STAMP := $(VENV)/.install-stamp
+
+$(PY_STAMP): clients/python/requirements-dev.txt clients/python/pyproject.toml
+	rm -rf $(VENV)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --no-input --disable-pip-version-check -r clients/python/requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --no-input --disable-pip-version-check --no-build-isolation --no-deps -e clients/python
+	@touch $@
+
+python: $(PY_STAMP) ## the Python venv (.venv) with daq_client and its test tools
+
+# The ring reader's tests (they drive the built TypeScript writer). The gRPC client's tests
+# (test_client.py) join once the build generates their Python stubs.
+pytest: build python ## the Python client's tests
+	$(VENV)/bin/python -m pytest -q clients/python/tests/test_ring*.py
+
+test: build typecheck lint unit pytest ## install everything, then type-check, lint and run every test
 
 demo: build ## the simulated lab, the daemon, and an experiment run through it (examples/demo.sh)
 	examples/demo.sh
@@ -56,8 +87,8 @@ $(BENCH_VENV)/.stamp: bench/bluesky/requirements.txt
 
 bench-venv: $(BENCH_VENV)/.stamp ## the Python venv with Bluesky + ophyd, the baseline of the scan benchmark
 
-bench: build bench-venv ## run the benchmarks (they print their figures, and ratios against Bluesky)
+bench: build bench-venv python ## run the benchmarks (they print their figures, and ratios against Bluesky)
 	node dist/bench/run.js
 
 clean: ## remove build output, installed packages and venvs
-	rm -rf dist node_modules build
+	rm -rf dist node_modules build native/build $(VENV)

@@ -68,3 +68,5 @@ if (bluesky === undefined) {
   report('ratio Bluesky / ts-daq script loop', bluesky.perPointUs / scan.loopUs, 'x', 'target >= 20');
   report('ratio Bluesky / ts-daq lineScan plan', bluesky.perPointUs / scan.planUs, 'x', 'target >= 20');
 }
+const { runRingBenchmarks } = await import('./ring.js');
+await runRingBenchmarks(report);

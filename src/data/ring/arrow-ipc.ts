@@ -1,0 +1,152 @@
+/**
+ * The one module that touches apache-arrow's internals: it encodes Arrow IPC schema messages
+ * and record-batch message headers (flatbuffers), so the ring's encoder can write column
+ * buffers straight into shared memory, and it decodes payloads for the TypeScript reader.
+ * Arrow IPC "encapsulated message": 0xFFFFFFFF, int32 metadata length (padding included),
+ * flatbuffer Message, padding, body. https://arrow.apache.org/docs/format/Columnar.html#ipc-streaming-format
+ */
+import {
+  Bool,
+  type DataType,
+  Field,
+  FixedSizeBinary,
+  FixedSizeList,
+  Float32,
+  Float64,
+  Int32,
+  Int64,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  tableToIPC,
+  Uint16,
+  Uint8,
+  Utf8,
+} from 'apache-arrow';
+import { BufferRegion, FieldNode, Message, RecordBatch as BatchHeader } from 'apache-arrow/ipc/metadata/message';
+import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
+import { DaqError } from '../../core/index.js';
+
+export { Field, Schema, Table, RecordBatch, type DataType };
+
+/** Bytes of the end-of-stream marker (0xFFFFFFFF then int32 0). */
+export const EOS_BYTES = 8;
+
+/** The Arrow type of a scalar of each element dtype used in run documents. */
+export function scalarType(dtype: string): DataType {
+  switch (dtype) {
+    case 'float64':
+      return new Float64();
+    case 'float32':
+      return new Float32();
+    case 'int32':
+      return new Int32();
+    case 'int64':
+      return new Int64();
+    case 'uint16':
+      return new Uint16();
+    case 'uint8':
+      return new Uint8();
+    case 'bool':
+      return new Bool();
+    case 'string':
+      return new Utf8();
+    default:
+      throw new DaqError('invalid_argument', `no Arrow type for dtype "${dtype}"`);
+  }
+}
+
+/** A fixed-size list of `size` elements of `dtype` (an array-valued field). */
+export function listType(dtype: string, size: number): DataType {
+  return new FixedSizeList(size, new Field('item', scalarType(dtype), false));
+}
+
+/** Fixed-size binary of `byteWidth` bytes (a frame). */
+export function binaryType(byteWidth: number): DataType {
+  return new FixedSizeBinary(byteWidth);
+}
+
+/** A complete encapsulated schema message (length a multiple of 8). */
+export function encodeSchemaMessage(schema: Schema): Uint8Array {
+  return encapsulate(Message.encode(Message.from(schema)), 8);
+}
+
+/** One Arrow buffer of a record batch body: offset and length in bytes. */
+export interface BodyBuffer {
+  offset: number;
+  length: number;
+}
+
+/**
+ * An encapsulated record-batch message header for `rows` rows, with field nodes `nodeLengths`
+ * (no nulls), `buffers` and a body of `bodyLength` bytes; padded so that its length (and hence
+ * the body that follows) lands on a multiple of `alignment` after `startOffset` bytes.
+ */
+export function encodeBatchHeader(rows: number, nodeLengths: readonly number[], buffers: readonly BodyBuffer[], bodyLength: number, startOffset: number, alignment: number): Uint8Array {
+  const header = new BatchHeader(
+    rows,
+    nodeLengths.map((n) => new FieldNode(n, 0)),
+    buffers.map((b) => new BufferRegion(b.offset, b.length)),
+    null,
+  );
+  const flatbuffer = Message.encode(Message.from(header, bodyLength));
+  const end = Math.ceil((startOffset + 8 + flatbuffer.byteLength) / alignment) * alignment;
+  return encapsulate(flatbuffer, 8, end - startOffset);
+}
+
+function encapsulate(flatbuffer: Uint8Array, alignment: number, total = Math.ceil((8 + flatbuffer.byteLength) / alignment) * alignment): Uint8Array {
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  view.setInt32(0, -1, true);
+  view.setInt32(4, total - 8, true);
+  out.set(flatbuffer, 8);
+  return out;
+}
+
+/** Writes the end-of-stream marker at `at`. */
+export function writeEos(target: Uint8Array, at: number): void {
+  const view = new DataView(target.buffer, target.byteOffset + at, EOS_BYTES);
+  view.setInt32(0, -1, true);
+  view.setInt32(4, 0, true);
+}
+
+/**
+ * Bytes from the start of a ring payload (schema message, then record-batch message) to the
+ * start of its body: the metadata a reader copies before decoding. Undefined when the length
+ * fields do not make sense (bytes overwritten, or not a ring payload).
+ */
+export function metadataBytes(payload: Uint8Array, schemaLength: number): number | undefined {
+  if (schemaLength < 8 || schemaLength + 8 > payload.byteLength) return undefined;
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const length = view.getInt32(schemaLength + 4, true);
+  const end = schemaLength + 8 + length;
+  return view.getInt32(schemaLength, true) === -1 && length > 0 && end + EOS_BYTES <= payload.byteLength ? end : undefined;
+}
+
+/** A parsed schema message (`bytes`: the encapsulated message). */
+export function decodeSchema(bytes: Uint8Array): Schema {
+  const message = Message.decode(bytes.subarray(8));
+  if (!message.isSchema()) throw new Error('the first message is not a schema');
+  return message.header();
+}
+
+/**
+ * Decodes a record batch whose message metadata (`metadata`: the encapsulated message up to its
+ * body) the caller has copied out of shared memory and checked, and whose `body` may be a view of
+ * shared memory: the batch's buffers are views of `body`, never copies.
+ */
+export function decodeBatch(schema: Schema, metadata: Uint8Array, body: Uint8Array): RecordBatch {
+  const message = Message.decode(metadata.subarray(8));
+  if (!message.isRecordBatch()) throw new Error('the second message is not a record batch');
+  const header = message.header();
+  if (header.compression !== null || Number(message.bodyLength) > body.byteLength) throw new Error('compressed, or body shorter than its header says');
+  const children = new VectorLoader(body, header.nodes, header.buffers, new Map(), schema.metadataVersion).visitMany(schema.fields);
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: header.length, nullCount: 0, children }));
+}
+
+/** Arrow IPC stream bytes of `batches` (which must share one schema), as one table. */
+export function encodeStream(schema: Schema, batches: RecordBatch[]): Uint8Array {
+  return tableToIPC(new Table(schema, batches), 'stream');
+}

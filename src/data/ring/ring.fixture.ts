@@ -1,0 +1,20 @@
+/** Helpers for the ring tests: ring files in a fresh directory (under /dev/shm), removed afterwards. */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+
+/** A directory for this test file's rings, removed after its tests. */
+export function ringDirectory(): (name: string) => string {
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ts-daq-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return (name) => join(dir, name);
+}
+
+/** The built synthetic-data tool (make build), run in child processes by the stress tests. */
+export const SYNTHETIC_CLI = join(import.meta.dirname, '../../../dist/src/data/ring/synthetic-cli.js');
+
+/** Fails with the command to run when the build is missing. */
+export function requireBuild(): void {
+  if (!existsSync(SYNTHETIC_CLI)) throw new Error(`${SYNTHETIC_CLI} is missing: run \`make build\` first`);
+}
