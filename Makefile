@@ -11,7 +11,7 @@ BUF := node_modules/@bufbuild/buf-linux-x64/bin/buf
 # The project's tools (tsc, protoc-gen-es, ...) come first.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install generate native build typecheck lint unit python pytest test demo bench bench-venv clean
+.PHONY: help install generate native build typecheck lint unit python python-stubs pytest test demo bench bench-venv clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -58,19 +58,25 @@ unit: build ## run the test suites (vitest)
 VENV := .venv
 PY_STAMP := $(VENV)/.install-stamp
 
-$(PY_STAMP): clients/python/requirements-dev.txt clients/python/pyproject.toml
+$(PY_STAMP): clients/python/requirements-dev.txt clients/python/pyproject.toml $(wildcard proto/daq/v1/*.proto)
 	rm -rf $(VENV)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --no-input --disable-pip-version-check -r clients/python/requirements-dev.txt
+	$(MAKE) --no-print-directory python-stubs
 	$(VENV)/bin/pip install --quiet --no-input --disable-pip-version-check --no-build-isolation --no-deps -e clients/python
 	@touch $@
 
+# Python stubs of the API, from the same proto as the TypeScript (clients/python/daq/v1/, not committed).
+python-stubs:
+	$(VENV)/bin/python -m grpc_tools.protoc -Iproto --python_out=clients/python --grpc_python_out=clients/python --pyi_out=clients/python proto/daq/v1/*.proto
+	touch clients/python/daq/__init__.py clients/python/daq/v1/__init__.py
+
 python: $(PY_STAMP) ## the Python venv (.venv) with daq_client and its test tools
 
-# The ring reader's tests (they drive the built TypeScript writer). The gRPC client's tests
-# (test_client.py) join once the build generates their Python stubs.
+# The Python client's tests: the ring reader (driving the built TypeScript writer) and the gRPC
+# client (against a real daemon from dist/).
 pytest: build python ## the Python client's tests
-	$(VENV)/bin/python -m pytest -q clients/python/tests/test_ring*.py
+	cd clients/python && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests
 
 test: build typecheck lint unit pytest ## install everything, then type-check, lint and run every test
 
