@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { type Clock, createSystemClock, DaqError, Emitter, formatErrorTree } from '../core/index.js';
 import { Lab } from '../devices/index.js';
 import { DRIVERS } from '../drivers/index.js';
+import { createDocumentSink, RingWriter } from '../data/index.js';
 import { type LogEntry, type LogLevel, RunEngine } from '../engine/index.js';
 import { Authenticator, loadTokens, type Principal } from './auth.js';
 import { createConnectHandler } from './connect-server.js';
@@ -35,6 +36,8 @@ export interface DaemonOptions {
   httpListen?: string;
   tokensFile?: string;
   tls?: { certFile: string; keyFile: string };
+  /** The shared-memory ring every recorded event goes into: path (default /dev/shm/ts-daq-<uid>.ring) and size in bytes; `false` for none. */
+  ring?: { path?: string; sizeBytes?: number } | false;
   /** Seconds the current run may take to finish at shutdown before it is aborted. */
   graceS?: number;
   /** Where log lines go (default: stderr as text). */
@@ -94,6 +97,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const engine = new RunEngine(lab, clock);
   const documents = new DocumentLog();
   engine.onDocument((event) => documents.add(event));
+  const ring =
+    options.ring === false
+      ? undefined
+      : RingWriter.create({
+          ...(options.ring?.path === undefined ? {} : { path: options.ring.path }),
+          ...(options.ring?.sizeBytes === undefined ? {} : { capacityBytes: options.ring.sizeBytes }),
+        });
+  if (ring !== undefined) {
+    createDocumentSink(ring, { clock }).attach(engine);
+    say('info', `ring buffer ${ring.path} (${(ring.capacityBytes / 2 ** 20).toFixed(0)} MiB): read it live with daq_client.ring.RingReader`);
+  }
   engine.onLog((entry) => logs.emit(entry));
   engine.onRunChange((run) => {
     if (run.state === 'finished') say(run.exitStatus === 'success' ? 'info' : 'warn', `run ${run.uid} (${run.scriptName}) ended: ${run.exitStatus}${run.reason ? `: ${run.reason.split('\n')[0]}` : ''}`);
@@ -120,7 +134,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       listen: '',
       httpListen: '',
       authEnabled: authenticator.enabled,
-      ring: { path: '', sizeBytes: 0 },
+      ring: ring === undefined ? { path: '', sizeBytes: 0 } : { path: ring.path, sizeBytes: ring.capacityBytes },
     },
     audit: (principal: Principal, action: string) => {
       const line = JSON.stringify({ time: new Date().toISOString(), who: principal.name, role: principal.role, action });
@@ -149,7 +163,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     address,
     httpAddress: core.facts.httpListen || undefined,
     core,
-    stop: () => (stopping ??= stopDaemon(core, grpcServer, httpServer, shutdown, options.graceS ?? 5, say)),
+    stop: () => (stopping ??= stopDaemon(core, grpcServer, httpServer, shutdown, options.graceS ?? 5, say).finally(() => ring?.close())),
   };
 }
 

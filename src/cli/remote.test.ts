@@ -21,7 +21,7 @@ let address = '';
 
 beforeAll(async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'daq-remote-'));
-  daemon = spawn('node', [DAQ, 'daemon', '--config', 'examples/lab.toml', '--listen', '127.0.0.1:0', '--data-dir', dataDir], { cwd: ROOT });
+  daemon = spawn('node', [DAQ, 'daemon', '--config', 'examples/lab.toml', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--ring', join(dataDir, 'test.ring'), '--ring-size', '8'], { cwd: ROOT });
   address = await new Promise<string>((resolve, reject) => {
     let out = '';
     daemon.stdout?.on('data', (chunk: Buffer) => {

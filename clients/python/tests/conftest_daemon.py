@@ -16,7 +16,7 @@ class Daemon:
         if not DAQ.exists():
             raise RuntimeError(f"{DAQ} is missing: run `make build` first")
         self.process = subprocess.Popen(
-            ["node", str(DAQ), "daemon", "--config", str(config), "--listen", "127.0.0.1:0", "--data-dir", str(data_dir), *(extra or [])],
+            ["node", str(DAQ), "daemon", "--config", str(config), "--listen", "127.0.0.1:0", "--data-dir", str(data_dir), "--ring", str(data_dir / "test.ring"), "--ring-size", "8", *(extra or [])],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         line = self.process.stdout.readline() if self.process.stdout else ""

@@ -85,3 +85,21 @@ def test_info_says_who_you_are(client):
     info = client.info()
     assert info["lab"] == "Simulated optics lab"
     assert info["role"] == "admin"
+
+
+def test_a_python_process_reads_a_daemon_run_live_from_the_ring(client):
+    """The live data plane end to end: only the ring's path, no RPC for the data."""
+    from daq_client.ring import RingReader
+
+    path = client.info()["ring"]["path"]
+    assert path.endswith(".ring")
+    summary = client.run(ROOT / "examples" / "simple_scan.js", params={"steps": 5}, wait=False)
+    positions: list[float] = []
+    with RingReader(path) as ring:
+        for batch in ring.follow("scan", from_oldest=True, idle_timeout_s=30):
+            uids = batch.column("run_uid").to_pylist()
+            positions += [p for u, p in zip(uids, batch.column("position").to_pylist()) if u == summary["uid"]]
+            if len(positions) >= 5:
+                break
+    assert positions == pytest.approx([0, 6.25, 12.5, 18.75, 25])
+    assert client.get_run(summary["uid"])["state"] in ("running", "finished")

@@ -3,6 +3,15 @@ import type { Command } from 'commander';
 import { startDaemon } from '../../api/daemon.js';
 import type { LogEntry } from '../../engine/index.js';
 import { packageVersion } from '../version.js';
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { defaultRingPath } from '../../data/index.js';
+
+/** One ring per data directory: a restarted daemon reuses its ring file, two daemons never share one. */
+function defaultDaemonRing(dataDir: string): string {
+  const tag = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 8);
+  return defaultRingPath().replace(/\.ring$/, `-${tag}.ring`);
+}
 
 interface DaemonCommandOptions {
   config: string;
@@ -13,6 +22,8 @@ interface DaemonCommandOptions {
   tlsCert?: string;
   tlsKey?: string;
   grace: number;
+  ring?: string | false;
+  ringSize: number;
   logFormat: 'text' | 'json';
 }
 
@@ -28,6 +39,9 @@ export function registerDaemon(program: Command): void {
     .option('--tokens <file>', 'tokens file (TOML: [[token]] name, role, token or token_env); required to listen beyond loopback')
     .option('--tls-cert <file>', 'TLS certificate (PEM)')
     .option('--tls-key <file>', 'TLS private key (PEM)')
+    .option('--ring <path>', 'the shared-memory ring buffer every recorded event goes into (default: /dev/shm/ts-daq-<hash of the data dir>.ring)')
+    .option('--no-ring', 'no ring buffer')
+    .option('--ring-size <MiB>', 'size of the ring buffer', Number, 256)
     .option('--grace <seconds>', 'at shutdown, how long the current run may take to finish before it is aborted safely', Number, 5)
     .option('--log-format <format>', 'text or json (one JSON object a line)', 'text')
     .addHelpText('after', '\nPrints "daq daemon listening on HOST:PORT" when ready. SIGTERM or SIGINT stop it cleanly (exit 0).\n')
@@ -44,6 +58,7 @@ export function registerDaemon(program: Command): void {
         ...(options.tokens === undefined ? {} : { tokensFile: options.tokens }),
         ...(options.tlsCert !== undefined && options.tlsKey !== undefined ? { tls: { certFile: options.tlsCert, keyFile: options.tlsKey } } : {}),
         graceS: options.grace,
+        ring: options.ring === false ? false : { path: options.ring ?? defaultDaemonRing(options.dataDir), sizeBytes: options.ringSize * 2 ** 20 },
         log,
         version: packageVersion(),
       });
