@@ -56,10 +56,11 @@ export class DocumentLog {
 
   /**
    * The documents of run `runUid` from `fromIndex`, then live until its stop document. An empty
-   * uid means the run in progress, or the next one to start. Ends early when `signal` aborts.
+   * uid means the run in progress, or the next one to start; a queued run is waited for while
+   * `queued()` says it is still queued. Ends early when `signal` aborts.
    */
-  async *follow(runUid: string, fromIndex: number, signal: AbortSignal): AsyncGenerator<RunDocumentInit> {
-    const log = await this.find(runUid, signal);
+  async *follow(runUid: string, fromIndex: number, signal: AbortSignal, queued: () => boolean = () => false): AsyncGenerator<RunDocumentInit> {
+    const log = await this.find(runUid, signal, queued);
     if (log === undefined) return;
     let cursor = fromIndex;
     while (!signal.aborted) {
@@ -69,18 +70,23 @@ export class DocumentLog {
     }
   }
 
-  private async find(runUid: string, signal: AbortSignal): Promise<RunLog | undefined> {
+  private async find(runUid: string, signal: AbortSignal, queued: () => boolean): Promise<RunLog | undefined> {
     if (runUid !== '') {
+      while (!this.runs.has(runUid) && queued() && !signal.aborted) await this.nextRun(signal);
       const log = this.runs.get(runUid);
-      if (log === undefined) throw new DaqError('not_found', `no documents of run ${runUid} (the daemon keeps the last ${this.keepRuns} runs)`);
+      if (log === undefined && !signal.aborted) throw new DaqError('not_found', `no documents of run ${runUid} (the daemon keeps the last ${this.keepRuns} runs)`);
       return log;
     }
     const current = this.latest === undefined ? undefined : this.runs.get(this.latest);
     if (current !== undefined && !current.closed) return current;
-    await new Promise<void>((resolve) => {
+    await this.nextRun(signal);
+    return this.latest === undefined ? undefined : this.runs.get(this.latest);
+  }
+
+  private nextRun(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
       this.created.push(resolve);
       signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    return this.latest === undefined ? undefined : this.runs.get(this.latest);
   }
 }

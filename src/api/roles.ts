@@ -21,6 +21,7 @@ export const METHOD_ROLES: Readonly<Record<string, Role>> = {
   'ControlService.streamLogs': 'observer',
   'ControlService.streamStatus': 'observer',
   'ControlService.getDaemonInfo': 'observer',
+  'ControlService.readStreamRange': 'observer',
   'HardwareService.listDevices': 'observer',
   'HardwareService.readDevice': 'observer',
   'HardwareService.streamValues': 'observer',

@@ -8,6 +8,7 @@ import { registerDaemon } from './commands/daemon.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerStatus } from './commands/status.js';
+import { registerTail } from './commands/tail.js';
 import { registerTypes } from './commands/types.js';
 import { EXIT, exitCodeFor, printError } from './output.js';
 import { packageVersion } from './version.js';
@@ -26,6 +27,7 @@ registerCheck(program);
 registerDaemon(program);
 registerStatus(program);
 registerRuns(program);
+registerTail(program);
 
 try {
   await program.parseAsync(process.argv);

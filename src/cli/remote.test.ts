@@ -1,6 +1,6 @@
 /** The CLI against a real daemon process: `daq run/runs/status/devices/stop --remote`. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,5 +73,19 @@ describe('daq --remote', () => {
     const result = await daq(['runs', '--remote', '127.0.0.1:1']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach the daemon at 127.0.0.1:1');
+  });
+});
+
+describe('daq tail', () => {
+  it("prints a stream's rows from the daemon's ring", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'daq-tail-'));
+    const script = join(dir, 'tail.js');
+    await writeFile(script, "for (let i = 0; i < 3; i++) { stage.moveAbs(i); record('tailed', { x: stage.position(), p: power_meter.read() }); }\n");
+    const run = await daq(['run', script, '--remote', address, '--json']);
+    const { uid } = JSON.parse(run.stdout) as { uid: string };
+    const result = await daq(['tail', 'tailed', '--remote', address, '--all', '--json', '-n', '3']);
+    expect(result.code).toBe(0);
+    const rows = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(rows.map((r) => [r['run_uid'], r['seq_num'], r['x']])).toEqual([[uid, 1, 0], [uid, 2, 1], [uid, 3, 2]]);
   });
 });

@@ -193,6 +193,13 @@ class Client:
         """Aborts a run (default: the current one)."""
         return summary_dict(self._call(self._control.StopRun, control_pb2.StopRunRequest(uid=uid, reason=reason)).run)
 
+    def read_range(self, stream: str, t0_s: float = 0.0, t1_s: float = 0.0):
+        """A stream's rows between two times (s since the epoch; 0 = oldest / newest held) from the daemon's ring, as a pyarrow Table."""
+        import pyarrow as pa
+
+        response = self._call(self._control.ReadStreamRange, control_pb2.ReadStreamRangeRequest(stream=stream, t0_s=t0_s, t1_s=t1_s))
+        return pa.ipc.open_stream(response.arrow_ipc).read_all()
+
     def status(self, heartbeat_s: float = 1.0) -> Iterator[dict[str, Any]]:
         """The daemon's status, on change and at least every `heartbeat_s`."""
         for s in self._stream(self._control.StreamStatus, control_pb2.StreamStatusRequest(heartbeat_s=heartbeat_s)):

@@ -103,3 +103,11 @@ def test_a_python_process_reads_a_daemon_run_live_from_the_ring(client):
                 break
     assert positions == pytest.approx([0, 6.25, 12.5, 18.75, 25])
     assert client.get_run(summary["uid"])["state"] in ("running", "finished")
+
+
+def test_time_travel_through_the_api_returns_arrow(client):
+    summary = client.run(SCAN, params={"steps": 3}, name="tt.js")
+    table = client.read_range("scan")
+    rows = [r for r in table.to_pylist() if r["run_uid"] == summary["uid"]]
+    assert [round(r["position"], 6) for r in rows] == [10, 11, 12]
+    assert table.schema.field("power").metadata[b"units"] == b"W"

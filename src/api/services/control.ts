@@ -1,5 +1,6 @@
 /** ControlService: scripts, runs, the queue, documents, logs, status and daemon facts. */
 import { DaqError } from '../../core/index.js';
+import { readRange } from '../../data/index.js';
 import type { LogEntry, Run } from '../../engine/index.js';
 import type { CallContext, ServiceHandlers } from '../handlers.js';
 import { fromValue, toRunSummary } from '../convert.js';
@@ -108,7 +109,9 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
       return {};
     },
     async *streamRunDocuments(request, context) {
-      for await (const document of core.documents.follow(request.runUid, request.fromIndex, linked(core, context))) {
+      const queued = (): boolean => request.runUid !== '' && engine.queued().some((r) => r.uid === request.runUid);
+      if (request.runUid !== '') engine.run(request.runUid);
+      for await (const document of core.documents.follow(request.runUid, request.fromIndex, linked(core, context), queued)) {
         yield { document, dropped: 0 };
       }
     },
@@ -127,6 +130,12 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
     },
     async *streamStatus(request, context) {
       yield* statusOf(core, request.heartbeatS > 0 ? request.heartbeatS : 1, linked(core, context));
+    },
+    async readStreamRange(request) {
+      const path = core.facts.ring.path;
+      if (path === '') throw new DaqError('failed_precondition', 'this daemon writes no ring buffer (started with --no-ring)');
+      const t1 = request.t1S > 0 ? request.t1S : Number.MAX_VALUE;
+      return { arrowIpc: readRange(path, request.stream, request.t0S, t1) };
     },
     async getDaemonInfo(_request, context) {
       const facts = core.facts;
