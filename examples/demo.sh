@@ -38,5 +38,7 @@ Where to look:
   - your own daemon:       npx daq daemon --config examples/lab.toml
                            npx daq run examples/multi_instrument.js --remote 127.0.0.1:50051
   - from Python:           .venv/bin/python -c "import daq_client; c = daq_client.Client('127.0.0.1:50051'); print(c.devices())"
+  - the live data (ring):  $(grep -o 'ring buffer [^ ]*' "$DATA/daemon.log" | awk '{print $3}')
+                           .venv/bin/python -m daq_client.ring <that path> scan    (after make python)
   - remote use, tokens:    docs/remote.md
 MSG
