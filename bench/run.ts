@@ -70,3 +70,5 @@ if (bluesky === undefined) {
 }
 const { runRingBenchmarks } = await import('./ring.js');
 await runRingBenchmarks(report);
+const { benchRpc } = await import('./rpc.js');
+await benchRpc(report);
