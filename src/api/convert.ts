@@ -1,6 +1,6 @@
 /** Engine values to API messages: run documents, summaries, values. Frames become references. */
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { Frame } from '../capabilities/index.js';
+import { isFrame } from '../capabilities/index.js';
 import type { EventValue, ExitStatus as EngineExit, ParamValue, RunDocument as EngineDocument, RunSummary as EngineSummary } from '../engine/index.js';
 import { type ValueSchema } from './gen/daq/v1/common_pb.js';
 import { type RunSummarySchema, RunState } from './gen/daq/v1/control_pb.js';
@@ -14,9 +14,6 @@ export type RunDocumentInit = MessageInitShape<typeof RunDocumentSchema>;
 /** A RunSummary message. */
 export type RunSummaryInit = MessageInitShape<typeof RunSummarySchema>;
 
-function isFrame(value: unknown): value is Frame {
-  return typeof value === 'object' && value !== null && ArrayBuffer.isView((value as Frame).data);
-}
 
 /** A recorded or read value as a Value message (frames as references, without pixels). */
 export function toValue(value: EventValue | unknown): ValueInit {

@@ -47,3 +47,8 @@ export const frameProducer = defineCapability<FrameProducer>()(
   'produces image frames (snap, startStream, stopStream, onFrame)',
   ['snap', 'startStream', 'stopStream', 'onFrame', 'frameSize'],
 );
+
+/** True for a {@link Frame}: pixel data in a typed array, with a width. */
+export function isFrame(value: unknown): value is Frame {
+  return typeof value === 'object' && value !== null && ArrayBuffer.isView((value as Frame).data) && typeof (value as Frame).width === 'number';
+}

@@ -33,3 +33,8 @@ export const readable = defineCapability<Readable>()(
   'reports a measured value with timestamp and units (read, describe)',
   ['read', 'describe'],
 );
+
+/** True for a {@link Reading}: a value with its timestamp and units. */
+export function isReading(value: unknown): value is Reading {
+  return typeof value === 'object' && value !== null && 'value' in value && 'timestampS' in value && 'units' in value;
+}

@@ -6,7 +6,7 @@
  * device into the descriptor and the event.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Frame, Reading } from '../../capabilities/index.js';
+import { isFrame, isReading, type Reading } from '../../capabilities/index.js';
 import { type Clock, DaqError, Emitter, type Unsubscribe } from '../../core/index.js';
 import type { DataKey, EventValue, ExitStatus, ParamValue, RunDocument, RunStart, RunStop } from './documents.js';
 
@@ -126,13 +126,6 @@ export class RunRecorder {
   }
 }
 
-function isFrame(value: unknown): value is Frame {
-  return typeof value === 'object' && value !== null && ArrayBuffer.isView((value as Frame).data) && typeof (value as Frame).width === 'number';
-}
-
-function isReading(value: unknown): value is SourcedReading {
-  return typeof value === 'object' && value !== null && 'value' in value && 'timestampS' in value && 'units' in value;
-}
 
 function interpret(stream: string, field: string, raw: RecordValue): { value: EventValue; key: DataKey; timeS?: number } {
   const where = `record("${stream}"): field "${field}"`;

@@ -5,7 +5,7 @@
  * blocks at its next device call, and an aborted one stops), and its result is made fit for the
  * script: readings say which device they came from, frames become handles.
  */
-import { capabilitiesOf, capabilitySpec, type Frame, isMovable, isReadable, type Reading } from '../../capabilities/index.js';
+import { capabilitiesOf, capabilitySpec, isFrame, isMovable, isReadable, isReading } from '../../capabilities/index.js';
 import { DaqError } from '../../core/index.js';
 import type { Device } from '../../devices/index.js';
 import type { HostFunction, HostFunctions, JsonValue } from '../../scripting/index.js';
@@ -71,18 +71,11 @@ function deviceMethod(context: RunContext, frames: FrameTable, device: Device, m
 
 function toScript(source: string, value: unknown, frames: FrameTable): JsonValue | undefined {
   if (value === undefined) return undefined;
-  if (isFrameValue(value)) return frames.add(value) as unknown as JsonValue;
-  if (isReadingValue(value)) return { ...(value as unknown as Record<string, JsonValue>), source };
+  if (isFrame(value)) return frames.add(value) as unknown as JsonValue;
+  if (isReading(value)) return { ...(value as unknown as Record<string, JsonValue>), source };
   return value as JsonValue;
 }
 
-function isFrameValue(value: unknown): value is Frame {
-  return typeof value === 'object' && value !== null && ArrayBuffer.isView((value as Frame).data);
-}
-
-function isReadingValue(value: unknown): value is Reading {
-  return typeof value === 'object' && value !== null && 'value' in value && 'timestampS' in value && 'units' in value;
-}
 
 function coreFunctions(context: RunContext, frames: FrameTable): Record<string, HostFunction> {
   return {
