@@ -11,10 +11,23 @@ BUF := node_modules/@bufbuild/buf-linux-x64/bin/buf
 # The project's tools (tsc, protoc-gen-es, ...) come first.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install generate native build typecheck lint unit python python-stubs pytest test demo bench bench-venv clean
+# Debian packages the tests use: socat (serial PTY pairs for the drivers' wire simulators),
+# chromium (the dashboard's browser tests, driven by playwright-core), hdf5-tools (h5dump reads
+# the run files). Installed with apt-get when one is missing (CI runs as root).
+SYSTEM_PACKAGES := socat chromium hdf5-tools
+SYSTEM_COMMANDS := socat chromium h5dump
+
+.PHONY: help system install generate native build typecheck lint unit python python-stubs pytest test demo bench bench-venv clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
+
+system: ## install the Debian packages the tests need (apt-get; skipped when present)
+	@missing=0; for c in $(SYSTEM_COMMANDS); do command -v $$c >/dev/null || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
+	fi
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -50,7 +63,7 @@ lint: generate ## ESLint, buf lint of the API contract, and the layer rules (dep
 	npx eslint .
 	npx depcruise src --config .dependency-cruiser.cjs --output-type err
 
-unit: build ## run the test suites (vitest)
+unit: system build ## run the test suites (vitest)
 	npx vitest run
 
 # The Python client (clients/python) in .venv: pinned dev requirements, then the package itself
@@ -75,10 +88,10 @@ python: $(PY_STAMP) ## the Python venv (.venv) with daq_client and its test tool
 
 # The Python client's tests: the ring reader (driving the built TypeScript writer) and the gRPC
 # client (against a real daemon from dist/).
-pytest: build python ## the Python client's tests
+pytest: system build python ## the Python client's tests
 	cd clients/python && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests
 
-test: build typecheck lint unit pytest ## install everything, then type-check, lint and run every test
+test: system build typecheck lint unit pytest ## install everything, then type-check, lint and run every test
 
 demo: build ## the simulated lab, the daemon, and an experiment run through it (examples/demo.sh)
 	examples/demo.sh
