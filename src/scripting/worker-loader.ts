@@ -42,15 +42,20 @@ let entry: WorkerEntry | undefined;
 
 /** The sandbox worker's entry (see the module comment). */
 export function sandboxWorkerEntry(): WorkerEntry {
-  if (entry !== undefined) return entry;
-  const compiled = new URL('./sandbox-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return (entry = { url: compiled, execArgv: [] });
-  const source = new URL('./sandbox-worker.ts', import.meta.url);
-  if (!existsSync(fileURLToPath(source))) {
-    throw new DaqError('internal', `the sandbox worker is missing: neither ${fileURLToPath(compiled)} nor its .ts source exists`);
-  }
-  entry = { url: source, execArgv: ['--import', REGISTER_HOOKS], devSources: compileTree(source) };
+  entry ??= workerEntry(new URL('./sandbox-worker.js', import.meta.url), new URL('./sandbox-worker.ts', import.meta.url));
   return entry;
+}
+
+/**
+ * The entry of any worker thread of ts-daq: `compiled` (the built `.js`) when it exists, else its
+ * `source` (`.ts`) compiled in memory with the modules it imports (see the module comment).
+ */
+export function workerEntry(compiled: URL, source: URL): WorkerEntry {
+  if (existsSync(fileURLToPath(compiled))) return { url: compiled, execArgv: [] };
+  if (!existsSync(fileURLToPath(source))) {
+    throw new DaqError('internal', `a worker is missing: neither ${fileURLToPath(compiled)} nor its .ts source exists`);
+  }
+  return { url: source, execArgv: ['--import', REGISTER_HOOKS], devSources: compileTree(source) };
 }
 
 /** Compiles a `.ts` module and every local module it imports (`./x.js` meaning `./x.ts`). */
@@ -65,8 +70,9 @@ function compileTree(root: URL): Record<string, string> {
       fileName: fileURLToPath(url),
       compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true },
     }).outputText;
-    for (const match of text.matchAll(/^import\s+(?!type\s)[^'"]*['"](\.{1,2}\/[^'"]+)\.js['"]/gm)) {
-      if (match[1] !== undefined) todo.push(new URL(`${match[1]}.ts`, url));
+    for (const match of text.matchAll(/^(?:import|export)\s+(?!type\s)[^'"]*['"](\.{1,2}\/[^'"]+)\.js['"]/gm)) {
+      const imported = match[1] === undefined ? undefined : new URL(`${match[1]}.ts`, url);
+      if (imported !== undefined && existsSync(fileURLToPath(imported))) todo.push(imported);
     }
   }
   return sources;

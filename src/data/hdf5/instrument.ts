@@ -1,0 +1,64 @@
+/**
+ * The settings of the lab's devices when a run starts, for `/entry/instrument/<device>/`: each
+ * device's driver and state, and the value and units of every named setting of a device that
+ * has them (the Parameterized capability). A setting that cannot be read is noted, not fatal.
+ */
+import { parameterized } from '../../capabilities/index.js';
+
+/** One setting's value at run start. */
+export interface SettingValue {
+  name: string;
+  value: number | string | boolean;
+  units: string;
+  description: string;
+}
+
+/** One device's settings at run start. */
+export interface InstrumentSettings {
+  device: string;
+  driver: string;
+  state: string;
+  settings: SettingValue[];
+  /** Settings that could not be read, with why. */
+  unreadable: string[];
+}
+
+/** What {@link readInstrument} needs of a lab. */
+export interface DeviceList {
+  devices(): readonly { name: string; driver: string; state: string }[];
+}
+
+/** Reads every device's settings; each read is bounded by `timeoutS` (a stuck device is noted). */
+export async function readInstrument(lab: DeviceList, timeoutS = 1): Promise<InstrumentSettings[]> {
+  return Promise.all(
+    lab.devices().map(async (device) => {
+      const entry: InstrumentSettings = { device: device.name, driver: device.driver, state: device.state, settings: [], unreadable: [] };
+      if (!parameterized.is(device) || device.state === 'disconnected' || device.state === 'faulted') return entry;
+      for (const info of device.parameters()) {
+        try {
+          const value = await withTimeout(device.getParameter(info.name), timeoutS);
+          entry.settings.push({ name: info.name, value, units: info.units, description: info.description });
+        } catch (error) {
+          entry.unreadable.push(`${info.name}: ${(error as Error).message}`);
+        }
+      }
+      return entry;
+    }),
+  );
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutS: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutS} s`)), timeoutS * 1000);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error as Error);
+      },
+    );
+  });
+}

@@ -1,0 +1,324 @@
+/**
+ * One run's HDF5 file, NeXus-style (docs/data.md):
+ *
+ *   /entry                      NX_class=NXentry; attrs uid, start/end time, exit_status, reason,
+ *                               script_name, script_sha256, lab, params and metadata (JSON), events_lost
+ *   /entry/script               the script's source
+ *   /entry/parameters           attrs: one per run parameter; /entry/metadata likewise
+ *   /entry/instrument/<device>/ NXcollection: driver, state; one scalar dataset per setting (attr units)
+ *   /entry/data/<stream>/       NXdata: seq_num, time, and one dataset per field, one row per event
+ *                               (chunked, extendable; frames N x H x W), attrs units, source, dtype
+ *
+ * Written in SWMR mode: readers open it with `h5py.File(path, 'r', swmr=True)` while the run goes
+ * on and see it grow at each flush. HDF5 adds no objects in SWMR mode, so a new stream closes
+ * the file, adds its datasets, and reopens it in SWMR mode. `seq_num` is extended last, so after
+ * a crash its length says how many complete rows the file holds ({@link RunFile.reopen}).
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DaqError } from '../../core/index.js';
+import type { RecordBatch, Schema } from '../ring/arrow-ipc.js';
+import { type ColumnPlan, columnValues, emptyOf, planColumns, seqNums } from './fields.js';
+import { type Dataset, datasetAt, type Group, groupAt, type H5File, openH5, setAttrs } from './h5.js';
+import type { InstrumentSettings } from './instrument.js';
+import { clearConsistencyFlags } from './superblock.js';
+
+/** What a run file starts with. */
+export interface RunFileStart {
+  uid: string;
+  scriptName: string;
+  scriptSource: string;
+  scriptSha256: string;
+  params: Record<string, string | number | boolean>;
+  metadata: Record<string, string | number | boolean>;
+  lab: string;
+  /** Seconds since the Unix epoch. */
+  startTimeS: number;
+  instrument: InstrumentSettings[];
+}
+
+/** How a run file ends. */
+export interface RunFileEnd {
+  /** Seconds since the Unix epoch. */
+  endTimeS: number;
+  exitStatus: string;
+  reason: string;
+  /** Events the run recorded, per stream (the file may hold fewer: see eventsLost). */
+  numEvents: Record<string, number>;
+  /** Events recorded but not in the file (overwritten in the ring before they were written). */
+  eventsLost: number;
+}
+
+/** Options of a run file. */
+export interface RunFileOptions {
+  /** gzip level 1-9 for event datasets; 0 or undefined: no compression. */
+  gzip?: number;
+}
+
+interface StreamState {
+  plans: ColumnPlan[];
+  datasets: Dataset[];
+  rows: number;
+  lastSeq: number;
+}
+
+/** A run's file, open for appending. Not thread-safe: one writer (the writer worker). */
+export class RunFile {
+  /** Rows written and last seq_num, per stream. */
+  private readonly streams = new Map<string, StreamState>();
+  private file: H5File;
+
+  private constructor(
+    readonly path: string,
+    file: H5File,
+    private readonly options: RunFileOptions,
+  ) {
+    this.file = file;
+  }
+
+  /** Creates the file (parent directories too) with the run's start information, in SWMR mode. */
+  static create(path: string, start: RunFileStart, options: RunFileOptions = {}): RunFile {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      throw new DaqError('unavailable', `cannot create the run directory ${dirname(path)}: ${(error as Error).message}`, { cause: error });
+    }
+    const file = openH5(path, 'w');
+    try {
+      writeStart(file, start);
+      file.flush();
+      file.start_swmr_write();
+    } catch (error) {
+      file.close();
+      throw DaqError.from(error);
+    }
+    return new RunFile(path, file, options);
+  }
+
+  /**
+   * Reopens a file this class wrote, also one left open by a killed process (its consistency
+   * flags are cleared first): reads how many complete rows each stream holds (the length of its
+   * `seq_num`; longer datasets are cut to it) and continues in SWMR mode.
+   */
+  static reopen(path: string, options: RunFileOptions = {}): RunFile {
+    clearConsistencyFlags(path);
+    const file = openH5(path, 'a');
+    const run = new RunFile(path, file, options);
+    try {
+      const data = groupAt(file, 'entry/data');
+      for (const stream of data?.keys() ?? []) run.readStream(stream);
+      file.flush();
+      file.close();
+    } catch (error) {
+      file.close();
+      throw DaqError.from(error);
+    }
+    run.file = openH5(path, 'Sa');
+    run.refresh();
+    return run;
+  }
+
+  /** Rows in the file, per stream. */
+  rows(): Record<string, number> {
+    return Object.fromEntries([...this.streams].map(([name, s]) => [name, s.rows]));
+  }
+
+  /** The last seq_num written of `stream` (0: none). */
+  lastSeq(stream: string): number {
+    return this.streams.get(stream)?.lastSeq ?? 0;
+  }
+
+  /** File size now, bytes. */
+  sizeBytes(): number {
+    try {
+      return statSync(this.path).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Appends the rows of `batch` (of stream `stream`, with `schema`) whose seq_num is past the
+   * last one written; returns how many rows it wrote and how many events it found missing
+   * before them (a gap in seq_num: events the ring lost).
+   */
+  append(stream: string, schema: Schema, batch: RecordBatch): { written: number; gap: number } {
+    const state = this.streams.get(stream) ?? this.addStream(stream, schema);
+    const seqs = seqNums(batch);
+    let first = 0;
+    while (first < seqs.length && (seqs[first] as number) <= state.lastSeq) first++;
+    if (first === seqs.length) return { written: 0, gap: 0 };
+    const gap = (seqs[first] as number) - state.lastSeq - 1;
+    const k = seqs.length - first;
+    const n = state.rows;
+    // seq_num last: its length is the number of complete rows.
+    const order = state.plans.map((_, i) => i).sort((a, b) => Number(state.plans[a]?.name === 'seq_num') - Number(state.plans[b]?.name === 'seq_num'));
+    for (const i of order) {
+      const plan = state.plans[i] as ColumnPlan;
+      const dataset = state.datasets[i] as Dataset;
+      dataset.resize([n + k, ...plan.rowShape]);
+      dataset.write_slice([[n, n + k], ...plan.rowShape.map((d) => [0, d] as [number, number])], columnValues(batch, plan, first, seqs.length));
+    }
+    state.rows = n + k;
+    state.lastSeq = seqs[seqs.length - 1] as number;
+    return { written: k, gap };
+  }
+
+  /** Makes everything appended so far visible to SWMR readers and safe on disk. */
+  flush(): void {
+    this.file.flush();
+  }
+
+  /** Writes how the run ended and closes the file (reopened out of SWMR mode to set attributes). */
+  finish(end: RunFileEnd): void {
+    this.file.close();
+    const file = openH5(this.path, 'a');
+    try {
+      const entry = groupAt(file, 'entry');
+      if (entry === undefined) throw new DaqError('internal', `${this.path} has no /entry`);
+      setAttrs(entry, {
+        end_time: new Date(end.endTimeS * 1000).toISOString(),
+        end_time_s: end.endTimeS,
+        exit_status: end.exitStatus,
+        reason: end.reason,
+        num_events: JSON.stringify(end.numEvents),
+        events_lost: end.eventsLost,
+      });
+    } finally {
+      file.close();
+    }
+  }
+
+  /** Closes the file without writing an end (it stays an unfinished run). */
+  close(): void {
+    try {
+      this.file.close();
+    } catch {
+      // already closed or broken: nothing more to do
+    }
+  }
+
+  /**
+   * Adds a stream's datasets (those not there yet: a previous attempt may have failed half way),
+   * then marks its group `complete`. Reopens the file out of SWMR mode to do so.
+   */
+  private addStream(stream: string, schema: Schema): StreamState {
+    this.file.close();
+    const file = openH5(this.path, 'a');
+    const plans = planColumns(schema);
+    try {
+      const data = groupAt(file, 'entry/data') ?? file.create_group('entry/data');
+      const group = groupAt(file, `entry/data/${safeName(stream)}`) ?? data.create_group(safeName(stream));
+      const existing = new Set(group.keys());
+      for (const plan of plans) {
+        if (existing.has(safeName(plan.name))) continue;
+        const chunkRows = plan.kind === 'frame' ? 1 : Math.max(1, Math.min(4096, Math.floor(65536 / plan.rowBytes)));
+        const gzip = this.options.gzip ?? 0;
+        const dataset = group.create_dataset({
+          name: safeName(plan.name),
+          data: emptyOf(plan),
+          shape: [0, ...plan.rowShape],
+          maxshape: [null, ...plan.rowShape],
+          chunks: [chunkRows, ...plan.rowShape],
+          ...(plan.kind === 'bigint' ? {} : { dtype: plan.h5dtype }),
+          ...(gzip > 0 ? { compression: 'gzip' as const, compression_opts: gzip } : {}),
+        });
+        setAttrs(dataset, Object.fromEntries(Object.entries(plan.attrs).filter(([, v]) => v !== '')));
+      }
+      const signal = plans.find((p) => p.kind === 'frame') ?? plans.find((p) => p.name !== 'seq_num' && p.name !== 'time');
+      setAttrs(group, { NX_class: 'NXdata', ...(signal === undefined ? {} : { signal: safeName(signal.name) }), complete: 1 });
+      file.flush();
+    } finally {
+      file.close();
+    }
+    this.file = openH5(this.path, 'Sa');
+    this.streams.set(stream, { plans, datasets: [], rows: 0, lastSeq: 0 });
+    this.refresh();
+    return this.streams.get(stream) as StreamState;
+  }
+
+  /** Reads a stream's plans and extent from the file (recovery). */
+  private readStream(stream: string): void {
+    const group = groupAt(this.file, `entry/data/${stream}`) as Group;
+    if (!('complete' in group.attrs)) return; // created half way: the next append completes it
+    const names = group.keys();
+    const seq = datasetAt(this.file, `entry/data/${stream}/seq_num`);
+    if (seq === undefined) return;
+    const rows = Math.min(...names.map((name) => datasetAt(this.file, `entry/data/${stream}/${name}`)?.shape?.[0] ?? 0));
+    const plans: ColumnPlan[] = [];
+    for (const name of names) {
+      const dataset = datasetAt(this.file, `entry/data/${stream}/${name}`) as Dataset;
+      const shape = dataset.shape ?? [0];
+      if ((shape[0] ?? 0) > rows) dataset.resize([rows, ...shape.slice(1)]);
+      plans.push(planFromDataset(name, dataset));
+    }
+    const last = rows === 0 ? 0 : Number((seq.slice([[rows - 1, rows]]) as BigInt64Array)[0] ?? 0n);
+    this.streams.set(stream, { plans, datasets: [], rows, lastSeq: last });
+  }
+
+  /** Fetches every stream's datasets from the file now open. */
+  private refresh(): void {
+    for (const [stream, state] of this.streams) {
+      state.datasets = state.plans.map((plan) => {
+        const dataset = datasetAt(this.file, `entry/data/${safeName(stream)}/${safeName(plan.name)}`);
+        if (dataset === undefined) throw new DaqError('internal', `${this.path}: dataset ${stream}/${plan.name} disappeared`);
+        return dataset;
+      });
+    }
+  }
+}
+
+/** A plan for a dataset found in a file (recovery): the column is the dataset's name. */
+function planFromDataset(name: string, dataset: Dataset): ColumnPlan {
+  const shape = dataset.shape ?? [0];
+  const meta = dataset.metadata;
+  const attrs: Record<string, string> = {};
+  for (const key of ['units', 'source', 'dtype']) {
+    const value = key in dataset.attrs ? dataset.attrs[key]?.value : undefined;
+    if (typeof value === 'string') attrs[key] = value;
+  }
+  const rowShape = shape.slice(1);
+  const kind: ColumnPlan['kind'] =
+    name === 'seq_num' ? 'bigint' : meta.type === 3 ? 'string' : rowShape.length === 2 ? 'frame' : rowShape.length === 1 ? 'list' : attrs.dtype === 'bool' ? 'bool' : attrs.dtype === 'int64' ? 'bigint' : 'numeric';
+  if (name === 'time') attrs.dtype = 'float64';
+  return { column: name, name, h5dtype: '', rowShape, rowBytes: rowShape.reduce((a, b) => a * b, meta.size), kind, attrs };
+}
+
+/** A name fit for an HDF5 link ('/' is the path separator). */
+function safeName(name: string): string {
+  return name.replace(/\//g, '_') || '_';
+}
+
+function writeStart(file: H5File, start: RunFileStart): void {
+  const entry = file.create_group('entry');
+  setAttrs(file.create_group('entry/data'), { NX_class: 'NXcollection' });
+  setAttrs(entry, {
+    NX_class: 'NXentry',
+    uid: start.uid,
+    start_time: new Date(start.startTimeS * 1000).toISOString(),
+    start_time_s: start.startTimeS,
+    end_time: '',
+    exit_status: 'running',
+    reason: '',
+    script_name: start.scriptName,
+    script_sha256: start.scriptSha256,
+    lab: start.lab,
+    params: JSON.stringify(start.params),
+    metadata: JSON.stringify(start.metadata),
+    events_lost: 0,
+  });
+  entry.create_dataset({ name: 'script', data: start.scriptSource });
+  setAttrs(entry.create_group('parameters'), start.params);
+  setAttrs(entry.create_group('metadata'), start.metadata);
+  const instrument = entry.create_group('instrument');
+  setAttrs(instrument, { NX_class: 'NXinstrument', name: start.lab });
+  for (const device of start.instrument) {
+    const group = instrument.create_group(safeName(device.device));
+    setAttrs(group, { NX_class: 'NXcollection', driver: device.driver, state: device.state, ...(device.unreadable.length > 0 ? { unreadable: JSON.stringify(device.unreadable) } : {}) });
+    for (const setting of device.settings) {
+      const value = typeof setting.value === 'boolean' ? Number(setting.value) : setting.value;
+      const dataset = group.create_dataset({ name: safeName(setting.name), data: value });
+      setAttrs(dataset, { ...(setting.units === '' ? {} : { units: setting.units }), ...(setting.description === '' ? {} : { description: setting.description }) });
+    }
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * The writer's logic (run in the writer worker; tests drive it directly): it follows the ring
+ * record by record, appends each run's rows to the run's file, flushes each file at least once a
+ * second, and finishes a file when its run has stopped and every record committed before the stop
+ * is written. It never holds up acquisition: the ring is written regardless of it. When it falls
+ * behind and the ring overwrites records it has not written, it skips to the oldest intact record
+ * and counts the events it lost exactly (gaps in seq_num, and at the end the events the run
+ * recorded minus the rows in its file). A file that cannot be written (full disk, unwritable
+ * directory) is reported; the writer keeps its place in the ring and retries every second.
+ */
+import { existsSync, renameSync } from 'node:fs';
+import { DaqError } from '../../core/index.js';
+import { KIND_PADDING } from '../ring/layout.js';
+import { RecordSource } from '../ring/record-source.js';
+import type { FromWorker, RecoverRun, RunProgress, ToWorker } from './protocol.js';
+import { type RunFileEnd, type RunFileStart, RunFile, type RunFileOptions } from './run-file.js';
+
+/** Options of a {@link RunWriter}. */
+export interface RunWriterOptions extends RunFileOptions {
+  /** Where reports go (the worker posts them to the main thread). */
+  report: (message: FromWorker) => void;
+  /** Seconds between flushes of a growing file (default 0.5; at most 1 s as promised). */
+  flushS?: number;
+  /** Seconds between retries after a storage error (default 1). */
+  retryS?: number;
+  /** Monotonic time in seconds (default: performance.now). */
+  now?: () => number;
+}
+
+interface RunEntry {
+  uid: string;
+  path: string;
+  start: RunFileStart;
+  file: RunFile | undefined;
+  /** Events found missing (seq_num gaps) so far. */
+  gaps: number;
+  end: Omit<RunFileEnd, 'eventsLost'> | undefined;
+  /** The step in which the stop arrived: the run finishes once a later step has caught up. */
+  stopStep: number;
+  error: string;
+  retryAtS: number;
+  lastFlushS: number;
+  dirty: boolean;
+}
+
+/** Follows a ring and writes run files. */
+export class RunWriter {
+  private source: RecordSource | undefined;
+  private next = 0;
+  private step = 0;
+  private readonly runs = new Map<string, RunEntry>();
+  private readonly announced = new Set<string>();
+  private health = '';
+  private readonly now: () => number;
+
+  constructor(private readonly options: RunWriterOptions) {
+    this.now = options.now ?? (() => performance.now() / 1000);
+  }
+
+  /** True while some run is open or pending. */
+  get busy(): boolean {
+    return this.runs.size > 0 || this.announced.size > 0;
+  }
+
+  /** Handles a control message (except `close` and `recover`, which the worker sequences). */
+  handle(message: ToWorker): void {
+    switch (message.type) {
+      case 'announce':
+        this.announced.add(message.uid);
+        return;
+      case 'start':
+        this.announced.delete(message.uid);
+        this.runs.set(message.uid, {
+          uid: message.uid,
+          path: message.path,
+          start: message.start,
+          file: undefined,
+          gaps: 0,
+          end: undefined,
+          stopStep: Infinity,
+          error: '',
+          retryAtS: 0,
+          lastFlushS: this.now(),
+          dirty: false,
+        });
+        this.openFile(this.runs.get(message.uid) as RunEntry, false);
+        return;
+      case 'stop': {
+        this.announced.delete(message.uid);
+        const run = this.runs.get(message.uid);
+        if (run === undefined) return;
+        run.end = message.end;
+        run.stopStep = this.step;
+        return;
+      }
+      case 'follow':
+        this.source?.close();
+        this.source = new RecordSource(message.ringPath, true);
+        this.next = this.source.tail;
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * One step: reads the head, takes the control messages `drain` returns (after the head, so a
+   * run announced before its record was committed is known), writes records up to the head for
+   * at most `budgetS` seconds, finishes stopped runs that are complete, flushes. Returns true when
+   * it caught up with the head (nothing more to do now).
+   */
+  advance(drain: () => ToWorker[] = () => [], budgetS = 0.05): boolean {
+    this.step++;
+    const src = this.source;
+    const head = src?.head ?? 0;
+    for (const message of drain()) this.handle(message);
+    const until = this.now() + budgetS;
+    let blocked = false;
+    if (src !== undefined) {
+      while (this.next < head && this.now() < until) {
+        const header = src.headerAt(this.next);
+        if (header === undefined) {
+          this.next = src.tail; // overtaken: the gaps in seq_num say what was lost
+          continue;
+        }
+        if (header.kind !== KIND_PADDING && !this.write(src, header)) {
+          blocked = true;
+          break;
+        }
+        this.next = header.pos + header.length;
+      }
+    }
+    const caughtUp = !blocked && this.next >= head;
+    for (const run of [...this.runs.values()]) {
+      if (run.end !== undefined && run.stopStep < this.step && (caughtUp || src === undefined)) this.finish(run);
+      else if (run.file !== undefined && run.dirty && this.now() - run.lastFlushS >= (this.options.flushS ?? 0.5)) this.flush(run);
+    }
+    return caughtUp;
+  }
+
+  /** Writes one record; false when the writer must wait (its run's file is not writable yet, or its run is not started). */
+  private write(src: RecordSource, header: Parameters<RecordSource['decode']>[0]): boolean {
+    const record = src.decode(header);
+    const batch = record?.batches[0];
+    if (batch === undefined) return true; // overtaken while decoding: counted by the gap
+    const uid = batch.schema.metadata.get('daq.run_uid') ?? '';
+    const stream = batch.schema.metadata.get('daq.stream') ?? '';
+    const run = this.runs.get(uid);
+    if (run === undefined) return !this.announced.has(uid); // a run without storage: skip it
+    if (run.file === undefined && !this.openFile(run, true)) return false;
+    try {
+      const { written, gap } = (run.file as RunFile).append(stream, batch.schema, batch);
+      run.gaps += gap;
+      if (written > 0) run.dirty = true;
+      if (run.error !== '') this.recovered(run);
+      return true;
+    } catch (error) {
+      this.failed(run, error);
+      return false;
+    }
+  }
+
+  /** Opens (creates or reopens) a run's file; on failure records the error and when to retry. */
+  private openFile(run: RunEntry, retry: boolean): boolean {
+    if (retry && this.now() < run.retryAtS) return false;
+    try {
+      run.file = existsSync(run.path) ? RunFile.reopen(run.path, this.options) : RunFile.create(run.path, run.start, this.options);
+      if (run.error !== '') this.recovered(run);
+      this.report(run, false);
+      return true;
+    } catch (error) {
+      this.failed(run, error);
+      return false;
+    }
+  }
+
+  private failed(run: RunEntry, error: unknown): void {
+    const message = `run ${run.uid}: cannot write ${run.path}: ${DaqError.from(error).message}`;
+    run.file?.close();
+    run.file = undefined;
+    run.retryAtS = this.now() + (this.options.retryS ?? 1);
+    if (run.error !== message) {
+      run.error = message;
+      this.setHealth(message);
+      this.report(run, false);
+    }
+  }
+
+  private recovered(run: RunEntry): void {
+    run.error = '';
+    this.setHealth('');
+    this.report(run, false);
+  }
+
+  private setHealth(error: string): void {
+    if (error === this.health) return;
+    this.health = error;
+    this.options.report({ type: 'health', error });
+  }
+
+  private flush(run: RunEntry): void {
+    try {
+      run.file?.flush();
+      run.dirty = false;
+      run.lastFlushS = this.now();
+      this.report(run, false);
+    } catch (error) {
+      this.failed(run, error);
+    }
+  }
+
+  /** Writes the end of a stopped run whose records are all written (or lost). */
+  private finish(run: RunEntry): void {
+    const end = run.end as Omit<RunFileEnd, 'eventsLost'>;
+    if (run.file === undefined && !this.openFile(run, true)) return;
+    const file = run.file as RunFile;
+    const rows = file.rows();
+    const eventsLost = Object.entries(end.numEvents).reduce((sum, [stream, n]) => sum + Math.max(0, n - (rows[stream] ?? 0)), 0);
+    const full = { ...end, eventsLost };
+    try {
+      file.finish(full);
+    } catch (error) {
+      this.failed(run, error);
+      return;
+    }
+    run.file = undefined;
+    this.runs.delete(run.uid);
+    this.options.report({ type: 'finished', run: { ...this.progressOf(run, rows), finished: true }, end: full });
+  }
+
+  private report(run: RunEntry, finished: boolean): void {
+    this.options.report({ type: 'progress', run: { ...this.progressOf(run, run.file?.rows() ?? {}), finished } });
+  }
+
+  private progressOf(run: RunEntry, rows: Record<string, number>): RunProgress {
+    return { uid: run.uid, path: run.path, rows, eventsLost: run.gaps, sizeBytes: run.file?.sizeBytes() ?? 0, finished: false, error: run.error };
+  }
+
+  /** Writes what is left, finishes stopped runs and closes every file (unstopped runs stay unfinished). */
+  close(): void {
+    for (let i = 0; i < 10_000 && !this.advance(() => [], 1); i++);
+    this.advance();
+    for (const run of this.runs.values()) run.file?.close();
+    this.runs.clear();
+    this.source?.close();
+    this.source = undefined;
+  }
+
+  /**
+   * Finishes runs a dead daemon left: reopens each file (or recreates it when it is missing or
+   * beyond repair, keeping the broken one as `.broken`), appends every record of the run still in
+   * the ring at `ringPath` past what the file holds, and writes the end: the one the daemon saw,
+   * or `fail`, "daemon died", with the time of the last event.
+   */
+  recover(ringPath: string, runs: RecoverRun[]): { run: RunProgress; end: RunFileEnd }[] {
+    let src: RecordSource | undefined;
+    try {
+      src = existsSync(ringPath) ? new RecordSource(ringPath, true) : undefined;
+    } catch {
+      src = undefined; // not a ring (any more): the files hold what they hold
+    }
+    const results: { run: RunProgress; end: RunFileEnd }[] = [];
+    for (const item of runs) {
+      let file: RunFile;
+      try {
+        file = openForRecovery(item, this.options);
+      } catch (error) {
+        const message = `run ${item.uid}: cannot recover ${item.path}: ${DaqError.from(error).message}`;
+        results.push({ run: { uid: item.uid, path: item.path, rows: {}, eventsLost: 0, sizeBytes: 0, finished: false, error: message }, end: { ...(item.end ?? deadEnd(item.start.startTimeS, {})), eventsLost: 0 } });
+        continue;
+      }
+      let lastTimeS = item.start.startTimeS;
+      const maxSeq: Record<string, number> = {};
+      for (const [stream, n] of Object.entries(file.rows())) maxSeq[stream] = Math.max(n, file.lastSeq(stream));
+      if (src !== undefined) {
+        for (let pos = src.tail; pos < src.head; ) {
+          const header = src.headerAt(pos);
+          if (header === undefined) {
+            pos = src.tail;
+            continue;
+          }
+          const batch = header.kind === KIND_PADDING ? undefined : src.decode(header)?.batches[0];
+          if (batch !== undefined && batch.schema.metadata.get('daq.run_uid') === item.uid) {
+            const stream = batch.schema.metadata.get('daq.stream') ?? '';
+            file.append(stream, batch.schema, batch);
+            maxSeq[stream] = Math.max(maxSeq[stream] ?? 0, file.lastSeq(stream));
+            lastTimeS = Math.max(lastTimeS, header.tLastS);
+          }
+          pos = header.pos + header.length;
+        }
+      }
+      const rows = file.rows();
+      const end = item.end ?? deadEnd(lastTimeS, maxSeq);
+      const eventsLost = Object.entries(end.numEvents).reduce((sum, [stream, n]) => sum + Math.max(0, n - (rows[stream] ?? 0)), 0);
+      file.finish({ ...end, eventsLost });
+      results.push({ run: { uid: item.uid, path: item.path, rows, eventsLost, sizeBytes: file.sizeBytes(), finished: true, error: '' }, end: { ...end, eventsLost } });
+    }
+    src?.close();
+    return results;
+  }
+}
+
+function deadEnd(endTimeS: number, numEvents: Record<string, number>): Omit<RunFileEnd, 'eventsLost'> {
+  return { endTimeS, exitStatus: 'fail', reason: 'daemon died', numEvents };
+}
+
+function openForRecovery(item: RecoverRun, options: RunFileOptions): RunFile {
+  if (existsSync(item.path)) {
+    try {
+      return RunFile.reopen(item.path, options);
+    } catch {
+      renameSync(item.path, `${item.path}.broken`);
+    }
+  }
+  return RunFile.create(item.path, item.start, options);
+}

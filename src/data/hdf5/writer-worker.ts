@@ -1,0 +1,47 @@
+/**
+ * The writer worker thread: loads HDF5 (h5wasm), then loops: one {@link RunWriter} step, then a
+ * short sleep when it has caught up with the ring. Control messages come through the MessagePort
+ * in `workerData.control` and are drained synchronously at each step; reports go to the parent.
+ * All HDF5 work happens here, so the daemon's event loop never waits for the disk.
+ */
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { loadH5 } from './h5.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { RunWriter } from './run-writer.js';
+
+interface WriterWorkerData {
+  control: MessagePort;
+  gzip: number;
+  flushS: number;
+}
+
+const { control, gzip, flushS } = workerData as WriterWorkerData;
+const post = (message: FromWorker): void => parentPort?.postMessage(message);
+
+await loadH5();
+const writer = new RunWriter({ gzip, flushS, report: post });
+let closing = false;
+
+function drain(): ToWorker[] {
+  const messages: ToWorker[] = [];
+  for (let received = receiveMessageOnPort(control); received !== undefined; received = receiveMessageOnPort(control)) {
+    const message = received.message as ToWorker;
+    if (message.type === 'close') closing = true;
+    else if (message.type === 'recover') post({ type: 'recovered', runs: writer.recover(message.ringPath, message.runs) });
+    else messages.push(message);
+  }
+  return messages;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+post({ type: 'health', error: '' });
+for (;;) {
+  const caughtUp = writer.advance(drain);
+  if (closing) {
+    writer.close();
+    post({ type: 'closed' });
+    break;
+  }
+  await sleep(caughtUp ? (writer.busy ? 2 : 10) : 0);
+}
+control.close();
