@@ -6,6 +6,7 @@ import { type ValueSchema } from './gen/daq/v1/common_pb.js';
 import { type RunSummarySchema, RunState } from './gen/daq/v1/control_pb.js';
 import { ExitStatus, type RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 import { DaqError } from '../core/index.js';
+import type { CatalogEntry } from '../data/index.js';
 
 /** A Value message. */
 export type ValueInit = MessageInitShape<typeof ValueSchema>;
@@ -90,4 +91,29 @@ export function toRunSummary(summary: EngineSummary, startedBy = ''): RunSummary
     endTimeS: summary.endTimeS ?? 0,
     startedBy,
   };
+}
+
+/** A summary with the run's storage fields (file, size, losses, problem) from its catalog entry. */
+export function withStorage(summary: RunSummaryInit, stored: CatalogEntry | undefined): RunSummaryInit {
+  if (stored === undefined) return summary;
+  return { ...summary, filePath: stored.file, fileSizeBytes: stored.fileSizeBytes, eventsLost: stored.eventsLost, storageError: stored.storageError, fileFinished: stored.fileFinished };
+}
+
+/** The summary of a run known only from the catalog (a run of an earlier daemon). */
+export function catalogSummary(entry: CatalogEntry): RunSummaryInit {
+  const exit = entry.exitStatus === 'success' || entry.exitStatus === 'abort' || entry.exitStatus === 'fail' ? entry.exitStatus : entry.endTimeS === undefined ? undefined : 'fail';
+  return withStorage(
+    {
+      uid: entry.uid,
+      scriptName: entry.scriptName,
+      state: RunState.FINISHED,
+      exitStatus: toExitStatus(exit),
+      reason: entry.reason ?? '',
+      numEvents: entry.numEvents,
+      startTimeS: entry.startTimeS,
+      endTimeS: entry.endTimeS ?? 0,
+      startedBy: typeof entry.start.metadata.started_by === 'string' ? entry.start.metadata.started_by : '',
+    },
+    entry,
+  );
 }

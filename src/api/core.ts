@@ -3,6 +3,7 @@
  * stored scripts, the daemon's own log and its audit trail. Built by the daemon (daemon.ts).
  */
 import type { Clock, Emitter } from '../core/index.js';
+import type { RunStorage } from '../data/index.js';
 import type { Lab } from '../devices/index.js';
 import type { LogEntry, RunEngine } from '../engine/index.js';
 import type { Principal } from './auth.js';
@@ -33,6 +34,8 @@ export interface DaemonCore {
   logs: Emitter<LogEntry>;
   /** Who started each run. */
   startedBy: Map<string, string>;
+  /** Run files and the run catalog (absent in tests that build a core without storage). */
+  storage?: RunStorage;
   /** Records who did what (start, stop, command) in the audit log. */
   audit(principal: Principal, action: string): void;
   /** Aborts when the daemon shuts down: streams end. */

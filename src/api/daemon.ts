@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { type Clock, createSystemClock, DaqError, Emitter, formatErrorTree } from '../core/index.js';
 import { Lab } from '../devices/index.js';
 import { DRIVERS } from '../drivers/index.js';
-import { createDocumentSink, RingWriter } from '../data/index.js';
+import { createDocumentSink, defaultRingPath, RingWriter, RunStorage } from '../data/index.js';
 import { type LogEntry, type LogLevel, RunEngine } from '../engine/index.js';
 import { Authenticator, loadTokens, type Principal } from './auth.js';
 import { createConnectHandler } from './connect-server.js';
@@ -40,6 +40,8 @@ export interface DaemonOptions {
   ring?: { path?: string; sizeBytes?: number } | false;
   /** Seconds the current run may take to finish at shutdown before it is aborted. */
   graceS?: number;
+  /** gzip level (1-9) of the event datasets in run files; default none. */
+  gzip?: number;
   /** Where log lines go (default: stderr as text). */
   log?: (entry: LogEntry) => void;
   clock?: Clock;
@@ -94,6 +96,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   say('info', `lab "${lab.name}": ${report.connected.length} of ${lab.devices().length} devices connected`);
   if (report.failures !== undefined) say('warn', formatErrorTree(report.failures));
 
+  // Storage opens before the ring is replaced: it finishes runs a dead daemon left from the old ring.
+  const storage = await RunStorage.open(
+    { dataDir, ...(options.gzip === undefined ? {} : { gzip: options.gzip }), log: (level, message, runUid) => logs.emit({ runUid: runUid ?? '', timeS: clock.now(), level, message }) },
+    options.ring === false ? undefined : (options.ring?.path ?? defaultRingPath()),
+  );
   const engine = new RunEngine(lab, clock);
   const documents = new DocumentLog();
   engine.onDocument((event) => documents.add(event));
@@ -106,8 +113,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         });
   if (ring !== undefined) {
     createDocumentSink(ring, { clock }).attach(engine);
+    storage.follow(ring.path);
+    storage.attach(engine, lab); // after the sink: a run's stop reaches the writer after its last records
+    say('info', `run files in ${storage.runsDir}${options.gzip ? ` (gzip ${options.gzip})` : ''}; catalog ${storage.catalog.path}`);
     say('info', `ring buffer ${ring.path} (${(ring.capacityBytes / 2 ** 20).toFixed(0)} MiB): read it live with daq_client.ring.RingReader`);
   }
+  if (ring === undefined) say('warn', 'no ring buffer: runs are not written to files');
   engine.onLog((entry) => logs.emit(entry));
   engine.onRunChange((run) => {
     if (run.state === 'finished') say(run.exitStatus === 'success' ? 'info' : 'warn', `run ${run.uid} (${run.scriptName}) ended: ${run.exitStatus}${run.reason ? `: ${run.reason.split('\n')[0]}` : ''}`);
@@ -124,6 +135,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     scripts,
     logs,
     startedBy: new Map(),
+    storage,
     shutdown: shutdown.signal,
     draining: false,
     facts: {
@@ -163,7 +175,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     address,
     httpAddress: core.facts.httpListen || undefined,
     core,
-    stop: () => (stopping ??= stopDaemon(core, grpcServer, httpServer, shutdown, options.graceS ?? 5, say).finally(() => ring?.close())),
+    stop: () => (stopping ??= stopDaemon(core, grpcServer, httpServer, shutdown, options.graceS ?? 5, say).finally(() => storage.close().finally(() => ring?.close()))),
   };
 }
 

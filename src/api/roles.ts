@@ -22,6 +22,7 @@ export const METHOD_ROLES: Readonly<Record<string, Role>> = {
   'ControlService.streamStatus': 'observer',
   'ControlService.getDaemonInfo': 'observer',
   'ControlService.readStreamRange': 'observer',
+  'ControlService.exportRun': 'observer',
   'HardwareService.listDevices': 'observer',
   'HardwareService.readDevice': 'observer',
   'HardwareService.streamValues': 'observer',

@@ -3,18 +3,19 @@ import { DaqError } from '../../core/index.js';
 import { readRange } from '../../data/index.js';
 import type { LogEntry, Run } from '../../engine/index.js';
 import type { CallContext, ServiceHandlers } from '../handlers.js';
-import { fromValue, toRunSummary } from '../convert.js';
+import { catalogSummary, fromValue, toRunSummary, withStorage } from '../convert.js';
 import type { DaemonCore } from '../core.js';
 import { type ControlService, LogLevel, type StartRunRequest } from '../gen/daq/v1/control_pb.js';
 import { Mailbox } from '../mailbox.js';
 import { statusOf } from './status.js';
+import { runsHandlers } from './runs.js';
 
 const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
 
 /** The ControlService handlers over `core`. */
 export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof ControlService> {
   const { engine } = core;
-  const summary = (run: Run) => toRunSummary(run.summary(), core.startedBy.get(run.uid) ?? '');
+  const summary = (run: Run) => withStorage(toRunSummary(run.summary(), core.startedBy.get(run.uid) ?? ''), core.storage?.run(run.uid));
   const queue = () => engine.queued().map(summary);
   const runFor = (uid: string) => {
     if (uid === '') {
@@ -74,11 +75,20 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
       return { run: summary(run) };
     },
     async getRun(request) {
-      return { run: summary(runFor(request.uid)) };
+      try {
+        return { run: summary(runFor(request.uid)) };
+      } catch (error) {
+        // A run of an earlier daemon: from the catalog.
+        if (request.uid === '' || core.storage === undefined || !(error instanceof DaqError) || error.code !== 'not_found') throw error;
+        return { run: catalogSummary(core.storage.find(request.uid)) };
+      }
     },
     async listRuns() {
       const current = engine.currentRun;
-      return { runs: [...engine.finished(), ...(current === undefined ? [] : [current]), ...engine.queued()].map(summary) };
+      const live = [...engine.finished(), ...(current === undefined ? [] : [current]), ...engine.queued()];
+      const known = new Set<string>(live.map((r) => r.uid));
+      const earlier = (core.storage?.catalog.list() ?? []).filter((e) => !known.has(e.uid)).map(catalogSummary);
+      return { runs: [...earlier, ...live.map(summary)] };
     },
     async listQueue() {
       return { runs: queue(), processing: engine.queueRunning };
@@ -137,6 +147,7 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
       const t1 = request.t1S > 0 ? request.t1S : Number.MAX_VALUE;
       return { arrowIpc: readRange(path, request.stream, request.t0S, t1) };
     },
+    ...runsHandlers(core),
     async getDaemonInfo(_request, context) {
       const facts = core.facts;
       return {
@@ -150,9 +161,16 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
         role: context.principal.role,
         listen: facts.listen,
         httpListen: facts.httpListen,
+        ...(core.storage === undefined ? {} : { storage: storageInfo(core) }),
       };
     },
   };
+}
+
+function storageInfo(core: DaemonCore): { runsDir: string; freeBytes: number; error: string; gzip: number } {
+  const storage = core.storage as NonNullable<DaemonCore['storage']>;
+  const status = storage.status();
+  return { runsDir: storage.runsDir, freeBytes: status.freeBytes, error: status.error, gzip: storage.gzip };
 }
 
 function scriptOf(core: DaemonCore, request: StartRunRequest): { name: string; source: string } {

@@ -4,7 +4,7 @@
  */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { DaemonCore } from '../core.js';
-import { toRunSummary } from '../convert.js';
+import { toRunSummary, withStorage } from '../convert.js';
 import type { StreamStatusResponseSchema } from '../gen/daq/v1/control_pb.js';
 import { Mailbox } from '../mailbox.js';
 
@@ -17,10 +17,11 @@ export function currentStatus(core: DaemonCore): Status {
   return {
     timeS: core.clock.now(),
     daemonState: run === undefined ? 'idle' : run.state === 'paused' ? 'paused' : 'running',
-    ...(run === undefined ? {} : { currentRun: toRunSummary(run.summary(), core.startedBy.get(run.uid) ?? '') }),
+    ...(run === undefined ? {} : { currentRun: withStorage(toRunSummary(run.summary(), core.startedBy.get(run.uid) ?? ''), core.storage?.run(run.uid)) }),
     queued: core.engine.queued().length,
     queueProcessing: core.engine.queueRunning,
     devices: summaries.map((d) => ({ name: d.name, state: d.state, fault: d.fault ?? '' })),
+    storageError: core.storage?.status().error ?? '',
   };
 }
 

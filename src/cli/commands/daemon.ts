@@ -25,6 +25,7 @@ interface DaemonCommandOptions {
   ring?: string | false;
   ringSize: number;
   logFormat: 'text' | 'json';
+  gzip?: number;
 }
 
 /** Registers the command on `program`. */
@@ -44,6 +45,7 @@ export function registerDaemon(program: Command): void {
     .option('--ring-size <MiB>', 'size of the ring buffer', Number, 256)
     .option('--grace <seconds>', 'at shutdown, how long the current run may take to finish before it is aborted safely', Number, 5)
     .option('--log-format <format>', 'text or json (one JSON object a line)', 'text')
+    .option('--gzip <level>', 'compress the event datasets of run files with gzip at this level (1-9); default none', Number)
     .addHelpText('after', '\nPrints "daq daemon listening on HOST:PORT" when ready. SIGTERM or SIGINT stop it cleanly (exit 0).\n')
     .action(async (options: DaemonCommandOptions) => {
       const log = (entry: LogEntry): void => {
@@ -58,6 +60,7 @@ export function registerDaemon(program: Command): void {
         ...(options.tokens === undefined ? {} : { tokensFile: options.tokens }),
         ...(options.tlsCert !== undefined && options.tlsKey !== undefined ? { tls: { certFile: options.tlsCert, keyFile: options.tlsKey } } : {}),
         graceS: options.grace,
+        ...(options.gzip === undefined ? {} : { gzip: options.gzip }),
         ring: options.ring === false ? false : { path: options.ring ?? defaultDaemonRing(options.dataDir), sizeBytes: options.ringSize * 2 ** 20 },
         log,
         version: packageVersion(),

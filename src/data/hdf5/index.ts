@@ -2,3 +2,4 @@
 export { Catalog, type CatalogEntry } from './catalog.js';
 export { type InstrumentSettings, readInstrument } from './instrument.js';
 export { RunStorage, type RunStorageOptions, type StorageStatus } from './run-storage.js';
+export { type ExportFormat, exportRunFile, type RunExport } from './exporter.js';

@@ -9,6 +9,8 @@ import { parameterized } from '../../capabilities/index.js';
 export interface SettingValue {
   name: string;
   value: number | string | boolean;
+  /** The setting's type (`number`, `integer`, `string`, `boolean`). */
+  type: string;
   units: string;
   description: string;
 }
@@ -37,7 +39,7 @@ export async function readInstrument(lab: DeviceList, timeoutS = 1): Promise<Ins
       for (const info of device.parameters()) {
         try {
           const value = await withTimeout(device.getParameter(info.name), timeoutS);
-          entry.settings.push({ name: info.name, value, units: info.units, description: info.description });
+          entry.settings.push({ name: info.name, value, type: info.type, units: info.units, description: info.description });
         } catch (error) {
           entry.unreadable.push(`${info.name}: ${(error as Error).message}`);
         }

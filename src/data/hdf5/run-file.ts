@@ -317,7 +317,8 @@ function writeStart(file: H5File, start: RunFileStart): void {
     setAttrs(group, { NX_class: 'NXcollection', driver: device.driver, state: device.state, ...(device.unreadable.length > 0 ? { unreadable: JSON.stringify(device.unreadable) } : {}) });
     for (const setting of device.settings) {
       const value = typeof setting.value === 'boolean' ? Number(setting.value) : setting.value;
-      const dataset = group.create_dataset({ name: safeName(setting.name), data: value });
+      const dtype = setting.type === 'number' ? '<d' : setting.type === 'boolean' ? '<B' : undefined; // JS numbers would be guessed as int32
+      const dataset = group.create_dataset({ name: safeName(setting.name), data: value, ...(dtype === undefined ? {} : { dtype }) });
       setAttrs(dataset, { ...(setting.units === '' ? {} : { units: setting.units }), ...(setting.description === '' ? {} : { description: setting.description }) });
     }
   }

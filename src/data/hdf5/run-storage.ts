@@ -125,6 +125,21 @@ export class RunStorage {
     return this.catalog.get(uid);
   }
 
+  /** The run whose uid is `uidOrPrefix` or starts with it (unique); `not_found` / `invalid_argument` otherwise. */
+  find(uidOrPrefix: string): CatalogEntry {
+    const exact = this.catalog.get(uidOrPrefix);
+    if (exact !== undefined) return exact;
+    const matches = uidOrPrefix === '' ? [] : this.catalog.list().filter((e) => e.uid.startsWith(uidOrPrefix));
+    if (matches.length === 1) return matches[0] as CatalogEntry;
+    if (matches.length > 1) throw new DaqError('invalid_argument', `run "${uidOrPrefix}" is ambiguous: ${matches.map((e) => e.uid).join(', ')}`);
+    throw new DaqError('not_found', `no stored run ${uidOrPrefix} in the catalog ${this.catalog.path}`);
+  }
+
+  /** The gzip level of new files (0: none). */
+  get gzip(): number {
+    return this.options.gzip ?? 0;
+  }
+
   /** Writes what the ring still holds, finishes stopped runs, and stops the writer. */
   close(): Promise<void> {
     this.closed ??= (async () => {

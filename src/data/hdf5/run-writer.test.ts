@@ -34,7 +34,7 @@ function start(uid: string): RunFileStart {
     metadata: { sample: 'Si' },
     lab: 'test lab',
     startTimeS: 1000,
-    instrument: [{ device: 'camera', driver: 'sim-camera', state: 'idle', settings: [{ name: 'exposure', value: 0.01, units: 's', description: 'exposure time' }], unreadable: [] }],
+    instrument: [{ device: 'camera', driver: 'sim-camera', state: 'idle', settings: [{ name: 'exposure', value: 0.01, type: 'number', units: 's', description: 'exposure time' }], unreadable: [] }],
   };
 }
 

@@ -8,7 +8,7 @@
  * recorded minus the rows in its file). A file that cannot be written (full disk, unwritable
  * directory) is reported; the writer keeps its place in the ring and retries every second.
  */
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, renameSync, statSync } from 'node:fs';
 import { DaqError } from '../../core/index.js';
 import { KIND_PADDING } from '../ring/layout.js';
 import { RecordSource } from '../ring/record-source.js';
@@ -233,7 +233,7 @@ export class RunWriter {
   }
 
   private progressOf(run: RunEntry, rows: Record<string, number>): RunProgress {
-    return { uid: run.uid, path: run.path, rows, eventsLost: run.gaps, sizeBytes: run.file?.sizeBytes() ?? 0, finished: false, error: run.error };
+    return { uid: run.uid, path: run.path, rows, eventsLost: run.gaps, sizeBytes: sizeOf(run.path), finished: false, error: run.error };
   }
 
   /** Writes what is left, finishes stopped runs and closes every file (unstopped runs stay unfinished). */
@@ -297,6 +297,14 @@ export class RunWriter {
     }
     src?.close();
     return results;
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }
 
