@@ -55,6 +55,11 @@ export function summaryJson(run: ApiSummary): Record<string, unknown> {
     numEvents: run.numEvents,
     durationS: end !== undefined && run.startTimeS > 0 ? end - run.startTimeS : null,
     startedBy: run.startedBy,
+    file: run.filePath || null,
+    fileSizeBytes: run.fileSizeBytes,
+    eventsLost: run.eventsLost,
+    storageError: run.storageError,
+    fileFinished: run.fileFinished,
   };
 }
 

@@ -74,6 +74,11 @@ def summary_dict(run: control_pb2.RunSummary) -> dict[str, Any]:
         "progress": (run.progress_done, run.progress_total),
         "duration_s": run.end_time_s - run.start_time_s if run.end_time_s and run.start_time_s else None,
         "started_by": run.started_by,
+        "file": run.file_path or None,
+        "file_size_bytes": int(run.file_size_bytes),
+        "events_lost": run.events_lost,
+        "storage_error": run.storage_error,
+        "file_finished": run.file_finished,
     }
 
 
@@ -132,7 +137,8 @@ class Client:
         """Version, lab, data locations and your role."""
         info = self._call(self._control.GetDaemonInfo, control_pb2.GetDaemonInfoRequest())
         return {"version": info.version, "lab": info.lab_name, "role": info.role, "data_dir": info.data_dir,
-                "ring": {"path": info.ring.path, "size_bytes": info.ring.size_bytes}, "auth_enabled": info.auth_enabled}
+                "ring": {"path": info.ring.path, "size_bytes": info.ring.size_bytes}, "auth_enabled": info.auth_enabled,
+                "storage": {"runs_dir": info.storage.runs_dir, "free_bytes": info.storage.free_bytes, "error": info.storage.error, "gzip": info.storage.gzip}}
 
     def devices(self) -> list[dict[str, Any]]:
         """Every device: name, driver, state, capabilities, fault, settings."""
@@ -204,7 +210,53 @@ class Client:
         """The daemon's status, on change and at least every `heartbeat_s`."""
         for s in self._stream(self._control.StreamStatus, control_pb2.StreamStatusRequest(heartbeat_s=heartbeat_s)):
             yield {"time_s": s.time_s, "state": s.daemon_state, "current_run": summary_dict(s.current_run) if s.HasField("current_run") else None,
-                   "queued": s.queued, "devices": {d.name: d.state for d in s.devices}}
+                   "queued": s.queued, "devices": {d.name: d.state for d in s.devices}, "storage_error": s.storage_error}
+
+    def run_file(self, uid: str) -> Path:
+        """The path of a run's HDF5 file (on the daemon's host: open it directly when that is this machine)."""
+        run = self.get_run(uid)
+        if run["file"] is None:
+            raise DaqError("not_found", f"run {uid} has no file")
+        return Path(run["file"])
+
+    def open_run(self, uid: str, swmr: bool | None = None):
+        """A run's HDF5 file as an `h5py.File` (read-only). A run still being written is opened in SWMR mode
+        (call `dataset.refresh()` to see it grow); pass `swmr` to choose. The file must be reachable from here."""
+        import h5py
+
+        run = self.get_run(uid)
+        if run["file"] is None:
+            raise DaqError("not_found", f"run {uid} has no file")
+        return h5py.File(run["file"], "r", swmr=(not run["file_finished"]) if swmr is None else swmr)
+
+    def export(self, uid: str, format: str = "h5", stream: str = "", path: str | os.PathLike | None = None) -> Path:
+        """Downloads a finished run as `format` ("h5", "csv" or "arrow"; CSV and Arrow hold one stream)
+        into `path` (default: the daemon's file name in the current directory); returns the path written."""
+        formats = {"h5": control_pb2.EXPORT_FORMAT_H5, "csv": control_pb2.EXPORT_FORMAT_CSV, "arrow": control_pb2.EXPORT_FORMAT_ARROW}
+        if format not in formats:
+            raise ValueError(f"format must be one of {', '.join(formats)}, not {format!r}")
+        responses = self._stream(self._control.ExportRun, control_pb2.ExportRunRequest(run_uid=uid, format=formats[format], stream=stream))
+        out = None
+        try:
+            for response in responses:
+                if out is None:
+                    target = Path(path) if path is not None else Path(response.file_name)
+                    out = open(target, "wb")
+                out.write(response.chunk)
+        finally:
+            if out is not None:
+                out.close()
+        if out is None:
+            raise DaqError("internal", f"the export of run {uid} sent nothing")
+        return target
+
+    def run_table(self, uid: str, stream: str = ""):
+        """One stream of a finished run as a pyarrow Table (exported by the daemon as Arrow IPC; frames as fixed-size lists)."""
+        import pyarrow as pa
+
+        formats = control_pb2.EXPORT_FORMAT_ARROW
+        data = b"".join(r.chunk for r in self._stream(self._control.ExportRun, control_pb2.ExportRunRequest(run_uid=uid, format=formats, stream=stream)))
+        return pa.ipc.open_stream(data).read_all()
 
     def close(self) -> None:
         self._channel.close()

@@ -3,13 +3,16 @@
  * lab, showing recorded values, the log and progress. Ctrl-C once pauses and asks what to do;
  * twice aborts (devices the run used go to their safe state).
  */
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type Clock, createSystemClock, DaqError, formatErrorTree, VirtualClock } from '../../core/index.js';
 import { Lab } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
+import { type CatalogEntry, createDocumentSink, RingWriter, RunStorage } from '../../data/index.js';
 import { type ParamValue, type Run, RunEngine, type RunStop } from '../../engine/index.js';
 import type { ScriptLimits } from '../../scripting/index.js';
 import { EXIT, printJson } from '../output.js';
@@ -26,6 +29,7 @@ interface RunOptions extends RemoteOptions {
   maxMemory?: number;
   json?: boolean;
   simTime?: boolean;
+  dataDir?: string;
 }
 
 /** Exit status of `daq run` for each way a run ends. */
@@ -56,6 +60,7 @@ export function registerRun(program: Command): void {
     .option('--max-ops <n>', 'operation budget of the script (interrupt ticks)', Number)
     .option('--max-memory <MB>', 'memory limit of the script', Number)
     .option('--json', 'print only the run summary, as one JSON object')
+    .option('--data-dir <dir>', "with --config: write the run's HDF5 file and catalog entry here, as a daemon does")
     .option('--sim-time', 'run in simulated time, as fast as the computer allows (labs of simulated devices only): a dry run that tells how long the experiment takes')
     .addHelpText(
       'after',
@@ -91,13 +96,15 @@ export function registerRun(program: Command): void {
       } else {
         engine.onLog((entry) => process.stderr.write(`${entry.message}\n`));
       }
+      const storage = options.dataDir === undefined ? undefined : await localStorage(options.dataDir, engine, lab);
       const run = engine.submit({ scriptName: script, source, params: options.param, metadata: options.meta, limits: limitsOf(options) });
       const detach = handleInterrupts(run);
       const stop = await run.done;
       detach();
       display.finish();
+      await storage?.close();
       await lab.disconnect();
-      printSummary(run, stop, options.json === true);
+      printSummary(run, stop, options.json === true, storage?.stored(run.uid));
       process.exitCode = RUN_EXIT[stop.exitStatus];
     });
 }
@@ -118,7 +125,24 @@ function limitsOf(options: RunOptions): Partial<ScriptLimits> {
   };
 }
 
-function printSummary(run: Run, stop: RunStop, json: boolean): void {
+/** A private ring and run storage for a local run with --data-dir; `close` writes the file and removes the ring. */
+async function localStorage(dataDir: string, engine: RunEngine, lab: Lab): Promise<{ close(): Promise<void>; stored(uid: string): CatalogEntry | undefined }> {
+  const storage = await RunStorage.open({ dataDir: resolve(dataDir), log: (level, message) => process.stderr.write(`${level}: ${message}\n`) });
+  const ring = RingWriter.create({ path: join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `ts-daq-run-${process.pid}.ring`), capacityBytes: 256 * 2 ** 20 });
+  createDocumentSink(ring, { clock: engine.clock }).attach(engine);
+  storage.follow(ring.path);
+  storage.attach(engine, lab);
+  return {
+    close: async () => {
+      await storage.close();
+      ring.close();
+      await rm(ring.path, { force: true });
+    },
+    stored: (uid) => storage.run(uid),
+  };
+}
+
+function printSummary(run: Run, stop: RunStop, json: boolean, stored?: CatalogEntry): void {
   const summary = {
     uid: run.uid,
     script: run.request.scriptName,
@@ -128,10 +152,16 @@ function printSummary(run: Run, stop: RunStop, json: boolean): void {
     numEvents: stop.numEvents,
     durationS: stop.timeS - (run.startTimeS ?? stop.timeS),
     startedBy: 'local',
+    file: stored?.file ?? null,
+    fileSizeBytes: stored?.fileSizeBytes ?? 0,
+    eventsLost: stored?.eventsLost ?? 0,
+    storageError: stored?.storageError ?? '',
+    fileFinished: stored?.fileFinished ?? false,
   };
   if (json) return printJson(summary);
   const events = Object.entries(stop.numEvents).map(([s, n]) => `${n} in ${s}`).join(', ') || 'no events';
   process.stdout.write(`\nrun ${run.uid}: ${stop.exitStatus} after ${summary.durationS.toFixed(2)} s (${events})\n`);
+  if (stored !== undefined) process.stdout.write(`file: ${stored.file}${stored.eventsLost > 0 ? ` (${stored.eventsLost} events lost)` : ''}${stored.storageError ? ` NOT WRITTEN: ${stored.storageError}` : ''}\n`);
   if (stop.exitStatus !== 'success') process.stderr.write(`daq: run ${stop.exitStatus}: ${stop.reason}\n`);
 }
 

@@ -7,7 +7,7 @@ import { connect, type RemoteOptions, remoteOptions, summaryJson } from '../remo
 /** Registers `daq runs` and `daq stop` on `program`. */
 export function registerRuns(program: Command): void {
   remoteOptions(program.command('runs').description('the runs a daemon knows: finished, current and queued, oldest first'), true)
-    .option('--json', 'print one JSON object: {runs: [{uid, script, state, exitStatus, reason, numEvents, durationS, startedBy}]}')
+    .option('--json', 'print one JSON object: {runs: [{uid, script, state, exitStatus, reason, numEvents, durationS, startedBy, file, fileSizeBytes, eventsLost, storageError, fileFinished}]}')
     .action(async (options: RemoteOptions & { json?: boolean }) => {
       const client = connect(options);
       try {
@@ -20,8 +20,9 @@ export function registerRuns(program: Command): void {
           String(r['exitStatus'] ?? ''),
           Object.entries(r['numEvents'] as Record<string, number>).map(([s, n]) => `${s}:${n}`).join(' '),
           String(r['reason'] ?? '').split('\n')[0] ?? '',
+          fileColumn(r),
         ]);
-        process.stdout.write(`${formatTable(['UID', 'SCRIPT', 'STATE', 'EXIT', 'EVENTS', 'REASON'], rows)}\n`);
+        process.stdout.write(`${formatTable(['UID', 'SCRIPT', 'STATE', 'EXIT', 'EVENTS', 'REASON', 'FILE'], rows)}\n`);
       } finally {
         client.close();
       }
@@ -42,4 +43,12 @@ export function registerRuns(program: Command): void {
         client.close();
       }
     });
+}
+
+/** The FILE column: path, size, losses, or the storage problem. */
+function fileColumn(r: Record<string, unknown>): string {
+  if (r['file'] === null) return '';
+  const mib = Number(r['fileSizeBytes']) / 2 ** 20;
+  const notes = [Number(r['eventsLost']) > 0 ? `${String(r['eventsLost'])} lost` : '', r['storageError'] ? 'NOT WRITTEN: see daq status' : r['fileFinished'] ? '' : 'writing'].filter(Boolean);
+  return `${String(r['file'])} (${mib.toFixed(1)} MiB${notes.length > 0 ? `, ${notes.join(', ')}` : ''})`;
 }

@@ -5,8 +5,8 @@
  * the new ring and {@link RunStorage.attach} the engine AFTER the ring's document sink, so a
  * run's stop reaches the writer after its last records are in the ring.
  */
-import { accessSync, constants, existsSync, mkdirSync, statfsSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, statfsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { DaqError, type Unsubscribe } from '../../core/index.js';
 import type { RunDocumentEvent, RunStart } from '../../engine/index.js';
@@ -40,7 +40,10 @@ export interface StorageStatus {
 export class RunStorage {
   private readonly control = new MessageChannel();
   private worker: Worker;
+  /** The writer's problem ('' when none). */
   private error = '';
+  /** The runs directory's problem found by {@link RunStorage.checkWritable} ('' when none). */
+  private dirError = '';
   private readonly waiting = new Map<string, (message: FromWorker) => void>();
   private readonly started = new Map<string, Promise<void>>();
   private closed: Promise<void> | undefined;
@@ -110,6 +113,7 @@ export class RunStorage {
 
   /** Storage status for clients. */
   status(): StorageStatus {
+    if (this.dirError !== '') this.checkWritable();
     let freeBytes = -1;
     try {
       const fs = statfsSync(this.options.dataDir);
@@ -117,7 +121,7 @@ export class RunStorage {
     } catch {
       // unknown
     }
-    return { dataDir: this.options.dataDir, freeBytes, error: this.error };
+    return { dataDir: this.options.dataDir, freeBytes, error: this.error || this.dirError };
   }
 
   /** The catalog entry of run `uid`, or undefined. */
@@ -240,13 +244,18 @@ export class RunStorage {
     else if (was !== '') this.options.log('info', 'storage: writing again');
   }
 
+  /** Checks that run files can be created; a problem is logged once and shown in the status until fixed. */
   private checkWritable(): void {
+    let problem = '';
     try {
       if (!existsSync(this.runsDir)) mkdirSync(this.runsDir, { recursive: true });
       accessSync(this.runsDir, constants.W_OK);
+      if (!statSync(this.runsDir).isDirectory()) throw new Error('it is not a directory');
     } catch (error) {
-      this.setError(`run files cannot be written in ${this.runsDir}: ${(error as Error).message}; acquisition goes on into the ring, the writer retries`);
+      problem = `run files cannot be written in ${this.runsDir}: ${(error as Error).message}; acquisition goes on into the ring, the writer retries`;
     }
+    if (problem !== '' && this.dirError === '') this.options.log('error', `storage: ${problem}`);
+    this.dirError = problem;
   }
 
   private post(message: ToWorker): void {
@@ -270,6 +279,6 @@ export class RunStorage {
 /** `2026-11-30/134502_simple_scan_1a2b3c4d.h5`: by UTC date, time, script and uid. */
 function fileName(start: RunStart, uid: string): string {
   const iso = new Date(start.timeS * 1000).toISOString();
-  const stem = start.scriptName.replace(/\.[^.]*$/, '').replace(/[^\w-]+/g, '_').slice(0, 40) || 'run';
+  const stem = basename(start.scriptName).replace(/\.[^.]*$/, '').replace(/[^\w-]+/g, '_').slice(0, 40) || 'run';
   return join(iso.slice(0, 10), `${iso.slice(11, 19).replace(/:/g, '')}_${stem}_${uid.slice(0, 8)}.h5`);
 }

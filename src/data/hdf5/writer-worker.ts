@@ -34,7 +34,6 @@ function drain(): ToWorker[] {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-post({ type: 'health', error: '' });
 for (;;) {
   const caughtUp = writer.advance(drain);
   if (closing) {
