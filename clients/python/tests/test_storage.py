@@ -218,3 +218,40 @@ def test_exports_a_run_as_csv_arrow_and_h5(client, tmp_path):
         assert f["entry/data/steady/image"].shape == (7, 1024, 1024)
     with pytest.raises(daq_client.client.DaqError, match="not_found|NOT_FOUND"):
         client.export("no-such-run", "csv", path=tmp_path / "x.csv")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 24 MiB tmpfs (needs root and mount); the test is skipped where it cannot be made."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], capture_output=True, text=True) if shutil.which("mount") else None
+    if made is None or made.returncode != 0:
+        pytest.skip("a small tmpfs cannot be mounted here (needs root)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_is_reported_acquisition_goes_on_and_the_writer_resumes_when_space_returns(tmp_path, small_disk):
+    data = small_disk / "data"
+    daemon = Daemon(data, config=small_lab(tmp_path), extra=["--ring", str(tmp_path / "ring")])
+    try:
+        with daq_client.Client(daemon.address) as client:
+            free = shutil.disk_usage(small_disk).free
+            filler = small_disk / "filler"
+            filler.write_bytes(b"\0" * (free - 2 * 1024 * 1024))  # leave 2 MiB: less than the writer's reserve
+            summary = client.run(STEADY, params={"n": 30}, name="steady.js")
+            assert summary["exit_status"] == "success" and summary["num_events"] == {"steady": 30}  # acquisition went on
+            run = wait_for(lambda: (r := client.get_run(summary["uid"]))["storage_error"] and r, what="the disk-full report")
+            assert "disk full" in run["storage_error"] and not run["file_finished"]
+            assert "disk full" in client.info()["storage"]["error"]
+            filler.unlink()
+            run = wait_for(lambda: (r := client.get_run(summary["uid"]))["file_finished"] and r, what="the writer to resume")
+            assert run["storage_error"] == "" and run["events_lost"] == 0
+            with h5py.File(run["file"], "r") as f:
+                assert f["entry/data/steady/seq_num"][()].tolist() == list(range(1, 31))
+                assert f["entry/data/steady/image"].shape == (30, 16, 32)
+    finally:
+        assert daemon.stop() == 0

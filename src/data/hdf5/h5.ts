@@ -5,8 +5,54 @@
  * HDFView and silx all read. h5wasm reports a file it cannot open with a negative id rather
  * than an exception; {@link openH5} turns that into a {@link DaqError}.
  */
+import type * as NodeFs from 'node:fs';
+import { createRequire } from 'node:module';
 import h5wasm, { type Dataset, type File, type Group } from 'h5wasm/node';
 import { DaqError } from '../../core/index.js';
+
+/*
+ * HDF5 reports failed writes (a full disk) only by printing its error stack on stderr, which
+ * h5wasm's Node build writes with fs.writeSync(2, ...): the calls return success. So every HDF5
+ * operation runs in {@link h5call}, which captures what is printed meanwhile and turns it into an
+ * exception (and keeps it out of the daemon's log). Outside h5call, stderr is untouched.
+ */
+const fs = createRequire(import.meta.url)('node:fs') as typeof NodeFs;
+let captured: string[] | undefined;
+const writeSync = fs.writeSync;
+fs.writeSync = function (this: unknown, fd: number, buffer: unknown, ...rest: unknown[]): number {
+  if (fd === 2 && captured !== undefined && buffer instanceof Uint8Array) {
+    const offset = typeof rest[0] === 'number' ? rest[0] : 0;
+    const length = typeof rest[1] === 'number' ? rest[1] : buffer.byteLength - offset;
+    captured.push(Buffer.from(buffer.buffer, buffer.byteOffset + offset, length).toString());
+    return length;
+  }
+  return (writeSync as (...args: unknown[]) => number).call(this, fd, buffer, ...rest);
+} as typeof fs.writeSync;
+
+/** Runs `body` (HDF5 calls); throws `unavailable` with HDF5's own reason when HDF5 reported an error meanwhile. */
+export function h5call<T>(what: string, body: () => T): T {
+  const outer = captured;
+  const lines: string[] = [];
+  captured = lines;
+  let result: T;
+  try {
+    result = body();
+  } finally {
+    captured = outer;
+  }
+  const text = lines.join('');
+  if (text.includes('HDF5-DIAG') || text.includes('error message')) throw new DaqError('unavailable', `${what}: ${reasonOf(text)}`);
+  return result;
+}
+
+/** The most telling line of an HDF5 error stack: the OS error if any, else the innermost "minor" line. */
+function reasonOf(text: string): string {
+  const os = /error message = '([^']+)'/.exec(text)?.[1];
+  if (os !== undefined) return os;
+  const minors = [...text.matchAll(/minor: (.+)/g)].map((m) => (m[1] ?? '').trim());
+  const details = [...text.matchAll(/in \w+\(\): (.+)/g)].map((m) => (m[1] ?? '').trim());
+  return details.at(-1) ?? minors.at(-1) ?? text.split('\n')[0] ?? 'HDF5 error';
+}
 
 export type { Dataset, File as H5File, Group };
 
@@ -23,11 +69,9 @@ export function loadH5(): Promise<void> {
 
 /** Opens `path` in `mode` after {@link loadH5}; refuses with `unavailable` when HDF5 cannot. */
 export function openH5(path: string, mode: H5Mode): File {
-  const file = new h5wasm.File(path, mode, { libver: ['v110', 'v110'] });
-  if (file.file_id < 0n) {
-    const what = mode === 'w' ? 'create' : 'open';
-    throw new DaqError('unavailable', `cannot ${what} the HDF5 file ${path} (directory missing or not writable, disk full, or not an HDF5 file)`);
-  }
+  const what = `cannot ${mode === 'w' ? 'create' : 'open'} the HDF5 file ${path}`;
+  const file = h5call(what, () => new h5wasm.File(path, mode, { libver: ['v110', 'v110'] }));
+  if (file.file_id < 0n) throw new DaqError('unavailable', `${what} (directory missing or not writable, disk full, or not an HDF5 file)`);
   return file;
 }
 

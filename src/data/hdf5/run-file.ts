@@ -14,14 +14,17 @@
  * the file, adds its datasets, and reopens it in SWMR mode. `seq_num` is extended last, so after
  * a crash its length says how many complete rows the file holds ({@link RunFile.reopen}).
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DaqError } from '../../core/index.js';
 import type { RecordBatch, Schema } from '../ring/arrow-ipc.js';
 import { type ColumnPlan, columnValues, emptyOf, planColumns, seqNums } from './fields.js';
-import { type Dataset, datasetAt, type Group, groupAt, type H5File, openH5, setAttrs } from './h5.js';
+import { type Dataset, datasetAt, type Group, groupAt, type H5File, h5call, openH5, setAttrs } from './h5.js';
 import type { InstrumentSettings } from './instrument.js';
 import { clearConsistencyFlags } from './superblock.js';
+
+/** Bytes the writer leaves free on the disk (a full disk breaks HDF5 writes half way). */
+export const RESERVE_BYTES = 4 * 2 ** 20;
 
 /** What a run file starts with. */
 export interface RunFileStart {
@@ -85,11 +88,13 @@ export class RunFile {
     }
     const file = openH5(path, 'w');
     try {
-      writeStart(file, start);
-      file.flush();
-      file.start_swmr_write();
+      h5call(`cannot write ${path}`, () => {
+        writeStart(file, start);
+        file.flush();
+        file.start_swmr_write();
+      });
     } catch (error) {
-      file.close();
+      h5call('close', () => file.close());
       throw DaqError.from(error);
     }
     return new RunFile(path, file, options);
@@ -105,12 +110,18 @@ export class RunFile {
     const file = openH5(path, 'a');
     const run = new RunFile(path, file, options);
     try {
-      const data = groupAt(file, 'entry/data');
-      for (const stream of data?.keys() ?? []) run.readStream(stream);
-      file.flush();
-      file.close();
+      h5call(`cannot read ${path}`, () => {
+        const data = groupAt(file, 'entry/data');
+        for (const stream of data?.keys() ?? []) run.readStream(stream);
+        file.flush();
+        file.close();
+      });
     } catch (error) {
-      file.close();
+      try {
+        h5call('close', () => file.close());
+      } catch {
+        // the first error says it
+      }
       throw DaqError.from(error);
     }
     run.file = openH5(path, 'Sa');
@@ -151,14 +162,17 @@ export class RunFile {
     const gap = (seqs[first] as number) - state.lastSeq - 1;
     const k = seqs.length - first;
     const n = state.rows;
+    this.checkSpace(state.plans.reduce((sum, p) => sum + p.rowBytes, 0) * k);
     // seq_num last: its length is the number of complete rows.
     const order = state.plans.map((_, i) => i).sort((a, b) => Number(state.plans[a]?.name === 'seq_num') - Number(state.plans[b]?.name === 'seq_num'));
-    for (const i of order) {
-      const plan = state.plans[i] as ColumnPlan;
-      const dataset = state.datasets[i] as Dataset;
-      dataset.resize([n + k, ...plan.rowShape]);
-      dataset.write_slice([[n, n + k], ...plan.rowShape.map((d) => [0, d] as [number, number])], columnValues(batch, plan, first, seqs.length));
-    }
+    h5call(`cannot write ${this.path}`, () => {
+      for (const i of order) {
+        const plan = state.plans[i] as ColumnPlan;
+        const dataset = state.datasets[i] as Dataset;
+        dataset.resize([n + k, ...plan.rowShape]);
+        dataset.write_slice([[n, n + k], ...plan.rowShape.map((d) => [0, d] as [number, number])], columnValues(batch, plan, first, seqs.length));
+      }
+    });
     state.rows = n + k;
     state.lastSeq = seqs[seqs.length - 1] as number;
     return { written: k, gap };
@@ -166,33 +180,55 @@ export class RunFile {
 
   /** Makes everything appended so far visible to SWMR readers and safe on disk. */
   flush(): void {
-    this.file.flush();
+    h5call(`cannot write ${this.path}`, () => this.file.flush());
+  }
+
+  /**
+   * Refuses (`resource_exhausted`) to write `bytes` when the disk would keep less than
+   * {@link RESERVE_BYTES} free: HDF5 does not stop cleanly on a full disk, so the writer stops
+   * before, keeps its place in the ring, and goes on when space returns.
+   */
+  private checkSpace(bytes: number): void {
+    let free: number;
+    try {
+      const fs = statfsSync(dirname(this.path));
+      free = fs.bavail * fs.bsize;
+    } catch {
+      return; // unknown: let the write tell
+    }
+    if (free < bytes + RESERVE_BYTES) {
+      throw new DaqError('resource_exhausted', `disk full: ${(free / 2 ** 20).toFixed(1)} MiB free on the disk of ${dirname(this.path)}, ${((bytes + RESERVE_BYTES) / 2 ** 20).toFixed(1)} MiB needed (the writer keeps ${RESERVE_BYTES / 2 ** 20} MiB free)`);
+    }
   }
 
   /** Writes how the run ended and closes the file (reopened out of SWMR mode to set attributes). */
   finish(end: RunFileEnd): void {
-    this.file.close();
+    h5call(`cannot write ${this.path}`, () => this.file.close());
     const file = openH5(this.path, 'a');
     try {
-      const entry = groupAt(file, 'entry');
-      if (entry === undefined) throw new DaqError('internal', `${this.path} has no /entry`);
-      setAttrs(entry, {
-        end_time: new Date(end.endTimeS * 1000).toISOString(),
-        end_time_s: end.endTimeS,
-        exit_status: end.exitStatus,
-        reason: end.reason,
-        num_events: JSON.stringify(end.numEvents),
-        events_lost: end.eventsLost,
-      });
+      h5call(`cannot write ${this.path}`, () => this.writeEnd(file, end));
     } finally {
-      file.close();
+      h5call(`cannot write ${this.path}`, () => file.close());
     }
+  }
+
+  private writeEnd(file: H5File, end: RunFileEnd): void {
+    const entry = groupAt(file, 'entry');
+    if (entry === undefined) throw new DaqError('internal', `${this.path} has no /entry`);
+    setAttrs(entry, {
+      end_time: new Date(end.endTimeS * 1000).toISOString(),
+      end_time_s: end.endTimeS,
+      exit_status: end.exitStatus,
+      reason: end.reason,
+      num_events: JSON.stringify(end.numEvents),
+      events_lost: end.eventsLost,
+    });
   }
 
   /** Closes the file without writing an end (it stays an unfinished run). */
   close(): void {
     try {
-      this.file.close();
+      h5call('close', () => this.file.close());
     } catch {
       // already closed or broken: nothing more to do
     }
@@ -203,38 +239,42 @@ export class RunFile {
    * then marks its group `complete`. Reopens the file out of SWMR mode to do so.
    */
   private addStream(stream: string, schema: Schema): StreamState {
-    this.file.close();
+    h5call(`cannot write ${this.path}`, () => this.file.close());
     const file = openH5(this.path, 'a');
     const plans = planColumns(schema);
     try {
-      const data = groupAt(file, 'entry/data') ?? file.create_group('entry/data');
-      const group = groupAt(file, `entry/data/${safeName(stream)}`) ?? data.create_group(safeName(stream));
-      const existing = new Set(group.keys());
-      for (const plan of plans) {
-        if (existing.has(safeName(plan.name))) continue;
-        const chunkRows = plan.kind === 'frame' ? 1 : Math.max(1, Math.min(4096, Math.floor(65536 / plan.rowBytes)));
-        const gzip = this.options.gzip ?? 0;
-        const dataset = group.create_dataset({
-          name: safeName(plan.name),
-          data: emptyOf(plan),
-          shape: [0, ...plan.rowShape],
-          maxshape: [null, ...plan.rowShape],
-          chunks: [chunkRows, ...plan.rowShape],
-          ...(plan.kind === 'bigint' ? {} : { dtype: plan.h5dtype }),
-          ...(gzip > 0 ? { compression: 'gzip' as const, compression_opts: gzip } : {}),
-        });
-        setAttrs(dataset, Object.fromEntries(Object.entries(plan.attrs).filter(([, v]) => v !== '')));
-      }
-      const signal = plans.find((p) => p.kind === 'frame') ?? plans.find((p) => p.name !== 'seq_num' && p.name !== 'time');
-      setAttrs(group, { NX_class: 'NXdata', ...(signal === undefined ? {} : { signal: safeName(signal.name) }), complete: 1 });
-      file.flush();
+      h5call(`cannot write ${this.path}`, () => this.createDatasets(file, stream, plans));
     } finally {
-      file.close();
+      h5call(`cannot write ${this.path}`, () => file.close());
     }
     this.file = openH5(this.path, 'Sa');
     this.streams.set(stream, { plans, datasets: [], rows: 0, lastSeq: 0 });
     this.refresh();
     return this.streams.get(stream) as StreamState;
+  }
+
+  private createDatasets(file: H5File, stream: string, plans: ColumnPlan[]): void {
+    const data = groupAt(file, 'entry/data') ?? file.create_group('entry/data');
+    const group = groupAt(file, `entry/data/${safeName(stream)}`) ?? data.create_group(safeName(stream));
+    const existing = new Set(group.keys());
+    for (const plan of plans) {
+      if (existing.has(safeName(plan.name))) continue;
+      const chunkRows = plan.kind === 'frame' ? 1 : Math.max(1, Math.min(4096, Math.floor(65536 / plan.rowBytes)));
+      const gzip = this.options.gzip ?? 0;
+      const dataset = group.create_dataset({
+        name: safeName(plan.name),
+        data: emptyOf(plan),
+        shape: [0, ...plan.rowShape],
+        maxshape: [null, ...plan.rowShape],
+        chunks: [chunkRows, ...plan.rowShape],
+        ...(plan.kind === 'bigint' ? {} : { dtype: plan.h5dtype }),
+        ...(gzip > 0 ? { compression: 'gzip' as const, compression_opts: gzip } : {}),
+      });
+      setAttrs(dataset, Object.fromEntries(Object.entries(plan.attrs).filter(([, v]) => v !== '')));
+    }
+    const signal = plans.find((p) => p.kind === 'frame') ?? plans.find((p) => p.name !== 'seq_num' && p.name !== 'time');
+    setAttrs(group, { NX_class: 'NXdata', ...(signal === undefined ? {} : { signal: safeName(signal.name) }), complete: 1 });
+    file.flush();
   }
 
   /** Reads a stream's plans and extent from the file (recovery). */
