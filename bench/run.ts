@@ -72,3 +72,5 @@ const { runRingBenchmarks } = await import('./ring.js');
 await runRingBenchmarks(report);
 const { benchRpc } = await import('./rpc.js');
 await benchRpc(report);
+const { runStorageBenchmarks } = await import('./storage.js');
+await runStorageBenchmarks(report);
