@@ -202,7 +202,7 @@ def test_an_unwritable_data_directory_is_reported_and_the_run_is_written_when_it
         assert daemon.stop() == 0
 
 
-def test_exports_a_run_as_csv_arrow_and_h5(client, tmp_path):
+def test_exports_a_run_as_csv_arrow_and_h5(daemon, client, tmp_path):
     summary = client.run(STEADY, params={"n": 7}, name="steady.js")
     uid = summary["uid"]
     wait_for(lambda: client.get_run(uid)["file_finished"], what="the file")
@@ -216,6 +216,10 @@ def test_exports_a_run_as_csv_arrow_and_h5(client, tmp_path):
     h5 = client.export(uid, "h5", path=tmp_path / "copy.h5")
     with h5py.File(h5, "r") as f:
         assert f["entry/data/steady/image"].shape == (7, 1024, 1024)
+    cli = subprocess.run(["node", str(DAQ), "export", uid[:8], "--format", "csv", "-o", str(tmp_path / "cli.csv"), "--remote", daemon.address],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 0, cli.stderr
+    assert (tmp_path / "cli.csv").read_text() == (tmp_path / "run.csv").read_text()
     with pytest.raises(daq_client.client.DaqError, match="not_found|NOT_FOUND"):
         client.export("no-such-run", "csv", path=tmp_path / "x.csv")
 
