@@ -21,11 +21,17 @@ export function registerStatus(program: Command): void {
         const run = status?.currentRun === undefined ? null : summaryJson(status.currentRun);
         const devices = (status?.devices ?? []).map((d) => ({ name: d.name, state: d.state, ...(d.fault ? { fault: d.fault } : {}) }));
         if (options.json) {
-          return printJson({ daemon: { address: client.address, version: info.version, lab: info.labName, state: status?.daemonState, role: info.role, dataDir: info.dataDir, ring: info.ring }, currentRun: run, queued: status?.queued ?? 0, queueProcessing: status?.queueProcessing ?? false, devices });
+          return printJson({ daemon: { address: client.address, version: info.version, lab: info.labName, state: status?.daemonState, role: info.role, dataDir: info.dataDir, ring: info.ring, storage: info.storage ?? null }, currentRun: run, queued: status?.queued ?? 0, queueProcessing: status?.queueProcessing ?? false, devices });
         }
         process.stdout.write(`daemon ${client.address} (ts-daq ${info.version}), lab "${info.labName}": ${status?.daemonState ?? 'unknown'}; you are ${info.role}\n`);
         if (run !== null) process.stdout.write(`current run ${String(run['uid'])} (${String(run['script'])}): ${String(run['state'])}, progress ${status?.currentRun?.progressDone ?? 0}/${status?.currentRun?.progressTotal ?? 0}\n`);
-        process.stdout.write(`queue: ${status?.queued ?? 0} waiting${status?.queueProcessing ? '' : ' (stopped)'}\n\n`);
+        process.stdout.write(`queue: ${status?.queued ?? 0} waiting${status?.queueProcessing ? '' : ' (stopped)'}\n`);
+        const storage = info.storage;
+        if (storage !== undefined) {
+          const free = storage.freeBytes >= 0 ? `, ${(storage.freeBytes / 2 ** 30).toFixed(1)} GiB free` : '';
+          process.stdout.write(storage.error === '' ? `run files: ${storage.runsDir}${free}\n` : `run files: NOT BEING WRITTEN: ${storage.error}\n`);
+        }
+        process.stdout.write('\n');
         process.stdout.write(`${formatTable(['DEVICE', 'STATE', 'FAULT'], devices.map((d) => [d.name, d.state, d.fault ?? '']))}\n`);
       } finally {
         client.close();

@@ -20,8 +20,8 @@ const fs = createRequire(import.meta.url)('node:fs') as typeof NodeFs;
 let captured: string[] | undefined;
 const writeSync = fs.writeSync;
 fs.writeSync = function (this: unknown, fd: number, buffer: unknown, ...rest: unknown[]): number {
-  if (fd === 2 && captured !== undefined && buffer instanceof Uint8Array) {
-    const offset = typeof rest[0] === 'number' ? rest[0] : 0;
+  if (fd === 2 && captured !== undefined && ArrayBuffer.isView(buffer)) {
+    const offset = typeof rest[0] === 'number' ? rest[0] : 0; // in elements of 1 byte (h5wasm passes an Int8Array)
     const length = typeof rest[1] === 'number' ? rest[1] : buffer.byteLength - offset;
     captured.push(Buffer.from(buffer.buffer, buffer.byteOffset + offset, length).toString());
     return length;
