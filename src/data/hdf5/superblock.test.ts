@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { h5call, loadH5, openH5 } from './h5.js';
+import { datasetAt, h5call, loadH5, openH5 } from './h5.js';
 import { clearConsistencyFlags, consistencyFlags, lookup3 } from './superblock.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ts-daq-superblock-'));
@@ -29,7 +29,7 @@ describe('repairing the superblock a killed writer leaves', () => {
     expect(clearConsistencyFlags(crashed)).toBe(true);
     expect(consistencyFlags(crashed)).toBe(0);
     const reopened = openH5(crashed, 'r');
-    expect(Array.from(h5call('read', () => reopened.get('x')?.value as Float64Array))).toEqual([1, 2, 3]);
+    expect(Array.from(h5call('read', () => datasetAt(reopened, 'x')?.value as Float64Array))).toEqual([1, 2, 3]);
     reopened.close();
     expect(clearConsistencyFlags(crashed)).toBe(false); // nothing left to clear
   });
