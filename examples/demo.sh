@@ -41,4 +41,6 @@ Where to look:
   - the live data (ring):  $(grep -o 'ring buffer [^ ]*' "$DATA/daemon.log" | awk '{print $3}')
                            .venv/bin/python -m daq_client.ring <that path> scan    (after make python)
   - remote use, tokens:    docs/remote.md
+  - the runs' HDF5 files:  $DATA/runs/   (h5dump -H, h5py, docs/data.md; catalog: $DATA/catalog.jsonl)
+                           npx daq export <run uid> --format csv --remote $ADDRESS
 MSG

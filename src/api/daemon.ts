@@ -91,16 +91,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   logs.on(emitLog);
   const say = (level: LogLevel, message: string) => logs.emit({ runUid: '', timeS: clock.now(), level, message });
 
+  // Storage opens first (it refuses a data directory another daemon uses), and before the ring is
+  // replaced: it finishes runs a dead daemon left, from the old ring.
+  const storage = await RunStorage.open(
+    { dataDir, ...(options.gzip === undefined ? {} : { gzip: options.gzip }), log: (level, message, runUid) => logs.emit({ runUid: runUid ?? '', timeS: clock.now(), level, message }) },
+    options.ring === false ? undefined : (options.ring?.path ?? defaultRingPath()),
+  );
   const lab = await Lab.load(options.config, DRIVERS, clock);
   const report = await lab.connect();
   say('info', `lab "${lab.name}": ${report.connected.length} of ${lab.devices().length} devices connected`);
   if (report.failures !== undefined) say('warn', formatErrorTree(report.failures));
 
-  // Storage opens before the ring is replaced: it finishes runs a dead daemon left from the old ring.
-  const storage = await RunStorage.open(
-    { dataDir, ...(options.gzip === undefined ? {} : { gzip: options.gzip }), log: (level, message, runUid) => logs.emit({ runUid: runUid ?? '', timeS: clock.now(), level, message }) },
-    options.ring === false ? undefined : (options.ring?.path ?? defaultRingPath()),
-  );
   const engine = new RunEngine(lab, clock);
   const documents = new DocumentLog();
   engine.onDocument((event) => documents.add(event));

@@ -259,3 +259,9 @@ def test_a_full_disk_is_reported_acquisition_goes_on_and_the_writer_resumes_when
                 assert f["entry/data/steady/image"].shape == (30, 16, 32)
     finally:
         assert daemon.stop() == 0
+
+
+def test_a_second_daemon_on_the_same_data_directory_is_refused(client, tmp_path):
+    data_dir = Path(client.info()["data_dir"])
+    with pytest.raises(RuntimeError, match="in use by another ts-daq process"):
+        Daemon(data_dir, config=small_lab(tmp_path), extra=["--ring", str(tmp_path / "ring")])

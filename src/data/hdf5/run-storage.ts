@@ -5,7 +5,7 @@
  * the new ring and {@link RunStorage.attach} the engine AFTER the ring's document sink, so a
  * run's stop reaches the writer after its last records are in the ring.
  */
-import { accessSync, constants, existsSync, mkdirSync, statfsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { DaqError, type Unsubscribe } from '../../core/index.js';
@@ -58,6 +58,7 @@ export class RunStorage {
       transferList: [this.control.port2],
       execArgv: entry.execArgv,
     });
+    this.worker.unref(); // the daemon's servers keep the process alive, not the writer
     this.worker.on('message', (message: FromWorker) => this.receive(message));
     this.worker.on('error', (error) => this.setError(`the HDF5 writer stopped: ${error.message}`));
   }
@@ -73,6 +74,7 @@ export class RunStorage {
    * (the ring that daemon wrote, if it is still there) hold.
    */
   static async open(options: RunStorageOptions, oldRingPath?: string): Promise<RunStorage> {
+    lockDataDir(options.dataDir, options.log);
     const catalog = Catalog.open(join(options.dataDir, 'catalog.jsonl'), (line, text) =>
       options.log('warn', `run catalog ${join(options.dataDir, 'catalog.jsonl')} line ${line} is damaged and was dropped: ${text}`),
     );
@@ -151,6 +153,7 @@ export class RunStorage {
       await Promise.race([this.request('closed', { type: 'close' }), new Promise((r) => setTimeout(r, 30_000).unref())]);
       await this.worker.terminate();
       this.control.port1.close();
+      unlockDataDir(this.options.dataDir);
     })();
     return this.closed;
   }
@@ -273,6 +276,43 @@ export class RunStorage {
       });
       this.post(message);
     });
+  }
+}
+
+/**
+ * One process stores runs in a data directory: a second daemon on the same directory would
+ * "recover" the first one's running run. `storage.lock` holds the owner's pid; a lock whose
+ * process is gone (a killed daemon) is taken over.
+ */
+function lockDataDir(dataDir: string, log: RunStorageOptions['log']): void {
+  const path = join(dataDir, 'storage.lock');
+  mkdirSync(dataDir, { recursive: true });
+  const owner = existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : 0;
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+    throw new DaqError('failed_precondition', `the data directory ${dataDir} is in use by another ts-daq process (pid ${owner}); give each daemon its own --data-dir`);
+  }
+  try {
+    writeFileSync(path, `${process.pid}\n`);
+  } catch (error) {
+    log('warn', `cannot lock ${dataDir} (${(error as Error).message}); make sure no other daemon uses it`);
+  }
+}
+
+function unlockDataDir(dataDir: string): void {
+  const path = join(dataDir, 'storage.lock');
+  try {
+    if (Number(readFileSync(path, 'utf8').trim()) === process.pid) rmSync(path, { force: true });
+  } catch {
+    // not ours or gone
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

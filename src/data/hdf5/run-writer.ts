@@ -52,6 +52,8 @@ export class RunWriter {
   private readonly announced = new Set<string>();
   private health = '';
   private readonly now: () => number;
+  /** True when the last step stopped at a record it could not write yet (the disk): the worker waits a little. */
+  blocked = false;
 
   constructor(private readonly options: RunWriterOptions) {
     this.now = options.now ?? (() => performance.now() / 1000);
@@ -131,6 +133,7 @@ export class RunWriter {
       }
     }
     const caughtUp = !blocked && this.next >= head;
+    this.blocked = blocked;
     for (const run of [...this.runs.values()]) {
       if (run.end !== undefined && run.stopStep < this.step && (caughtUp || src === undefined)) this.finish(run);
       else if (run.file !== undefined && run.dirty && this.now() - run.lastFlushS >= (this.options.flushS ?? 0.5)) this.flush(run);

@@ -41,6 +41,6 @@ for (;;) {
     post({ type: 'closed' });
     break;
   }
-  await sleep(caughtUp ? (writer.busy ? 2 : 10) : 0);
+  await sleep(writer.blocked ? 50 : caughtUp ? (writer.busy ? 2 : 10) : 0);
 }
 control.close();
