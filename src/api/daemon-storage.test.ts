@@ -1,0 +1,55 @@
+/**
+ * Run files through the real daemon's API: a run's summary names its finished file, the run
+ * catalog brings the runs of an earlier daemon back after a restart (ListRuns, GetRun), and
+ * ExportRun streams a run as CSV.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ControlService, ExportFormat, RunState } from './gen/daq/v1/control_pb.js';
+import { ExitStatus } from './gen/daq/v1/documents_pb.js';
+import { followRun, scanRun, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
+
+const processes = new TestProcesses();
+afterEach(() => processes.cleanup());
+
+describe('run storage through the API', () => {
+  it('a finished run has its file; after a restart the catalog still lists it and ExportRun gives its events', async () => {
+    const dir = await processes.labDir();
+    const first = await startDaemonProcess(processes, dir);
+    const client = first.client();
+    const { run } = await client.call(ControlService.method.startRun, scanRun(5));
+    const uid = run?.uid ?? '';
+    await followRun(client, uid);
+    let summary = (await client.call(ControlService.method.getRun, { uid })).run;
+    for (let i = 0; i < 100 && summary?.fileFinished !== true; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      summary = (await client.call(ControlService.method.getRun, { uid })).run;
+    }
+    expect(summary).toMatchObject({ fileFinished: true, eventsLost: 0, storageError: '' });
+    expect(summary?.filePath).toMatch(new RegExp(`${first.dataDir}/runs/\\d{4}-\\d\\d-\\d\\d/\\d{6}_scan_${uid.slice(0, 8)}\\.h5$`));
+    expect(summary?.fileSizeBytes).toBeGreaterThan(0);
+    const info = await client.call(ControlService.method.getDaemonInfo, {});
+    expect(info.storage).toMatchObject({ runsDir: `${first.dataDir}/runs`, error: '' });
+    expect(info.storage?.freeBytes).toBeGreaterThan(0);
+    expect(await first.proc.stop()).toEqual({ code: 0, signal: null });
+
+    const second = await startDaemonProcess(processes, dir);
+    const again = second.client();
+    const { runs } = await again.call(ControlService.method.listRuns, {});
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ uid, scriptName: 'scan.js', state: RunState.FINISHED, exitStatus: ExitStatus.SUCCESS, numEvents: { scan: 5 }, filePath: summary?.filePath, fileFinished: true });
+    expect((await again.call(ControlService.method.getRun, { uid: uid.slice(0, 8) })).run?.uid).toBe(uid); // a unique prefix will do
+    const chunks: Uint8Array[] = [];
+    let fileName = '';
+    for await (const response of again.stream(ControlService.method.exportRun, { runUid: uid, format: ExportFormat.CSV })) {
+      fileName ||= response.fileName;
+      chunks.push(response.chunk);
+    }
+    const lines = Buffer.concat(chunks).toString().trim().split('\n');
+    expect(fileName).toBe(`${summary?.filePath.split('/').at(-1)?.replace(/\.h5$/, '')}.csv`);
+    expect(lines[0]).toBe('seq_num,time,point,position');
+    expect(lines.slice(1).map((l) => l.split(',')[2])).toEqual(['0', '1', '2', '3', '4']);
+    await expect(async () => {
+      for await (const _ of again.stream(ControlService.method.exportRun, { runUid: uid, format: ExportFormat.UNSPECIFIED })) void _;
+    }).rejects.toThrow(/give a format/);
+  }, 60_000);
+});
