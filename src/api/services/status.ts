@@ -31,6 +31,7 @@ export async function* statusOf(core: DaemonCore, heartbeatS: number, signal: Ab
   const poke = (): void => mailbox.replace(true);
   const detachRuns = core.engine.onRunChange(poke);
   const detachDevices = core.lab.onStateChange(poke);
+  const detachStorage = core.storage?.onChange(poke) ?? (() => undefined);
   const heartbeat = setInterval(poke, heartbeatS * 1000);
   try {
     yield currentStatus(core);
@@ -39,5 +40,6 @@ export async function* statusOf(core: DaemonCore, heartbeatS: number, signal: Ab
     clearInterval(heartbeat);
     detachRuns();
     detachDevices();
+    detachStorage();
   }
 }

@@ -8,7 +8,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { DaqError, type Unsubscribe } from '../../core/index.js';
+import { DaqError, Emitter, type Unsubscribe } from '../../core/index.js';
 import type { RunDocumentEvent, RunStart } from '../../engine/index.js';
 import { workerEntry } from '../../scripting/worker-loader.js';
 import { Catalog, type CatalogEntry } from './catalog.js';
@@ -47,6 +47,7 @@ export class RunStorage {
   private readonly waiting = new Map<string, (message: FromWorker) => void>();
   private readonly started = new Map<string, Promise<void>>();
   private closed: Promise<void> | undefined;
+  private readonly changes = new Emitter<void>();
 
   private constructor(
     readonly catalog: Catalog,
@@ -111,6 +112,11 @@ export class RunStorage {
   /** Stores every run of `engine` (attach after the ring's document sink); `lab` gives the device settings. */
   attach(engine: { onDocument(listener: (event: RunDocumentEvent) => void): Unsubscribe }, lab: DeviceList): Unsubscribe {
     return engine.onDocument((event) => this.handle(event, lab));
+  }
+
+  /** Calls `listener` when the storage problem or a run's file changes (status streams poke on it). */
+  onChange(listener: () => void): Unsubscribe {
+    return this.changes.on(listener);
   }
 
   /** Storage status for clients. */
@@ -208,8 +214,9 @@ export class RunStorage {
         const { run } = message;
         const before = this.catalog.get(run.uid)?.storageError ?? '';
         this.catalog.update(run.uid, { fileSizeBytes: run.sizeBytes, eventsLost: run.eventsLost, storageError: run.error });
-        if (run.error !== '' && run.error !== before) this.options.log('error', run.error, run.uid);
+        if (run.error !== '' && run.error !== before) this.options.log('error', `${run.error}; acquisition goes on into the ring, the writer retries every second`, run.uid);
         else if (run.error === '' && before !== '') this.options.log('info', `run ${run.uid}: writing ${run.path} again`, run.uid);
+        if (run.error !== before) this.changes.emit();
         break;
       }
       case 'finished':
@@ -217,7 +224,7 @@ export class RunStorage {
         if (message.end.eventsLost > 0) this.options.log('warn', `run ${message.run.uid}: ${message.end.eventsLost} events were overwritten in the ring before the writer got to them; ${message.run.path} holds the rest`, message.run.uid);
         break;
       case 'health':
-        this.setError(message.error);
+        this.setError(message.error, false); // the run's own report (progress) logs it, with its run
         break;
       default:
         break;
@@ -239,10 +246,12 @@ export class RunStorage {
     }
   }
 
-  private setError(error: string): void {
+  private setError(error: string, log = true): void {
     if (error === this.error) return;
     const was = this.error;
     this.error = error;
+    this.changes.emit();
+    if (!log) return;
     if (error !== '') this.options.log('error', `storage: ${error}`);
     else if (was !== '') this.options.log('info', 'storage: writing again');
   }
@@ -258,6 +267,7 @@ export class RunStorage {
       problem = `run files cannot be written in ${this.runsDir}: ${(error as Error).message}; acquisition goes on into the ring, the writer retries`;
     }
     if (problem !== '' && this.dirError === '') this.options.log('error', `storage: ${problem}`);
+    if (problem !== this.dirError) this.changes.emit();
     this.dirError = problem;
   }
 
