@@ -62,6 +62,10 @@ export async function runRemote(request: RemoteRunRequest, options: RemoteOption
     const status = exitOf(run) ?? 'fail';
     if (request.json) printJson(summary);
     else process.stdout.write(`\nrun ${uid}: ${status} after ${Number(summary['durationS'] ?? 0).toFixed(2)} s\n`);
+    if (!request.json && run.filePath !== '') {
+      const note = run.storageError !== '' ? ` (NOT WRITTEN YET: ${run.storageError})` : run.fileFinished ? '' : ' (being finished)';
+      process.stdout.write(`file (on the daemon's host): ${run.filePath}${note}\n`);
+    }
     if (status !== 'success') process.stderr.write(`daq: run ${status}: ${run.reason}\n`);
     return exitCodes[status] ?? EXIT.failure;
   } finally {

@@ -224,7 +224,7 @@ export class RunStorage {
         if (message.end.eventsLost > 0) this.options.log('warn', `run ${message.run.uid}: ${message.end.eventsLost} events were overwritten in the ring before the writer got to them; ${message.run.path} holds the rest`, message.run.uid);
         break;
       case 'health':
-        this.setError(message.error, false); // the run's own report (progress) logs it, with its run
+        this.setError(message.error, !message.error.startsWith('run ')); // a run's problem is logged with its run (progress)
         break;
       default:
         break;

@@ -143,7 +143,13 @@ export class RunWriter {
 
   /** Writes one record; false when the writer must wait (its run's file is not writable yet, or its run is not started). */
   private write(src: RecordSource, header: Parameters<RecordSource['decode']>[0]): boolean {
-    const record = src.decode(header);
+    let record;
+    try {
+      record = src.decode(header);
+    } catch (error) {
+      this.setHealth(`skipped a damaged ring record (${DaqError.from(error).message})`); // its events count as lost
+      return true;
+    }
     const batch = record?.batches[0];
     if (batch === undefined) return true; // overtaken while decoding: counted by the gap
     const uid = batch.schema.metadata.get('daq.run_uid') ?? '';

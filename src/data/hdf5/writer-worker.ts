@@ -35,7 +35,14 @@ function drain(): ToWorker[] {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 for (;;) {
-  const caughtUp = writer.advance(drain);
+  let caughtUp = true;
+  try {
+    caughtUp = writer.advance(drain);
+  } catch (error) {
+    // Something unexpected (a damaged ring record): say so and go on, rather than stop writing.
+    post({ type: 'health', error: `the HDF5 writer hit an error and goes on: ${(error as Error).message}` });
+    await sleep(1000);
+  }
   if (closing) {
     writer.close();
     post({ type: 'closed' });
