@@ -162,6 +162,7 @@ export class RunWriter {
       run.gaps += gap;
       if (written > 0) run.dirty = true;
       if (run.error !== '') this.recovered(run);
+      else if (this.health !== '' && [...this.runs.values()].every((r) => r.error === '')) this.setHealth(''); // a skipped record is behind us
       return true;
     } catch (error) {
       this.failed(run, error);
