@@ -43,8 +43,8 @@ function event(seq: number) {
   return { seqNum: seq, timeS: 1000 + seq, data: { position: seq / 2, label: `point ${seq}`, ok: seq % 2 === 0, trace: [seq, 0, -seq], image: { data, dtype: 'uint16', width: 8, height: 4 } } };
 }
 
-function writer(reports: FromWorker[]): RunWriter {
-  return new RunWriter({ report: (m) => reports.push(m), flushS: 0, retryS: 0 });
+function writer(reports: FromWorker[], gzip = 0): RunWriter {
+  return new RunWriter({ report: (m) => reports.push(m), flushS: 0, retryS: 0, gzip });
 }
 
 function until(w: RunWriter): void {
@@ -88,6 +88,29 @@ describe('the run writer', () => {
       const exposure = datasetAt(file, 'entry/instrument/camera/exposure');
       expect(exposure?.value).toBe(0.01);
       expect(exposure?.attrs.units?.value).toBe('s');
+    } finally {
+      file.close();
+      rw.close();
+    }
+  });
+
+  it('compresses event datasets with gzip when asked, and the data reads back the same', () => {
+    const rw = RingWriter.create({ path: ring('gzip'), capacityBytes: 1 << 20 });
+    const reports: FromWorker[] = [];
+    const w = writer(reports, 4);
+    w.handle({ type: 'follow', ringPath: ring('gzip') });
+    const path = join(dir, 'gzip', 'run.h5');
+    w.handle({ type: 'start', uid: 'rz', path, start: start('rz') });
+    const encoder = new StreamEncoder({ stream: 'scan', runUid: 'rz', dataKeys: KEYS }, rw);
+    for (let seq = 1; seq <= 3; seq++) encoder.add(event(seq));
+    encoder.flush();
+    w.handle({ type: 'stop', uid: 'rz', end: { endTimeS: 1010, exitStatus: 'success', reason: '', numEvents: { scan: 3 } } });
+    until(w);
+    const file = openH5(path, 'r');
+    try {
+      const image = datasetAt(file, 'entry/data/scan/image');
+      expect(image?.filters).toEqual([{ id: 1, name: 'deflate', cd_values: [4] }]);
+      expect(Array.from((image?.slice([[1, 2]]) as Uint16Array).subarray(0, 2))).toEqual([200, 201]);
     } finally {
       file.close();
       rw.close();
