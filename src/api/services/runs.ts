@@ -5,6 +5,8 @@ import type { DaemonCore } from '../core.js';
 import { type ControlService, ExportFormat } from '../gen/daq/v1/control_pb.js';
 import type { ServiceHandlers } from '../handlers.js';
 
+const MESSAGE_BYTES = 2 ** 20;
+
 const FORMATS: Partial<Record<ExportFormat, FileFormat>> = { [ExportFormat.H5]: 'h5', [ExportFormat.CSV]: 'csv', [ExportFormat.ARROW]: 'arrow' };
 
 /** The stored-run handlers of ControlService. */
@@ -22,9 +24,13 @@ export function runsHandlers(core: DaemonCore): Pick<ServiceHandlers<typeof Cont
       }
       const exported = exportRunFile(entry.file, format, request.stream, AbortSignal.any([context.signal, core.shutdown]));
       let first = true;
-      for await (const chunk of exported.chunks) {
-        yield first ? { chunk, fileName: exported.fileName, totalBytes: exported.totalBytes } : { chunk };
-        first = false;
+      for await (const block of exported.chunks) {
+        // At most 1 MiB a message: gRPC clients refuse messages over 4 MiB by default.
+        for (let at = 0; at < block.byteLength; at += MESSAGE_BYTES) {
+          const chunk = block.subarray(at, at + MESSAGE_BYTES);
+          yield first ? { chunk, fileName: exported.fileName, totalBytes: exported.totalBytes } : { chunk };
+          first = false;
+        }
       }
       if (first) yield { chunk: new Uint8Array(0), fileName: exported.fileName, totalBytes: exported.totalBytes };
     },
