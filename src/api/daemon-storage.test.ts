@@ -3,10 +3,11 @@
  * catalog brings the runs of an earlier daemon back after a restart (ListRuns, GetRun), and
  * ExportRun streams a run as CSV.
  */
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlService, ExportFormat, RunState } from './gen/daq/v1/control_pb.js';
 import { ExitStatus } from './gen/daq/v1/documents_pb.js';
-import { followRun, scanRun, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
+import { followRun, ROOT, scanRun, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
 
 const processes = new TestProcesses();
 afterEach(() => processes.cleanup());
@@ -31,6 +32,9 @@ describe('run storage through the API', () => {
     expect(info.storage).toMatchObject({ runsDir: `${first.dataDir}/runs`, error: '' });
     expect(info.storage?.freeBytes).toBeGreaterThan(0);
     expect(await first.proc.stop()).toEqual({ code: 0, signal: null });
+    const offline = processes.spawnNode([join(ROOT, 'dist/src/cli/main.js'), 'runs', '--data-dir', first.dataDir, '--json']);
+    expect(await offline.exited).toEqual({ code: 0, signal: null });
+    expect((JSON.parse(offline.stdout) as { runs: unknown[] }).runs).toEqual([expect.objectContaining({ uid, file: summary?.filePath, fileFinished: true, numEvents: { scan: 5 } })]);
 
     const second = await startDaemonProcess(processes, dir);
     const again = second.client();

@@ -1,6 +1,10 @@
 /** `daq runs --remote HOST:PORT [--json]` and `daq stop [RUN] --remote HOST:PORT`. */
+import { join } from 'node:path';
+import { create } from '@bufbuild/protobuf';
 import type { Command } from 'commander';
-import { ControlService } from '../../api/gen/daq/v1/control_pb.js';
+import { catalogSummary } from '../../api/convert.js';
+import { ControlService, RunSummarySchema } from '../../api/gen/daq/v1/control_pb.js';
+import { Catalog } from '../../data/index.js';
 import { formatTable, printJson } from '../output.js';
 import { connect, type RemoteOptions, remoteOptions, summaryJson } from '../remote.js';
 
@@ -8,10 +12,16 @@ import { connect, type RemoteOptions, remoteOptions, summaryJson } from '../remo
 export function registerRuns(program: Command): void {
   remoteOptions(program.command('runs').description('the runs a daemon knows: finished, current and queued, oldest first'), true)
     .option('--json', 'print one JSON object: {runs: [{uid, script, state, exitStatus, reason, numEvents, durationS, startedBy, file, fileSizeBytes, eventsLost, storageError, fileFinished}]}')
-    .action(async (options: RemoteOptions & { json?: boolean }) => {
-      const client = connect(options);
+    .option('--data-dir <dir>', "without a daemon: the runs in a data directory's catalog (DIR/catalog.jsonl)")
+    .action(async (options: RemoteOptions & { json?: boolean; dataDir?: string }) => {
+      const client = options.dataDir === undefined ? connect(options) : undefined;
       try {
-        const runs = (await client.call(ControlService.method.listRuns, {})).runs.map(summaryJson);
+        const runs =
+          client === undefined
+            ? Catalog.read(join(options.dataDir as string, 'catalog.jsonl'), (line) => process.stderr.write(`daq: ${options.dataDir}/catalog.jsonl line ${line} is damaged; skipped\n`))
+                .list()
+                .map((entry) => summaryJson(create(RunSummarySchema, catalogSummary(entry))))
+            : (await client.call(ControlService.method.listRuns, {})).runs.map(summaryJson);
         if (options.json) return printJson({ runs });
         const rows = runs.map((r) => [
           String(r['uid']),
@@ -24,7 +34,7 @@ export function registerRuns(program: Command): void {
         ]);
         process.stdout.write(`${formatTable(['UID', 'SCRIPT', 'STATE', 'EXIT', 'EVENTS', 'REASON', 'FILE'], rows)}\n`);
       } finally {
-        client.close();
+        client?.close();
       }
     });
 

@@ -42,6 +42,16 @@ export class Catalog {
 
   /** Reads (and compacts) the catalog at `path`; `onBadLine` hears of lines that do not parse. */
   static open(path: string, onBadLine: (line: number, text: string) => void = () => undefined): Catalog {
+    const catalog = Catalog.read(path, onBadLine);
+    if (!existsSync(path)) return catalog;
+    const temp = `${path}.tmp`;
+    writeFileSync(temp, [...catalog.entries.values()].map((e) => `${JSON.stringify(e)}\n`).join(''));
+    renameSync(temp, path);
+    return catalog;
+  }
+
+  /** Reads the catalog at `path` without changing it (a missing file is an empty catalog). */
+  static read(path: string, onBadLine: (line: number, text: string) => void = () => undefined): Catalog {
     const catalog = new Catalog(path);
     if (!existsSync(path)) return catalog;
     const lines = readFileSync(path, 'utf8').split('\n');
@@ -55,9 +65,6 @@ export class Catalog {
         onBadLine(index + 1, text.slice(0, 80));
       }
     });
-    const temp = `${path}.tmp`;
-    writeFileSync(temp, [...catalog.entries.values()].map((e) => `${JSON.stringify(e)}\n`).join(''));
-    renameSync(temp, path);
     return catalog;
   }
 
