@@ -6,6 +6,7 @@
  * (HDF5 variable-length strings cannot be appended with h5wasm): longer ones are cut.
  */
 import type { Field, RecordBatch, Schema } from '../ring/arrow-ipc.js';
+import type { Dataset } from './h5.js';
 
 /** Width of string datasets, bytes. */
 export const STRING_BYTES = 256;
@@ -125,4 +126,20 @@ export function columnValues(batch: RecordBatch, plan: ColumnPlan, from: number,
 export function seqNums(batch: RecordBatch): number[] {
   const values = batch.getChild('seq_num')?.data[0]?.values as BigInt64Array | undefined;
   return values === undefined ? [] : Array.from(values.subarray(0, batch.numRows), Number);
+}
+
+/** A plan for a dataset found in a file (recovery): the column is the dataset's name. */
+export function planFromDataset(name: string, dataset: Dataset): ColumnPlan {
+  const shape = dataset.shape ?? [0];
+  const meta = dataset.metadata;
+  const attrs: Record<string, string> = {};
+  for (const key of ['units', 'source', 'dtype']) {
+    const value = key in dataset.attrs ? dataset.attrs[key]?.value : undefined;
+    if (typeof value === 'string') attrs[key] = value;
+  }
+  const rowShape = shape.slice(1);
+  const kind: ColumnPlan['kind'] =
+    name === 'seq_num' ? 'bigint' : meta.type === 3 ? 'string' : rowShape.length === 2 ? 'frame' : rowShape.length === 1 ? 'list' : attrs.dtype === 'bool' ? 'bool' : attrs.dtype === 'int64' ? 'bigint' : 'numeric';
+  if (name === 'time') attrs.dtype = 'float64';
+  return { column: name, name, h5dtype: '', rowShape, rowBytes: rowShape.reduce((a, b) => a * b, meta.size), kind, attrs };
 }

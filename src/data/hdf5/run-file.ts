@@ -18,27 +18,16 @@ import { mkdirSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DaqError } from '../../core/index.js';
 import type { RecordBatch, Schema } from '../ring/arrow-ipc.js';
-import { type ColumnPlan, columnValues, emptyOf, planColumns, seqNums } from './fields.js';
+import { type ColumnPlan, columnValues, emptyOf, planColumns, planFromDataset, seqNums } from './fields.js';
 import { type Dataset, datasetAt, type Group, groupAt, type H5File, h5call, openH5, setAttrs } from './h5.js';
-import type { InstrumentSettings } from './instrument.js';
+import { type RunFileStart, safeName, writeStart } from './entry.js';
 import { clearConsistencyFlags } from './superblock.js';
+
+export type { RunFileStart };
 
 /** Bytes the writer leaves free on the disk (a full disk breaks HDF5 writes half way). */
 export const RESERVE_BYTES = 4 * 2 ** 20;
 
-/** What a run file starts with. */
-export interface RunFileStart {
-  uid: string;
-  scriptName: string;
-  scriptSource: string;
-  scriptSha256: string;
-  params: Record<string, string | number | boolean>;
-  metadata: Record<string, string | number | boolean>;
-  lab: string;
-  /** Seconds since the Unix epoch. */
-  startTimeS: number;
-  instrument: InstrumentSettings[];
-}
 
 /** How a run file ends. */
 export interface RunFileEnd {
@@ -308,58 +297,4 @@ export class RunFile {
   }
 }
 
-/** A plan for a dataset found in a file (recovery): the column is the dataset's name. */
-function planFromDataset(name: string, dataset: Dataset): ColumnPlan {
-  const shape = dataset.shape ?? [0];
-  const meta = dataset.metadata;
-  const attrs: Record<string, string> = {};
-  for (const key of ['units', 'source', 'dtype']) {
-    const value = key in dataset.attrs ? dataset.attrs[key]?.value : undefined;
-    if (typeof value === 'string') attrs[key] = value;
-  }
-  const rowShape = shape.slice(1);
-  const kind: ColumnPlan['kind'] =
-    name === 'seq_num' ? 'bigint' : meta.type === 3 ? 'string' : rowShape.length === 2 ? 'frame' : rowShape.length === 1 ? 'list' : attrs.dtype === 'bool' ? 'bool' : attrs.dtype === 'int64' ? 'bigint' : 'numeric';
-  if (name === 'time') attrs.dtype = 'float64';
-  return { column: name, name, h5dtype: '', rowShape, rowBytes: rowShape.reduce((a, b) => a * b, meta.size), kind, attrs };
-}
 
-/** A name fit for an HDF5 link ('/' is the path separator). */
-function safeName(name: string): string {
-  return name.replace(/\//g, '_') || '_';
-}
-
-function writeStart(file: H5File, start: RunFileStart): void {
-  const entry = file.create_group('entry');
-  setAttrs(file.create_group('entry/data'), { NX_class: 'NXcollection' });
-  setAttrs(entry, {
-    NX_class: 'NXentry',
-    uid: start.uid,
-    start_time: new Date(start.startTimeS * 1000).toISOString(),
-    start_time_s: start.startTimeS,
-    end_time: '',
-    exit_status: 'running',
-    reason: '',
-    script_name: start.scriptName,
-    script_sha256: start.scriptSha256,
-    lab: start.lab,
-    params: JSON.stringify(start.params),
-    metadata: JSON.stringify(start.metadata),
-    events_lost: 0,
-  });
-  entry.create_dataset({ name: 'script', data: start.scriptSource });
-  setAttrs(entry.create_group('parameters'), start.params);
-  setAttrs(entry.create_group('metadata'), start.metadata);
-  const instrument = entry.create_group('instrument');
-  setAttrs(instrument, { NX_class: 'NXinstrument', name: start.lab });
-  for (const device of start.instrument) {
-    const group = instrument.create_group(safeName(device.device));
-    setAttrs(group, { NX_class: 'NXcollection', driver: device.driver, state: device.state, ...(device.unreadable.length > 0 ? { unreadable: JSON.stringify(device.unreadable) } : {}) });
-    for (const setting of device.settings) {
-      const value = typeof setting.value === 'boolean' ? Number(setting.value) : setting.value;
-      const dtype = setting.type === 'number' ? '<d' : setting.type === 'boolean' ? '<B' : undefined; // JS numbers would be guessed as int32
-      const dataset = group.create_dataset({ name: safeName(setting.name), data: value, ...(dtype === undefined ? {} : { dtype }) });
-      setAttrs(dataset, { ...(setting.units === '' ? {} : { units: setting.units }), ...(setting.description === '' ? {} : { description: setting.description }) });
-    }
-  }
-}

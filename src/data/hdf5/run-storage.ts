@@ -5,13 +5,14 @@
  * the new ring and {@link RunStorage.attach} the engine AFTER the ring's document sink, so a
  * run's stop reaches the writer after its last records are in the ring.
  */
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statfsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { DaqError, Emitter, type Unsubscribe } from '../../core/index.js';
 import type { RunDocumentEvent, RunStart } from '../../engine/index.js';
 import { workerEntry } from '../../scripting/worker-loader.js';
 import { Catalog, type CatalogEntry } from './catalog.js';
+import { lockDataDir, unlockDataDir } from './data-dir-lock.js';
 import { type DeviceList, readInstrument } from './instrument.js';
 import type { FromWorker, RunProgress, ToWorker } from './protocol.js';
 import type { RunFileEnd, RunFileStart } from './run-file.js';
@@ -286,43 +287,6 @@ export class RunStorage {
       });
       this.post(message);
     });
-  }
-}
-
-/**
- * One process stores runs in a data directory: a second daemon on the same directory would
- * "recover" the first one's running run. `storage.lock` holds the owner's pid; a lock whose
- * process is gone (a killed daemon) is taken over.
- */
-function lockDataDir(dataDir: string, log: RunStorageOptions['log']): void {
-  const path = join(dataDir, 'storage.lock');
-  mkdirSync(dataDir, { recursive: true });
-  const owner = existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : 0;
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-    throw new DaqError('failed_precondition', `the data directory ${dataDir} is in use by another ts-daq process (pid ${owner}); give each daemon its own --data-dir`);
-  }
-  try {
-    writeFileSync(path, `${process.pid}\n`);
-  } catch (error) {
-    log('warn', `cannot lock ${dataDir} (${(error as Error).message}); make sure no other daemon uses it`);
-  }
-}
-
-function unlockDataDir(dataDir: string): void {
-  const path = join(dataDir, 'storage.lock');
-  try {
-    if (Number(readFileSync(path, 'utf8').trim()) === process.pid) rmSync(path, { force: true });
-  } catch {
-    // not ours or gone
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -9,6 +9,7 @@ import { RingWriter } from '../ring/writer.js';
 import { datasetAt, groupAt, loadH5, openH5 } from './h5.js';
 import type { FromWorker } from './protocol.js';
 import type { RunFileStart } from './run-file.js';
+import { recoverRuns } from './recovery.js';
 import { RunWriter } from './run-writer.js';
 
 const ring = ringDirectory();
@@ -190,7 +191,7 @@ describe('the run writer', () => {
     w.close(); // the writer stops with the run open: the file has 3 rows and no end
     for (let seq = 4; seq <= 7; seq++) encoder.add(event(seq));
     encoder.flush(); // acquired after the writer stopped: only in the ring
-    const results = new RunWriter({ report: () => undefined }).recover(ring('recover'), [{ uid: 'r4', path, start: start('r4') }]);
+    const results = recoverRuns(ring('recover'), [{ uid: 'r4', path, start: start('r4') }]);
     expect(results).toMatchObject([{ run: { rows: { scan: 7 }, finished: true }, end: { exitStatus: 'fail', reason: 'daemon died', eventsLost: 0, numEvents: { scan: 7 } } }]);
     const file = openH5(path, 'r');
     try {

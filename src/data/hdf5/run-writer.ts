@@ -8,11 +8,11 @@
  * recorded minus the rows in its file). A file that cannot be written (full disk, unwritable
  * directory) is reported; the writer keeps its place in the ring and retries every second.
  */
-import { existsSync, renameSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { DaqError } from '../../core/index.js';
 import { KIND_PADDING } from '../ring/layout.js';
 import { RecordSource } from '../ring/record-source.js';
-import type { FromWorker, RecoverRun, RunProgress, ToWorker } from './protocol.js';
+import type { FromWorker, RunProgress, ToWorker } from './protocol.js';
 import { type RunFileEnd, type RunFileStart, RunFile, type RunFileOptions } from './run-file.js';
 
 /** Options of a {@link RunWriter}. */
@@ -255,59 +255,6 @@ export class RunWriter {
     this.source?.close();
     this.source = undefined;
   }
-
-  /**
-   * Finishes runs a dead daemon left: reopens each file (or recreates it when it is missing or
-   * beyond repair, keeping the broken one as `.broken`), appends every record of the run still in
-   * the ring at `ringPath` past what the file holds, and writes the end: the one the daemon saw,
-   * or `fail`, "daemon died", with the time of the last event.
-   */
-  recover(ringPath: string, runs: RecoverRun[]): { run: RunProgress; end: RunFileEnd }[] {
-    let src: RecordSource | undefined;
-    try {
-      src = existsSync(ringPath) ? new RecordSource(ringPath, true) : undefined;
-    } catch {
-      src = undefined; // not a ring (any more): the files hold what they hold
-    }
-    const results: { run: RunProgress; end: RunFileEnd }[] = [];
-    for (const item of runs) {
-      let file: RunFile;
-      try {
-        file = openForRecovery(item, this.options);
-      } catch (error) {
-        const message = `run ${item.uid}: cannot recover ${item.path}: ${DaqError.from(error).message}`;
-        results.push({ run: { uid: item.uid, path: item.path, rows: {}, eventsLost: 0, sizeBytes: 0, finished: false, error: message }, end: { ...(item.end ?? deadEnd(item.start.startTimeS, {})), eventsLost: 0 } });
-        continue;
-      }
-      let lastTimeS = item.start.startTimeS;
-      const maxSeq: Record<string, number> = {};
-      for (const [stream, n] of Object.entries(file.rows())) maxSeq[stream] = Math.max(n, file.lastSeq(stream));
-      if (src !== undefined) {
-        for (let pos = src.tail; pos < src.head; ) {
-          const header = src.headerAt(pos);
-          if (header === undefined) {
-            pos = src.tail;
-            continue;
-          }
-          const batch = header.kind === KIND_PADDING ? undefined : src.decode(header)?.batches[0];
-          if (batch !== undefined && batch.schema.metadata.get('daq.run_uid') === item.uid) {
-            const stream = batch.schema.metadata.get('daq.stream') ?? '';
-            file.append(stream, batch.schema, batch);
-            maxSeq[stream] = Math.max(maxSeq[stream] ?? 0, file.lastSeq(stream));
-            lastTimeS = Math.max(lastTimeS, header.tLastS);
-          }
-          pos = header.pos + header.length;
-        }
-      }
-      const rows = file.rows();
-      const end = item.end ?? deadEnd(lastTimeS, maxSeq);
-      const eventsLost = Object.entries(end.numEvents).reduce((sum, [stream, n]) => sum + Math.max(0, n - (rows[stream] ?? 0)), 0);
-      file.finish({ ...end, eventsLost });
-      results.push({ run: { uid: item.uid, path: item.path, rows, eventsLost, sizeBytes: file.sizeBytes(), finished: true, error: '' }, end: { ...end, eventsLost } });
-    }
-    src?.close();
-    return results;
-  }
 }
 
 function sizeOf(path: string): number {
@@ -318,17 +265,3 @@ function sizeOf(path: string): number {
   }
 }
 
-function deadEnd(endTimeS: number, numEvents: Record<string, number>): Omit<RunFileEnd, 'eventsLost'> {
-  return { endTimeS, exitStatus: 'fail', reason: 'daemon died', numEvents };
-}
-
-function openForRecovery(item: RecoverRun, options: RunFileOptions): RunFile {
-  if (existsSync(item.path)) {
-    try {
-      return RunFile.reopen(item.path, options);
-    } catch {
-      renameSync(item.path, `${item.path}.broken`);
-    }
-  }
-  return RunFile.create(item.path, item.start, options);
-}

@@ -7,6 +7,7 @@
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { loadH5 } from './h5.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { recoverRuns } from './recovery.js';
 import { RunWriter } from './run-writer.js';
 
 interface WriterWorkerData {
@@ -27,7 +28,7 @@ function drain(): ToWorker[] {
   for (let received = receiveMessageOnPort(control); received !== undefined; received = receiveMessageOnPort(control)) {
     const message = received.message as ToWorker;
     if (message.type === 'close') closing = true;
-    else if (message.type === 'recover') post({ type: 'recovered', runs: writer.recover(message.ringPath, message.runs) });
+    else if (message.type === 'recover') post({ type: 'recovered', runs: recoverRuns(message.ringPath, message.runs, { gzip }) });
     else messages.push(message);
   }
   return messages;

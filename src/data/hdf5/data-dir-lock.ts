@@ -1,0 +1,41 @@
+/** The data directory's lock: one process stores runs in a data directory at a time. */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DaqError } from '../../core/index.js';
+
+/**
+ * One process stores runs in a data directory: a second daemon on the same directory would
+ * "recover" the first one's running run. `storage.lock` holds the owner's pid; a lock whose
+ * process is gone (a killed daemon) is taken over.
+ */
+export function lockDataDir(dataDir: string, log: (level: 'warn', message: string) => void): void {
+  const path = join(dataDir, 'storage.lock');
+  mkdirSync(dataDir, { recursive: true });
+  const owner = existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : 0;
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+    throw new DaqError('failed_precondition', `the data directory ${dataDir} is in use by another ts-daq process (pid ${owner}); give each daemon its own --data-dir`);
+  }
+  try {
+    writeFileSync(path, `${process.pid}\n`);
+  } catch (error) {
+    log('warn', `cannot lock ${dataDir} (${(error as Error).message}); make sure no other daemon uses it`);
+  }
+}
+
+export function unlockDataDir(dataDir: string): void {
+  const path = join(dataDir, 'storage.lock');
+  try {
+    if (Number(readFileSync(path, 'utf8').trim()) === process.pid) rmSync(path, { force: true });
+  } catch {
+    // not ours or gone
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
