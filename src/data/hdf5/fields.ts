@@ -3,13 +3,17 @@
  * datasets, one row per event: scalars as 1-D datasets, fixed-size arrays as N x n, frames as
  * N x H x W with their dtype. `run_uid` is left out (the file is the run); `seq_num` and `time`
  * are kept, so a reader sees which events a file holds. Strings are fixed-width UTF-8
- * (HDF5 variable-length strings cannot be appended with h5wasm): longer ones are cut.
+ * (HDF5 variable-length strings cannot be appended with h5wasm): the width is at least
+ * {@link STRING_BYTES}, more when the stream's first events have longer strings (twice the
+ * longest, up to {@link MAX_STRING_BYTES}); longer strings later are cut.
  */
 import type { Field, RecordBatch, Schema } from '../ring/arrow-ipc.js';
 import type { Dataset } from './h5.js';
 
-/** Width of string datasets, bytes. */
+/** Least width of string datasets, bytes. */
 export const STRING_BYTES = 256;
+/** Most width of string datasets, bytes. */
+export const MAX_STRING_BYTES = 65_536;
 
 /** One dataset of a stream. */
 export interface ColumnPlan {
@@ -48,11 +52,21 @@ const CTORS: Record<string, { new (buffer: ArrayBufferLike, offset: number, leng
 };
 
 /** The dataset plans of a stream's schema, in column order. */
-export function planColumns(schema: Schema): ColumnPlan[] {
-  return schema.fields.filter((f) => f.name !== 'run_uid').map(planOf);
+export function planColumns(schema: Schema, first?: RecordBatch): ColumnPlan[] {
+  return schema.fields.filter((f) => f.name !== 'run_uid').map((field) => planOf(field, first));
 }
 
-function planOf(field: Field): ColumnPlan {
+/** The width of a string dataset for the strings of `first` (see the module comment). */
+function stringWidth(column: string, first: RecordBatch | undefined): number {
+  const vector = first?.getChild(column);
+  let longest = 0;
+  for (let i = 0; vector !== null && vector !== undefined && i < vector.length; i++) longest = Math.max(longest, Buffer.byteLength(String(vector.get(i) ?? '')));
+  let width = STRING_BYTES;
+  while (width < 2 * longest && width < MAX_STRING_BYTES) width *= 2;
+  return width;
+}
+
+function planOf(field: Field, first: RecordBatch | undefined): ColumnPlan {
   const meta = field.metadata;
   const type = String(field.type);
   const name = field.name;
@@ -61,7 +75,10 @@ function planOf(field: Field): ColumnPlan {
   const dtype = meta.get('dtype') ?? 'float64';
   const shape = JSON.parse(meta.get('shape') ?? '[]') as number[];
   const attrs = { units: meta.get('units') ?? '', source: meta.get('source') ?? '', dtype };
-  if (type === 'Utf8') return { column: name, name, h5dtype: `S${STRING_BYTES}`, rowShape: [], rowBytes: STRING_BYTES, kind: 'string', attrs };
+  if (type === 'Utf8') {
+    const width = stringWidth(name, first);
+    return { column: name, name, h5dtype: `S${width}`, rowShape: [], rowBytes: width, kind: 'string', attrs };
+  }
   if (type === 'Bool') return plan(name, 'bool', [], 'bool', attrs);
   if (type.startsWith('FixedSizeBinary')) return plan(name, dtype, shape, 'frame', attrs);
   if (type.startsWith('FixedSizeList')) return plan(name, dtype, shape, 'list', attrs);

@@ -143,7 +143,7 @@ export class RunFile {
    * before them (a gap in seq_num: events the ring lost).
    */
   append(stream: string, schema: Schema, batch: RecordBatch): { written: number; gap: number } {
-    const state = this.streams.get(stream) ?? this.addStream(stream, schema);
+    const state = this.streams.get(stream) ?? this.addStream(stream, schema, batch);
     const seqs = seqNums(batch);
     let first = 0;
     while (first < seqs.length && (seqs[first] as number) <= state.lastSeq) first++;
@@ -227,10 +227,10 @@ export class RunFile {
    * Adds a stream's datasets (those not there yet: a previous attempt may have failed half way),
    * then marks its group `complete`. Reopens the file out of SWMR mode to do so.
    */
-  private addStream(stream: string, schema: Schema): StreamState {
+  private addStream(stream: string, schema: Schema, first: RecordBatch): StreamState {
     h5call(`cannot write ${this.path}`, () => this.file.close());
     const file = openH5(this.path, 'a');
-    const plans = planColumns(schema);
+    const plans = planColumns(schema, first);
     try {
       h5call(`cannot write ${this.path}`, () => this.createDatasets(file, stream, plans));
     } finally {

@@ -85,6 +85,7 @@ describe('the run writer', () => {
       expect(Array.from(datasetAt(file, 'entry/data/scan/position')?.value as Float64Array)).toEqual([0.5, 1, 1.5, 2, 2.5]);
       expect(datasetAt(file, 'entry/data/scan/trace')?.shape).toEqual([5, 3]);
       expect(datasetAt(file, 'entry/data/scan/label')?.value).toEqual(['point 1', 'point 2', 'point 3', 'point 4', 'point 5']);
+      expect(datasetAt(file, 'entry/data/scan/label')?.dtype).toBe('S256');
       expect(Array.from(datasetAt(file, 'entry/data/scan/seq_num')?.value as BigInt64Array, Number)).toEqual([1, 2, 3, 4, 5]);
       const exposure = datasetAt(file, 'entry/instrument/camera/exposure');
       expect(exposure?.value).toBe(0.01);
@@ -112,6 +113,31 @@ describe('the run writer', () => {
       const image = datasetAt(file, 'entry/data/scan/image');
       expect(image?.filters).toEqual([{ id: 1, name: 'deflate', cd_values: [4] }]);
       expect(Array.from((image?.slice([[1, 2]]) as Uint16Array).subarray(0, 2))).toEqual([200, 201]);
+    } finally {
+      file.close();
+      rw.close();
+    }
+  });
+
+  it('sizes string datasets for the first long strings of a stream', () => {
+    const rw = RingWriter.create({ path: ring('strings'), capacityBytes: 1 << 20 });
+    const reports: FromWorker[] = [];
+    const w = writer(reports);
+    w.handle({ type: 'follow', ringPath: ring('strings') });
+    const path = join(dir, 'strings', 'run.h5');
+    w.handle({ type: 'start', uid: 'rs', path, start: start('rs') });
+    const encoder = new StreamEncoder({ stream: 'notes', runUid: 'rs', dataKeys: { note: { dtype: 'string', shape: [], units: '', source: 'script' } } }, rw);
+    const long = 'µ'.repeat(300); // 600 UTF-8 bytes
+    encoder.add({ seqNum: 1, timeS: 1, data: { note: long } });
+    encoder.add({ seqNum: 2, timeS: 2, data: { note: 'short' } });
+    encoder.flush();
+    w.handle({ type: 'stop', uid: 'rs', end: { endTimeS: 3, exitStatus: 'success', reason: '', numEvents: { notes: 2 } } });
+    until(w);
+    const file = openH5(path, 'r');
+    try {
+      const note = datasetAt(file, 'entry/data/notes/note');
+      expect(note?.dtype).toBe('S2048');
+      expect(note?.value).toEqual([long, 'short']);
     } finally {
       file.close();
       rw.close();
