@@ -60,9 +60,11 @@ export class RunStorage {
       transferList: [this.control.port2],
       execArgv: entry.execArgv,
     });
-    this.worker.unref(); // the daemon's servers keep the process alive, not the writer
     this.worker.on('message', (message: FromWorker) => this.receive(message));
     this.worker.on('error', (error) => this.setError(`the HDF5 writer stopped: ${error.message}`));
+    // The daemon's servers keep the process alive, not the writer (unref after the listeners: they ref).
+    this.worker.unref();
+    this.control.port1.unref();
   }
 
   /** The runs directory. */
@@ -278,11 +280,13 @@ export class RunStorage {
 
   private request(type: FromWorker['type'], message: ToWorker): Promise<FromWorker> {
     return new Promise((resolve, reject) => {
+      this.worker.ref(); // while waiting for the answer, the writer keeps the process alive
       const onExit = (): void => reject(new DaqError('internal', 'the HDF5 writer thread exited'));
       this.worker.once('exit', onExit);
       this.waiting.set(type, (reply) => {
         this.waiting.delete(type);
         this.worker.off('exit', onExit);
+        this.worker.unref();
         resolve(reply);
       });
       this.post(message);
