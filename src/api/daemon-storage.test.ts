@@ -56,4 +56,13 @@ describe('run storage through the API', () => {
       for await (const _ of again.stream(ControlService.method.exportRun, { runUid: uid, format: ExportFormat.UNSPECIFIED })) void _;
     }).rejects.toThrow(/give a format/);
   }, 60_000);
+
+  it('a daemon that cannot start exits: its writer thread does not keep it alive', async () => {
+    const dir = await processes.labDir();
+    const first = await startDaemonProcess(processes, dir);
+    const other = await processes.labDir();
+    const second = processes.spawnNode([join(ROOT, 'dist/src/cli/main.js'), 'daemon', '--config', join(other, 'lab.toml'), '--listen', first.address, '--data-dir', join(other, 'data'), '--ring', join(other, 'ring'), '--ring-size', '8']);
+    expect(await second.exited).toEqual({ code: 1, signal: null });
+    expect(second.stderr).toContain(`cannot listen on ${first.address}`);
+  }, 30_000);
 });
