@@ -84,8 +84,8 @@ function writerAlone(dir: string, frames: number, gzip: number): { mibS: number;
 }
 
 /** record() -> sink -> ring -> writer worker -> file; `intervalMs` 0 floods. MB/s to the finished file, events lost, record() MB/s. */
-async function throughDaemon(dir: string, frames: number, intervalMs: number): Promise<{ mbS: number; lost: number; recordMbS: number }> {
-  const ring = RingWriter.create({ path: ringPath(`daemon-${intervalMs}`), capacityBytes: 1024 * MiB });
+async function throughDaemon(dir: string, frames: number, intervalMs: number, ringMiB: number): Promise<{ mbS: number; lost: number; recordMbS: number }> {
+  const ring = RingWriter.create({ path: ringPath(`daemon-${intervalMs}`), capacityBytes: ringMiB * MiB });
   const storage = await RunStorage.open({ dataDir: join(dir, `daemon-${intervalMs}`), log: () => undefined });
   const clock = createSystemClock();
   const documents = new Emitter<RunDocumentEvent>();
@@ -127,10 +127,11 @@ export async function runStorageBenchmarks(report: Report): Promise<void> {
     report('hdf5: SWMR flush while frames stream in', plain.flushMs, 'ms', 'at most one a second');
     const gzip = writerAlone(dir, 256, 1);
     report('hdf5: writer alone, 1 MiB frames, gzip 1', gzip.mibS, 'MiB/s', 'noisy camera-like frames');
-    const flood = await throughDaemon(dir, 2048, 0);
-    report('hdf5: record() -> ring -> worker -> file, flood', flood.mbS, 'MB/s', `${flood.lost} of 2048 frames overwritten in the ring before written (counted); record() itself ${flood.recordMbS.toFixed(0)} MB/s`);
-    const paced = await throughDaemon(dir, 1024, 5);
-    report('hdf5: record() -> ring -> worker -> file, paced 200 frames/s', paced.mbS, 'MB/s', `${paced.lost} frames lost; target >= 200 MB/s, 0 lost`);
+    const flood = await throughDaemon(dir, 2048, 0, 1024);
+    report('hdf5: record() -> ring -> worker -> file, flood', flood.mbS, 'MB/s', `1 GiB ring; ${flood.lost} of 2048 frames overwritten before written (counted); record() itself ${flood.recordMbS.toFixed(0)} MB/s`);
+    // Paced, through a ring of 256 frames: 0 lost over 2048 frames means the writer keeps up.
+    const paced = await throughDaemon(dir, 2048, 5, 256);
+    report('hdf5: record() -> ring -> worker -> file, paced 200 frames/s', paced.mbS, 'MB/s', `256 MiB ring, 2048 frames: ${paced.lost} lost; target >= 200 MB/s, 0 lost`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
