@@ -1,6 +1,10 @@
 /** Every driver ts-daq knows, by the name a lab config uses. */
 import { createDriverCatalog, type DriverCatalog } from '../devices/index.js';
+import { esp300Driver } from './newport-esp300/index.js';
 import { SIM_DRIVERS } from './sim/index.js';
 
+/** Drivers of real instruments (each tested against its wire simulator). */
+export const INSTRUMENT_DRIVERS = [esp300Driver];
+
 /** The catalog the daemon and the CLI load labs with. */
-export const DRIVERS: DriverCatalog = createDriverCatalog([...SIM_DRIVERS]);
+export const DRIVERS: DriverCatalog = createDriverCatalog([...SIM_DRIVERS, ...INSTRUMENT_DRIVERS]);

@@ -1,0 +1,77 @@
+/**
+ * Serial ports through `serialport` and its prebuilt native binding (no compiler needed).
+ * A pulled USB cable or a vanished PTY shows up as a close event with the reason.
+ */
+import { SerialPort } from 'serialport';
+import { DaqError, Emitter } from '../core/index.js';
+import type { BytePort, SerialSettings } from './byte-port.js';
+
+/** Opens serial port `path` with `settings`; rejects `unavailable` naming the port when it cannot. */
+export async function openSerialPort(path: string, settings: SerialSettings, signal?: AbortSignal): Promise<BytePort> {
+  signal?.throwIfAborted();
+  const port = new SerialPort({
+    path,
+    baudRate: settings.baudRate,
+    dataBits: settings.dataBits ?? 8,
+    parity: settings.parity ?? 'none',
+    stopBits: settings.stopBits ?? 1,
+    rtscts: settings.rtscts ?? false,
+    autoOpen: false,
+  });
+  await new Promise<void>((resolve, reject) => {
+    port.open((error) => {
+      if (error === null || error === undefined) resolve();
+      else reject(new DaqError('unavailable', `cannot open serial port ${path}: ${error.message}`, { cause: error }));
+    });
+  });
+  if (signal?.aborted) {
+    await closeQuietly(port);
+    signal.throwIfAborted();
+  }
+  return wrapSerialPort(port, path);
+}
+
+function wrapSerialPort(port: SerialPort, path: string): BytePort {
+  const data = new Emitter<Uint8Array>();
+  const closed = new Emitter<Error>();
+  let closing = false;
+  let lastError: Error | undefined;
+  port.on('data', (chunk: Buffer) => data.emit(chunk));
+  port.on('error', (error: Error) => {
+    lastError = error;
+  });
+  port.on('close', (error: Error | null) => {
+    if (closing) return;
+    closing = true;
+    const why = error?.message ?? lastError?.message ?? 'closed by the other side';
+    closed.emit(new DaqError('unavailable', `serial port ${path} was lost (${why})`));
+  });
+  return {
+    description: path,
+    write: (bytes) =>
+      new Promise<void>((resolve, reject) => {
+        if (closing || !port.isOpen) {
+          reject(new DaqError('unavailable', `serial port ${path} is closed`));
+          return;
+        }
+        port.write(Buffer.from(bytes), (error) => {
+          if (error === null || error === undefined) resolve();
+          else reject(new DaqError('unavailable', `writing to serial port ${path} failed: ${error.message}`, { cause: error }));
+        });
+      }),
+    onData: (listener) => data.on(listener),
+    onClose: (listener) => closed.on(listener),
+    close: async () => {
+      if (closing) return;
+      closing = true;
+      await closeQuietly(port);
+    },
+  };
+}
+
+function closeQuietly(port: SerialPort): Promise<void> {
+  return new Promise((resolve) => {
+    if (!port.isOpen) return resolve();
+    port.close(() => resolve());
+  });
+}
