@@ -12,5 +12,6 @@ export const newport1830cDriver = defineDriver({
   name: 'newport-1830c',
   summary: 'Newport 1830-C optical power meter (serial): power in W, calibration wavelength',
   options: newport1830cOptions,
+  claims: (o) => [{ field: 'port', resource: o.port }],
   create: (name, options, context) => new Newport1830c(name, options, context.clock),
 });

@@ -12,5 +12,6 @@ export const esp300Driver = defineDriver({
   name: 'newport-esp300',
   summary: 'Newport ESP300 motion controller axis (serial, 19200 8N1); axes of one controller share its port',
   options: esp300Options,
+  claims: (o) => [{ field: 'port', resource: o.port, share: 'newport-esp300', address: `axis ${o.axis}` }],
   create: (name, options, context) => new Esp300Axis(name, options, context.clock),
 });

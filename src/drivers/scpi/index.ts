@@ -12,5 +12,6 @@ export const scpiDriver = defineDriver({
   name: 'scpi',
   summary: 'generic SCPI instrument over TCP (port 5025) or serial, its commands and capabilities defined in the lab config',
   options: scpiOptions,
+  claims: (o) => [{ field: 'port', resource: o.port }],
   create: (name, options, context) => createScpiDevice(name, options, context.clock),
 });

@@ -12,5 +12,6 @@ export const maiTaiDriver = defineDriver({
   name: 'spectra-physics-maitai',
   summary: 'Spectra-Physics MaiTai Ti:Sapphire laser (serial): wavelength, shutter, emission, power',
   options: maiTaiOptions,
+  claims: (o) => [{ field: 'port', resource: o.port }],
   create: (name, options, context) => new MaiTai(name, options, context.clock),
 });

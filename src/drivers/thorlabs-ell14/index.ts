@@ -12,5 +12,6 @@ export const ell14Driver = defineDriver({
   name: 'thorlabs-ell14',
   summary: 'Thorlabs ELL14 rotation mount in degrees (RS-485 bus, 9600 8N1); mounts on one bus share its port',
   options: ell14Options,
+  claims: (o) => [{ field: 'port', resource: o.port, share: 'thorlabs-ell14', address: `address ${o.address.toUpperCase()}` }],
   create: (name, options, context) => new Ell14Mount(name, options, context.clock),
 });
