@@ -10,6 +10,7 @@ import { registerRuns } from './commands/runs.js';
 import { registerStatus } from './commands/status.js';
 import { registerTail } from './commands/tail.js';
 import { registerTypes } from './commands/types.js';
+import { registerSerial } from './commands/serial.js';
 import { EXIT, exitCodeFor, printError } from './output.js';
 import { packageVersion } from './version.js';
 
@@ -28,6 +29,7 @@ registerDaemon(program);
 registerStatus(program);
 registerRuns(program);
 registerTail(program);
+registerSerial(program);
 
 try {
   await program.parseAsync(process.argv);
