@@ -108,6 +108,8 @@ export function createLineChannel(port: BytePort, framing: LineFraming, log?: Tr
         : new Promise<string[]>((resolve, reject) => {
             waiter = { lines: [], accept: options.accept, done, resolve, reject };
           });
+    // If the write fails, nobody awaits the reply: keep its later rejection from going unhandled.
+    reply?.catch(() => undefined);
     log?.('tx', where, command);
     try {
       await port.write(Buffer.from(command + framing.writeTerminator, 'latin1'));

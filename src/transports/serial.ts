@@ -55,8 +55,15 @@ function wrapSerialPort(port: SerialPort, path: string): BytePort {
           return;
         }
         port.write(Buffer.from(bytes), (error) => {
-          if (error === null || error === undefined) resolve();
-          else reject(new DaqError('unavailable', `writing to serial port ${path} failed: ${error.message}`, { cause: error }));
+          if (error === null || error === undefined) return resolve();
+          // A write that fails (EIO) means the port is gone: report it lost, as a close would.
+          const lost = new DaqError('unavailable', `serial port ${path} was lost (writing failed: ${error.message})`, { cause: error });
+          reject(lost);
+          if (!closing) {
+            closing = true;
+            closed.emit(lost);
+            void closeQuietly(port);
+          }
         });
       }),
     onData: (listener) => data.on(listener),
