@@ -81,10 +81,15 @@ export function loadPvcam(library: string): Promise<PvcamApi> {
 
 let regionType: unknown;
 
+/** koffi, imported only when a PVCAM camera connects. */
+async function importKoffi() {
+  return (await import('koffi')).default;
+}
+
 async function bind(library: string): Promise<PvcamApi> {
-  let koffi: (typeof import('koffi'))['default'];
+  let koffi: Awaited<ReturnType<typeof importKoffi>>;
   try {
-    koffi = (await import('koffi')).default;
+    koffi = await importKoffi();
   } catch (error) {
     throw new DaqError('unavailable', `the PVCAM driver needs the koffi package: npm install koffi (${String(error)})`);
   }
