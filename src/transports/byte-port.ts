@@ -29,4 +29,6 @@ export interface SerialSettings {
   stopBits?: 1 | 2;
   /** RTS/CTS hardware handshake (the ESP300 uses it). */
   rtscts?: boolean;
+  /** XON/XOFF software flow control (the MaiTai uses it). */
+  xonxoff?: boolean;
 }

@@ -16,6 +16,8 @@ export async function openSerialPort(path: string, settings: SerialSettings, sig
     parity: settings.parity ?? 'none',
     stopBits: settings.stopBits ?? 1,
     rtscts: settings.rtscts ?? false,
+    xon: settings.xonxoff ?? false,
+    xoff: settings.xonxoff ?? false,
     autoOpen: false,
   });
   await new Promise<void>((resolve, reject) => {

@@ -8,7 +8,7 @@ export const esp300Options = z
     port: portOption,
     axis: z.number().int().min(1).max(3).describe('axis number on the controller (1-3)'),
     baud: z.number().int().positive().default(19200).describe('baud rate (the ESP300 runs at 19200, 8N1)'),
-    handshake: z.boolean().default(false).describe('RTS/CTS hardware handshake (the ESP300 default is on; USB adapters often need it off)'),
+    handshake: z.boolean().default(true).describe('RTS/CTS hardware handshake (the ESP300 uses it; turn off only for a cable without the handshake lines)'),
     units: z.string().min(1).default('mm').describe('position units the axis is set up in (mm, deg)'),
     min: z.number().describe('lower soft limit (units), also sent to the controller (nSL)'),
     max: z.number().describe('upper soft limit (units), also sent to the controller (nSR)'),

@@ -19,7 +19,7 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
   private readonly range: Limits;
 
   constructor(name: string, options: MaiTaiOptions, clock: Clock) {
-    super(name, clock, parseEndpoint(options.port, { baudRate: options.baud }), {
+    super(name, clock, parseEndpoint(options.port, { baudRate: options.baud, xonxoff: options.xonxoff }), {
       protocol: 'spectra-physics-maitai',
       framing: { writeTerminator: '\n', timeoutS: options.timeout },
     });

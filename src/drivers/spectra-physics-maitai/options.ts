@@ -7,6 +7,7 @@ export const maiTaiOptions = z
   .strictObject({
     port: portOption,
     baud: z.number().int().positive().default(9600).describe('baud rate (MaiTai: 9600 8N1)'),
+    xonxoff: z.boolean().default(true).describe('XON/XOFF software flow control (the MaiTai uses it)'),
     wavelength_min: z.number().positive().default(690).describe('shortest wavelength allowed (nm)'),
     wavelength_max: z.number().positive().default(1040).describe('longest wavelength allowed (nm)'),
     tune_timeout: z.number().positive().default(30).describe('how long tuning or switching emission may take (s)'),
