@@ -2,6 +2,7 @@
  * Serial ports through `serialport` and its prebuilt native binding (no compiler needed).
  * A pulled USB cable or a vanished PTY shows up as a close event with the reason.
  */
+import { stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { DaqError, Emitter } from '../core/index.js';
 import type { BytePort, SerialSettings } from './byte-port.js';
@@ -30,10 +31,14 @@ export async function openSerialPort(path: string, settings: SerialSettings, sig
     await closeQuietly(port);
     signal.throwIfAborted();
   }
-  return wrapSerialPort(port, path);
+  const device = await stat(path).then((s) => s.rdev, () => undefined);
+  return wrapSerialPort(port, path, device);
 }
 
-function wrapSerialPort(port: SerialPort, path: string): BytePort {
+/** How often an open port's device node is checked, s: a pulled USB adapter or PTY shows as a vanished node. */
+const WATCH_INTERVAL_S = 0.5;
+
+function wrapSerialPort(port: SerialPort, path: string, device: number | undefined): BytePort {
   const data = new Emitter<Uint8Array>();
   const closed = new Emitter<Error>();
   let closing = false;
@@ -42,12 +47,25 @@ function wrapSerialPort(port: SerialPort, path: string): BytePort {
   port.on('error', (error: Error) => {
     lastError = error;
   });
-  port.on('close', (error: Error | null) => {
+  const lose = (why: string): void => {
     if (closing) return;
     closing = true;
-    const why = error?.message ?? lastError?.message ?? 'closed by the other side';
+    clearInterval(watch);
     closed.emit(new DaqError('unavailable', `serial port ${path} was lost (${why})`));
-  });
+    void closeQuietly(port);
+  };
+  port.on('close', (error: Error | null) => lose(error?.message ?? lastError?.message ?? 'closed by the other side'));
+  // An idle port whose cable is pulled may report nothing until the next write: watch its node.
+  const watch = setInterval(() => {
+    if (device === undefined) return;
+    stat(path).then(
+      (s) => {
+        if (s.rdev !== device) lose('the device node now belongs to another device');
+      },
+      () => lose('the device node is gone'),
+    );
+  }, WATCH_INTERVAL_S * 1000);
+  watch.unref();
   return {
     description: path,
     write: (bytes) =>
@@ -61,16 +79,13 @@ function wrapSerialPort(port: SerialPort, path: string): BytePort {
           // A write that fails (EIO) means the port is gone: report it lost, as a close would.
           const lost = new DaqError('unavailable', `serial port ${path} was lost (writing failed: ${error.message})`, { cause: error });
           reject(lost);
-          if (!closing) {
-            closing = true;
-            closed.emit(lost);
-            void closeQuietly(port);
-          }
+          lose(`writing failed: ${error.message}`);
         });
       }),
     onData: (listener) => data.on(listener),
     onClose: (listener) => closed.on(listener),
     close: async () => {
+      clearInterval(watch);
       if (closing) return;
       closing = true;
       await closeQuietly(port);

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isMovable } from '../../capabilities/index.js';
+import { isMovable, isReadable } from '../../capabilities/index.js';
 import { createSystemClock } from '../../core/index.js';
 import { Lab, parseLabConfig, type DeviceStateChange } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
@@ -99,6 +99,37 @@ describe('a cable pulled during a scan', () => {
       expect(changes.filter((c) => c.device === 'stage').map((c) => c.to)).toEqual(
         expect.arrayContaining(['faulted', 'connecting', 'idle']),
       );
+    } finally {
+      await lab.disconnect();
+    }
+  });
+
+  it('notices a cable pulled while the device is idle, and reconnects it when the port returns', async () => {
+    const clock = createSystemClock();
+    const lab = Lab.create(parseLabConfig(labSource(), 'cable.toml', DRIVERS), DRIVERS, clock);
+    await lab.connect();
+    const meter = lab.device('power_meter');
+    const server = bench.servers.get('pm1830c');
+    if (server === undefined) throw new Error('no 1830-C PTY');
+    const reached = (state: string): Promise<void> =>
+      new Promise((resolve) => {
+        const off = meter.onStateChange((change) => {
+          if (change.to === state) {
+            off();
+            resolve();
+          }
+        });
+      });
+    try {
+      const faulted = reached('faulted');
+      await server.unplug();
+      await faulted;
+      expect(meter.fault?.message).toMatch(/power_meter: lost the connection: serial port .*pm1830c was lost \(the device node is gone\)/);
+      const idle = reached('idle');
+      await server.plug();
+      await idle;
+      if (!isReadable(meter)) throw new Error('not Readable');
+      expect((await meter.read()).units).toBe('W');
     } finally {
       await lab.disconnect();
     }
