@@ -5,16 +5,19 @@
  * on the same line by `TB?`, so a refused command (a limit, a motor off) fails at once with the
  * controller's own message. The Movable contract itself is in `../common/polled-axis.ts`.
  */
+import type { Parameterized, ParameterInfo, ParameterValue } from '../../capabilities/index.js';
 import { type Clock, DaqError } from '../../core/index.js';
+import { createParameterSet } from '../../devices/index.js';
 import { parseEndpoint } from '../../transports/index.js';
 import { parseNumber } from '../common/options.js';
 import { PolledAxis } from '../common/polled-axis.js';
 import type { Esp300Options } from './options.js';
 
-/** One ESP300 axis. Implements Movable (and so Stoppable). */
-export class Esp300Axis extends PolledAxis {
+/** One ESP300 axis. Implements Movable (and so Stoppable) and Parameterized (velocity, acceleration). */
+export class Esp300Axis extends PolledAxis implements Parameterized {
   readonly driver = 'newport-esp300';
   private readonly options: Esp300Options;
+  private readonly settings: Parameterized;
 
   constructor(name: string, options: Esp300Options, clock: Clock) {
     super(
@@ -25,6 +28,34 @@ export class Esp300Axis extends PolledAxis {
       { units: options.units, limits: { min: options.min, max: options.max }, pollS: options.poll_interval },
     );
     this.options = options;
+    const u = options.units;
+    const axis = options.axis;
+    this.settings = createParameterSet(name, [
+      {
+        name: 'velocity', type: 'number', units: `${u}/s`, min: 0.001, max: options.max_velocity,
+        description: `top speed of moves (${u}/s), the controller's nVA; applies from the next move`,
+        get: async () => parseNumber(await this.link.query(`${axis}VA?`, { retries: 1 }), `${axis}VA?`),
+        set: (value) => this.checked(`${axis}VA${Number(value)}`),
+      },
+      {
+        name: 'acceleration', type: 'number', units: `${u}/s^2`, min: 0.001, max: options.max_acceleration,
+        description: `acceleration of moves (${u}/s^2), the controller's nAC; applies from the next move`,
+        get: async () => parseNumber(await this.link.query(`${axis}AC?`, { retries: 1 }), `${axis}AC?`),
+        set: (value) => this.checked(`${axis}AC${Number(value)}`),
+      },
+    ]);
+  }
+
+  parameters(): readonly ParameterInfo[] {
+    return this.settings.parameters();
+  }
+
+  getParameter(name: string): Promise<ParameterValue> {
+    return this.query(`read setting "${name}"`, () => this.settings.getParameter(name));
+  }
+
+  setParameter(name: string, value: ParameterValue): Promise<void> {
+    return this.operation(`set "${name}"`, () => this.settings.setParameter(name, value));
   }
 
   protected async setUp(signal: AbortSignal): Promise<void> {

@@ -14,11 +14,15 @@ export const esp300Options = z
     max: z.number().describe('upper soft limit (units), also sent to the controller (nSR)'),
     velocity: z.number().positive().default(5).describe('top speed of moves (units/s), sent as nVA'),
     acceleration: z.number().positive().default(20).describe('acceleration of moves (units/s^2), sent as nAC'),
+    max_velocity: z.number().positive().default(1000).describe('largest velocity the velocity setting accepts (units/s)'),
+    max_acceleration: z.number().positive().default(100000).describe('largest acceleration the acceleration setting accepts (units/s^2)'),
     poll_interval: z.number().positive().max(1).default(0.02).describe('how often a move is polled with nMD? (s)'),
     home_on_connect: z.boolean().default(false).describe('run a home search (nOR) when connecting'),
     timeout: timeoutOption,
   })
-  .refine((o) => o.min < o.max, { message: 'min must be below max', path: ['max'] });
+  .refine((o) => o.min < o.max, { message: 'min must be below max', path: ['max'] })
+  .refine((o) => o.velocity <= o.max_velocity, { message: 'velocity must not exceed max_velocity', path: ['velocity'] })
+  .refine((o) => o.acceleration <= o.max_acceleration, { message: 'acceleration must not exceed max_acceleration', path: ['acceleration'] });
 
 /** Validated options of `newport-esp300`. */
 export type Esp300Options = z.output<typeof esp300Options>;
