@@ -10,7 +10,7 @@ import { type Clock, DaqError } from '../../core/index.js';
 import { parseEndpoint } from '../../transports/index.js';
 import { PolledAxis } from '../common/polled-axis.js';
 import type { Ell14Options } from './options.js';
-import { hex, signed } from './simulator.js';
+import { hex, signed } from './hex.js';
 
 /** Status codes of `gs` replies, from the ELLx protocol. */
 const STATUS: Record<number, string> = {

@@ -15,6 +15,7 @@
  */
 import { SimAxis } from '../common/sim-axis.js';
 import { LineSimulator, type Reply } from '../../transports/sim/index.js';
+import { hex, signed } from './hex.js';
 
 /** Pulses per revolution reported by `in` (ELL14). */
 export const ELL14_PULSES_PER_REV = 0x23000;
@@ -118,14 +119,4 @@ export class Ell14BusSimulator extends LineSimulator {
   private pulses(deg: number): number {
     return Math.round(deg * this.pulsesPerDeg);
   }
-}
-
-/** 32-bit two's complement as 8 uppercase hex digits. */
-export function hex(value: number): string {
-  return (value >>> 0).toString(16).toUpperCase().padStart(8, '0');
-}
-
-/** 8 hex digits as a signed 32-bit number. */
-export function signed(text: string): number {
-  return Number.parseInt(text, 16) | 0;
 }
