@@ -32,6 +32,8 @@ export class PvcamCamera extends BaseDevice implements FrameProducer, ExposureCo
   private region: Roi | undefined;
   private frameNumber = 0;
   private streaming: { stop: boolean; done: Promise<void> } | undefined;
+  /** The sequence PVCAM is set up for (`pl_exp_setup_seq`), reused while region and exposure stay. */
+  private prepared: { key: string; bytes: number } | undefined;
   /** One acquisition at a time: snaps, triggers and the stream take turns. */
   private acquiring: Promise<unknown> = Promise.resolve();
 
@@ -101,8 +103,7 @@ export class PvcamCamera extends BaseDevice implements FrameProducer, ExposureCo
   /** Checks the camera takes the present settings (`pl_exp_setup_seq`) so that `trigger()` starts at once. */
   arm(): Promise<void> {
     return this.operation('arm', async () => {
-      const { api, hcam } = this.open();
-      api.setupSequence(hcam, this.pvcamRegion(), this.exposureUs());
+      this.prepare();
     });
   }
 
@@ -185,6 +186,7 @@ export class PvcamCamera extends BaseDevice implements FrameProducer, ExposureCo
       };
       api.setInt(hcam, PARAM.EXP_RES_INDEX, EXP_RES_ONE_MICROSEC, 'uint16');
       this.session = { api, hcam, sensor, setpointRange };
+      this.prepared = undefined;
       this.sensor = sensor;
       if (this.region !== undefined && !fits(this.region, sensor)) this.region = undefined;
       if (this.options.temperature !== undefined) {
@@ -227,7 +229,7 @@ export class PvcamCamera extends BaseDevice implements FrameProducer, ExposureCo
     const { api, hcam } = this.open();
     const { width, height } = this.frameSize();
     const exposureS = this.exposureS;
-    const bytes = api.setupSequence(hcam, this.pvcamRegion(), this.exposureUs());
+    const bytes = this.prepare();
     if (bytes !== width * height * 2) throw new DaqError('internal', `${this.name}: PVCAM wants ${bytes} bytes for a ${width} x ${height} frame`);
     const buffer = Buffer.alloc(bytes);
     api.start(hcam, buffer);
@@ -243,6 +245,7 @@ export class PvcamCamera extends BaseDevice implements FrameProducer, ExposureCo
       }
     } catch (error) {
       api.abort(hcam);
+      this.prepared = undefined;
       throw error;
     }
     api.finish(hcam, buffer);
@@ -251,6 +254,16 @@ export class PvcamCamera extends BaseDevice implements FrameProducer, ExposureCo
     const frame: Frame = { data, dtype: 'uint16', width, height, frameNumber: this.frameNumber++, timestampS: this.clock.now(), exposureS };
     this.frames.emit(frame);
     return frame;
+  }
+
+  /** Sets PVCAM up for the present region and exposure unless it already is; returns the frame's bytes. */
+  private prepare(): number {
+    const { api, hcam } = this.open();
+    const region = this.pvcamRegion();
+    const exposureUs = this.exposureUs();
+    const key = `${JSON.stringify(region)} ${exposureUs}`;
+    if (this.prepared?.key !== key) this.prepared = { key, bytes: api.setupSequence(hcam, region, exposureUs) };
+    return this.prepared.bytes;
   }
 
   private exposureUs(): number {
