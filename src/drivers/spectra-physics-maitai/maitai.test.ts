@@ -1,7 +1,7 @@
 /** The MaiTai driver against its wire simulator over a real PTY. */
 import { describe, expect, it } from 'vitest';
 import { conformanceFor, expectDaqError } from '../../capabilities/conformance/index.js';
-import { isShutterControl, isWavelengthTunable } from '../../capabilities/index.js';
+import { isEmissionControl, isShutterControl, isWavelengthTunable } from '../../capabilities/index.js';
 import { makeDevice, simulatorOnPty, wireHarness } from '../common/wire-harness.fixture.js';
 import { maiTaiDriver, MaiTaiSimulator } from './index.js';
 
@@ -42,5 +42,21 @@ describe('spectra-physics-maitai', () => {
       await laser.disconnect();
     }
     expect(simulator.shutterOpen).toBe(false);
+  });
+
+  it('refuses to enable emission while the laser warms up, saying how far it has got', async () => {
+    const cold = new MaiTaiSimulator({ warmupS: 600 });
+    const coldServer = await simulatorOnPty(cold, 'maitai-cold');
+    const laser = makeDevice(maiTaiDriver, 'laser', { port: coldServer.path, poll_interval: 0.005 });
+    if (!isEmissionControl(laser)) throw new Error('not EmissionControl');
+    await laser.connect(new AbortController().signal);
+    try {
+      const error = await expectDaqError(laser.enableEmission(), 'failed_precondition', 'enableEmission while cold');
+      expect(error.message).toBe('laser: enable emission failed: the laser is warming up (0% done); emission can be enabled at 100%');
+      expect(cold.emission).toBe(false);
+      expect(laser.state).toBe('idle');
+    } finally {
+      await laser.disconnect();
+    }
   });
 });

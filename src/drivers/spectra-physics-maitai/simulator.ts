@@ -5,7 +5,8 @@
  * - `*idn?` identity; `wav N` tunes to N nm (690-1040; out of range is ignored), `wav?` the
  *   setpoint, `read:wav?` the present wavelength (`800nm`), which moves towards the setpoint at
  *   `tuneRateNmPerS`; `shut 0|1`, `shut?`; `on` (pump on, needs warm-up done), `off`;
- *   `read:pow?` output power in W (`1.502W`), 0 when off; `read:pctwarmedup?` (`100%`);
+ *   `read:pow?` output power in W (`1.502W`), 0 when off; `read:pctwarmedup?` (`100%`; `on`
+ *   is ignored until it is);
  *   `*stb?` status byte in decimal, bit 0 = emission on, bit 1 = shutter open.
  */
 import { LineSimulator, type Reply } from '../../transports/sim/index.js';
@@ -19,6 +20,8 @@ export interface MaiTaiSimulatorOptions {
   peakPowerW?: number;
   /** Wavelength at power-on, nm. */
   wavelengthNm?: number;
+  /** Time to warm up after power-on, s (default 0: warm); `on` is ignored until then. */
+  warmupS?: number;
 }
 
 /** A simulated MaiTai, warmed up, pump off, shutter closed. */
@@ -33,6 +36,8 @@ export class MaiTaiSimulator extends LineSimulator {
   private setpointNm: number;
   private fromNm: number;
   private sinceS: number;
+  private readonly bootS: number;
+  private readonly warmS: number;
 
   constructor(options: MaiTaiSimulatorOptions = {}) {
     super();
@@ -41,6 +46,14 @@ export class MaiTaiSimulator extends LineSimulator {
     this.setpointNm = options.wavelengthNm ?? 800;
     this.fromNm = this.setpointNm;
     this.sinceS = this.now();
+    this.bootS = this.now();
+    this.warmS = this.bootS + (options.warmupS ?? 0);
+  }
+
+  /** How far the warm-up has got, % (100 when warm). */
+  get warmedUpPercent(): number {
+    const total = this.warmS - this.bootS;
+    return total <= 0 ? 100 : Math.min(100, Math.floor((100 * (this.now() - this.bootS)) / total));
   }
 
   /** The present wavelength, nm: moving towards the setpoint at the tuning rate. */
@@ -78,7 +91,7 @@ export class MaiTaiSimulator extends LineSimulator {
       case 'shut?':
         return reply(this.shutterOpen ? '1' : '0');
       case 'on':
-        this.emission = true;
+        if (this.warmedUpPercent >= 100) this.emission = true;
         return;
       case 'off':
         this.emission = false;
@@ -86,7 +99,7 @@ export class MaiTaiSimulator extends LineSimulator {
       case 'read:pow?':
         return reply(`${this.powerW.toFixed(3)}W`);
       case 'read:pctwarmedup?':
-        return reply('100%');
+        return reply(`${this.warmedUpPercent}%`);
       case '*stb?':
         return reply(String((this.emission ? 1 : 0) | (this.shutterOpen ? 2 : 0)));
       default:
