@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { conformanceFor, expectDaqError } from '../../capabilities/conformance/index.js';
 import { capabilitiesOf, isVoltageSource } from '../../capabilities/index.js';
 import { makeDevice, simulatorOnPty, simulatorOnTcp, wireHarness } from '../common/wire-harness.fixture.js';
+import { serveTcp } from '../../transports/sim/index.js';
 import { scpiDriver, ScpiSimulator } from './index.js';
 
 const simulator = new ScpiSimulator();
@@ -55,5 +56,36 @@ describe('scpi', () => {
     expect(bad.success).toBe(false);
     const messages = bad.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(messages).toEqual(expect.arrayContaining([expect.stringContaining('voltage.set: must contain {value}'), expect.stringContaining('voltage.parse: not a valid regular expression')]));
+  });
+
+  it('goes faulted when the instrument drops the TCP connection, and reconnects when it listens again', async () => {
+    const lan = new ScpiSimulator();
+    let server = await serveTcp(lan);
+    const supply = makeDevice(scpiDriver, 'supply', full(server.address));
+    await supply.connect(new AbortController().signal);
+    const reached = (state: string): Promise<void> =>
+      new Promise((resolve) => {
+        const off = supply.onStateChange((change) => {
+          if (change.to === state) {
+            off();
+            resolve();
+          }
+        });
+      });
+    try {
+      const faulted = reached('faulted');
+      await server.close();
+      await faulted;
+      expect(supply.fault?.message).toMatch(/^supply: lost the connection: tcp:\/\/127\.0\.0\.1:\d+ was lost/);
+      const idle = reached('idle');
+      server = await serveTcp(lan, server.port);
+      await idle;
+      if (!isVoltageSource(supply)) throw new Error('not a VoltageSource');
+      await supply.setVoltage(3);
+      expect(lan.volts).toBe(3);
+    } finally {
+      await supply.disconnect();
+      await server.close();
+    }
   });
 });
