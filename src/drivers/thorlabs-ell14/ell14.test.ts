@@ -32,4 +32,19 @@ describe('thorlabs-ell14', () => {
     const error = await expectDaqError(ghost.connect(new AbortController().signal), 'deadline_exceeded', 'connect to address 5');
     expect(error.message).toMatch(/ghost: failed to connect: .*no reply to "5in"/);
   });
+
+  it('takes its pulses per degree from the mount\'s own "in" reply', async () => {
+    const other = new Ell14BusSimulator({ addresses: ['3'], pulsesPerRev: 0x40000 });
+    const otherServer = await simulatorOnPty(other, 'ell14-other');
+    const mount3 = makeDevice(ell14Driver, 'rotator', { port: otherServer.path, address: '3', poll_interval: 0.005 });
+    if (!isMovable(mount3)) throw new Error('not Movable');
+    await mount3.connect(new AbortController().signal);
+    try {
+      await mount3.moveAbs(90);
+      expect(other.lastTargetPulses.get('3')).toBe(0x10000);
+      expect(await mount3.position()).toBeCloseTo(90, 6);
+    } finally {
+      await mount3.disconnect();
+    }
+  });
 });

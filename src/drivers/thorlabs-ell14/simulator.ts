@@ -28,6 +28,8 @@ export interface Ell14BusSimulatorOptions {
   velocityDegPerS?: number;
   /** Acceleration, deg/s^2. */
   accelerationDegPerS2?: number;
+  /** Pulses per revolution the mounts report in `in` and move by (default {@link ELL14_PULSES_PER_REV}). */
+  pulsesPerRev?: number;
 }
 
 interface Mount {
@@ -44,10 +46,15 @@ const DATA_LENGTH: Record<string, number> = { ma: 8, mr: 8, ho: 1 };
 export class Ell14BusSimulator extends LineSimulator {
   readonly instrument = 'ELL14 bus';
   readonly mounts = new Map<string, Mount>();
-  private readonly pulsesPerDeg = ELL14_PULSES_PER_REV / 360;
+  private readonly pulsesPerRev: number;
+  private readonly pulsesPerDeg: number;
+  /** The last `ma` target received, in pulses, by address (for tests of the wire format). */
+  readonly lastTargetPulses = new Map<string, number>();
 
   constructor(options: Ell14BusSimulatorOptions = {}) {
     super();
+    this.pulsesPerRev = options.pulsesPerRev ?? ELL14_PULSES_PER_REV;
+    this.pulsesPerDeg = this.pulsesPerRev / 360;
     for (const address of options.addresses ?? ['0']) {
       const axis = new SimAxis(() => this.now(), 0, options.velocityDegPerS ?? 2000, options.accelerationDegPerS2 ?? 40000);
       this.mounts.set(address.toUpperCase(), { address: address.toUpperCase(), axis, pending: undefined, reply: undefined });
@@ -80,7 +87,7 @@ export class Ell14BusSimulator extends LineSimulator {
     const data = command.slice(3);
     switch (code) {
       case 'in':
-        return reply(`${a}IN0E11400284202115010168${hex(ELL14_PULSES_PER_REV)}`);
+        return reply(`${a}IN0E11400284202115010168${hex(this.pulsesPerRev)}`);
       case 'gp':
         return reply(`${a}PO${hex(this.pulses(mount.axis.position))}`);
       case 'gs':
@@ -88,6 +95,7 @@ export class Ell14BusSimulator extends LineSimulator {
       case 'ma':
       case 'mr': {
         if (!/^[0-9A-Fa-f]{8}$/.test(data)) return reply(`${a}GS03`);
+        if (code === 'ma') this.lastTargetPulses.set(a, signed(data));
         const deg = signed(data) / this.pulsesPerDeg;
         return this.start(mount, code === 'ma' ? deg : mount.axis.target + deg, reply);
       }
