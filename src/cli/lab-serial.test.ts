@@ -77,4 +77,12 @@ describe('examples/lab-serial.toml', () => {
     expect(result.stderr).toContain('840 nm: best coupling at 12.50 mm');
     expect(result.code).toBe(0);
   });
+
+  it('daq ports lists serial ports without crashing where udev is missing', async () => {
+    const result = await daq('ports', '--json');
+    expect(result.code, result.stderr).toBe(0);
+    const { ports } = JSON.parse(result.stdout) as { ports: { path: string; source: string }[] };
+    expect(Array.isArray(ports)).toBe(true);
+    for (const port of ports) expect(port.path).toMatch(/^\/dev\//);
+  });
 });
