@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import koffi from 'koffi';
 import { afterAll, describe, expect, it } from 'vitest';
 import { conformanceFor, expectDaqError } from '../../capabilities/conformance/index.js';
 import { isFrameProducer, isRoiSelectable } from '../../capabilities/index.js';
@@ -50,5 +51,29 @@ describe('photometrics-pvcam', () => {
     const camera = makeDevice(pvcamDriver, 'camera', { ...options(), camera: 'Prime95B' });
     const error = await expectDaqError(camera.connect(new AbortController().signal), 'not_found', 'connect to an absent camera');
     expect(error.message).toContain('PVCAM has no camera "Prime95B" (cameras: FakeCam0)');
+  });
+
+  it('reports PVCAM errors with PVCAM\'s own message, and a failed readout, then works on', async () => {
+    const hooks = koffi.load(library);
+    const failNextStart = hooks.func('void fake_pvcam_fail_next_start(int16 code)');
+    const failNextReadout = hooks.func('void fake_pvcam_fail_next_readout()');
+    const openCount = hooks.func('int fake_pvcam_open_count()');
+    const camera = makeDevice(pvcamDriver, 'camera', options());
+    if (!isFrameProducer(camera)) throw new Error('not a camera');
+    await camera.connect(new AbortController().signal);
+    try {
+      expect(openCount()).toBe(1);
+      failNextStart(5);
+      const started = await expectDaqError(camera.snap(), 'internal', 'snap when the start fails');
+      expect(started.message).toBe('camera: snap failed: PVCAM pl_exp_start_seq failed: error 5: value out of range');
+      failNextReadout();
+      const readout = await expectDaqError(camera.snap(), 'internal', 'snap when the readout fails');
+      expect(readout.message).toBe('camera: PVCAM reports the readout failed');
+      expect(camera.state).toBe('idle');
+      expect((await camera.snap()).width).toBe(64);
+    } finally {
+      await camera.disconnect();
+    }
+    expect(openCount(), 'the camera is closed on disconnect').toBe(0);
   });
 });

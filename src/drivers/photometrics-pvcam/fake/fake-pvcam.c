@@ -6,7 +6,9 @@
  * approach without waiting (a real sensor takes minutes). Built by the test with gcc into a
  * temporary folder.
  *
- * Test hooks (not PVCAM): fake_pvcam_open_count() is how many cameras are open.
+ * Test hooks (not PVCAM): fake_pvcam_open_count() is how many cameras are open;
+ * fake_pvcam_fail_next_readout() makes the next exposure end in READOUT_FAILED;
+ * fake_pvcam_fail_next_start(code) makes the next pl_exp_start_seq fail with error `code`.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +46,8 @@ static double exposure_end_s = 0.0;
 static int acquiring = 0;
 static uns16 *stream = NULL;
 static uns32 frame_count = 0;
+static int fail_readout = 0;
+static int16 fail_start = 0;
 
 static double now_s(void) {
   struct timespec t;
@@ -146,6 +150,11 @@ rs_bool pl_exp_setup_seq(int16 hcam, uns16 exp_total, uns16 rgn_total, const rgn
 
 rs_bool pl_exp_start_seq(int16 hcam, void *pixels) {
   if (hcam != 7) return fail(3);
+  if (fail_start != 0) {
+    int16 code = fail_start;
+    fail_start = 0;
+    return fail(code);
+  }
   if (exposure_units == 0 && region.s2 == 0) return fail(7);
   stream = (uns16 *)pixels;
   exposure_end_s = now_s() + exposure_units * (exp_res == 1 ? 1e-6 : 1e-3);
@@ -157,6 +166,7 @@ rs_bool pl_exp_check_status(int16 hcam, int16 *status, uns32 *arrived) {
   if (hcam != 7) return fail(3);
   if (!acquiring) { *status = 0; *arrived = 0; return 1; }
   if (now_s() < exposure_end_s) { *status = 1; *arrived = 0; return 1; }
+  if (fail_readout) { fail_readout = 0; acquiring = 0; *status = 4; *arrived = 0; return 1; }
   int w = region.s2 - region.s1 + 1, h = region.p2 - region.p1 + 1;
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
@@ -182,3 +192,5 @@ rs_bool pl_exp_abort(int16 hcam, int16 state) {
 }
 
 int fake_pvcam_open_count(void) { return open_count; }
+void fake_pvcam_fail_next_readout(void) { fail_readout = 1; }
+void fake_pvcam_fail_next_start(int16 code) { fail_start = code; }
