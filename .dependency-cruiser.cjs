@@ -49,6 +49,20 @@ module.exports = {
       to: { path: '(\\.(test|conformance|type-test|fixture)\\.ts$|/conformance/|node_modules/(vitest|@vitest)/)' },
     },
     {
+      name: 'transports-know-no-devices',
+      comment: 'transports carry bytes; drivers use them, never the other way (only core below them)',
+      severity: 'error',
+      from: { path: '^src/transports/' },
+      to: { path: '^src/(capabilities|devices|drivers)/' },
+    },
+    {
+      name: 'only-drivers-use-transports',
+      comment: 'transports are reached through drivers; the core layers above never open ports themselves',
+      severity: 'error',
+      from: { path: '^src/(capabilities|devices|engine|data|scripting)/' },
+      to: { path: '^src/transports/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

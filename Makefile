@@ -111,3 +111,11 @@ bench: build bench-venv python ## run the benchmarks (they print their figures, 
 
 clean: ## remove build output, installed packages and venvs
 	rm -rf dist node_modules build native/build $(VENV)
+
+.PHONY: demo-serial
+demo-serial: build ## the serial lab: real drivers against wire simulators on PTYs (examples/lab-serial.toml)
+	@set -e; node dist/src/cli/main.js sim-serial --dir /tmp/daq-sim & PID=$$!; \
+	trap 'kill -TERM $$PID 2>/dev/null; wait $$PID 2>/dev/null || true' EXIT; \
+	for _ in $$(seq 1 50); do [ -e /tmp/daq-sim/scpi ] && break; sleep 0.1; done; \
+	$(DAQ) devices --config examples/lab-serial.toml; echo; \
+	$(DAQ) run examples/multi_instrument.js --config examples/lab-serial.toml --param wavelengths=760,800,840

@@ -74,3 +74,5 @@ const { benchRpc } = await import('./rpc.js');
 await benchRpc(report);
 const { runStorageBenchmarks } = await import('./storage.js');
 await runStorageBenchmarks(report);
+const { benchSerial } = await import('./serial.js');
+await benchSerial(report);

@@ -11,6 +11,7 @@ import { registerStatus } from './commands/status.js';
 import { registerTail } from './commands/tail.js';
 import { registerTypes } from './commands/types.js';
 import { registerExport } from './commands/export.js';
+import { registerSerial } from './commands/serial.js';
 import { EXIT, exitCodeFor, printError } from './output.js';
 import { packageVersion } from './version.js';
 
@@ -30,6 +31,7 @@ registerStatus(program);
 registerRuns(program);
 registerTail(program);
 registerExport(program);
+registerSerial(program);
 
 try {
   await program.parseAsync(process.argv);

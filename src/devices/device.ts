@@ -76,6 +76,8 @@ export abstract class BaseDevice implements Device {
       signal.throwIfAborted();
       await this.openConnection(signal);
       signal.throwIfAborted();
+      // Connected again: whatever faulted the device before (a lost port) is over.
+      this.currentFault = undefined;
       this.setState('idle');
     } catch (error) {
       const fault = this.wrap(error, 'failed to connect');
@@ -121,6 +123,33 @@ export abstract class BaseDevice implements Device {
       throw this.wrap(error, `${what} failed`);
     } finally {
       release();
+    }
+  }
+
+  /**
+   * Like `operation()`, but validates the arguments with `check` first, so that a refused
+   * command fails at once and never marks the device busy.
+   */
+  protected command<T>(what: string, check: () => void, body: () => Promise<T>): Promise<T> {
+    try {
+      this.requireConnected(what);
+      check();
+    } catch (error) {
+      return Promise.reject(this.wrap(error, `${what} refused`));
+    }
+    return this.operation(what, body);
+  }
+
+  /**
+   * Runs an instant query (a position, a setpoint): refuses with `failed_precondition` when
+   * not connected and names the device in errors, but does not mark the device busy.
+   */
+  protected async query<T>(what: string, body: () => T | Promise<T>): Promise<T> {
+    this.requireConnected(what);
+    try {
+      return await body();
+    } catch (error) {
+      throw this.wrap(error, `${what} failed`);
     }
   }
 

@@ -29,6 +29,23 @@ export interface DeviceReference {
   capability: CapabilityName;
 }
 
+/**
+ * Something a device holds exclusively (a serial port, a TCP address), checked when the config
+ * loads so that two devices never fight over one port. Devices may share a resource only when
+ * both give the same `share` group (the same protocol, such as the axes of one ESP300) and
+ * different `address`es within it.
+ */
+export interface ResourceClaim {
+  /** The option that names the resource, for error messages and locations (`port`). */
+  field: string;
+  /** What is claimed, as users write it: `/dev/ttyUSB0`, `tcp://10.0.0.5:5025`. */
+  resource: string;
+  /** Devices of the same group may share the resource (different addresses). */
+  share?: string;
+  /** Where on a shared resource this device is (`axis 1`, `address A`). */
+  address?: string;
+}
+
 /** A driver: turns validated options into a device. */
 export interface DriverDefinition<O = unknown> {
   /** Name used in lab configs: `sim-stage`, `newport-esp300`. */
@@ -39,6 +56,8 @@ export interface DriverDefinition<O = unknown> {
   options: z.ZodType<O>;
   /** Other devices the options refer to. */
   references?(options: O): DeviceReference[];
+  /** Ports and addresses the device holds; two devices may not claim the same one. */
+  claims?(options: O): ResourceClaim[];
   /** Makes the device (not yet connected). Must not do I/O. */
   create(name: string, options: O, context: DriverContext): Device;
 }

@@ -7,7 +7,7 @@
 import { capabilitiesOf, capabilitySpec, checkParameterValue, isParameterized, type CapabilityName, type ParameterValue } from '../capabilities/index.js';
 import { type Clock, DaqError, didYouMean, Emitter, type Unsubscribe } from '../core/index.js';
 import type { Device, DeviceState, DeviceStateChange } from './device.js';
-import type { DriverCatalog } from './driver.js';
+import type { DriverCatalog, ResourceClaim } from './driver.js';
 import { type LabConfig, ProblemList, readLabConfig } from './lab-config.js';
 
 /** A device as listed to users (`daq devices`). */
@@ -184,6 +184,30 @@ export class Lab {
         }
       }
       this.checkSettings(entry.name, entry.settings, problems);
+    }
+    this.checkClaims(drivers, problems);
+  }
+
+  /** Two devices may not claim one port, unless they share it by protocol at different addresses. */
+  private checkClaims(drivers: DriverCatalog, problems: ProblemList): void {
+    const held = new Map<string, { device: string; claim: ResourceClaim }[]>();
+    for (const entry of this.config.devices) {
+      if (!this.byName.has(entry.name)) continue;
+      for (const claim of drivers.get(entry.driver)?.claims?.(entry.options) ?? []) {
+        const holders = held.get(claim.resource) ?? [];
+        const clash = holders.find(
+          (h) => h.claim.share === undefined || h.claim.share !== claim.share || h.claim.address === claim.address,
+        );
+        if (clash !== undefined) {
+          const sameGroup = claim.share !== undefined && clash.claim.share === claim.share;
+          const why = sameGroup
+            ? `device "${clash.device}" and this device are both at ${claim.address ?? 'the same address'} on ${claim.resource}`
+            : `${claim.resource} is already used by device "${clash.device}"; a port serves one device (or the axes/mounts of one controller or bus)`;
+          problems.add(['devices', entry.name, claim.field], `device "${entry.name}", field "${claim.field}": ${why}`);
+        }
+        holders.push({ device: entry.name, claim });
+        held.set(claim.resource, holders);
+      }
     }
   }
 

@@ -32,33 +32,6 @@ export abstract class SimDevice extends BaseDevice {
 
   /** Nothing to close in a simulation; subclasses halt what is under way. */
   protected async closeConnection(): Promise<void> {}
-
-  /**
-   * Like `operation()`, but validates the arguments with `check` first, so that a refused
-   * command fails at once and never marks the device busy.
-   */
-  protected command<T>(what: string, check: () => void, body: () => Promise<T>): Promise<T> {
-    try {
-      this.requireConnected(what);
-      check();
-    } catch (error) {
-      return Promise.reject(this.wrap(error, `${what} refused`));
-    }
-    return this.operation(what, body);
-  }
-
-  /**
-   * Runs an instant query (a position, a setpoint): refuses with `failed_precondition` when
-   * not connected and names the device in errors, but does not mark the device busy.
-   */
-  protected async query<T>(what: string, body: () => T | Promise<T>): Promise<T> {
-    this.requireConnected(what);
-    try {
-      return await body();
-    } catch (error) {
-      throw this.wrap(error, `${what} failed`);
-    }
-  }
 }
 
 /**

@@ -1,0 +1,68 @@
+/**
+ * Base of the drivers that talk to an instrument over a {@link Link}: connecting opens (or
+ * joins) the shared link and runs the driver's `initialize` (identify the instrument, set it
+ * up); losing the port faults the device with the reason; the port coming back reconnects it.
+ */
+import type { Clock } from '../../core/index.js';
+import { DaqError, type Unsubscribe } from '../../core/index.js';
+import { BaseDevice } from '../../devices/index.js';
+import { acquireLink, type Endpoint, type Link, type LinkOptions } from '../../transports/index.js';
+
+/** A device behind a shared link. */
+export abstract class LinkedDevice extends BaseDevice {
+  protected readonly clock: Clock;
+  private readonly endpoint: Endpoint;
+  private readonly linkOptions: LinkOptions;
+  private handle: Link | undefined;
+  private readonly subscriptions: Unsubscribe[] = [];
+
+  constructor(name: string, clock: Clock, endpoint: Endpoint, linkOptions: LinkOptions) {
+    super(name);
+    this.clock = clock;
+    this.endpoint = endpoint;
+    this.linkOptions = linkOptions;
+  }
+
+  /** The link; throws `failed_precondition` before connect. */
+  protected get link(): Link {
+    if (this.handle === undefined) throw new DaqError('failed_precondition', `${this.name}: not connected`, { device: this.name });
+    return this.handle;
+  }
+
+  /** Identifies the instrument and sets it up; runs on every (re)connect. */
+  protected abstract initialize(signal: AbortSignal): Promise<void>;
+
+  /** Called when the port is lost, before the device goes faulted: end waits under way. */
+  protected onLinkLost(_reason: DaqError): void {}
+
+  /** Called before the link is given back on disconnect: put the instrument in its safe state. */
+  protected async beforeClose(): Promise<void> {}
+
+  protected async openConnection(signal: AbortSignal): Promise<void> {
+    if (this.handle === undefined) {
+      const link = acquireLink(this.endpoint, this.linkOptions);
+      this.handle = link;
+      this.subscriptions.push(
+        link.onDown((reason) => {
+          this.onLinkLost(reason);
+          this.markFaulted(new DaqError('unavailable', `${this.name}: lost the connection: ${reason.message}`, { device: this.name, cause: reason }));
+        }),
+        link.onUp(() => {
+          if (this.state !== 'faulted') return;
+          this.connect(new AbortController().signal).catch(() => undefined);
+        }),
+      );
+    }
+    await this.handle.open(signal);
+    await this.initialize(signal);
+  }
+
+  protected async closeConnection(): Promise<void> {
+    const link = this.handle;
+    if (link === undefined) return;
+    if (link.up) await this.beforeClose().catch(() => undefined);
+    for (const off of this.subscriptions.splice(0)) off();
+    this.handle = undefined;
+    await link.release();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The ESP300 driver against its wire simulator over a real PTY: the Movable conformance suite
+ * for one axis, two axes sharing the controller's port, and the controller's own refusals.
+ */
+import { describe, expect, it } from 'vitest';
+import { conformanceFor, expectDaqError } from '../../capabilities/conformance/index.js';
+import { isMovable } from '../../capabilities/index.js';
+import { simulatorOnPty, wireHarness, makeDevice } from '../common/wire-harness.fixture.js';
+import { esp300Driver, Esp300Simulator } from './index.js';
+
+const simulator = new Esp300Simulator();
+const server = await simulatorOnPty(simulator, 'esp300');
+const axis = (n: number): Record<string, unknown> => ({
+  port: server.path,
+  axis: n,
+  min: -5,
+  max: 5,
+  velocity: 100,
+  acceleration: 2000,
+  poll_interval: 0.005,
+});
+
+conformanceFor('newport-esp300 axis over a PTY', wireHarness(esp300Driver, 'stage_x', () => axis(1)));
+
+describe('newport-esp300', () => {
+  it('runs two axes of one controller on one shared port, each to its own target', async () => {
+    const x = makeDevice(esp300Driver, 'x', axis(1));
+    const y = makeDevice(esp300Driver, 'y', axis(2));
+    if (!isMovable(x) || !isMovable(y)) throw new Error('not Movable');
+    await Promise.all([x.connect(new AbortController().signal), y.connect(new AbortController().signal)]);
+    try {
+      await Promise.all([x.moveAbs(1.5), y.moveAbs(-2.25)]);
+      expect(await x.position()).toBeCloseTo(1.5, 4);
+      expect(await y.position()).toBeCloseTo(-2.25, 4);
+      expect(simulator.axes[1]?.motion.position).toBeCloseTo(-2.25, 4);
+    } finally {
+      await x.disconnect();
+      await y.disconnect();
+    }
+  });
+
+  it('reports the controller error from TB? when it refuses a command (motor off)', async () => {
+    const x = makeDevice(esp300Driver, 'x', axis(3));
+    if (!isMovable(x)) throw new Error('not Movable');
+    await x.connect(new AbortController().signal);
+    try {
+      const motor = simulator.axes[2];
+      if (motor === undefined) throw new Error('no axis 3');
+      motor.motorOn = false;
+      const error = await expectDaqError(x.moveAbs(1), 'failed_precondition', 'a move with the motor off');
+      expect(error.message).toContain('MOTOR NOT ENABLED');
+      expect(x.state).toBe('idle');
+    } finally {
+      await x.disconnect();
+    }
+  });
+
+  it('fails to connect with a clear message when the port does not exist', async () => {
+    const x = makeDevice(esp300Driver, 'x', { ...axis(1), port: `${server.path}-missing` });
+    const error = await expectDaqError(x.connect(new AbortController().signal), 'unavailable', 'connect');
+    expect(error.message).toMatch(/x: failed to connect: cannot open serial port .*esp300-missing/);
+    expect(x.state).toBe('faulted');
+  });
+});

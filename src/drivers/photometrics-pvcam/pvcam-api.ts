@@ -1,0 +1,184 @@
+/**
+ * The part of the PVCAM C API (Teledyne Photometrics, `pvcam.h`) the driver uses, bound with
+ * koffi. Constants and signatures as in pvcam.h, written from the PVCAM manual from memory:
+ * see docs/drivers.md for what was checked. The library is loaded only when a lab configures a
+ * PVCAM camera, and koffi itself only then.
+ */
+import { DaqError } from '../../core/index.js';
+
+/** Parameter ids: `(class << 16) + (type << 24) + id`, as pvcam.h builds them. */
+const CLASS2 = 2;
+const TYPE_INT16 = 1;
+const TYPE_UNS16 = 6;
+const TYPE_ENUM = 9;
+const param = (type: number, id: number): number => CLASS2 * 2 ** 16 + type * 2 ** 24 + id;
+
+/** Parameters read and written by the driver. */
+export const PARAM = {
+  PAR_SIZE: param(TYPE_UNS16, 57),
+  SER_SIZE: param(TYPE_UNS16, 58),
+  TEMP_SETPOINT: param(TYPE_INT16, 524),
+  TEMP: param(TYPE_INT16, 525),
+  EXP_RES_INDEX: param(TYPE_UNS16, 152),
+  EXPOSURE_MODE: param(TYPE_ENUM, 535),
+} as const;
+
+/** Attributes of `pl_get_param`. */
+export const ATTR = { CURRENT: 0, MIN: 3, MAX: 4 } as const;
+/** `pl_exp_check_status` states. */
+export const STATUS = { READOUT_NOT_ACTIVE: 0, EXPOSURE_IN_PROGRESS: 1, READOUT_IN_PROGRESS: 2, READOUT_COMPLETE: 3, READOUT_FAILED: 4 } as const;
+/** `EXP_RES_ONE_MICROSEC`: exposure times in microseconds. */
+export const EXP_RES_ONE_MICROSEC = 1;
+/** `TIMED_MODE`: each exposure starts when the sequence is started (software trigger). */
+export const TIMED_MODE = 0;
+/** `OPEN_EXCLUSIVE`, `CCS_HALT`. */
+export const OPEN_EXCLUSIVE = 0;
+export const CCS_HALT = 1;
+const CAM_NAME_LEN = 32;
+const ERROR_MSG_LEN = 255;
+
+/** A region in `pl_exp_setup_seq` (`rgn_type`): serial (x) and parallel (y) ranges, inclusive. */
+export interface Region {
+  s1: number;
+  s2: number;
+  sbin: number;
+  p1: number;
+  p2: number;
+  pbin: number;
+}
+
+/** The PVCAM functions, as JavaScript functions that throw a `DaqError` with PVCAM's message. */
+export interface PvcamApi {
+  init(): void;
+  uninit(): void;
+  cameraNames(): string[];
+  open(name: string): number;
+  close(hcam: number): void;
+  getInt(hcam: number, id: number, attr: number, type: 'int16' | 'uint16'): number;
+  setInt(hcam: number, id: number, value: number, type: 'int16' | 'uint16' | 'int32'): void;
+  setupSequence(hcam: number, region: Region, exposureUs: number): number;
+  start(hcam: number, buffer: Buffer): void;
+  status(hcam: number): number;
+  finish(hcam: number, buffer: Buffer): void;
+  abort(hcam: number): void;
+}
+
+const loaded = new Map<string, Promise<PvcamApi>>();
+
+/**
+ * Loads the PVCAM library at `library` (a name dlopen finds, or a path), once per process;
+ * `unavailable` with the fix when absent.
+ */
+export function loadPvcam(library: string): Promise<PvcamApi> {
+  let api = loaded.get(library);
+  if (api === undefined) {
+    api = bind(library);
+    loaded.set(library, api);
+    api.catch(() => loaded.delete(library));
+  }
+  return api;
+}
+
+let regionType: unknown;
+
+/** koffi, imported only when a PVCAM camera connects. */
+async function importKoffi() {
+  return (await import('koffi')).default;
+}
+
+async function bind(library: string): Promise<PvcamApi> {
+  let koffi: Awaited<ReturnType<typeof importKoffi>>;
+  try {
+    koffi = await importKoffi();
+  } catch (error) {
+    throw new DaqError('unavailable', `the PVCAM driver needs the koffi package: npm install koffi (${String(error)})`);
+  }
+  let lib: ReturnType<typeof koffi.load>;
+  try {
+    lib = koffi.load(library);
+  } catch (error) {
+    throw new DaqError(
+      'unavailable',
+      `cannot load the PVCAM library "${library}": ${(error as Error).message}. Install PVCAM from Teledyne Photometrics (the PVCAM runtime for Linux) or set "library" to the path of libpvcam.so in the lab config`,
+    );
+  }
+  regionType ??= koffi.struct('rgn_type', { s1: 'uint16', s2: 'uint16', sbin: 'uint16', p1: 'uint16', p2: 'uint16', pbin: 'uint16' });
+  const f = {
+    init: lib.func('uint16 pl_pvcam_init()'),
+    uninit: lib.func('uint16 pl_pvcam_uninit()'),
+    errorCode: lib.func('int16 pl_error_code()'),
+    errorMessage: lib.func('uint16 pl_error_message(int16 err_code, _Out_ uint8 *msg)'),
+    total: lib.func('uint16 pl_cam_get_total(_Out_ int16 *totl_cams)'),
+    name: lib.func('uint16 pl_cam_get_name(int16 cam_num, _Out_ uint8 *cam_name)'),
+    open: lib.func('uint16 pl_cam_open(const char *cam_name, _Out_ int16 *hcam, int16 o_mode)'),
+    close: lib.func('uint16 pl_cam_close(int16 hcam)'),
+    getParam: lib.func('uint16 pl_get_param(int16 hcam, uint32 param_id, int16 param_attribute, void *param_value)'),
+    setParam: lib.func('uint16 pl_set_param(int16 hcam, uint32 param_id, void *param_value)'),
+    setup: lib.func('uint16 pl_exp_setup_seq(int16 hcam, uint16 exp_total, uint16 rgn_total, const rgn_type *rgn_array, int16 exp_mode, uint32 exposure_time, _Out_ uint32 *exp_bytes)'),
+    start: lib.func('uint16 pl_exp_start_seq(int16 hcam, void *pixel_stream)'),
+    check: lib.func('uint16 pl_exp_check_status(int16 hcam, _Out_ int16 *status, _Out_ uint32 *bytes_arrived)'),
+    finish: lib.func('uint16 pl_exp_finish_seq(int16 hcam, void *pixel_stream, int16 hbuf)'),
+    abort: lib.func('uint16 pl_exp_abort(int16 hcam, int16 cam_state)'),
+  };
+  const fail = (what: string): never => {
+    const code = f.errorCode() as number;
+    const buffer = Buffer.alloc(ERROR_MSG_LEN + 1);
+    f.errorMessage(code, buffer);
+    const message = cString(buffer) || 'no message';
+    throw new DaqError('internal', `PVCAM ${what} failed: error ${code}: ${message}`);
+  };
+  const ok = (result: unknown, what: string): void => {
+    if (result === 0) fail(what);
+  };
+  const out = (): number[] => [0];
+  return {
+    init: () => ok(f.init(), 'pl_pvcam_init'),
+    uninit: () => void f.uninit(),
+    cameraNames: () => {
+      const total = out();
+      ok(f.total(total), 'pl_cam_get_total');
+      return Array.from({ length: total[0] ?? 0 }, (_, i) => {
+        const buffer = Buffer.alloc(CAM_NAME_LEN);
+        ok(f.name(i, buffer), 'pl_cam_get_name');
+        return cString(buffer);
+      });
+    },
+    open: (name) => {
+      const hcam = out();
+      ok(f.open(name, hcam, OPEN_EXCLUSIVE), `pl_cam_open("${name}")`);
+      return hcam[0] ?? -1;
+    },
+    close: (hcam) => ok(f.close(hcam), 'pl_cam_close'),
+    getInt: (hcam, id, attr, type) => {
+      const buffer = Buffer.alloc(8);
+      ok(f.getParam(hcam, id, attr, buffer), `pl_get_param(${id})`);
+      return type === 'int16' ? buffer.readInt16LE(0) : buffer.readUInt16LE(0);
+    },
+    setInt: (hcam, id, value, type) => {
+      const buffer = Buffer.alloc(8);
+      if (type === 'int16') buffer.writeInt16LE(value, 0);
+      else if (type === 'uint16') buffer.writeUInt16LE(value, 0);
+      else buffer.writeInt32LE(value, 0);
+      ok(f.setParam(hcam, id, buffer), `pl_set_param(${id})`);
+    },
+    setupSequence: (hcam, region, exposureUs) => {
+      const bytes = out();
+      ok(f.setup(hcam, 1, 1, region, TIMED_MODE, exposureUs, bytes), 'pl_exp_setup_seq');
+      return bytes[0] ?? 0;
+    },
+    start: (hcam, buffer) => ok(f.start(hcam, buffer), 'pl_exp_start_seq'),
+    status: (hcam) => {
+      const status = out();
+      const arrived = out();
+      ok(f.check(hcam, status, arrived), 'pl_exp_check_status');
+      return status[0] ?? STATUS.READOUT_FAILED;
+    },
+    finish: (hcam, buffer) => ok(f.finish(hcam, buffer, 0), 'pl_exp_finish_seq'),
+    abort: (hcam) => void f.abort(hcam, CCS_HALT),
+  };
+}
+
+function cString(buffer: Buffer): string {
+  const end = buffer.indexOf(0);
+  return buffer.toString('latin1', 0, end < 0 ? buffer.length : end);
+}
