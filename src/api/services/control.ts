@@ -8,6 +8,7 @@ import type { DaemonCore } from '../core.js';
 import { type ControlService, LogLevel, type StartRunRequest } from '../gen/daq/v1/control_pb.js';
 import { Mailbox } from '../mailbox.js';
 import { statusOf } from './status.js';
+import { dashboardHandlers } from './dashboard.js';
 
 const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
 
@@ -135,7 +136,7 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
       const path = core.facts.ring.path;
       if (path === '') throw new DaqError('failed_precondition', 'this daemon writes no ring buffer (started with --no-ring)');
       const t1 = request.t1S > 0 ? request.t1S : Number.MAX_VALUE;
-      return { arrowIpc: readRange(path, request.stream, request.t0S, t1) };
+      return { arrowIpc: readRange(path, request.stream, request.t0S, t1, { withoutFrames: request.withoutFrames, lastRows: request.lastRows, fields: request.fields }) };
     },
     async getDaemonInfo(_request, context) {
       const facts = core.facts;
@@ -152,6 +153,7 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
         httpListen: facts.httpListen,
       };
     },
+    ...dashboardHandlers(core),
   };
 }
 
