@@ -49,7 +49,6 @@ export class Chart {
 
   private options(lines: readonly Line[]): uPlot.Options {
     const width = Math.max(300, this.parent.clientWidth || 800);
-    const cursor = this;
     return {
       mode: 2,
       width,
@@ -62,8 +61,8 @@ export class Chart {
         setSelect: [() => (this.autoscale = false)],
         draw: [
           (u) => {
-            if (!Number.isFinite(cursor.cursorX)) return;
-            const x = u.valToPos(cursor.cursorX, 'x', true);
+            if (!Number.isFinite(this.cursorX)) return;
+            const x = u.valToPos(this.cursorX, 'x', true);
             const ctx = u.ctx;
             ctx.save();
             ctx.strokeStyle = '#c00';
