@@ -72,3 +72,5 @@ const { runRingBenchmarks } = await import('./ring.js');
 await runRingBenchmarks(report);
 const { benchRpc } = await import('./rpc.js');
 await benchRpc(report);
+const { benchDashboard } = await import('./dashboard.js');
+await benchDashboard(report);

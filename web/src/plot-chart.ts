@@ -24,11 +24,14 @@ export class Chart {
     private readonly xLabel: () => string,
     private readonly yLabel: () => string,
     private readonly time = false,
+    private readonly onDrawn: (ms: number) => void = () => undefined,
   ) {}
 
-  /** Sets the lines and redraws; returns the redraw time in ms. */
-  draw(lines: readonly Line[]): number {
-    const started = performance.now();
+  private started = 0;
+
+  /** Sets the lines and redraws; `onDrawn` hears the time from the new data to the drawn canvas, ms. */
+  draw(lines: readonly Line[]): void {
+    this.started = performance.now();
     const labels = `${this.xLabel()}|${this.yLabel()}|${lines.map((l) => l.label).join('|')}`;
     const data = [null, ...lines.map((l) => [l.x, l.y])] as unknown as uPlot.AlignedData;
     if (this.plot === undefined || labels !== this.labels) {
@@ -38,12 +41,12 @@ export class Chart {
     } else {
       this.plot.setData(data, this.autoscale);
     }
-    return performance.now() - started;
   }
 
   /** Fits the axes to the data again. */
   fit(): void {
     this.autoscale = true;
+    this.started = performance.now();
     if (this.plot !== undefined) this.plot.setData(this.plot.data, true);
   }
 
@@ -60,6 +63,7 @@ export class Chart {
       hooks: {
         setSelect: [() => (this.autoscale = false)],
         draw: [
+          () => this.onDrawn(performance.now() - this.started),
           (u) => {
             if (!Number.isFinite(this.cursorX)) return;
             const x = u.valToPos(this.cursorX, 'x', true);

@@ -34,14 +34,23 @@ export function createPlotsView(app: App): View {
   const info = h('span', { id: 'plot-info', class: 'muted' });
   const chartBox = h('div', { class: 'chart', id: 'plot-chart' });
   const el = h('section', {}, h('div', { class: 'toolbar' }, 'stream ', streamSelect, ' x ', xSelect, ' y ', ySelect, ' ', overlay, ' ', follow, ' ', fit, ' ', info), chartBox);
-  const chart = new Chart(chartBox, () => xSelect.value, () => ySelect.value);
+  let redrawMs = 0;
+  const chart = new Chart(chartBox, () => xSelect.selectedOptions[0]?.textContent ?? xSelect.value, () => ySelect.value, false, (ms) => {
+    redrawMs = ms;
+    chartBox.dataset['redrawMs'] = String(ms);
+    showInfo();
+  });
+  let points = 0;
+  let lineCount = 0;
+  const showInfo = (): void => {
+    info.textContent = `${points} points in ${lineCount} run(s) · redraw ${formatNumber(redrawMs, 2)} ms${paused ? ' · paused' : ''}`;
+  };
   let streams: RingStream[] = [];
   let series = new Map<string, Series>();
   let lastTime = 0;
   let paused = false;
   let pinned: { runUid: string; t0: number; t1: number } | undefined;
   let stops: (() => void)[] = [];
-  let redrawMs = 0;
 
   const reset = (): void => {
     series = new Map();
@@ -100,11 +109,11 @@ export function createPlotsView(app: App): View {
     const keep = Number(overlay.value);
     const shown = [...series.values()].slice(-keep);
     const lines: Line[] = shown.map((s) => ({ label: `run ${s.runUid.slice(0, 8)}`, x: s.x, y: s.y }));
-    const points = lines.reduce((n, l) => n + l.x.length, 0);
-    redrawMs = chart.draw(lines);
-    info.textContent = `${points} points in ${lines.length} run(s) · redraw ${formatNumber(redrawMs, 2)} ms${paused ? ' · paused' : ''}`;
+    points = lines.reduce((n, l) => n + l.x.length, 0);
+    lineCount = lines.length;
+    chart.draw(lines);
+    showInfo();
     chartBox.dataset['points'] = String(points);
-    chartBox.dataset['redrawMs'] = String(redrawMs);
   };
 
   for (const control of [streamSelect, xSelect, ySelect]) control.addEventListener('change', () => {

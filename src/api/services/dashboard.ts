@@ -47,6 +47,9 @@ export function dashboardHandlers(core: DaemonCore): Pick<ServiceHandlers<typeof
       return { script: { ...script, sizeBytes: Buffer.byteLength(script.source) }, source: script.source };
     },
     async getScriptTypes() {
+      // An editor is opening: build the language service now (about a second the first time),
+      // so the first check as the user types is quick.
+      if (editor === undefined) setTimeout(() => void Promise.resolve().then(() => editorFor().check('warm-up.js', '')).catch(() => undefined), 50).unref();
       return { declarations: (declarations ??= labDeclarations(core.lab)), labName: core.lab.name };
     },
     async checkScript(request) {
