@@ -202,7 +202,7 @@ export function readRange(path: string, stream: string, t0S: number, t1S: number
 
 /** What of a range {@link readRange} returns. */
 export interface RangeOptions {
-  /** Leave out columns wider than 4 KiB a row (frames). */
+  /** Leave out frame columns, and array columns wider than 4 KiB a row. */
   withoutFrames?: boolean;
   /** Only the newest this many rows (0 or undefined: all). */
   lastRows?: number;
@@ -210,7 +210,7 @@ export interface RangeOptions {
   fields?: readonly string[];
 }
 
-/** Bytes a row of a column of frames (fixed-size binary) or long arrays takes at least. */
+/** Bytes a row of an array column may take and still count as not wide. */
 const WIDE_BYTES = 4096;
 
 function selectRange(table: Table, options: RangeOptions): Table {
@@ -218,7 +218,7 @@ function selectRange(table: Table, options: RangeOptions): Table {
   const keep = new Set(['time', 'run_uid', 'seq_num', ...(options.fields ?? [])]);
   const wanted = table.schema.fields.filter((f) => {
     if ((options.fields?.length ?? 0) > 0 && !keep.has(f.name)) return false;
-    return !(options.withoutFrames === true && rowBytes(f.type) > WIDE_BYTES);
+    return !(options.withoutFrames === true && isWide(f.type));
   });
   if (wanted.length !== table.schema.fields.length) selected = table.select(wanted.map((f) => f.name));
   const n = options.lastRows ?? 0;
@@ -226,10 +226,10 @@ function selectRange(table: Table, options: RangeOptions): Table {
   return selected;
 }
 
-function rowBytes(type: { byteWidth?: number; listSize?: number }): number {
-  if (typeof type.byteWidth === 'number') return type.byteWidth;
-  if (typeof type.listSize === 'number') return type.listSize * 8;
-  return 0;
+/** Frames (fixed-size binary, any size) and arrays of more than 4 KiB a row. */
+function isWide(type: { byteWidth?: number; listSize?: number }): boolean {
+  if (typeof type.byteWidth === 'number') return true;
+  return typeof type.listSize === 'number' && type.listSize * 8 > WIDE_BYTES;
 }
 
 /** Every new batch of `stream` in the ring at `path` (see {@link RingReader.follow}); batches are copies. */
