@@ -52,9 +52,13 @@ export function createPlotsView(app: App): View {
   let pinned: { runUid: string; t0: number; t1: number } | undefined;
   let stops: (() => void)[] = [];
 
+  // Bumped by every reset: a poll that started before one drops what it read (other columns).
+  let generation = 0;
+  let polling = false;
   const reset = (): void => {
     series = new Map();
     lastTime = 0;
+    generation++;
   };
 
   const refreshStreams = async (): Promise<void> => {
@@ -68,7 +72,17 @@ export function createPlotsView(app: App): View {
   };
 
   const poll = async (): Promise<void> => {
-    if (paused) return;
+    if (paused || polling) return;
+    polling = true;
+    try {
+      await pollOnce();
+    } finally {
+      polling = false;
+    }
+  };
+
+  const pollOnce = async (): Promise<void> => {
+    const started = generation;
     if (streamSelect.value === '' || ySelect.value === '') await refreshStreams();
     const stream = streamSelect.value;
     const yName = ySelect.value;
@@ -83,6 +97,7 @@ export function createPlotsView(app: App): View {
       info.textContent = messageOf(error);
       return;
     }
+    if (started !== generation) return void (await pollOnce());
     const y = rows.numbers(yName);
     const x = xName === 'elapsed' || xName === 'time' ? rows.time : rows.numbers(xName);
     if (y === undefined || x === undefined) return void (info.textContent = `${yName} or ${xName} is not a number field of ${stream}`);
