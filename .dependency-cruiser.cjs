@@ -49,6 +49,13 @@ module.exports = {
       to: { path: '(\\.(test|conformance|type-test|fixture)\\.ts$|/conformance/|node_modules/(vitest|@vitest)/)' },
     },
     {
+      name: 'web-talks-through-the-api',
+      comment: 'the dashboard (web/) uses the daemon only through the API: of src/ it imports the generated code alone',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^src/', pathNot: '^src/api/gen/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -69,7 +69,7 @@ typecheck: generate ## type-check everything, tests and type-level tests include
 lint: generate ## ESLint, buf lint of the API contract, and the layer rules (dependency-cruiser)
 	$(BUF) lint
 	npx eslint .
-	npx depcruise src --config .dependency-cruiser.cjs --output-type err
+	npx depcruise src web/src --config .dependency-cruiser.cjs --output-type err
 
 unit: system build ## run the test suites (vitest)
 	npx vitest run
