@@ -9,17 +9,22 @@
  * figures it measures (camera fps, draw and redraw times) are printed, never asserted.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DaemonProcess, followRun, ROOT, startDaemonProcess, TestProcesses, writeTokens } from './daemon.fixture.js';
 import { ControlService } from './gen/daq/v1/control_pb.js';
+import { HardwareService } from './gen/daq/v1/hardware_pb.js';
 
 const SHOTS = join(ROOT, 'test-output/dashboard');
+
+/** Waits for the page to get there (up to 10 s: two cores are shared with the daemon and chromium). */
+const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000 });
 const OPERATOR = 'operator-token-0123456789';
 const OBSERVER = 'observer-token-0123456789';
+const ADMIN = 'admin-token-0123456789012';
 
 /** The lab: a fast stage, a laser and power meter, a small camera, and a camera that faults at connect (a setting it cannot take). */
 const LAB = `[lab]
@@ -107,6 +112,7 @@ describe('the web dashboard in chromium', () => {
     tokens = await writeTokens(dir, [
       { name: 'olivia', role: 'operator', token: OPERATOR },
       { name: 'otto', role: 'observer', token: OBSERVER },
+      { name: 'ada', role: 'admin', token: ADMIN },
     ]);
     daemon = await startDaemonProcess(processes, dir, { http: true, tokensFile: tokens });
     const [, dashboard = ''] = await daemon.proc.waitFor(/dashboard: (http:\/\/\S+)\n/, 'stderr');
@@ -133,11 +139,11 @@ describe('the web dashboard in chromium', () => {
 
     const operator = await login(OPERATOR);
     const stage = operator.locator('article[data-device="stage"]');
-    await expect.poll(() => stage.locator('.badge').textContent()).toBe('idle');
-    await expect.poll(() => operator.locator('article.card').count()).toBe(6);
+    await eventually(() => stage.locator('.badge').textContent()).toBe('idle');
+    await eventually(() => operator.locator('article.card').count()).toBe(6);
     const broken = operator.locator('article[data-device="broken_camera"]');
-    await expect.poll(() => broken.locator('.fault').textContent()).toMatch(/^Faulted: .*smaller than the binning 3x3/);
-    await expect.poll(() => operator.locator('[data-live="thermometer"]').textContent()).toMatch(/°C|degC/);
+    await eventually(() => broken.locator('.fault').textContent()).toMatch(/^Faulted: .*smaller than the binning 3x3/);
+    await eventually(() => operator.locator('[data-live="thermometer"]').textContent()).toMatch(/°C|degC/);
     await shot(operator, 'devices');
     await operator.close();
   }, 30_000);
@@ -147,8 +153,8 @@ describe('the web dashboard in chromium', () => {
     const stage = page.locator('article[data-device="stage"]');
     await stage.locator('[data-input="target"]').fill('7.5');
     await stage.getByRole('button', { name: 'Move to' }).click();
-    await expect.poll(() => stage.locator('.message').textContent()).toBe('move stage: done');
-    await expect.poll(() => stage.locator('[data-position="stage"]').textContent()).toMatch(/^position 7\.5 mm/);
+    await eventually(() => stage.locator('.message').textContent()).toBe('move stage: done');
+    await eventually(() => stage.locator('[data-position="stage"]').textContent()).toMatch(/^position 7\.5 mm/);
     await page.close();
   }, 30_000);
 
@@ -160,8 +166,8 @@ describe('the web dashboard in chromium', () => {
     await page.keyboard.press('Control+A');
     await page.keyboard.insertText('stage.moveAbs(1);\ncamera.moveAbs(2);\n');
     await page.locator('.cm-lintRange-error').first().waitFor();
-    await expect.poll(() => page.locator('#script-problems').textContent()).toMatch(/2:8 Property 'moveAbs' does not exist on type 'Device & Triggerable & FrameProducer/);
-    await expect.poll(() => page.locator('.cm-lintRange-error').count()).toBe(1);
+    await eventually(() => page.locator('#script-problems').textContent()).toMatch(/2:8 Property 'moveAbs' does not exist on type 'Device & Triggerable & FrameProducer/);
+    await eventually(() => page.locator('.cm-lintRange-error').count()).toBe(1);
     expect(await page.locator('.cm-lintRange-error').textContent()).toBe('moveAbs');
     // Completion from the lab's declarations: the stage's methods after "stage."
     await page.keyboard.insertText('stage.');
@@ -172,10 +178,10 @@ describe('the web dashboard in chromium', () => {
 
     await page.keyboard.press('Control+A');
     await page.keyboard.insertText(SCAN);
-    await expect.poll(() => page.locator('#script-problems').textContent()).toBe('no problems');
+    await eventually(() => page.locator('#script-problems').textContent()).toBe('no problems');
     await page.locator('#script-params').fill('steps=30\ndwell=0.08');
     await page.locator('#script-run').click();
-    await expect.poll(() => page.locator('#editor-message').textContent()).toMatch(/^started run /);
+    await eventually(() => page.locator('#editor-message').textContent()).toMatch(/^started run /);
     await tab(page, 'plots');
     const points = async () => Number((await page.locator('#plot-chart').getAttribute('data-points')) ?? 0);
     await expect.poll(points, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
@@ -185,14 +191,14 @@ describe('the web dashboard in chromium', () => {
     await tab(page, 'editor');
     await expect.poll(() => page.locator('#run-info').getAttribute('data-state'), { timeout: 15_000 }).toBe('finished');
     expect(await page.locator('#run-info').textContent()).toMatch(/success.*events scan: 30/);
-    await expect.poll(() => page.locator('#run-log').textContent()).toMatch(/scan done/);
+    await eventually(() => page.locator('#run-log').textContent()).toMatch(/scan done/);
     await shot(page, 'editor-run');
     await tab(page, 'plots');
-    await expect.poll(points).toBe(30);
+    await eventually(points).toBe(30);
     console.log(`dashboard: plot of 30 points redraws in ${Number(await page.locator('#plot-chart').getAttribute('data-redraw-ms')).toFixed(2)} ms`);
     await tab(page, 'runs');
     const row = page.locator('#history-rows tr').first();
-    await expect.poll(() => row.textContent()).toMatch(/scan\.js.*finished.*success.*olivia.*scan: 30/);
+    await eventually(() => row.textContent()).toMatch(/scan\.js.*finished.*success.*olivia.*scan: 30/);
     expect(await row.locator('button.hdf5').isDisabled()).toBe(true);
     await shot(page, 'runs');
     await page.close();
@@ -201,17 +207,31 @@ describe('the web dashboard in chromium', () => {
   it('previews the camera live with its frame rate shown', async () => {
     const page = await login(OPERATOR);
     await tab(page, 'camera');
-    await expect.poll(() => page.locator('#camera-device').inputValue()).toBe('camera');
+    await eventually(() => page.locator('#camera-device').inputValue()).toBe('camera');
     await page.locator('#camera-rate').selectOption('20');
     await page.locator('#camera-start').click();
-    await expect.poll(() => page.locator('#camera-message').textContent()).toBe('start camera: done');
+    await eventually(() => page.locator('#camera-message').textContent()).toBe('start camera: done');
     const stats = page.locator('#camera-stats');
     await expect.poll(async () => Number((await stats.getAttribute('data-frames')) ?? 0), { timeout: 10_000 }).toBeGreaterThanOrEqual(20);
     expect(await stats.textContent()).toMatch(/fps · draw .* ms · 256×256/);
     console.log(`dashboard: camera 256x256 at 20 fps asked: ${await stats.textContent()}`);
     await shot(page, 'camera');
+    // Drag a rectangle over the middle half of the image: the camera's ROI becomes that region.
+    const box = await page.locator('#camera-overlay').boundingBox();
+    if (box === null) throw new Error('no camera image');
+    await page.mouse.move(box.x + box.width / 4, box.y + box.height / 4);
+    await page.mouse.down();
+    await page.mouse.move(box.x + (box.width * 3) / 4, box.y + (box.height * 3) / 4, { steps: 4 });
+    await page.mouse.up();
+    await eventually(() => page.locator('#camera-message').textContent()).toBe('ROI 128×128 at 64,64: done');
+    const client = daemon.client(OPERATOR);
+    const camera = async () => (await client.call(HardwareService.method.listDevices, {})).devices.find((d) => d.name === 'camera')?.camera;
+    expect(await camera()).toMatchObject({ roiX: 64, roiY: 64, roiWidth: 128, roiHeight: 128 });
+    await eventually(() => stats.textContent()).toMatch(/ 128×128 /);
+    await page.locator('#camera-full-roi').click();
+    await eventually(async () => (await camera())?.roiWidth).toBe(256);
     await page.locator('#camera-stop').click();
-    await expect.poll(() => page.locator('#camera-message').textContent()).toBe('stop camera: done');
+    await eventually(() => page.locator('#camera-message').textContent()).toBe('stop camera: done');
     await page.close();
   }, 30_000);
 
@@ -230,9 +250,42 @@ describe('the web dashboard in chromium', () => {
     await page.locator('#tt-time').fill(moment.toFixed(6));
     await page.locator('#tt-go').click();
     const value = page.locator('#tt-values tr[data-field="position"] td');
-    await expect.poll(() => value.getAttribute('data-value')).toBe(String(positions[k]));
+    await eventually(() => value.getAttribute('data-value')).toBe(String(positions[k]));
     expect(await page.locator('#tt-cursor').getAttribute('data-time')).toBe(String(Number(moment.toFixed(6))));
     await shot(page, 'time-travel');
+    // The window before the cursor as CSV: the rows up to that moment.
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.locator('#tt-export-csv').click()]);
+    expect(csv.suggestedFilename()).toMatch(/^scan-.*\.csv$/);
+    const lines = (await readFile((await csv.path()) ?? '', 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe('run_uid,seq_num,time,position,power,step');
+    expect(lines).toHaveLength(1 + k + 1);
+    expect(lines.at(-1)?.split(',')[3]).toBe(String(positions[k]));
+    // Replay from there at 10x: the cursor moves on by itself.
+    await page.locator('#tt-speed').selectOption('10');
+    await page.locator('#tt-play').click();
+    await eventually(async () => Number(await page.locator('#tt-cursor').getAttribute('data-time'))).toBeGreaterThan(moment + 0.5);
+    await page.locator('#tt-play').click();
+    await page.close();
+  }, 30_000);
+
+  it('reorders and removes queued runs (admin)', async () => {
+    const client = daemon.client(ADMIN);
+    await client.call(ControlService.method.stopQueue, {});
+    const uids: string[] = [];
+    for (const name of ['first.js', 'second.js', 'third.js']) {
+      uids.push((await client.call(ControlService.method.startRun, { script: { case: 'inline', value: { name, source: "log('queued');\n" } } })).run?.uid ?? '');
+    }
+    const page = await login(ADMIN);
+    await tab(page, 'runs');
+    const scripts = () => page.locator('#queue-rows tr td:nth-child(3)').allTextContents();
+    await eventually(scripts).toEqual(['first.js', 'second.js', 'third.js']);
+    await page.locator(`#queue-rows tr[data-run="${uids[0]}"]`).getByTitle('later').click();
+    await eventually(scripts).toEqual(['second.js', 'first.js', 'third.js']);
+    await page.locator(`#queue-rows tr[data-run="${uids[2]}"]`).getByRole('button', { name: 'Remove' }).click();
+    await eventually(scripts).toEqual(['second.js', 'first.js']);
+    expect((await client.call(ControlService.method.listQueue, {})).runs.map((r) => r.scriptName)).toEqual(['second.js', 'first.js']);
+    await page.getByRole('button', { name: 'Start queue' }).click();
+    await eventually(() => page.locator('#queue-rows').textContent()).toBe('the queue is empty');
     await page.close();
   }, 30_000);
 
@@ -259,7 +312,7 @@ describe('the web dashboard in chromium', () => {
     await page.keyboard.insertText(SCAN);
     await page.locator('#script-params').fill('steps=10\ndwell=0.1');
     await page.locator('#script-run').click();
-    await expect.poll(() => page.locator('#run-info').getAttribute('data-run')).toMatch(/\w+/);
+    await eventually(() => page.locator('#run-info').getAttribute('data-run')).toMatch(/\w+/);
     const uid = (await page.locator('#run-info').getAttribute('data-run')) ?? '';
     await page.close();
     const followed = await followRun(daemon.client(OPERATOR), uid);
@@ -270,7 +323,7 @@ describe('the web dashboard in chromium', () => {
   it('says it is disconnected while the daemon restarts, and reconnects by itself', async () => {
     const page = await login(OPERATOR);
     const badge = page.locator('#connection');
-    await expect.poll(() => badge.textContent()).toBe('connected');
+    await eventually(() => badge.textContent()).toBe('connected');
     const port = new URL(url).port;
     await daemon.proc.stop();
     await expect.poll(() => badge.textContent(), { timeout: 10_000 }).toMatch(/^disconnected/);
