@@ -201,6 +201,9 @@ describe('the web dashboard in chromium', () => {
     await eventually(() => row.textContent()).toMatch(/scan\.js.*finished.*success.*olivia.*scan: 30/);
     expect(await row.locator('button.hdf5').isDisabled()).toBe(true);
     await shot(page, 'runs');
+    // Opening an old run plots it (from the ring), alone.
+    await row.getByRole('button', { name: 'Plot' }).click();
+    await eventually(() => page.locator('#plot-info').textContent()).toMatch(/^30 points in 1 run\(s\)/);
     await page.close();
   }, 60_000);
 

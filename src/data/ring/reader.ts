@@ -5,7 +5,7 @@
  * {@link RingReader.intact} tells; with `copy: true` they are copied first and stay valid.
  */
 import { type Clock, createSystemClock, DaqError } from '../../core/index.js';
-import { encodeStream, type RecordBatch, Schema, Table } from './arrow-ipc.js';
+import { combineBatches, encodeStream, type RecordBatch, Schema, Table } from './arrow-ipc.js';
 import { KIND_PADDING, NO_POSITION, type RecordHeader } from './layout.js';
 import { type DecodedRecord, RecordSource } from './record-source.js';
 
@@ -223,7 +223,7 @@ function selectRange(table: Table, options: RangeOptions): Table {
   if (wanted.length !== table.schema.fields.length) selected = table.select(wanted.map((f) => f.name));
   const n = options.lastRows ?? 0;
   if (n > 0 && selected.numRows > n) selected = selected.slice(selected.numRows - n);
-  return selected;
+  return combineBatches(selected);
 }
 
 /** Frames (fixed-size binary, any size) and arrays of more than 4 KiB a row. */
