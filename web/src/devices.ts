@@ -56,28 +56,43 @@ export function createDevicesView(app: App): View {
     }
   };
 
+  // Live values of the connected readable devices; resubscribed when that set changes.
+  let readable = '';
+  let stopValues: (() => void) | undefined;
+  const followValues = (devices: DeviceInfo[]): void => {
+    const names = devices.filter((d) => d.capabilities.includes('Readable') && (d.state === 'idle' || d.state === 'busy')).map((d) => d.name);
+    if (names.join(',') === readable) return;
+    readable = names.join(',');
+    stopValues?.();
+    stopValues = undefined;
+    if (names.length === 0) return;
+    stopValues = follow(
+      (signal) => hardware.streamValues({ devices: names, maxRateHz: 5 }, { signal }),
+      (message) => {
+        for (const [name, reading] of Object.entries(message.readings)) {
+          const card = cards.get(name);
+          if (card !== undefined) card.live.textContent = showValue(reading.value, reading.units);
+        }
+      },
+    );
+  };
   return {
     el,
     show() {
-      stops.push(every(1000, async () => render((await call(() => hardware.listDevices({}))).devices)));
       stops.push(
-        follow(
-          async function* (signal) {
-            const devices = (await call(() => hardware.listDevices({}))).devices.filter((d) => d.capabilities.includes('Readable') && (d.state === 'idle' || d.state === 'busy'));
-            if (devices.length > 0) yield* hardware.streamValues({ devices: devices.map((d) => d.name), maxRateHz: 5 }, { signal });
-          },
-          (message) => {
-            for (const [name, reading] of Object.entries(message.readings)) {
-              const card = cards.get(name);
-              if (card !== undefined) card.live.textContent = showValue(reading.value, reading.units);
-            }
-          },
-        ),
+        every(1000, async () => {
+          const devices = (await call(() => hardware.listDevices({}))).devices;
+          render(devices);
+          followValues(devices);
+        }),
       );
     },
     hide() {
       for (const stop of stops) stop();
       stops = [];
+      stopValues?.();
+      stopValues = undefined;
+      readable = '';
     },
   };
 }
