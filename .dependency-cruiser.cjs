@@ -63,6 +63,13 @@ module.exports = {
       to: { path: '^src/transports/' },
     },
     {
+      name: 'web-talks-through-the-api',
+      comment: 'the dashboard (web/) uses the daemon only through the API: of src/ it imports the generated code alone',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^src/', pathNot: '^src/api/gen/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

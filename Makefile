@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 SYSTEM_PACKAGES := socat chromium hdf5-tools
 SYSTEM_COMMANDS := socat chromium h5dump
 
-.PHONY: help system install generate native build typecheck lint unit python python-stubs pytest test demo bench bench-venv clean
+.PHONY: help system install generate native build typecheck lint unit python python-stubs pytest test demo bench bench-venv clean web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -54,14 +54,22 @@ build: generate native ## compile TypeScript to dist/ (and the native addon)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
 	chmod +x dist/src/cli/main.js
+	$(MAKE) --no-print-directory web
+
+# The web dashboard (web/): one bundle with its CSS, by esbuild, into dist/web; no CDN, works offline.
+web: generate ## bundle the web dashboard into dist/web (served by the daemon at / of --http-listen)
+	rm -rf dist/web
+	npx esbuild web/src/main.ts --bundle --format=esm --target=es2022 --minify --sourcemap --outdir=dist/web --log-level=warning
+	cp web/index.html dist/web/index.html
 
 typecheck: generate ## type-check everything, tests and type-level tests included
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p web/tsconfig.json --noEmit
 
 lint: generate ## ESLint, buf lint of the API contract, and the layer rules (dependency-cruiser)
 	$(BUF) lint
 	npx eslint .
-	npx depcruise src --config .dependency-cruiser.cjs --output-type err
+	npx depcruise src web/src --config .dependency-cruiser.cjs --output-type err
 
 unit: system build ## run the test suites (vitest)
 	npx vitest run

@@ -76,3 +76,5 @@ const { runStorageBenchmarks } = await import('./storage.js');
 await runStorageBenchmarks(report);
 const { benchSerial } = await import('./serial.js');
 await benchSerial(report);
+const { benchDashboard } = await import('./dashboard.js');
+await benchDashboard(report);

@@ -11,7 +11,7 @@ $DAQ devices --config examples/lab.toml
 echo
 
 echo "== Starting the daemon (log: $DATA/daemon.log) =="
-$DAQ daemon --config examples/lab.toml --listen 127.0.0.1:0 --data-dir "$DATA" >"$DATA/daemon.out" 2>"$DATA/daemon.log" &
+$DAQ daemon --config examples/lab.toml --listen 127.0.0.1:0 --http-listen "127.0.0.1:${DEMO_HTTP_PORT:-0}" --data-dir "$DATA" >"$DATA/daemon.out" 2>"$DATA/daemon.log" &
 PID=$!
 trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -21,6 +21,12 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 echo "daemon listening on $ADDRESS"
+for _ in $(seq 1 50); do
+  DASHBOARD=$(grep -o 'dashboard: http://[^ ]*' "$DATA/daemon.log" 2>/dev/null | awk '{print $2}' || true)
+  [[ -n "${DASHBOARD:-}" ]] && break
+  sleep 0.1
+done
+echo "dashboard: ${DASHBOARD:-none (see $DATA/daemon.log)}"
 echo
 
 echo "== An experiment through the daemon: daq run examples/simple_scan.js --remote $ADDRESS =="
@@ -43,4 +49,18 @@ Where to look:
   - remote use, tokens:    docs/remote.md
   - the runs' HDF5 files:  $DATA/runs/   (h5dump -H, h5py, docs/data.md; catalog: $DATA/catalog.jsonl)
                            npx daq export <run uid> --format csv --remote $ADDRESS
+  - the web dashboard:     ${DASHBOARD:-} (docs/dashboard.md)
 MSG
+
+# The dashboard with a scan in progress: a live scan runs in the background while the page is open.
+KEEP_S=${DEMO_KEEP_S:-8}
+echo "== A live scan to watch: open ${DASHBOARD:-the dashboard} (Plots: stream live, Camera, Time travel) =="
+$DAQ run examples/live_scan.js --remote "$ADDRESS" --param sweeps=1000 >"$DATA/live_scan.out" 2>&1 &
+LIVE=$!
+trap 'kill $LIVE 2>/dev/null || true; kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
+if [[ -t 0 && -z "${DEMO_KEEP_S:-}" ]]; then
+  read -r -p "The scan runs until you press Enter (the daemon then stops). " _
+else
+  echo "(no terminal: stopping after ${KEEP_S} s; DEMO_KEEP_S=600 make demo keeps it up longer)"
+  sleep "$KEEP_S"
+fi

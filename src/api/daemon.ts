@@ -24,6 +24,7 @@ import { ScriptStore } from './script-store.js';
 import { controlHandlers } from './services/control.js';
 import { hardwareHandlers } from './services/hardware.js';
 import { addHealthService } from './health.js';
+import { withDashboard } from './static-files.js';
 
 /** How to start a daemon. */
 export interface DaemonOptions {
@@ -34,6 +35,8 @@ export interface DaemonOptions {
   listen: string;
   /** Connect/gRPC-Web address for browsers; none when undefined. */
   httpListen?: string;
+  /** The built web dashboard (dist/web), served at `/` of `httpListen`; none when undefined. */
+  dashboardDir?: string;
   tokensFile?: string;
   tls?: { certFile: string; keyFile: string };
   /** The shared-memory ring every recorded event goes into: path (default /dev/shm/ts-daq-<uid>.ring) and size in bytes; `false` for none. */
@@ -166,10 +169,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   core.facts.listen = address;
   let httpServer: HttpServer | undefined;
   if (options.httpListen !== undefined) {
-    httpServer = createHttpServer(createConnectHandler(bindings, gate));
+    const api = createConnectHandler(bindings, gate);
+    httpServer = createHttpServer(options.dashboardDir === undefined ? api : withDashboard(options.dashboardDir, api));
     core.facts.httpListen = await listenHttp(httpServer, options.httpListen);
   }
   say('info', `daq daemon listening on ${address}${core.facts.httpListen ? ` (Connect/gRPC-Web on http://${core.facts.httpListen})` : ''}${authenticator.enabled ? `, ${tokens.length} tokens` : ', no auth (loopback only)'}`);
+  if (httpServer !== undefined && options.dashboardDir !== undefined) say('info', `dashboard: http://${core.facts.httpListen}/`);
 
   let stopping: Promise<void> | undefined;
   return {

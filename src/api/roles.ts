@@ -38,6 +38,13 @@ export const METHOD_ROLES: Readonly<Record<string, Role>> = {
   'HardwareService.setRoi': 'operator',
   'HardwareService.setVoltage': 'operator',
   'HardwareService.setParameter': 'operator',
+  // Dashboard
+  'ControlService.describeRing': 'observer',
+  'ControlService.getScript': 'observer',
+  'ControlService.getScriptTypes': 'observer',
+  'ControlService.checkScript': 'observer',
+  'ControlService.completeScript': 'observer',
+  'HardwareService.setFrameStream': 'operator',
 };
 
 /** The role `Service.method` needs. */

@@ -9,6 +9,7 @@ import { type ControlService, LogLevel, type StartRunRequest } from '../gen/daq/
 import { Mailbox } from '../mailbox.js';
 import { statusOf } from './status.js';
 import { runsHandlers } from './runs.js';
+import { dashboardHandlers } from './dashboard.js';
 
 const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
 
@@ -145,7 +146,7 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
       const path = core.facts.ring.path;
       if (path === '') throw new DaqError('failed_precondition', 'this daemon writes no ring buffer (started with --no-ring)');
       const t1 = request.t1S > 0 ? request.t1S : Number.MAX_VALUE;
-      return { arrowIpc: readRange(path, request.stream, request.t0S, t1) };
+      return { arrowIpc: readRange(path, request.stream, request.t0S, t1, { withoutFrames: request.withoutFrames, lastRows: request.lastRows, fields: request.fields }) };
     },
     ...runsHandlers(core),
     async getDaemonInfo(_request, context) {
@@ -164,6 +165,7 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
         ...(core.storage === undefined ? {} : { storage: storageInfo(core) }),
       };
     },
+    ...dashboardHandlers(core),
   };
 }
 

@@ -1,9 +1,9 @@
 /** A device as ListDevices shows it: state, capabilities, settings with values, limits. */
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { capabilitiesOf, isMovable, isParameterized } from '../../capabilities/index.js';
+import { capabilitiesOf, isFrameProducer, isMovable, isParameterized, isRoiSelectable } from '../../capabilities/index.js';
 import type { Device, Lab } from '../../devices/index.js';
 import { toValue } from '../convert.js';
-import type { DeviceInfoSchema } from '../gen/daq/v1/hardware_pb.js';
+import type { CameraGeometrySchema, DeviceInfoSchema } from '../gen/daq/v1/hardware_pb.js';
 
 /** The DeviceInfo message of `device`. Settings that cannot be read now are listed without a value. */
 export async function deviceInfo(lab: Lab, device: Device): Promise<MessageInitShape<typeof DeviceInfoSchema>> {
@@ -28,6 +28,8 @@ export async function deviceInfo(lab: Lab, device: Device): Promise<MessageInitS
       )
     : [];
   const limits = isMovable(device) && connected ? await device.limits().catch(() => undefined) : undefined;
+  const position = isMovable(device) && connected ? await device.position().catch(() => undefined) : undefined;
+  const camera = connected ? await cameraGeometry(device) : undefined;
   return {
     name: device.name,
     driver: device.driver,
@@ -37,5 +39,17 @@ export async function deviceInfo(lab: Lab, device: Device): Promise<MessageInitS
     settings,
     ...(limits === undefined ? {} : { limits }),
     units: isMovable(device) ? device.units : '',
+    ...(position === undefined ? {} : { position }),
+    ...(camera === undefined ? {} : { camera }),
   };
+}
+
+/** Sensor, ROI and frame size of a camera (a FrameProducer; ROI fields when RoiSelectable). */
+async function cameraGeometry(device: Device): Promise<MessageInitShape<typeof CameraGeometrySchema> | undefined> {
+  if (!isFrameProducer(device)) return undefined;
+  const frame = device.frameSize();
+  if (!isRoiSelectable(device)) return { sensorWidth: frame.width, sensorHeight: frame.height, roiWidth: frame.width, roiHeight: frame.height, frameWidth: frame.width, frameHeight: frame.height };
+  const sensor = device.sensorSize();
+  const roi = await device.roi().catch(() => ({ x: 0, y: 0, ...sensor }));
+  return { sensorWidth: sensor.width, sensorHeight: sensor.height, roiX: roi.x, roiY: roi.y, roiWidth: roi.width, roiHeight: roi.height, frameWidth: frame.width, frameHeight: frame.height };
 }

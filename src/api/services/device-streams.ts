@@ -47,12 +47,14 @@ export async function* streamFrames(core: DaemonCore, request: StreamFramesReque
   const minIntervalMs = 1000 / (request.maxFps > 0 ? request.maxFps : 10);
   const maxWidth = request.maxWidth > 0 ? request.maxWidth : 256;
   const mailbox = new Mailbox<Frame>(2, signal);
-  let lastMs = 0;
+  let nextMs = 0;
   let skipped = 0;
   const detach = device.onFrame((frame) => {
     const now = Date.now();
-    if (now - lastMs < minIntervalMs) return void skipped++;
-    lastMs = now;
+    if (now < nextMs) return void skipped++;
+    // Keep to the asked rate on average (not one interval after each sent frame, which gives
+    // less when frames come at another period); after a pause, start a new schedule.
+    nextMs = now - nextMs > minIntervalMs ? now + minIntervalMs : nextMs + minIntervalMs;
     mailbox.push(frame);
   });
   try {

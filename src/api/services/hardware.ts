@@ -88,6 +88,13 @@ export function hardwareHandlers(core: DaemonCore): ServiceHandlers<typeof Hardw
     streamFrames(request, context: CallContext) {
       return streamFrames(core, request, context);
     },
+    async setFrameStream(request, { principal }) {
+      const device = command(request.device, 'FrameProducer', request.takeOver, principal, request.on ? 'start frame stream' : 'stop frame stream');
+      if (!request.on) return ok(device.stopStream());
+      // Already streaming (another dashboard started it): nothing to do.
+      if (device.state === 'busy') return {};
+      return ok(device.startStream());
+    },
   };
 }
 

@@ -26,7 +26,11 @@ interface DaemonCommandOptions {
   ringSize: number;
   logFormat: 'text' | 'json';
   gzip?: number;
+  dashboard: boolean;
 }
+
+/** The built dashboard: dist/web, beside dist/src (this file is dist/src/cli/commands/daemon.js). */
+const DASHBOARD_DIR = resolve(import.meta.dirname, '../../../web');
 
 /** Registers the command on `program`. */
 export function registerDaemon(program: Command): void {
@@ -46,6 +50,7 @@ export function registerDaemon(program: Command): void {
     .option('--grace <seconds>', 'at shutdown, how long the current run may take to finish before it is aborted safely', Number, 5)
     .option('--log-format <format>', 'text or json (one JSON object a line)', 'text')
     .option('--gzip <level>', 'compress the event datasets of run files with gzip at this level (1-9); default none', Number)
+    .option('--no-dashboard', 'do not serve the web dashboard at / of --http-listen (the API stays)')
     .addHelpText('after', '\nPrints "daq daemon listening on HOST:PORT" when ready. SIGTERM or SIGINT stop it cleanly (exit 0).\n')
     .action(async (options: DaemonCommandOptions) => {
       const log = (entry: LogEntry): void => {
@@ -59,6 +64,7 @@ export function registerDaemon(program: Command): void {
         ...(options.httpListen === undefined ? {} : { httpListen: options.httpListen }),
         ...(options.tokens === undefined ? {} : { tokensFile: options.tokens }),
         ...(options.tlsCert !== undefined && options.tlsKey !== undefined ? { tls: { certFile: options.tlsCert, keyFile: options.tlsKey } } : {}),
+        ...(options.dashboard ? { dashboardDir: DASHBOARD_DIR } : {}),
         graceS: options.grace,
         ...(options.gzip === undefined ? {} : { gzip: options.gzip }),
         ring: options.ring === false ? false : { path: options.ring ?? defaultDaemonRing(options.dataDir), sizeBytes: options.ringSize * 2 ** 20 },

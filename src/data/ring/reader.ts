@@ -5,7 +5,7 @@
  * {@link RingReader.intact} tells; with `copy: true` they are copied first and stay valid.
  */
 import { type Clock, createSystemClock, DaqError } from '../../core/index.js';
-import { encodeStream, type RecordBatch, Schema, Table } from './arrow-ipc.js';
+import { combineBatches, encodeStream, type RecordBatch, Schema, Table } from './arrow-ipc.js';
 import { KIND_PADDING, NO_POSITION, type RecordHeader } from './layout.js';
 import { type DecodedRecord, RecordSource } from './record-source.js';
 
@@ -186,18 +186,50 @@ function lowerBound(values: Float64Array, x: number): number {
  * included (a stream name reused by a run with other fields is left out). `not_found` when the
  * ring does not have the stream or none of its rows.
  */
-export function readRange(path: string, stream: string, t0S: number, t1S: number): Uint8Array {
+export function readRange(path: string, stream: string, t0S: number, t1S: number, options: RangeOptions = {}): Uint8Array {
   const reader = RingReader.open(path, { copy: true });
   try {
-    const table = reader.range(stream, t0S, t1S);
+    const table = selectRange(reader.range(stream, t0S, t1S), options);
     if (table.batches.length > 0) return encodeStream(table.schema, table.batches);
     // No rows in the range: an empty stream with the stream's newest columns.
     const newest = reader.latest(stream, 1);
     if (newest.schema.fields.length === 0) throw new DaqError('not_found', `ring ${path}: stream "${stream}" has no rows left in the ring`);
-    return encodeStream(newest.schema, []);
+    return encodeStream(selectRange(newest, options).schema, []);
   } finally {
     reader.close();
   }
+}
+
+/** What of a range {@link readRange} returns. */
+export interface RangeOptions {
+  /** Leave out frame columns, and array columns wider than 4 KiB a row. */
+  withoutFrames?: boolean;
+  /** Only the newest this many rows (0 or undefined: all). */
+  lastRows?: number;
+  /** Only these columns, besides `time`, `run_uid` and `seq_num` (empty or undefined: all). */
+  fields?: readonly string[];
+}
+
+/** Bytes a row of an array column may take and still count as not wide. */
+const WIDE_BYTES = 4096;
+
+function selectRange(table: Table, options: RangeOptions): Table {
+  let selected = table;
+  const keep = new Set(['time', 'run_uid', 'seq_num', ...(options.fields ?? [])]);
+  const wanted = table.schema.fields.filter((f) => {
+    if ((options.fields?.length ?? 0) > 0 && !keep.has(f.name)) return false;
+    return !(options.withoutFrames === true && isWide(f.type));
+  });
+  if (wanted.length !== table.schema.fields.length) selected = table.select(wanted.map((f) => f.name));
+  const n = options.lastRows ?? 0;
+  if (n > 0 && selected.numRows > n) selected = selected.slice(selected.numRows - n);
+  return combineBatches(selected);
+}
+
+/** Frames (fixed-size binary, any size) and arrays of more than 4 KiB a row. */
+function isWide(type: { byteWidth?: number; listSize?: number }): boolean {
+  if (typeof type.byteWidth === 'number') return true;
+  return typeof type.listSize === 'number' && type.listSize * 8 > WIDE_BYTES;
 }
 
 /** Every new batch of `stream` in the ring at `path` (see {@link RingReader.follow}); batches are copies. */

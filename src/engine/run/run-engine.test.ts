@@ -236,6 +236,7 @@ describe('examples', () => {
     ['examples/triggered_acquisition.js', { frames: 3 }],
     ['examples/multi_instrument.js', {}],
     ['examples/peak_search.ts', {}],
+    ['examples/live_scan.js', { sweeps: 2, points: 6 }],
   ] as const) {
     it(`${file} passes \`daq check\` and runs to success on the simulated lab`, async () => {
       const { engine, lab } = await engineFor();

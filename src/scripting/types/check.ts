@@ -26,9 +26,9 @@ export interface ScriptDiagnostic {
 }
 
 /** ES library of scripts: QuickJS implements ES2023. */
-const SCRIPT_LIB = 'lib.es2023.d.ts';
-const ROOT = '/__daq__/';
-const DECLARATIONS_FILE = `${ROOT}lab.d.ts`;
+export const SCRIPT_LIB = 'lib.es2023.d.ts';
+export const ROOT = '/__daq__/';
+export const DECLARATIONS_FILE = `${ROOT}lab.d.ts`;
 
 let libraries: Map<string, TS.SourceFile> | undefined;
 let lastDeclarations: TS.SourceFile | undefined;
@@ -92,7 +92,7 @@ function collect(ts: TypeScript, program: TS.Program, file: TS.SourceFile | unde
 }
 
 /** TypeScript's strict checks; a JavaScript script may leave parameters untyped (there is no syntax to type them). */
-function compilerOptions(ts: TypeScript, typescript: boolean): TS.CompilerOptions {
+export function compilerOptions(ts: TypeScript, typescript: boolean): TS.CompilerOptions {
   return {
     target: ts.ScriptTarget.ES2022,
     lib: [SCRIPT_LIB],
@@ -114,12 +114,12 @@ function compilerOptions(ts: TypeScript, typescript: boolean): TS.CompilerOption
 }
 
 /** The name the script has in the program: its base name, with a `.js` extension if it has none TypeScript knows. */
-function virtualName(filename: string): string {
+export function virtualName(filename: string): string {
   const base = (filename.split(/[\\/]/).pop() ?? 'script').replace(/[^\w.-]/g, '_');
   return /\.[mc]?[jt]s$/i.test(base) && !/\.d\.[mc]?ts$/i.test(base) ? base : `${base}.js`;
 }
 
-function isTypeScript(name: string): boolean {
+export function isTypeScript(name: string): boolean {
   return /\.[mc]?ts$/i.test(name);
 }
 
@@ -129,7 +129,7 @@ function declarationsSourceFile(ts: TypeScript, text: string): TS.SourceFile {
 }
 
 /** A library file of TypeScript's, parsed once per process. */
-function libraryFile(ts: TypeScript, name: string): TS.SourceFile | undefined {
+export function libraryFile(ts: TypeScript, name: string): TS.SourceFile | undefined {
   libraries ??= new Map();
   let file = libraries.get(name);
   if (file === undefined) {
@@ -141,7 +141,7 @@ function libraryFile(ts: TypeScript, name: string): TS.SourceFile | undefined {
   return file;
 }
 
-function toScriptDiagnostic(ts: TypeScript, diagnostic: TS.Diagnostic, filename: string): ScriptDiagnostic {
+export function toScriptDiagnostic(ts: TypeScript, diagnostic: TS.Diagnostic, filename: string): ScriptDiagnostic {
   const at = diagnostic.file !== undefined && diagnostic.start !== undefined ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start) : undefined;
   return {
     file: filename,

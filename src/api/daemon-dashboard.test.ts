@@ -1,0 +1,134 @@
+/**
+ * The API the web dashboard is built on, against the real daemon: the ring's timeline
+ * (DescribeRing), chosen columns of a time window (ReadStreamRange), the editor's services
+ * (CheckScript, CompleteScript, GetScriptTypes, GetScript), the camera stream switch
+ * (SetFrameStream), device positions and camera geometry, and the dashboard's files served at `/`
+ * of the HTTP address (never outside their folder, and not at all with --no-dashboard).
+ */
+import { tableFromIPC } from 'apache-arrow';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControlService, RunState } from './gen/daq/v1/control_pb.js';
+import { HardwareService } from './gen/daq/v1/hardware_pb.js';
+import { callRaw, type DaemonProcess, followRun, inlineRun, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
+
+const SNAP_SCAN = `for (let i = 0; i < 6; i++) {
+  stage.moveAbs(i);
+  record('scan', { position: stage.position(), image: camera.snap() });
+}
+`;
+
+describe('the dashboard API', () => {
+  const shared = new TestProcesses();
+  let daemon: DaemonProcess;
+  let http = '';
+  let runUid = '';
+
+  beforeAll(async () => {
+    const dir = await shared.labDir();
+    daemon = await startDaemonProcess(shared, dir, { http: true });
+    http = (await daemon.client().call(ControlService.method.getDaemonInfo, {})).httpListen;
+    const client = daemon.client();
+    runUid = (await client.call(ControlService.method.startRun, inlineRun(SNAP_SCAN))).run?.uid ?? '';
+    await followRun(client, runUid);
+  }, 30_000);
+  afterAll(() => shared.cleanup());
+
+  it('DescribeRing tells each stream span, rows and fields, and the runs in that span', async () => {
+    const ring = await daemon.client().call(ControlService.method.describeRing, {});
+    const scan = ring.streams.find((s) => s.name === 'scan');
+    expect(scan).toMatchObject({ rows: 6 });
+    expect(scan?.fields.map((f) => [f.name, f.dtype, f.shape])).toEqual([
+      ['position', 'float64', []],
+      ['image', 'uint16', [32, 32]],
+    ]);
+    expect(scan?.tFirstS).toBeLessThan(scan?.tLastS ?? 0);
+    const run = ring.runs.find((r) => r.uid === runUid);
+    expect(run).toMatchObject({ scriptName: 'scan.js', state: RunState.FINISHED });
+    expect(run?.startTimeS).toBeLessThanOrEqual(scan?.tFirstS ?? 0);
+    expect(run?.endTimeS).toBeGreaterThanOrEqual(scan?.tLastS ?? 0);
+    expect(ring.usedBytes).toBeGreaterThan(6 * 32 * 32 * 2);
+  });
+
+  it('ReadStreamRange gives only the asked columns, the newest rows, and leaves frames out when asked', async () => {
+    const client = daemon.client();
+    const some = tableFromIPC((await client.call(ControlService.method.readStreamRange, { stream: 'scan', fields: ['position'], lastRows: 2 })).arrowIpc);
+    expect(some.schema.fields.map((f) => f.name)).toEqual(['run_uid', 'seq_num', 'time', 'position']);
+    expect([...(some.getChild('position')?.toArray() as Float64Array)]).toEqual([4, 5]);
+    const noFrames = tableFromIPC((await client.call(ControlService.method.readStreamRange, { stream: 'scan', withoutFrames: true })).arrowIpc);
+    expect(noFrames.schema.fields.map((f) => f.name)).toEqual(['run_uid', 'seq_num', 'time', 'position']);
+    expect(noFrames.numRows).toBe(6);
+    const frame = tableFromIPC((await client.call(ControlService.method.readStreamRange, { stream: 'scan', fields: ['image'], lastRows: 1 })).arrowIpc);
+    expect((frame.getChild('image')?.get(0) as Uint8Array).byteLength).toBe(32 * 32 * 2);
+  });
+
+  it('CheckScript finds a bad device call with the span to underline; CompleteScript offers the device methods', async () => {
+    const client = daemon.client();
+    const source = 'stage.moveAbs(1);\ncamera.moveAbs(2);\n';
+    const { problems } = await client.call(ControlService.method.checkScript, { name: 'scan.js', source });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ line: 2, column: 8, code: 2339 });
+    expect(source.slice(problems[0]?.start, problems[0]?.end)).toBe('moveAbs');
+    expect((await client.call(ControlService.method.checkScript, { name: 'ok.ts', source: 'const x: number = stage.position();\nlog(x);\n' })).problems).toEqual([]);
+    const typed = 'stage.mo';
+    const completion = await client.call(ControlService.method.completeScript, { name: 'scan.js', source: typed, position: typed.length });
+    expect(completion.from).toBe('stage.'.length);
+    const moveAbs = completion.completions.find((c) => c.label === 'moveAbs');
+    expect(moveAbs).toMatchObject({ kind: 'method' });
+    expect(moveAbs?.detail).toMatch(/moveAbs\(.*\): void/);
+    expect(completion.completions.map((c) => c.label)).not.toContain('snap');
+    const types = await client.call(ControlService.method.getScriptTypes, {});
+    expect(types.declarations).toMatch(/declare const camera:/);
+  });
+
+  it('GetScript returns a stored script with its source', async () => {
+    const client = daemon.client();
+    const { script } = await client.call(ControlService.method.uploadScript, { name: 'saved.js', source: "log('hi');\n" });
+    const got = await client.call(ControlService.method.getScript, { scriptId: script?.scriptId ?? '' });
+    expect(got).toMatchObject({ source: "log('hi');\n", script: { name: 'saved.js' } });
+  });
+
+  it('SetFrameStream starts and stops a camera, whose previews StreamFrames delivers; devices list position and camera geometry', async () => {
+    const client = daemon.client();
+    await client.call(HardwareService.method.setFrameStream, { device: 'camera', on: true });
+    const controller = new AbortController();
+    let frames = 0;
+    for await (const frame of client.stream(HardwareService.method.streamFrames, { device: 'camera', maxFps: 50 }, controller.signal)) {
+      expect([frame.width, frame.height]).toEqual([32, 32]);
+      if (++frames === 3) controller.abort();
+    }
+    const { devices } = await client.call(HardwareService.method.listDevices, {});
+    expect(devices.find((d) => d.name === 'camera')).toMatchObject({ state: 'busy', camera: { sensorWidth: 32, sensorHeight: 32, roiWidth: 32, frameWidth: 32 } });
+    expect(devices.find((d) => d.name === 'stage')?.position).toBe(5);
+    await client.call(HardwareService.method.setFrameStream, { device: 'camera', on: false });
+    const after = (await client.call(HardwareService.method.listDevices, {})).devices.find((d) => d.name === 'camera');
+    expect(after?.state).toBe('idle');
+    const refused = await callRaw(daemon.address, HardwareService.method.setFrameStream, { device: 'stage', on: true });
+    expect(refused.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(refused.details).toMatch(/^stage \(sim-stage\) is not FrameProducer/);
+  });
+
+  it('serves the dashboard at / beside the API, and nothing outside its folder', async () => {
+    const page = await fetch(`http://${http}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('<script type="module" src="main.js">');
+    expect((await fetch(`http://${http}/main.js`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await fetch(`http://${http}/%2e%2e/%2e%2e/package.json`)).status).toBe(404);
+    expect((await fetch(`http://${http}/nothing.js`)).status).toBe(404);
+  });
+
+  it('serves no dashboard with --no-dashboard (the API stays)', async () => {
+    const processes = new TestProcesses();
+    try {
+      const other = await startDaemonProcess(processes, await processes.labDir(), { http: true, args: ['--no-dashboard'] });
+      const address = (await other.client().call(ControlService.method.getDaemonInfo, {})).httpListen;
+      expect((await fetch(`http://${address}/`)).status).toBe(404);
+      const rpc = await fetch(`http://${address}/daq.v1.ControlService/GetDaemonInfo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(rpc.status).toBe(200);
+    } finally {
+      await processes.cleanup();
+    }
+  }, 20_000);
+});
+

@@ -1,0 +1,119 @@
+/**
+ * Runs: the queue (move up and down, remove; start and stop taking runs) and the history with
+ * status, who started each, events per stream, a plot of any run still in the ring, and the run's
+ * HDF5 file.
+ */
+import { type RunSummary, RunState } from '../../src/api/gen/daq/v1/control_pb.js';
+import { ExitStatus } from '../../src/api/gen/daq/v1/documents_pb.js';
+import { call, control, every, messageOf } from './api.js';
+import type { App, View } from './app.js';
+import { formatNumber, formatTime, h, replace } from './dom.js';
+
+/**
+ * HDF5 download of a finished run. The daemon's export RPC (ExportRun) comes with the HDF5
+ * writer; until it is wired here the button stays disabled with this reason.
+ * TODO(issue 6): call control.exportRun({ uid }) and download its bytes (or its URL).
+ */
+export const HDF5_EXPORT: { available: boolean; reason: string; download?: (run: RunSummary) => Promise<void> } = {
+  available: false,
+  reason: 'HDF5 download arrives with the HDF5 writer (ExportRun); the run files are in the daemon\'s data directory meanwhile',
+};
+
+/** The Runs panel. */
+export function createRunsView(app: App): View {
+  const queueBody = h('tbody', { id: 'queue-rows' });
+  const historyBody = h('tbody', { id: 'history-rows' });
+  const processing = h('span', { id: 'queue-processing', class: 'badge' });
+  const message = h('p', { class: 'message', id: 'runs-message' });
+  const startQueue = app.guard(h('button', {}, 'Start queue'), 'admin');
+  const stopQueue = app.guard(h('button', {}, 'Stop queue'), 'admin');
+  const clearQueue = app.guard(h('button', {}, 'Clear queue'), 'admin');
+  const el = h(
+    'section',
+    {},
+    h('h3', {}, 'Queue ', processing, ' ', startQueue, stopQueue, clearQueue),
+    h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, ...['#', 'run', 'script', 'queued', 'by', ''].map((t) => h('th', {}, t)))), queueBody),
+    message,
+    h('h3', {}, 'History'),
+    h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, ...['run', 'script', 'state', 'status', 'by', 'started', 'duration', 'events', ''].map((t) => h('th', {}, t)))), historyBody),
+  );
+  const act = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await call(fn);
+      message.className = 'message';
+      message.textContent = `${what}: done`;
+      await refresh();
+    } catch (error) {
+      message.className = 'message error';
+      message.textContent = `${what}: ${messageOf(error)}`;
+    }
+  };
+  startQueue.addEventListener('click', () => void act('start queue', () => control.startQueue({})));
+  stopQueue.addEventListener('click', () => void act('stop queue', () => control.stopQueue({})));
+  clearQueue.addEventListener('click', () => void act('clear queue', () => control.clearQueue({})));
+
+  const refresh = async (): Promise<void> => {
+    const [queue, history] = await Promise.all([call(() => control.listQueue({})), call(() => control.listRuns({}))]);
+    processing.textContent = queue.processing ? 'taking runs' : 'stopped';
+    replace(
+      queueBody,
+      ...queue.runs.map((run, i) =>
+        h(
+          'tr',
+          { 'data-run': run.uid },
+          h('td', {}, i + 1),
+          h('td', {}, run.uid.slice(0, 8)),
+          h('td', {}, run.scriptName),
+          h('td', {}, formatTime(run.queuedAtS)),
+          h('td', {}, run.startedBy),
+          h(
+            'td',
+            {},
+            app.guard(h('button', { title: 'earlier', disabled: i === 0, onclick: () => void act('move up', () => control.moveInQueue({ uid: run.uid, index: i - 1 })) }, '▲'), 'admin'),
+            app.guard(h('button', { title: 'later', disabled: i === queue.runs.length - 1, onclick: () => void act('move down', () => control.moveInQueue({ uid: run.uid, index: i + 1 })) }, '▼'), 'admin'),
+            app.guard(h('button', { onclick: () => void act('remove', () => control.removeFromQueue({ uid: run.uid })) }, 'Remove'), 'admin'),
+          ),
+        ),
+      ),
+    );
+    if (queue.runs.length === 0) queueBody.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'the queue is empty')));
+    const done = history.runs.filter((r) => r.state !== RunState.QUEUED).reverse();
+    replace(historyBody, ...done.map((run) => historyRow(app, run)));
+  };
+  let stop: (() => void) | undefined;
+  return {
+    el,
+    show() {
+      stop = every(2000, refresh);
+    },
+    hide() {
+      stop?.();
+    },
+  };
+}
+
+function historyRow(app: App, run: RunSummary): HTMLElement {
+  const streams = Object.entries(run.numEvents);
+  const duration = run.startTimeS > 0 ? (run.endTimeS > 0 ? run.endTimeS : Date.now() / 1000) - run.startTimeS : 0;
+  const status = run.state === RunState.FINISHED ? ExitStatus[run.exitStatus].toLowerCase() : '';
+  const plot = h('button', {
+    title: 'plot this run (from the ring buffer)',
+    disabled: streams.length === 0,
+    onclick: () => app.go('plots', { stream: streams[0]?.[0] ?? '', run: run.uid, t0: String(run.startTimeS), t1: String(run.endTimeS > 0 ? run.endTimeS + 1 : 0) }),
+  }, 'Plot');
+  const hdf5 = h('button', { class: 'hdf5', disabled: !HDF5_EXPORT.available || run.state !== RunState.FINISHED, title: HDF5_EXPORT.available ? 'download the run\'s HDF5 file' : HDF5_EXPORT.reason }, 'HDF5');
+  if (HDF5_EXPORT.download !== undefined) hdf5.addEventListener('click', () => void HDF5_EXPORT.download?.(run));
+  return h(
+    'tr',
+    { 'data-run': run.uid, class: `status-${status || RunState[run.state].toLowerCase()}` },
+    h('td', {}, run.uid.slice(0, 8)),
+    h('td', {}, run.scriptName),
+    h('td', {}, RunState[run.state].toLowerCase()),
+    h('td', { title: run.reason }, status, run.reason ? `: ${run.reason.split('\n')[0]}` : ''),
+    h('td', {}, run.startedBy),
+    h('td', {}, formatTime(run.startTimeS)),
+    h('td', {}, duration > 0 ? `${formatNumber(duration, 3)} s` : ''),
+    h('td', {}, streams.map(([s, n]) => `${s}: ${n}`).join(', ')),
+    h('td', {}, plot, hdf5),
+  );
+}
