@@ -112,9 +112,18 @@ export class RunStorage {
     this.post({ type: 'follow', ringPath });
   }
 
-  /** Stores every run of `engine` (attach after the ring's document sink); `lab` gives the device settings. */
-  attach(engine: { onDocument(listener: (event: RunDocumentEvent) => void): Unsubscribe }, lab: DeviceList): Unsubscribe {
-    return engine.onDocument((event) => this.handle(event, lab));
+  /**
+   * Stores every run of `engine` (attach after the ring's document sink); `lab` gives the device
+   * settings, read when a run starts: before its script begins when the engine offers
+   * `beforeScript`.
+   */
+  attach(engine: { onDocument(listener: (event: RunDocumentEvent) => void): Unsubscribe; beforeScript?(prepare: (runUid: string) => Promise<void>): Unsubscribe }, lab: DeviceList): Unsubscribe {
+    const detach = engine.onDocument((event) => this.handle(event, lab));
+    const unprepare = engine.beforeScript?.((uid) => this.started.get(uid) ?? Promise.resolve());
+    return () => {
+      detach();
+      unprepare?.();
+    };
   }
 
   /** Calls `listener` when the storage problem or a run's file changes (status streams poke on it). */

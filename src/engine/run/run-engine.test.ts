@@ -33,6 +33,21 @@ describe('run engine: documents', () => {
     await lab.disconnect();
   });
 
+  it('a run waits for its beforeScript work (the devices\' settings at run start) before the script touches a device', async () => {
+    const { engine, lab } = await engineFor();
+    const camera = lab.device('camera') as unknown as { getParameter(name: string): Promise<unknown> };
+    const seen: unknown[] = [];
+    engine.beforeScript(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20)); // real time: the script must not start meanwhile
+      seen.push(await camera.getParameter('exposure'));
+    });
+    const { stop } = await runScript(engine, `camera.setExposure(0.5); record('x', {exposure: 0.5});`);
+    expect(stop.exitStatus).toBe('success');
+    expect(seen).toEqual([0.01]); // the lab's value, not the script's
+    expect(await camera.getParameter('exposure')).toBe(0.5);
+    await lab.disconnect();
+  });
+
   it('frames from snap() are recorded whole, with their shape and dtype', async () => {
     const { engine, documents, lab } = await engineFor();
     const { stop } = await runScript(engine, `camera.setRoi({x: 0, y: 0, width: 64, height: 32}); const f = camera.snap(); record('images', {image: f, mean: f.mean});`);

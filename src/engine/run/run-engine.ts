@@ -37,6 +37,7 @@ export class RunEngine {
   private readonly documents = new Emitter<RunDocumentEvent>();
   private readonly logs = new Emitter<LogEntry>();
   private readonly changes = new Emitter<RunSummary>();
+  private readonly preparers = new Set<(runUid: string) => Promise<void>>();
 
   constructor(
     readonly lab: Lab,
@@ -119,6 +120,16 @@ export class RunEngine {
     return this.documents.on(listener);
   }
 
+  /**
+   * Registers work each run waits for after its start document and before its script begins
+   * (the storage reads the devices' settings "at run start" there). A preparer that fails is
+   * ignored; one that never settles holds the run, so bound it yourself.
+   */
+  beforeScript(prepare: (runUid: string) => Promise<void>): Unsubscribe {
+    this.preparers.add(prepare);
+    return () => this.preparers.delete(prepare);
+  }
+
   onLog(listener: (entry: LogEntry) => void): Unsubscribe {
     return this.logs.on(listener);
   }
@@ -172,6 +183,7 @@ export class RunEngine {
     let outcome: ScriptOutcome | undefined;
     let failure: DaqError | undefined;
     try {
+      if (this.preparers.size > 0) await Promise.allSettled([...this.preparers].map((prepare) => prepare(run.uid)));
       if (run.signal.aborted) throw DaqError.from(run.signal.reason);
       const world = createScriptHost(context, run.request.params ?? {});
       const handle = startSandboxed({
