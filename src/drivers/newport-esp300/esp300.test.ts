@@ -15,10 +15,10 @@ const axis = (n: number): Record<string, unknown> => ({
   axis: n,
   min: -5,
   max: 5,
-  // Moves of a few tenths of a second: long against scheduling delays on a loaded machine
+  // Moves of about two thirds of a second: long against scheduling delays on a loaded machine
   // (the suites time parts of a move in real time), short enough for a quick suite.
-  velocity: 15,
-  acceleration: 300,
+  velocity: 10,
+  acceleration: 200,
   poll_interval: 0.005,
 });
 
