@@ -1,7 +1,8 @@
 /**
  * Benchmarks of the instrument transports over real PTYs (socat), with the wire simulators at
  * the other end in this process:
- * - raw round trip of one short line through the line channel (PTY there and back), p50/p99;
+ * - raw round trip of one short line through the line channel (PTY there and back), p50/p99,
+ *   and the same over TCP loopback for comparison;
  * - ESP300 position query (`1TP?`) through the driver, p50/p99;
  * - 1830-C power reading (`D?`) through the driver, p50/p99;
  * - a small ESP300 move (0.01 mm) from command to settled (polled `MD?`), p50/p99.
@@ -16,7 +17,8 @@ import { createSystemClock } from '../src/core/index.js';
 import { esp300Driver } from '../src/drivers/newport-esp300/index.js';
 import { newport1830cDriver } from '../src/drivers/newport-1830c/index.js';
 import { startSerialLab } from '../src/drivers/serial-lab.js';
-import { createLineChannel, openSerialPort } from '../src/transports/index.js';
+import { createLineChannel, openSerialPort, openTcpPort } from '../src/transports/index.js';
+import { serveTcp } from '../src/transports/sim/index.js';
 
 type Report = (name: string, value: number, unit: string, extra?: string) => void;
 
@@ -51,6 +53,14 @@ export async function benchSerial(report: Report): Promise<void> {
     await port.close();
     report('PTY round trip, one line (*IDN? to the SCPI sim), p50', raw.p50, 'us', '2000 queries');
     report('PTY round trip, one line, p99', raw.p99, 'us');
+    const tcp = await serveTcp(lab.scpi);
+    const socket = await openTcpPort('127.0.0.1', tcp.port);
+    const tcpChannel = createLineChannel(socket, { writeTerminator: '\n', timeoutS: 1 });
+    const overTcp = await percentiles(2000, 200, () => tcpChannel.query('*IDN?'));
+    await socket.close();
+    await tcp.close();
+    report('TCP loopback round trip, one line (same simulator), p50', overTcp.p50, 'us', 'for comparison: no socat, no serialport');
+    report('TCP loopback round trip, one line, p99', overTcp.p99, 'us');
 
     const clock = createSystemClock();
     const context = { clock, device: () => { throw new Error('no other devices'); } };

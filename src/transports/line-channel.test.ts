@@ -32,12 +32,19 @@ const instrument = new Scripted();
 const server = await servePty(instrument, join(dir, 'tty'));
 const port = await openSerialPort(server.path, { baudRate: 9600 });
 const traffic: [TrafficDirection, string][] = [];
-const channel: LineChannel = createLineChannel(port, { writeTerminator: '\r\n', timeoutS: 0.2 }, (direction, _port, text) => traffic.push([direction, text]));
+const channel: LineChannel = createLineChannel(port, { writeTerminator: '\r\n', timeoutS: 0.2, quietS: 0.15 }, (direction, _port, text) => traffic.push([direction, text]));
 afterAll(async () => {
   await port.close();
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** Resolves once `line` has been dropped (received when nobody waited for it). */
+async function dropped(line: string): Promise<void> {
+  while (!traffic.some(([direction, text]) => direction === 'drop' && text === line)) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 describe('line channel', () => {
   it('answers concurrent queries each with its own reply, in order, even when replies come slowly', async () => {
@@ -48,9 +55,16 @@ describe('line channel', () => {
   it('times out with the command named; the late reply is dropped, not taken by the next query', async () => {
     const late = channel.query('ECHO stale 300');
     await expect(late).rejects.toMatchObject({ code: 'deadline_exceeded', message: expect.stringContaining('no reply to "ECHO stale 300" within 0.2 s') });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await dropped('stale');
     expect(await channel.query('ECHO fresh')).toBe('fresh');
-    expect(traffic).toContainEqual(['drop', 'stale']);
+  });
+
+  it('after an abandoned exchange, waits for the line to go quiet: a reply just late is dropped', async () => {
+    const late = channel.query('ECHO tardy 60', { timeoutS: 0.05 });
+    await expect(late).rejects.toMatchObject({ code: 'deadline_exceeded' });
+    // Asked at once: the channel first waits for quiet, and the tardy reply arrives meanwhile.
+    expect(await channel.query('ECHO prompt')).toBe('prompt');
+    expect(traffic).toContainEqual(['drop', 'tardy']);
   });
 
   it('retries a timed-out query only when asked', async () => {
@@ -65,7 +79,7 @@ describe('line channel', () => {
     const slow = channel.query('ECHO x 100', { signal: abort.signal, timeoutS: 5 });
     setTimeout(() => abort.abort(), 20);
     await expect(slow).rejects.toMatchObject({ code: 'cancelled' });
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await dropped('x');
     expect(await channel.query('ECHO next')).toBe('next');
   });
 

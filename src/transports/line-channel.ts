@@ -18,6 +18,12 @@ export interface LineFraming {
   timeoutS: number;
   /** Longest reply accepted, characters; longer input without a line end is garbage. Default 4096. */
   maxLineLength?: number;
+  /**
+   * After an exchange is abandoned (timeout, abort), the next one first waits until nothing has
+   * arrived for this long, s, dropping what does: a late reply is not taken for the next one's.
+   * Default 0.05 (at most the reply timeout).
+   */
+  quietS?: number;
 }
 
 /** Options of one exchange. */
@@ -69,8 +75,13 @@ export function createLineChannel(port: BytePort, framing: LineFraming, log?: Tr
   let waiter: Waiter | undefined;
   let failure: DaqError | undefined;
   let queue: Promise<unknown> = Promise.resolve();
+  /** Set when an exchange was abandoned: its reply may still come. */
+  let resync = false;
+  let lastInputMs = 0;
+  const quietMs = Math.min(framing.quietS ?? 0.05, framing.timeoutS) * 1000;
 
   port.onData((chunk) => {
+    lastInputMs = performance.now();
     buffer += Buffer.from(chunk).toString('latin1');
     for (;;) {
       const end = buffer.indexOf('\n');
@@ -101,6 +112,7 @@ export function createLineChannel(port: BytePort, framing: LineFraming, log?: Tr
     const signal = options.signal;
     if (failure !== undefined) throw failure;
     signal?.throwIfAborted();
+    if (resync) await quiet();
     buffer = '';
     const reply =
       done === undefined
@@ -115,8 +127,25 @@ export function createLineChannel(port: BytePort, framing: LineFraming, log?: Tr
       await port.write(Buffer.from(command + framing.writeTerminator, 'latin1'));
       if (reply === undefined) return [];
       return await withTimeout(reply, timeoutS, signal, `${where}: no reply to "${command}" within ${timeoutS} s`);
+    } catch (error) {
+      if (reply !== undefined) {
+        // Quiet is counted from now at the earliest: the abandoned reply may be on its way.
+        resync = true;
+        lastInputMs = Math.max(lastInputMs, performance.now());
+      }
+      throw error;
     } finally {
       waiter = undefined;
+    }
+  }
+
+  /** Waits until no input has arrived for `quietMs` since the abandonment (lines arriving meanwhile are dropped: nobody waits). */
+  async function quiet(): Promise<void> {
+    resync = false;
+    for (;;) {
+      const left = lastInputMs + quietMs - performance.now();
+      if (left <= 0) return;
+      await new Promise((resolve) => setTimeout(resolve, left));
     }
   }
 

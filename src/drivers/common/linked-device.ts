@@ -1,7 +1,8 @@
 /**
  * Base of the drivers that talk to an instrument over a {@link Link}: connecting opens (or
  * joins) the shared link and runs the driver's `initialize` (identify the instrument, set it
- * up); losing the port faults the device with the reason; the port coming back reconnects it.
+ * up); losing the port faults the device with the reason; the port coming back reconnects it,
+ * retrying (0.5 s doubling to 10 s) while the instrument does not answer yet (still booting).
  */
 import type { Clock } from '../../core/index.js';
 import { DaqError, type Unsubscribe } from '../../core/index.js';
@@ -15,6 +16,9 @@ export abstract class LinkedDevice extends BaseDevice {
   private readonly linkOptions: LinkOptions;
   private handle: Link | undefined;
   private readonly subscriptions: Unsubscribe[] = [];
+  /** True while reconnecting after the port came back: a failed attempt keeps the link. */
+  private recovering = false;
+  private retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(name: string, clock: Clock, endpoint: Endpoint, linkOptions: LinkOptions) {
     super(name);
@@ -47,19 +51,41 @@ export abstract class LinkedDevice extends BaseDevice {
           this.onLinkLost(reason);
           this.markFaulted(new DaqError('unavailable', `${this.name}: lost the connection: ${reason.message}`, { device: this.name, cause: reason }));
         }),
-        link.onUp(() => {
-          if (this.state !== 'faulted') return;
-          this.connect(new AbortController().signal).catch(() => undefined);
-        }),
+        link.onUp(() => this.recover(0.5)),
       );
     }
     await this.handle.open(signal);
     await this.initialize(signal);
   }
 
+  override async disconnect(): Promise<void> {
+    if (this.retry !== undefined) clearTimeout(this.retry);
+    this.retry = undefined;
+    this.recovering = false;
+    await super.disconnect();
+  }
+
+  /** Reconnects a device faulted by a lost port; on failure tries again after `delayS` (doubling). */
+  private recover(delayS: number): void {
+    this.retry = undefined;
+    if (this.state !== 'faulted' || this.handle === undefined || !this.handle.up) return;
+    this.recovering = true;
+    this.connect(new AbortController().signal).then(
+      () => {
+        this.recovering = false;
+      },
+      () => {
+        if (!this.recovering) return;
+        this.recovering = false;
+        this.retry = setTimeout(() => this.recover(Math.min(10, delayS * 2)), delayS * 1000);
+        this.retry.unref();
+      },
+    );
+  }
+
   protected async closeConnection(): Promise<void> {
     const link = this.handle;
-    if (link === undefined) return;
+    if (link === undefined || this.recovering) return;
     if (link.up) await this.beforeClose().catch(() => undefined);
     for (const off of this.subscriptions.splice(0)) off();
     this.handle = undefined;

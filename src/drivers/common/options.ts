@@ -7,8 +7,10 @@ export const portOption = z
   .min(1)
   .describe('serial port (/dev/ttyUSB0, /dev/serial/by-id/...) or tcp://HOST:PORT (a serial server, a simulator)');
 
-/** `timeout`: how long to wait for a reply, s. */
-export const timeoutOption = z.number().positive().max(60).default(1).describe('reply timeout (s)');
+/** `timeout`: how long to wait for a reply, s; `defaultS` is the instrument's usual worst case with margin. */
+export function timeoutOption(defaultS = 1) {
+  return z.number().positive().max(60).default(defaultS).describe('reply timeout (s)');
+}
 
 /** Parses a number from an instrument reply, or throws naming the command and the reply. */
 export function parseNumber(reply: string, command: string): number {

@@ -15,8 +15,10 @@ const axis = (n: number): Record<string, unknown> => ({
   axis: n,
   min: -5,
   max: 5,
-  velocity: 100,
-  acceleration: 2000,
+  // Moves of about two thirds of a second: long against scheduling delays on a loaded machine
+  // (the suites time parts of a move in real time), short enough for a quick suite.
+  velocity: 10,
+  acceleration: 200,
   poll_interval: 0.005,
 });
 

@@ -18,7 +18,7 @@ export const esp300Options = z
     max_acceleration: z.number().positive().default(100000).describe('largest acceleration the acceleration setting accepts (units/s^2)'),
     poll_interval: z.number().positive().max(1).default(0.02).describe('how often a move is polled with nMD? (s)'),
     home_on_connect: z.boolean().default(false).describe('run a home search (nOR) when connecting'),
-    timeout: timeoutOption,
+    timeout: timeoutOption(1),
   })
   .refine((o) => o.min < o.max, { message: 'min must be below max', path: ['max'] })
   .refine((o) => o.velocity <= o.max_velocity, { message: 'velocity must not exceed max_velocity', path: ['velocity'] })

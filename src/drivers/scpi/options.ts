@@ -56,7 +56,7 @@ export const scpiOptions = z.strictObject({
   read: readTable.optional().describe('makes the device Readable'),
   voltage: settingTable.optional().describe('makes the device a VoltageSource (and Stoppable: stop() sets 0 V)'),
   wavelength: settingTable.optional().describe('makes the device WavelengthTunable'),
-  timeout: timeoutOption,
+  timeout: timeoutOption(1),
 });
 
 /** Validated options of `scpi`. */

@@ -13,7 +13,7 @@ export const maiTaiOptions = z
     tune_timeout: z.number().positive().default(30).describe('how long tuning or switching emission may take (s)'),
     poll_interval: z.number().positive().max(5).default(0.1).describe('how often a change is read back while waiting for it (s)'),
     close_shutter_on_disconnect: z.boolean().default(true).describe('close the shutter when the daemon lets go of the laser'),
-    timeout: timeoutOption,
+    timeout: timeoutOption(3),
   })
   .refine((o) => o.wavelength_min < o.wavelength_max, { message: 'wavelength_min must be below wavelength_max', path: ['wavelength_max'] });
 

@@ -5,7 +5,9 @@ import { isMovable } from '../../capabilities/index.js';
 import { makeDevice, simulatorOnPty, wireHarness } from '../common/wire-harness.fixture.js';
 import { Ell14BusSimulator, ell14Driver } from './index.js';
 
-const bus = new Ell14BusSimulator({ addresses: ['0', 'A'] });
+// Moves of about 0.8 s: long against scheduling delays on a loaded machine (the
+// suites time parts of a move in real time), short enough for a quick suite.
+const bus = new Ell14BusSimulator({ addresses: ['0', 'A'], velocityDegPerS: 300, accelerationDegPerS2: 3000 });
 const server = await simulatorOnPty(bus, 'ell14');
 const mount = (address: string): Record<string, unknown> => ({ port: server.path, address, poll_interval: 0.005, timeout: 0.3 });
 

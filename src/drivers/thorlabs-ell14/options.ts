@@ -12,7 +12,7 @@ export const ell14Options = z
     max: z.number().default(360).describe('upper soft limit (deg)'),
     poll_interval: z.number().positive().max(1).default(0.02).describe('how often a move is polled with gs (s)'),
     home_on_connect: z.boolean().default(false).describe('home the mount (ho0) when connecting'),
-    timeout: timeoutOption,
+    timeout: timeoutOption(1),
   })
   .refine((o) => o.min < o.max, { message: 'min must be below max', path: ['max'] });
 

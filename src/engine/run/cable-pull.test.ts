@@ -134,4 +134,39 @@ describe('a cable pulled during a scan', () => {
       await lab.disconnect();
     }
   });
+
+  it('keeps trying while the instrument behind a returned port does not answer yet', async () => {
+    const clock = createSystemClock();
+    const lab = Lab.create(parseLabConfig(labSource().replace('port = "' + dir + '/pm1830c"', 'port = "' + dir + '/pm1830c"\ntimeout = 0.2'), 'cable.toml', DRIVERS), DRIVERS, clock);
+    await lab.connect();
+    const meter = lab.device('power_meter');
+    const server = bench.servers.get('pm1830c');
+    if (server === undefined) throw new Error('no 1830-C PTY');
+    const faults: string[] = [];
+    meter.onStateChange((change) => {
+      if (change.fault !== undefined) faults.push(change.fault.message);
+    });
+    try {
+      await server.unplug();
+      bench.powerMeter.silent = true;
+      await server.plug();
+      while (!faults.some((f) => f.includes('failed to connect'))) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(meter.state).toBe('faulted');
+      expect(meter.fault?.message).toMatch(/power_meter: failed to connect: .*no reply to "W\?" within 0.2 s/);
+      const idle = new Promise<void>((resolve) => {
+        const off = meter.onStateChange((change) => {
+          if (change.to === 'idle') {
+            off();
+            resolve();
+          }
+        });
+      });
+      bench.powerMeter.silent = false;
+      await idle;
+      expect(meter.fault).toBeUndefined();
+    } finally {
+      bench.powerMeter.silent = false;
+      await lab.disconnect();
+    }
+  });
 });
