@@ -199,7 +199,11 @@ describe('the web dashboard in chromium', () => {
     await tab(page, 'runs');
     const row = page.locator('#history-rows tr').first();
     await eventually(() => row.textContent()).toMatch(/scan\.js.*finished.*success.*olivia.*scan: 30/);
-    expect(await row.locator('button.hdf5').isDisabled()).toBe(true);
+    // The run's HDF5 file, downloaded through ExportRun.
+    const [h5] = await Promise.all([page.waitForEvent('download'), row.locator('button.hdf5').click()]);
+    expect(h5.suggestedFilename()).toMatch(/\.h5$/);
+    const file = await readFile((await h5.path()) ?? '');
+    expect(file.subarray(0, 8).toString('latin1')).toBe('\x89HDF\r\n\x1a\n');
     await shot(page, 'runs');
     // Opening an old run plots it (from the ring), alone.
     await row.getByRole('button', { name: 'Plot' }).click();

@@ -1,23 +1,24 @@
 /**
  * Runs: the queue (move up and down, remove; start and stop taking runs) and the history with
  * status, who started each, events per stream, a plot of any run still in the ring, and the run's
- * HDF5 file.
+ * HDF5 file (ExportRun).
  */
-import { type RunSummary, RunState } from '../../src/api/gen/daq/v1/control_pb.js';
+import { ExportFormat, type RunSummary, RunState } from '../../src/api/gen/daq/v1/control_pb.js';
 import { ExitStatus } from '../../src/api/gen/daq/v1/documents_pb.js';
 import { call, control, every, messageOf } from './api.js';
 import type { App, View } from './app.js';
-import { formatNumber, formatTime, h, replace } from './dom.js';
+import { download, formatNumber, formatTime, h, replace } from './dom.js';
 
-/**
- * HDF5 download of a finished run. The daemon's export RPC (ExportRun) comes with the HDF5
- * writer; until it is wired here the button stays disabled with this reason.
- * TODO(issue 6): call control.exportRun({ uid }) and download its bytes (or its URL).
- */
-export const HDF5_EXPORT: { available: boolean; reason: string; download?: (run: RunSummary) => Promise<void> } = {
-  available: false,
-  reason: 'HDF5 download arrives with the HDF5 writer (ExportRun); the run files are in the daemon\'s data directory meanwhile',
-};
+/** Downloads a finished run's HDF5 file, streamed in chunks by ExportRun. */
+async function downloadHdf5(run: RunSummary): Promise<void> {
+  const chunks: Uint8Array[] = [];
+  let name = `${run.uid}.h5`;
+  for await (const part of control.exportRun({ runUid: run.uid, format: ExportFormat.H5 })) {
+    if (part.fileName !== '') name = part.fileName;
+    chunks.push(part.chunk.slice());
+  }
+  download(name, new Blob(chunks as BlobPart[]), 'application/x-hdf5');
+}
 
 /** The Runs panel. */
 export function createRunsView(app: App): View {
@@ -101,8 +102,8 @@ function historyRow(app: App, run: RunSummary): HTMLElement {
     disabled: streams.length === 0,
     onclick: () => app.go('plots', { stream: streams[0]?.[0] ?? '', run: run.uid, t0: String(run.startTimeS), t1: String(run.endTimeS > 0 ? run.endTimeS + 1 : 0) }),
   }, 'Plot');
-  const hdf5 = h('button', { class: 'hdf5', disabled: !HDF5_EXPORT.available || run.state !== RunState.FINISHED, title: HDF5_EXPORT.available ? 'download the run\'s HDF5 file' : HDF5_EXPORT.reason }, 'HDF5');
-  if (HDF5_EXPORT.download !== undefined) hdf5.addEventListener('click', () => void HDF5_EXPORT.download?.(run));
+  const hdf5 = h('button', { class: 'hdf5', disabled: run.state !== RunState.FINISHED, title: run.state === RunState.FINISHED ? 'download the run\'s HDF5 file' : 'the file is complete when the run has finished' }, 'HDF5');
+  hdf5.addEventListener('click', () => void call(() => downloadHdf5(run)).catch((error: unknown) => (hdf5.title = `cannot download: ${messageOf(error)}`)));
   return h(
     'tr',
     { 'data-run': run.uid, class: `status-${status || RunState[run.state].toLowerCase()}` },
