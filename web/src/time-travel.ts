@@ -49,6 +49,7 @@ export function createTimeTravelView(app: App): View {
   let following = true;
   let playing = false;
   let busy = false;
+  let again = false;
   let stops: (() => void)[] = [];
 
   const bounds = (): [number, number] => {
@@ -110,7 +111,10 @@ export function createTimeTravelView(app: App): View {
 
   /** Plot, values and frame at the cursor. */
   const showMoment = async (): Promise<void> => {
-    if (busy) return;
+    if (busy) {
+      again = true; // the cursor moved while a read was in flight: show the new moment after it
+      return;
+    }
     busy = true;
     try {
       drawTimeline();
@@ -142,6 +146,10 @@ export function createTimeTravelView(app: App): View {
       say(messageOf(error), true);
     } finally {
       busy = false;
+      if (again) {
+        again = false;
+        void showMoment();
+      }
     }
   };
 
@@ -169,6 +177,7 @@ export function createTimeTravelView(app: App): View {
     const [t0, t1] = bounds();
     cursor = Math.max(t0, Math.min(t1, t));
     following = follow;
+    drawTimeline();
     void showMoment();
   };
   const timeline0 = (event: MouseEvent): void => {
