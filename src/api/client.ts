@@ -6,6 +6,7 @@ import { create, type DescMessage, type DescMethod, fromBinary, type MessageInit
 import * as grpc from '@grpc/grpc-js';
 import { DaqError } from '../core/index.js';
 import { fromStatusCode } from './errors.js';
+import { MAX_MESSAGE_BYTES } from './limits.js';
 
 type UnaryMethod<I extends DescMessage, O extends DescMessage> = DescMethod & { methodKind: 'unary'; input: I; output: O };
 type StreamMethod<I extends DescMessage, O extends DescMessage> = DescMethod & { methodKind: 'server_streaming'; input: I; output: O };
@@ -28,7 +29,8 @@ export class DaemonClient {
     options: ClientOptions = {},
   ) {
     const credentials = options.rootCert === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(options.rootCert);
-    this.client = new grpc.Client(address, credentials);
+    // Replies as large as the server accepts (a ReadStreamRange of a long window is tens of MB).
+    this.client = new grpc.Client(address, credentials, { 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
     if (options.token !== undefined) this.metadata.set('authorization', `Bearer ${options.token}`);
   }
 

@@ -62,6 +62,18 @@ describe('the dashboard API', () => {
     expect((frame.getChild('image')?.get(0) as Uint8Array).byteLength).toBe(32 * 32 * 2);
   });
 
+  it('ReadStreamRange replies beyond grpc\'s default 4 MiB reach the Node client', async () => {
+    const client = daemon.client();
+    const wide = 'const a = []; for (let i = 0; i < 200000; i++) a.push(i);\nfor (let k = 0; k < 4; k++) record(\'wide\', { a });\n';
+    const uid = (await client.call(ControlService.method.startRun, inlineRun(wide))).run?.uid ?? '';
+    await followRun(client, uid);
+    const reply = await client.call(ControlService.method.readStreamRange, { stream: 'wide' });
+    expect(reply.arrowIpc.byteLength).toBeGreaterThan(4 * 1024 * 1024);
+    const table = tableFromIPC(reply.arrowIpc);
+    expect(table.numRows).toBe(4);
+    expect(table.getChild('a')?.get(3)?.get(199_999)).toBe(199_999);
+  });
+
   it('CheckScript finds a bad device call with the span to underline; CompleteScript offers the device methods', async () => {
     const client = daemon.client();
     const source = 'stage.moveAbs(1);\ncamera.moveAbs(2);\n';
