@@ -21,3 +21,12 @@ export function requireInRange(device: string, quantity: string, value: number, 
     );
   }
 }
+
+/**
+ * The checks of `Movable` moves: a finite `step` for a relative move (when given), and a
+ * `target` within the travel `limits`. Shared by every axis, simulated or real.
+ */
+export function requireMoveTarget(device: string, target: number, limits: Limits, units: string, step?: number): void {
+  if (step !== undefined) requireInRange(device, 'step', step, { min: -Infinity, max: Infinity }, units);
+  requireInRange(device, 'position', target, limits, units);
+}

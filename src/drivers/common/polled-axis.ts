@@ -7,7 +7,7 @@
  */
 import type { Limits, Movable, MoveOptions } from '../../capabilities/index.js';
 import { type Clock, DaqError } from '../../core/index.js';
-import { requireInRange } from '../../devices/index.js';
+import { requireMoveTarget } from '../../devices/index.js';
 import type { Endpoint, LinkOptions } from '../../transports/index.js';
 import { LinkedDevice } from './linked-device.js';
 
@@ -57,19 +57,12 @@ export abstract class PolledAxis extends LinkedDevice implements Movable {
   protected abstract setUp(signal: AbortSignal): Promise<void>;
 
   moveAbs(position: number, options: MoveOptions = {}): Promise<void> {
-    return this.command('move', () => this.checkTarget(position), () => this.move(position, options));
+    return this.command('move', () => requireMoveTarget(this.name, position, this.travel, this.units), () => this.move(position, options));
   }
 
   moveRel(delta: number, options: MoveOptions = {}): Promise<void> {
     const target = this.target + delta;
-    return this.command(
-      'move',
-      () => {
-        requireInRange(this.name, 'step', delta, { min: -Infinity, max: Infinity }, this.units);
-        this.checkTarget(target);
-      },
-      () => this.move(target, options),
-    );
+    return this.command('move', () => requireMoveTarget(this.name, target, this.travel, this.units, delta), () => this.move(target, options));
   }
 
   position(): Promise<number> {
@@ -139,10 +132,6 @@ export abstract class PolledAxis extends LinkedDevice implements Movable {
       if (!(await this.readMoving())) return;
       await this.clock.sleep(this.pollS);
     }
-  }
-
-  private checkTarget(position: number): void {
-    requireInRange(this.name, 'position', position, this.travel, this.units);
   }
 
   private async move(position: number, options: MoveOptions): Promise<void> {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Limits, MoveOptions, Movable, Parameterized } from '../../capabilities/index.js';
 import { type Clock, DaqError } from '../../core/index.js';
-import { createParameterSet, defineDriver, requireInRange } from '../../devices/index.js';
+import { createParameterSet, defineDriver, requireMoveTarget } from '../../devices/index.js';
 import { planMove, planStop, restingProfile, sampleProfile, type MotionProfile, type MotionState } from './motion-profile.js';
 import { ParameterizedSimDevice } from './sim-device.js';
 
@@ -88,20 +88,13 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Paramet
 
   /** Moves to `position` (units); see {@link Movable.moveAbs}. */
   moveAbs(position: number, options: MoveOptions = {}): Promise<void> {
-    return this.command('move', () => this.checkTarget(position), () => this.move(position, options));
+    return this.command('move', () => requireMoveTarget(this.name, position, this.travel, this.units), () => this.move(position, options));
   }
 
   /** Moves by `delta` (units) from the present target; see {@link Movable.moveRel}. */
   moveRel(delta: number, options: MoveOptions = {}): Promise<void> {
     const target = this.target + delta;
-    return this.command(
-      'move',
-      () => {
-        requireInRange(this.name, 'step', delta, { min: -Infinity, max: Infinity }, this.units);
-        this.checkTarget(target);
-      },
-      () => this.move(target, options),
-    );
+    return this.command('move', () => requireMoveTarget(this.name, target, this.travel, this.units, delta), () => this.move(target, options));
   }
 
   /** The present position (units), along the motion profile at the clock's present time. */
@@ -152,10 +145,6 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Paramet
     this.replaceMotion(restingProfile(state.x, this.clock.now()), `${this.name}: disconnected during a move`, true);
     this.target = state.x;
     await motion.ended;
-  }
-
-  private checkTarget(position: number): void {
-    requireInRange(this.name, 'position', position, this.travel, this.units);
   }
 
   private async move(position: number, options: MoveOptions): Promise<void> {
