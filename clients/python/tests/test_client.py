@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-import daq_client
 from daq_client.client import DaqError
 
-from conftest_daemon import ROOT, Daemon
+from conftest_daemon import ROOT
 
 SCAN = """
 laser.enableEmission();
@@ -19,19 +18,6 @@ for (let i = 0; i < params.steps; i++) {
 }
 laser.closeShutter();
 """
-
-
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory):
-    d = Daemon(tmp_path_factory.mktemp("daq-data"))
-    yield d
-    assert d.stop() == 0
-
-
-@pytest.fixture
-def client(daemon):
-    with daq_client.Client(daemon.address) as c:
-        yield c
 
 
 def test_runs_a_scan_and_gets_every_event(client):

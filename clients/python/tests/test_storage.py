@@ -44,19 +44,6 @@ settings = { exposure = 0.001 }
 """
 
 
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory):
-    d = Daemon(tmp_path_factory.mktemp("daq-data"))
-    yield d
-    assert d.stop() == 0
-
-
-@pytest.fixture
-def client(daemon):
-    with daq_client.Client(daemon.address) as c:
-        yield c
-
-
 def small_lab(tmp_path):
     lab = tmp_path / "lab.toml"
     lab.write_text(SMALL_LAB)
