@@ -1,7 +1,7 @@
 /** The data directory's lock: one process stores runs in a data directory at a time. */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DaqError } from '../../core/index.js';
+import { DaqError, processAlive } from '../../core/index.js';
 
 /**
  * One process stores runs in a data directory: a second daemon on the same directory would
@@ -12,7 +12,7 @@ export function lockDataDir(dataDir: string, log: (level: 'warn', message: strin
   const path = join(dataDir, 'storage.lock');
   mkdirSync(dataDir, { recursive: true });
   const owner = existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : 0;
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
     throw new DaqError('failed_precondition', `the data directory ${dataDir} is in use by another ts-daq process (pid ${owner}); give each daemon its own --data-dir`);
   }
   try {
@@ -28,14 +28,5 @@ export function unlockDataDir(dataDir: string): void {
     if (Number(readFileSync(path, 'utf8').trim()) === process.pid) rmSync(path, { force: true });
   } catch {
     // not ours or gone
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DaqError } from '../../core/index.js';
+import { DaqError, processAlive } from '../../core/index.js';
 import {
   ALIGN,
   alignUp,
@@ -257,19 +257,10 @@ function refuseToReplace(path: string): void {
     const v = new DataView(mapping.buffer);
     const pid = Number(v.getBigUint64(H.writerPid, true));
     const writing = v.getUint32(H.version, true) === RING_VERSION && Number(v.getBigUint64(H.state, true)) === STATE_WRITING;
-    if (writing && pid !== process.pid && alive(pid)) {
+    if (writing && pid !== process.pid && processAlive(pid)) {
       throw new DaqError('already_exists', `ring ${path} is being written by process ${pid}; give another path or stop that process`);
     }
   } finally {
     mapping.unmap();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
