@@ -34,6 +34,11 @@ export interface DaemonCore {
   logs: Emitter<LogEntry>;
   /** Who started each run. */
   startedBy: Map<string, string>;
+  /**
+   * Cameras streaming because a client asked (SetFrameStream, the dashboard's preview). A run comes
+   * first: they are stopped when a run starts, so its `snap()` works (its frames still reach the preview).
+   */
+  previews: Set<string>;
   /** Run files and the run catalog (absent in tests that build a core without storage). */
   storage?: RunStorage;
   /** Records who did what (start, stop, command) in the audit log. */

@@ -9,6 +9,7 @@ import { tableFromIPC } from 'apache-arrow';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlService, RunState } from './gen/daq/v1/control_pb.js';
+import { ExitStatus } from './gen/daq/v1/documents_pb.js';
 import { HardwareService } from './gen/daq/v1/hardware_pb.js';
 import { callRaw, type DaemonProcess, followRun, inlineRun, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
 
@@ -118,6 +119,17 @@ describe('the dashboard API', () => {
     const refused = await callRaw(daemon.address, HardwareService.method.setFrameStream, { device: 'stage', on: true });
     expect(refused.code).toBe(grpc.status.FAILED_PRECONDITION);
     expect(refused.details).toMatch(/^stage \(sim-stage\) is not FrameProducer/);
+  });
+
+  it('a run comes first: a camera previewing for the dashboard stops streaming when a run starts, and the run can snap', async () => {
+    const client = daemon.client();
+    await client.call(HardwareService.method.setFrameStream, { device: 'camera', on: true });
+    expect((await client.call(HardwareService.method.listDevices, {})).devices.find((d) => d.name === 'camera')?.state).toBe('busy');
+    const uid = (await client.call(ControlService.method.startRun, inlineRun(SNAP_SCAN))).run?.uid ?? '';
+    const followed = await followRun(client, uid);
+    expect(followed.stop?.exitStatus, followed.stop?.reason).toBe(ExitStatus.SUCCESS);
+    expect(followed.events).toHaveLength(6);
+    expect((await client.call(HardwareService.method.listDevices, {})).devices.find((d) => d.name === 'camera')?.state).toBe('idle');
   });
 
   it('serves the dashboard at / beside the API, and nothing outside its folder', async () => {

@@ -22,7 +22,7 @@ import { HardwareService } from './gen/daq/v1/hardware_pb.js';
 import { createGrpcServer, type ServiceBinding } from './grpc-server.js';
 import { ScriptStore } from './script-store.js';
 import { controlHandlers } from './services/control.js';
-import { hardwareHandlers } from './services/hardware.js';
+import { hardwareHandlers, stopPreviewsForRuns } from './services/hardware.js';
 import { addHealthService } from './health.js';
 import { withDashboard } from './static-files.js';
 
@@ -139,6 +139,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     scripts,
     logs,
     startedBy: new Map(),
+    previews: new Set(),
     storage,
     shutdown: shutdown.signal,
     draining: false,
@@ -158,6 +159,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       say('info', `${principal.name}: ${action}`);
     },
   };
+  stopPreviewsForRuns(core, say);
   const gate = createGate(authenticator, (method, reason) => say('warn', `rejected ${method}: ${reason}`));
   const bindings: ServiceBinding[] = [
     { service: ControlService, handlers: controlHandlers(core) as never },

@@ -90,10 +90,15 @@ export function hardwareHandlers(core: DaemonCore): ServiceHandlers<typeof Hardw
     },
     async setFrameStream(request, { principal }) {
       const device = command(request.device, 'FrameProducer', request.takeOver, principal, request.on ? 'start frame stream' : 'stop frame stream');
-      if (!request.on) return ok(device.stopStream());
+      if (!request.on) {
+        core.previews.delete(device.name);
+        return ok(device.stopStream());
+      }
       // Already streaming (another dashboard started it): nothing to do.
       if (device.state === 'busy') return {};
-      return ok(device.startStream());
+      const reply = await ok(device.startStream());
+      core.previews.add(device.name);
+      return reply;
     },
   };
 }
@@ -105,4 +110,24 @@ export function withCapability<N extends CapabilityName>(core: DaemonCore, name:
     throw new DaqError('failed_precondition', `${name} (${device.driver}) is not ${capability}: it is ${capabilitiesOf(device).join(', ')}`, { device: name });
   }
   return device as CapabilityOf<N> & Device;
+}
+
+/**
+ * Stops the preview streams clients started ({@link DaemonCore.previews}) before each run's script
+ * begins: a streaming camera cannot `snap()`, and the experiment comes first.
+ */
+export function stopPreviewsForRuns(core: DaemonCore, say: (level: 'info' | 'warn', message: string) => void): () => void {
+  return core.engine.beforeScript(async (runUid) => {
+    for (const name of [...core.previews]) {
+      core.previews.delete(name);
+      const device = core.lab.device(name);
+      if (!hasCapability(device, 'FrameProducer') || device.state !== 'busy') continue;
+      try {
+        await device.stopStream();
+        say('info', `${name}: preview stream stopped for run ${runUid} (start it again from the Camera tab)`);
+      } catch (error) {
+        say('warn', `${name}: could not stop its preview stream for run ${runUid}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  });
 }
