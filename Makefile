@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 SYSTEM_PACKAGES := socat chromium hdf5-tools
 SYSTEM_COMMANDS := socat chromium h5dump
 
-.PHONY: help system install generate native build typecheck lint unit python python-stubs pytest test demo bench bench-venv clean web
+.PHONY: help system install generate native build typecheck lint unit python python-stubs pytest test demo demo-serial bench bench-venv clean web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -54,13 +54,17 @@ build: generate native ## compile TypeScript to dist/ (and the native addon)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
 	chmod +x dist/src/cli/main.js
-	$(MAKE) --no-print-directory web
+	$(bundle-web)
 
 # The web dashboard (web/): one bundle with its CSS, by esbuild, into dist/web; no CDN, works offline.
+define bundle-web
+rm -rf dist/web
+npx esbuild web/src/main.ts --bundle --format=esm --target=es2022 --minify --sourcemap --outdir=dist/web --log-level=warning
+cp web/index.html dist/web/index.html
+endef
+
 web: generate ## bundle the web dashboard into dist/web (served by the daemon at / of --http-listen)
-	rm -rf dist/web
-	npx esbuild web/src/main.ts --bundle --format=esm --target=es2022 --minify --sourcemap --outdir=dist/web --log-level=warning
-	cp web/index.html dist/web/index.html
+	$(bundle-web)
 
 typecheck: generate ## type-check everything, tests and type-level tests included
 	npx tsc -p tsconfig.json --noEmit
@@ -120,8 +124,7 @@ bench: build bench-venv python ## run the benchmarks (they print their figures, 
 clean: ## remove build output, installed packages and venvs
 	rm -rf dist node_modules build native/build $(VENV)
 
-.PHONY: demo-serial
-demo-serial: build ## the serial lab: real drivers against wire simulators on PTYs (examples/lab-serial.toml)
+demo-serial: system build ## the serial lab: real drivers against wire simulators on PTYs (examples/lab-serial.toml)
 	@set -e; node dist/src/cli/main.js sim-serial --dir /tmp/daq-sim & PID=$$!; \
 	trap 'kill -TERM $$PID 2>/dev/null; wait $$PID 2>/dev/null || true' EXIT; \
 	for _ in $$(seq 1 50); do [ -e /tmp/daq-sim/scpi ] && break; sleep 0.1; done; \
