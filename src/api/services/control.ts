@@ -1,13 +1,13 @@
 /** ControlService: scripts, runs, the queue, documents, logs, status and daemon facts. */
 import { DaqError } from '../../core/index.js';
-import { readRange } from '../../data/index.js';
+import { readRange, type RunStorage } from '../../data/index.js';
 import type { LogEntry, Run } from '../../engine/index.js';
 import type { CallContext, ServiceHandlers } from '../handlers.js';
-import { catalogSummary, fromValue, toRunSummary, withStorage } from '../convert.js';
+import { catalogSummary, fromValue } from '../convert.js';
 import type { DaemonCore } from '../core.js';
 import { type ControlService, LogLevel, type StartRunRequest } from '../gen/daq/v1/control_pb.js';
 import { Mailbox } from '../mailbox.js';
-import { statusOf } from './status.js';
+import { statusOf, summaryOf } from './status.js';
 import { runsHandlers } from './runs.js';
 import { dashboardHandlers } from './dashboard.js';
 
@@ -16,7 +16,7 @@ const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN
 /** The ControlService handlers over `core`. */
 export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof ControlService> {
   const { engine } = core;
-  const summary = (run: Run) => withStorage(toRunSummary(run.summary(), core.startedBy.get(run.uid) ?? ''), core.storage?.run(run.uid));
+  const summary = (run: Run) => summaryOf(core, run);
   const queue = () => engine.queued().map(summary);
   const runFor = (uid: string) => {
     if (uid === '') {
@@ -162,15 +162,14 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
         role: context.principal.role,
         listen: facts.listen,
         httpListen: facts.httpListen,
-        ...(core.storage === undefined ? {} : { storage: storageInfo(core) }),
+        ...(core.storage === undefined ? {} : { storage: storageInfo(core.storage) }),
       };
     },
     ...dashboardHandlers(core),
   };
 }
 
-function storageInfo(core: DaemonCore): { runsDir: string; freeBytes: number; error: string; gzip: number } {
-  const storage = core.storage as NonNullable<DaemonCore['storage']>;
+function storageInfo(storage: RunStorage): { runsDir: string; freeBytes: number; error: string; gzip: number } {
   const status = storage.status();
   return { runsDir: storage.runsDir, freeBytes: status.freeBytes, error: status.error, gzip: storage.gzip };
 }

@@ -4,11 +4,17 @@
  */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { DaemonCore } from '../core.js';
-import { toRunSummary, withStorage } from '../convert.js';
+import type { Run } from '../../engine/index.js';
+import { type RunSummaryInit, toRunSummary, withStorage } from '../convert.js';
 import type { StreamStatusResponseSchema } from '../gen/daq/v1/control_pb.js';
 import { Mailbox } from '../mailbox.js';
 
 type Status = MessageInitShape<typeof StreamStatusResponseSchema>;
+
+/** A run as clients see it: the engine's summary, who started it, and its file from the storage. */
+export function summaryOf(core: DaemonCore, run: Run): RunSummaryInit {
+  return withStorage(toRunSummary(run.summary(), core.startedBy.get(run.uid) ?? ''), core.storage?.run(run.uid));
+}
 
 /** The daemon's status now. */
 export function currentStatus(core: DaemonCore): Status {
@@ -17,7 +23,7 @@ export function currentStatus(core: DaemonCore): Status {
   return {
     timeS: core.clock.now(),
     daemonState: run === undefined ? 'idle' : run.state === 'paused' ? 'paused' : 'running',
-    ...(run === undefined ? {} : { currentRun: withStorage(toRunSummary(run.summary(), core.startedBy.get(run.uid) ?? ''), core.storage?.run(run.uid)) }),
+    ...(run === undefined ? {} : { currentRun: summaryOf(core, run) }),
     queued: core.engine.queued().length,
     queueProcessing: core.engine.queueRunning,
     devices: summaries.map((d) => ({ name: d.name, state: d.state, fault: d.fault ?? '' })),
