@@ -6,3 +6,4 @@ export * from './range.js';
 export * from './lab.js';
 export * from './lab-config.js';
 export * from './toml-locations.js';
+export * from './settle.js';

@@ -7,7 +7,7 @@
  */
 import type { Limits, Movable, MoveOptions } from '../../capabilities/index.js';
 import { type Clock, DaqError } from '../../core/index.js';
-import { requireMoveTarget } from '../../devices/index.js';
+import { requireMoveTarget, waitUntilSettled } from '../../devices/index.js';
 import type { Endpoint, LinkOptions } from '../../transports/index.js';
 import { LinkedDevice } from './linked-device.js';
 
@@ -75,21 +75,7 @@ export abstract class PolledAxis extends LinkedDevice implements Movable {
 
   async waitSettled(timeoutS?: number): Promise<void> {
     this.requireConnected('wait for settling');
-    const motion = this.motion;
-    if (motion === undefined || motion.finished) return;
-    if (timeoutS === undefined) return motion.ended;
-    const timer = new AbortController();
-    const deadline = this.clock.sleep(timeoutS, timer.signal).then(
-      () => 'timeout' as const,
-      () => 'ended' as const,
-    );
-    try {
-      if ((await Promise.race([motion.ended.then(() => 'ended' as const), deadline])) === 'timeout') {
-        throw new DaqError('deadline_exceeded', `${this.name}: not settled after ${timeoutS} s`, { device: this.name });
-      }
-    } finally {
-      timer.abort();
-    }
+    return waitUntilSettled(this.name, this.clock, () => this.motion, timeoutS);
   }
 
   /** Decelerates the axis to rest and waits until it is; pending moves reject `cancelled`. */

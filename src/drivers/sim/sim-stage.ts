@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Limits, MoveOptions, Movable, Parameterized } from '../../capabilities/index.js';
 import { type Clock, DaqError } from '../../core/index.js';
-import { createParameterSet, defineDriver, requireMoveTarget } from '../../devices/index.js';
+import { createParameterSet, defineDriver, requireMoveTarget, waitUntilSettled } from '../../devices/index.js';
 import { planMove, planStop, restingProfile, sampleProfile, type MotionProfile, type MotionState } from './motion-profile.js';
 import { ParameterizedSimDevice } from './sim-device.js';
 
@@ -110,20 +110,7 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Paramet
   /** Resolves once at rest and settled; rejects `deadline_exceeded` after `timeoutS` (s). */
   async waitSettled(timeoutS?: number): Promise<void> {
     this.requireConnected('wait for settling');
-    const timeout = new AbortController();
-    const deadline = new Promise<'timeout'>((resolve) => {
-      if (timeoutS === undefined) return;
-      this.clock.sleep(timeoutS, timeout.signal).then(() => resolve('timeout'), () => undefined);
-    });
-    try {
-      while (!this.motion.finished) {
-        if ((await Promise.race([this.motion.ended, deadline])) === 'timeout') {
-          throw new DaqError('deadline_exceeded', `${this.name}: not settled after ${timeoutS} s`, { device: this.name });
-        }
-      }
-    } finally {
-      timeout.abort();
-    }
+    return waitUntilSettled(this.name, this.clock, () => this.motion, timeoutS);
   }
 
   /**
