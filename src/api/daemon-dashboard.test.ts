@@ -5,6 +5,7 @@
  * (SetFrameStream), device positions and camera geometry, and the dashboard's files served at `/`
  * of the HTTP address (never outside their folder, and not at all with --no-dashboard).
  */
+import { request as httpRequest } from 'node:http';
 import { tableFromIPC } from 'apache-arrow';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,7 +139,12 @@ describe('the dashboard API', () => {
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(await page.text()).toContain('<script type="module" src="main.js">');
     expect((await fetch(`http://${http}/main.js`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    expect((await fetch(`http://${http}/%2e%2e/%2e%2e/package.json`)).status).toBe(404);
+    // Raw paths (fetch would resolve the dots itself): dist/web/../../package.json exists.
+    for (const escape of ['/../../package.json', '/..%2f..%2fpackage.json', '/%2e%2e/%2e%2e/package.json']) {
+      const answer = await rawGet(http, escape);
+      expect(answer.status, escape).toBe(404);
+      expect(answer.body, escape).not.toContain('"devDependencies"');
+    }
     expect((await fetch(`http://${http}/nothing.js`)).status).toBe(404);
   });
 
@@ -156,3 +162,17 @@ describe('the dashboard API', () => {
   }, 20_000);
 });
 
+/** GET of `path` exactly as given (no URL normalisation), for path-escape checks. */
+function rawGet(address: string, path: string): Promise<{ status: number; body: string }> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host, port, path, method: 'GET' }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}

@@ -7,6 +7,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream';
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -41,19 +42,25 @@ function serveFile(root: string, urlPath: string, request: IncomingMessage, resp
   }
   const file = resolve(join(root, normalize(decoded === '/' ? '/index.html' : decoded)));
   if (file !== root && !file.startsWith(`${root}${sep}`)) return void reply(response, 404, 'not found');
-  if (!existsSync(file) || !statSync(file).isFile()) {
+  let size: number;
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Error('not a file');
+    size = stat.size;
+  } catch {
     if (!existsSync(join(root, 'index.html'))) return void reply(response, 404, `the dashboard is not built (no ${root}/index.html): run make build`);
     return void reply(response, 404, 'not found');
   }
   response.writeHead(200, {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'content-length': statSync(file).size,
+    'content-length': size,
     // index.html names the bundle; a rebuilt daemon must not serve a stale page from a cache.
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
   });
   if (request.method === 'HEAD') return void response.end();
-  createReadStream(file).pipe(response);
+  // A file removed or unreadable after the stat (make build rewriting dist/web) ends this response, never the daemon.
+  pipeline(createReadStream(file), response, () => undefined);
 }
 
 function reply(response: ServerResponse, status: number, text: string): void {

@@ -94,8 +94,8 @@ export function hardwareHandlers(core: DaemonCore): ServiceHandlers<typeof Hardw
         core.previews.delete(device.name);
         return ok(device.stopStream());
       }
-      // Already streaming (another dashboard started it): nothing to do.
-      if (device.state === 'busy') return {};
+      // Already streaming for a preview (another dashboard started it): nothing to do.
+      if (core.previews.has(device.name)) return {};
       const reply = await ok(device.startStream());
       core.previews.add(device.name);
       return reply;
