@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -215,10 +215,17 @@ describe('the run writer', () => {
     encoder.flush();
     until(w);
     w.close(); // the writer stops with the run open: the file has 3 rows and no end
+    // More than the ring holds of another stream: rows 1-3 are overwritten, so they exist only in the file.
+    const filler = new StreamEncoder({ stream: 'other', runUid: 'other', dataKeys: KEYS }, rw);
+    for (let seq = 1; seq <= 4000; seq++) {
+      filler.add(event(seq));
+      filler.flush();
+    }
     for (let seq = 4; seq <= 7; seq++) encoder.add(event(seq));
     encoder.flush(); // acquired after the writer stopped: only in the ring
     const results = recoverRuns(ring('recover'), [{ uid: 'r4', path, start: start('r4') }]);
     expect(results).toMatchObject([{ run: { rows: { scan: 7 }, finished: true }, end: { exitStatus: 'fail', reason: 'daemon died', eventsLost: 0, numEvents: { scan: 7 } } }]);
+    expect(existsSync(`${path}.broken`), 'the file was reopened, not set aside').toBe(false);
     const file = openH5(path, 'r');
     try {
       expect(Array.from(datasetAt(file, 'entry/data/scan/seq_num')?.value as BigInt64Array, Number)).toEqual([1, 2, 3, 4, 5, 6, 7]);
