@@ -19,13 +19,16 @@ import { portOption, timeoutOption } from '../common/options.js';
 /** A regex with one capture group around the number, checked when the config loads. */
 const replyPattern = z
   .string()
-  .refine((text) => {
+  .superRefine((text, context) => {
+    let groups: number;
     try {
-      return new RegExp(text).exec('') !== undefined;
+      // `(?:x)|` always matches the empty string, with one slot per capture group of x.
+      groups = (new RegExp(`(?:${text})|`).exec('')?.length ?? 1) - 1;
     } catch {
-      return false;
+      return context.addIssue({ code: 'custom', message: 'not a valid regular expression' });
     }
-  }, 'not a valid regular expression')
+    if (groups < 1) context.addIssue({ code: 'custom', message: 'needs a capture group ( ... ) around the number' });
+  })
   .optional()
   .describe('regular expression whose first group is the number in the reply (default: the first number)');
 

@@ -56,6 +56,8 @@ describe('scpi', () => {
     expect(bad.success).toBe(false);
     const messages = bad.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(messages).toEqual(expect.arrayContaining([expect.stringContaining('voltage.set: must contain {value}'), expect.stringContaining('voltage.parse: not a valid regular expression')]));
+    const groupless = scpiDriver.options.safeParse({ port: 'tcp://x:5025', read: { query: 'MEAS?', parse: '[0-9.]+' } });
+    expect(groupless.success ? [] : groupless.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([expect.stringContaining('read.parse: needs a capture group')]);
   });
 
   it('goes faulted when the instrument drops the TCP connection, and reconnects when it listens again', async () => {
