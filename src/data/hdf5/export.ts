@@ -7,7 +7,7 @@
 import { Bool, Field, FixedSizeList, makeData, RecordBatch, Schema, Struct, type Data, type DataType, tableToIPC, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { DaqError } from '../../core/index.js';
 import { scalarType } from '../ring/arrow-ipc.js';
-import { type Dataset, datasetAt, groupAt, type H5File, openH5 } from './h5.js';
+import { type Dataset, datasetAt, groupAt, type H5File, openH5, stringAttr } from './h5.js';
 
 /** Formats other than the HDF5 file itself. */
 export type TableFormat = 'csv' | 'arrow';
@@ -58,10 +58,7 @@ function columnsOf(file: H5File, stream: string, format: TableFormat): Column[] 
     const dataset = datasetAt(file, `entry/data/${stream}/${name}`) as Dataset;
     const rowShape = (dataset.shape ?? [0]).slice(1);
     if (format === 'csv' && rowShape.length >= 2) continue; // frames do not go in CSV
-    const attr = (key: string): string => {
-      const value = key in dataset.attrs ? dataset.attrs[key]?.value : undefined;
-      return typeof value === 'string' ? value : '';
-    };
+    const attr = (key: string): string => stringAttr(dataset, key);
     const dtype = name === 'seq_num' ? 'int64' : name === 'time' ? 'float64' : attr('dtype') || 'float64';
     const kind = dataset.metadata.type === 3 ? 'string' : dtype === 'bool' ? 'bool' : dtype === 'int64' ? 'bigint' : 'number';
     columns.push({ name, dataset, rowShape, dtype, kind, units: name === 'time' ? 's' : attr('units') });

@@ -8,7 +8,7 @@
  * longest, up to {@link MAX_STRING_BYTES}); longer strings later are cut.
  */
 import type { Field, RecordBatch, Schema } from '../ring/arrow-ipc.js';
-import type { Dataset } from './h5.js';
+import { type Dataset, stringAttr } from './h5.js';
 
 /** Least width of string datasets, bytes. */
 export const STRING_BYTES = 256;
@@ -151,8 +151,8 @@ export function planFromDataset(name: string, dataset: Dataset): ColumnPlan {
   const meta = dataset.metadata;
   const attrs: Record<string, string> = {};
   for (const key of ['units', 'source', 'dtype']) {
-    const value = key in dataset.attrs ? dataset.attrs[key]?.value : undefined;
-    if (typeof value === 'string') attrs[key] = value;
+    const value = stringAttr(dataset, key);
+    if (value !== '') attrs[key] = value;
   }
   const rowShape = shape.slice(1);
   const kind: ColumnPlan['kind'] =

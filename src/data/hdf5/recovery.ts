@@ -7,7 +7,7 @@ import { DaqError } from '../../core/index.js';
 import { KIND_PADDING } from '../ring/layout.js';
 import { RecordSource } from '../ring/record-source.js';
 import type { RecoverRun, RunProgress } from './protocol.js';
-import { type RunFileEnd, RunFile, type RunFileOptions } from './run-file.js';
+import { eventsLostOf, type RunFileEnd, RunFile, type RunFileOptions } from './run-file.js';
 
 /**
  * Finishes runs a dead daemon left: reopens each file (or recreates it when it is missing or
@@ -54,7 +54,7 @@ export function recoverRuns(ringPath: string, runs: RecoverRun[], options: RunFi
     }
     const rows = file.rows();
     const end = item.end ?? deadEnd(lastTimeS, maxSeq);
-    const eventsLost = Object.entries(end.numEvents).reduce((sum, [stream, n]) => sum + Math.max(0, n - (rows[stream] ?? 0)), 0);
+    const eventsLost = eventsLostOf(end.numEvents, rows);
     file.finish({ ...end, eventsLost });
     results.push({ run: { uid: item.uid, path: item.path, rows, eventsLost, sizeBytes: file.sizeBytes(), finished: true, error: '' }, end: { ...end, eventsLost } });
   }

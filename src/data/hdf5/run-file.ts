@@ -130,11 +130,7 @@ export class RunFile {
 
   /** File size now, bytes. */
   sizeBytes(): number {
-    try {
-      return statSync(this.path).size;
-    } catch {
-      return 0;
-    }
+    return fileSize(this.path);
   }
 
   /**
@@ -297,4 +293,16 @@ export class RunFile {
   }
 }
 
+/** Size of the file at `path`, bytes; 0 when there is none (yet). */
+export function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
 
+/** Events a run recorded (`numEvents`, per stream) that its file does not hold (`rows`): the honest loss count. */
+export function eventsLostOf(numEvents: Record<string, number>, rows: Record<string, number>): number {
+  return Object.entries(numEvents).reduce((sum, [stream, n]) => sum + Math.max(0, n - (rows[stream] ?? 0)), 0);
+}

@@ -8,12 +8,12 @@
  * recorded minus the rows in its file). A file that cannot be written (full disk, unwritable
  * directory) is reported; the writer keeps its place in the ring and retries every second.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { DaqError } from '../../core/index.js';
 import { KIND_PADDING } from '../ring/layout.js';
 import { RecordSource } from '../ring/record-source.js';
 import type { FromWorker, RunProgress, ToWorker } from './protocol.js';
-import { type RunFileEnd, type RunFileStart, RunFile, type RunFileOptions } from './run-file.js';
+import { eventsLostOf, fileSize, type RunFileEnd, type RunFileStart, RunFile, type RunFileOptions } from './run-file.js';
 
 /** Options of a {@link RunWriter}. */
 export interface RunWriterOptions extends RunFileOptions {
@@ -225,7 +225,7 @@ export class RunWriter {
     if (run.file === undefined && !this.openFile(run, true)) return;
     const file = run.file as RunFile;
     const rows = file.rows();
-    const eventsLost = Object.entries(end.numEvents).reduce((sum, [stream, n]) => sum + Math.max(0, n - (rows[stream] ?? 0)), 0);
+    const eventsLost = eventsLostOf(end.numEvents, rows);
     const full = { ...end, eventsLost };
     try {
       file.finish(full);
@@ -243,7 +243,7 @@ export class RunWriter {
   }
 
   private progressOf(run: RunEntry, rows: Record<string, number>): RunProgress {
-    return { uid: run.uid, path: run.path, rows, eventsLost: run.gaps, sizeBytes: sizeOf(run.path), finished: false, error: run.error };
+    return { uid: run.uid, path: run.path, rows, eventsLost: run.gaps, sizeBytes: fileSize(run.path), finished: false, error: run.error };
   }
 
   /** Writes what is left, finishes stopped runs and closes every file (unstopped runs stay unfinished). */
@@ -254,14 +254,6 @@ export class RunWriter {
     this.runs.clear();
     this.source?.close();
     this.source = undefined;
-  }
-}
-
-function sizeOf(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
   }
 }
 
