@@ -4,3 +4,4 @@ export * from './clock.js';
 export * from './emitter.js';
 export * from './suggest.js';
 export * from './process.js';
+export * from './timeout.js';

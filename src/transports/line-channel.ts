@@ -6,7 +6,7 @@
  * an optional `AbortSignal`; queries may be retried only when the caller says they are safe to
  * repeat (a read-back, never a move). Lines that arrive when nobody waits are logged and dropped.
  */
-import { DaqError } from '../core/index.js';
+import { DaqError, withTimeout } from '../core/index.js';
 import type { BytePort } from './byte-port.js';
 import type { TrafficLog } from './traffic-log.js';
 
@@ -126,7 +126,7 @@ export function createLineChannel(port: BytePort, framing: LineFraming, log?: Tr
     try {
       await port.write(Buffer.from(command + framing.writeTerminator, 'latin1'));
       if (reply === undefined) return [];
-      return await withTimeout(reply, timeoutS, signal, `${where}: no reply to "${command}" within ${timeoutS} s`);
+      return await withTimeout(reply, timeoutS, `${where}: no reply to "${command}" within ${timeoutS} s`, signal);
     } catch (error) {
       if (reply !== undefined) {
         // Quiet is counted from now at the earliest: the abandoned reply may be on its way.
@@ -182,23 +182,6 @@ export function createLineChannel(port: BytePort, framing: LineFraming, log?: Tr
       waiter?.reject(reason);
     },
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutS: number, signal: AbortSignal | undefined, message: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => finish(() => reject(new DaqError('deadline_exceeded', message))), timeoutS * 1000);
-    const onAbort = (): void => finish(() => reject(DaqError.from(signal?.reason ?? new Error('cancelled'), { code: 'cancelled' })));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    function finish(settle: () => void): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      settle();
-    }
-    promise.then(
-      (value) => finish(() => resolve(value)),
-      (error: unknown) => finish(() => reject(DaqError.from(error))),
-    );
-  });
 }
 
 function preview(text: string): string {

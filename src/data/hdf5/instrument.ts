@@ -4,6 +4,7 @@
  * has them (the Parameterized capability). A setting that cannot be read is noted, not fatal.
  */
 import { parameterized } from '../../capabilities/index.js';
+import { DaqError, withTimeout } from '../../core/index.js';
 
 /** One setting's value at run start. */
 export interface SettingValue {
@@ -36,31 +37,22 @@ export async function readInstrument(lab: DeviceList, timeoutS = 1): Promise<Ins
     lab.devices().map(async (device) => {
       const entry: InstrumentSettings = { device: device.name, driver: device.driver, state: device.state, settings: [], unreadable: [] };
       if (!parameterized.is(device) || device.state === 'disconnected' || device.state === 'faulted') return entry;
+      let stuck = false;
       for (const info of device.parameters()) {
+        if (stuck) {
+          entry.unreadable.push(`${info.name}: not read (the device did not answer before)`);
+          continue;
+        }
         try {
-          const value = await withTimeout(device.getParameter(info.name), timeoutS);
+          const value = await withTimeout(device.getParameter(info.name), timeoutS, `no answer within ${timeoutS} s`);
           entry.settings.push({ name: info.name, value, type: info.type, units: info.units, description: info.description });
         } catch (error) {
           entry.unreadable.push(`${info.name}: ${(error as Error).message}`);
+          // A device that does not answer is not asked again: each setting would hold the run's start.
+          stuck = error instanceof DaqError && error.code === 'deadline_exceeded';
         }
       }
       return entry;
     }),
   );
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutS: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutS} s`)), timeoutS * 1000);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error as Error);
-      },
-    );
-  });
 }
