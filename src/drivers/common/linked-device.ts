@@ -8,6 +8,7 @@ import type { Clock } from '../../core/index.js';
 import { DaqError, type Unsubscribe } from '../../core/index.js';
 import { BaseDevice } from '../../devices/index.js';
 import { acquireLink, type Endpoint, type Link, type LinkOptions } from '../../transports/index.js';
+import { parseNumber } from './options.js';
 
 /** A device behind a shared link. */
 export abstract class LinkedDevice extends BaseDevice {
@@ -31,6 +32,11 @@ export abstract class LinkedDevice extends BaseDevice {
   protected get link(): Link {
     if (this.handle === undefined) throw new DaqError('failed_precondition', `${this.name}: not connected`, { device: this.name });
     return this.handle;
+  }
+
+  /** Sends a query that is safe to repeat (retried once) and reads a number from its reply. */
+  protected async queryNumber(command: string): Promise<number> {
+    return parseNumber(await this.link.query(command, { retries: 1 }), command);
   }
 
   /** Identifies the instrument and sets it up; runs on every (re)connect. */

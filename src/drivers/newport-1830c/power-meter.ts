@@ -9,7 +9,6 @@ import { type Clock, DaqError } from '../../core/index.js';
 import { requireInRange } from '../../devices/index.js';
 import { parseEndpoint } from '../../transports/index.js';
 import { LinkedDevice } from '../common/linked-device.js';
-import { parseNumber } from '../common/options.js';
 import type { Newport1830cOptions } from './options.js';
 
 const FILTERS = { slow: 1, medium: 2, fast: 3 } as const;
@@ -32,7 +31,7 @@ export class Newport1830c extends LinkedDevice implements Readable, WavelengthTu
   /** Optical power, W. */
   read(): Promise<Reading> {
     return this.query('read power', async () => {
-      const value = parseNumber(await this.link.query('D?', { retries: 1 }), 'D?');
+      const value = await this.queryNumber('D?');
       return { value, timestampS: this.clock.now(), units: 'W' };
     });
   }
@@ -51,7 +50,7 @@ export class Newport1830c extends LinkedDevice implements Readable, WavelengthTu
   }
 
   wavelength(): Promise<number> {
-    return this.query('read wavelength', async () => parseNumber(await this.link.query('W?', { retries: 1 }), 'W?'));
+    return this.query('read wavelength', () => this.queryNumber('W?'));
   }
 
   wavelengthRange(): Limits {
@@ -72,7 +71,7 @@ export class Newport1830c extends LinkedDevice implements Readable, WavelengthTu
   private async setting(letter: string, value: number, digits = 1): Promise<void> {
     const command = `${letter}${String(value).padStart(digits, '0')}`;
     await this.link.send(command);
-    const back = parseNumber(await this.link.query(`${letter}?`, { retries: 1 }), `${letter}?`);
+    const back = await this.queryNumber(`${letter}?`);
     if (back !== value) {
       throw new DaqError('failed_precondition', `${this.name}: the meter did not take "${command}": "${letter}?" reads ${back}`, { device: this.name });
     }

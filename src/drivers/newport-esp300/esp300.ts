@@ -9,7 +9,6 @@ import type { Parameterized, ParameterInfo, ParameterValue } from '../../capabil
 import { type Clock, DaqError } from '../../core/index.js';
 import { createParameterSet } from '../../devices/index.js';
 import { parseEndpoint } from '../../transports/index.js';
-import { parseNumber } from '../common/options.js';
 import { PolledAxis } from '../common/polled-axis.js';
 import type { Esp300Options } from './options.js';
 
@@ -34,13 +33,13 @@ export class Esp300Axis extends PolledAxis implements Parameterized {
       {
         name: 'velocity', type: 'number', units: `${u}/s`, min: 0.001, max: options.max_velocity,
         description: `top speed of moves (${u}/s), the controller's nVA; applies from the next move`,
-        get: async () => parseNumber(await this.link.query(`${axis}VA?`, { retries: 1 }), `${axis}VA?`),
+        get: () => this.queryNumber(`${axis}VA?`),
         set: (value) => this.checked(`${axis}VA${Number(value)}`),
       },
       {
         name: 'acceleration', type: 'number', units: `${u}/s^2`, min: 0.001, max: options.max_acceleration,
         description: `acceleration of moves (${u}/s^2), the controller's nAC; applies from the next move`,
-        get: async () => parseNumber(await this.link.query(`${axis}AC?`, { retries: 1 }), `${axis}AC?`),
+        get: () => this.queryNumber(`${axis}AC?`),
         set: (value) => this.checked(`${axis}AC${Number(value)}`),
       },
     ]);
@@ -81,7 +80,7 @@ export class Esp300Axis extends PolledAxis implements Parameterized {
 
   protected async readPosition(): Promise<number> {
     const command = `${this.options.axis}TP?`;
-    return parseNumber(await this.link.query(command, { retries: 1 }), command);
+    return this.queryNumber(command);
   }
 
   protected async readMoving(): Promise<boolean> {

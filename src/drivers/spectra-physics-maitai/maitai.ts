@@ -9,7 +9,6 @@ import { type Clock, DaqError } from '../../core/index.js';
 import { requireInRange } from '../../devices/index.js';
 import { parseEndpoint } from '../../transports/index.js';
 import { LinkedDevice } from '../common/linked-device.js';
-import { parseNumber } from '../common/options.js';
 import type { MaiTaiOptions } from './options.js';
 
 /** A MaiTai laser. */
@@ -60,7 +59,7 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
 
   enableEmission(): Promise<void> {
     return this.operation('enable emission', async () => {
-      const warm = parseNumber(await this.link.query('read:pctwarmedup?', { retries: 1 }), 'read:pctwarmedup?');
+      const warm = await this.queryNumber('read:pctwarmedup?');
       if (warm < 100) throw new DaqError('failed_precondition', `the laser is warming up (${warm}% done); emission can be enabled at 100%`);
       await this.link.send('on');
       await this.confirm('emission on', async () => await this.readEmission(), this.options.tune_timeout);
@@ -81,7 +80,7 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
   /** Output power from the laser's own power monitor, W. */
   read(): Promise<Reading> {
     return this.query('read power', async () => {
-      const value = parseNumber(await this.link.query('read:pow?', { retries: 1 }), 'read:pow?');
+      const value = await this.queryNumber('read:pow?');
       return { value, timestampS: this.clock.now(), units: 'W' };
     });
   }
@@ -108,7 +107,7 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
   }
 
   private async readWavelength(): Promise<number> {
-    return parseNumber(await this.link.query('read:wav?', { retries: 1 }), 'read:wav?');
+    return await this.queryNumber('read:wav?');
   }
 
   private async readShutter(): Promise<boolean> {
@@ -116,7 +115,7 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
   }
 
   private async readEmission(): Promise<boolean> {
-    const status = parseNumber(await this.link.query('*stb?', { retries: 1 }), '*stb?');
+    const status = await this.queryNumber('*stb?');
     return (status & 1) === 1;
   }
 
