@@ -71,4 +71,16 @@ port = "/dev/ttyUSB0"
       '15: device "laser", field "port": /dev/ttyUSB0 is already used by device "x"; a port serves one device (or the axes/mounts of one controller or bus)',
     ]);
   });
+
+  it('knows two spellings of one TCP address are one port', () => {
+    expect(
+      problems(`[devices.supply]
+driver = "scpi"
+port = "tcp://10.0.0.5:5025/"
+[devices.meter]
+driver = "scpi"
+port = "tcp://10.0.0.5:5025"
+`),
+    ).toEqual(['6: device "meter", field "port": tcp://10.0.0.5:5025 is already used by device "supply"; a port serves one device (or the axes/mounts of one controller or bus)']);
+  });
 });

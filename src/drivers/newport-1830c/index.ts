@@ -1,5 +1,6 @@
 /** `newport-1830c`: Newport 1830-C optical power meter. */
 import { defineDriver } from '../../devices/index.js';
+import { portClaim } from '../common/options.js';
 import { newport1830cOptions } from './options.js';
 import { Newport1830c } from './power-meter.js';
 
@@ -12,6 +13,6 @@ export const newport1830cDriver = defineDriver({
   name: 'newport-1830c',
   summary: 'Newport 1830-C optical power meter (serial): power in W, calibration wavelength',
   options: newport1830cOptions,
-  claims: (o) => [{ field: 'port', resource: o.port }],
+  claims: (o) => [portClaim(o.port)],
   create: (name, options, context) => new Newport1830c(name, options, context.clock),
 });

@@ -1,5 +1,6 @@
 /** `scpi`: any SCPI instrument, described in the lab config. */
 import { defineDriver } from '../../devices/index.js';
+import { portClaim } from '../common/options.js';
 import { scpiOptions } from './options.js';
 import { createScpiDevice } from './scpi.js';
 
@@ -12,6 +13,6 @@ export const scpiDriver = defineDriver({
   name: 'scpi',
   summary: 'generic SCPI instrument over TCP (port 5025) or serial, its commands and capabilities defined in the lab config',
   options: scpiOptions,
-  claims: (o) => [{ field: 'port', resource: o.port }],
+  claims: (o) => [portClaim(o.port)],
   create: (name, options, context) => createScpiDevice(name, options, context.clock),
 });

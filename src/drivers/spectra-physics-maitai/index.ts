@@ -1,5 +1,6 @@
 /** `spectra-physics-maitai`: Spectra-Physics MaiTai Ti:Sapphire laser. */
 import { defineDriver } from '../../devices/index.js';
+import { portClaim } from '../common/options.js';
 import { MaiTai } from './maitai.js';
 import { maiTaiOptions } from './options.js';
 
@@ -12,6 +13,6 @@ export const maiTaiDriver = defineDriver({
   name: 'spectra-physics-maitai',
   summary: 'Spectra-Physics MaiTai Ti:Sapphire laser (serial): wavelength, shutter, emission, power',
   options: maiTaiOptions,
-  claims: (o) => [{ field: 'port', resource: o.port }],
+  claims: (o) => [portClaim(o.port)],
   create: (name, options, context) => new MaiTai(name, options, context.clock),
 });
