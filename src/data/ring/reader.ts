@@ -62,9 +62,22 @@ export class RingReader {
     return this.table(records, (batch, index, total) => (index === 0 ? batch.slice(Math.max(0, total - n)) : batch));
   }
 
-  /** The rows of `stream` with `t0S <= time < t1S` (seconds since the epoch), oldest first. */
-  range(stream: string, t0S: number, t1S: number): Table {
-    const records = this.newestFirst(stream, (h) => h.tLastS >= t0S, (h) => h.tFirstS < t1S);
+  /**
+   * The rows of `stream` with `t0S <= time < t1S` (seconds since the epoch), oldest first. With
+   * `lastRows`, reading stops once that many rows of the range are in hand (older records are not
+   * decoded); the caller keeps the newest `lastRows` of the result.
+   */
+  range(stream: string, t0S: number, t1S: number, lastRows = 0): Table {
+    let inside = 0; // rows of the records read so far that lie wholly in the range
+    const records = this.newestFirst(
+      stream,
+      (h) => h.tLastS >= t0S && (lastRows <= 0 || inside < lastRows),
+      (h) => {
+        if (h.tFirstS >= t1S) return false;
+        if (h.tFirstS >= t0S && h.tLastS < t1S) inside += h.rows;
+        return true;
+      },
+    );
     return this.table(records, (batch) => sliceByTime(batch, t0S, t1S));
   }
 
@@ -189,7 +202,7 @@ function lowerBound(values: Float64Array, x: number): number {
 export function readRange(path: string, stream: string, t0S: number, t1S: number, options: RangeOptions = {}): Uint8Array {
   const reader = RingReader.open(path, { copy: true });
   try {
-    const table = selectRange(reader.range(stream, t0S, t1S), options);
+    const table = selectRange(reader.range(stream, t0S, t1S, options.lastRows ?? 0), options);
     if (table.batches.length > 0) return encodeStream(table.schema, table.batches);
     // No rows in the range: an empty stream with the stream's newest columns.
     const newest = reader.latest(stream, 1);
