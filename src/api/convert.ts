@@ -73,14 +73,15 @@ export function toRunDocument(runUid: string, index: number, document: EngineDoc
   }
 }
 
-const STATES = { queued: RunState.QUEUED, running: RunState.RUNNING, paused: RunState.PAUSED, finished: RunState.FINISHED } as const;
+/** The API's run state for each engine state. */
+export const RUN_STATES = { queued: RunState.QUEUED, running: RunState.RUNNING, paused: RunState.PAUSED, finished: RunState.FINISHED } as const;
 
 /** A run summary message. */
 export function toRunSummary(summary: EngineSummary, startedBy = ''): RunSummaryInit {
   return {
     uid: summary.uid,
     scriptName: summary.scriptName,
-    state: STATES[summary.state],
+    state: RUN_STATES[summary.state],
     exitStatus: toExitStatus(summary.exitStatus),
     reason: summary.reason ?? '',
     numEvents: summary.numEvents,

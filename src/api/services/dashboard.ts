@@ -8,9 +8,9 @@ import { DaqError } from '../../core/index.js';
 import { RingIndex } from '../../data/index.js';
 import { labDeclarations, ScriptEditorService } from '../../scripting/types/index.js';
 import type { ServiceHandlers } from '../handlers.js';
-import { toRunSummary } from '../convert.js';
+import { RUN_STATES } from '../convert.js';
 import type { DaemonCore } from '../core.js';
-import { type ControlService, RunState } from '../gen/daq/v1/control_pb.js';
+import type { ControlService } from '../gen/daq/v1/control_pb.js';
 
 type DashboardMethods = 'describeRing' | 'getScript' | 'getScriptTypes' | 'checkScript' | 'completeScript';
 
@@ -37,9 +37,9 @@ export function dashboardHandlers(core: DaemonCore): Pick<ServiceHandlers<typeof
       const from = ring.tFirstS;
       const current = core.engine.currentRun;
       const runs = [...core.engine.finished(), ...(current === undefined ? [] : [current])]
-        .map((run) => ({ summary: run.summary(), state: toRunSummary(run.summary()).state ?? RunState.UNSPECIFIED }))
-        .filter(({ summary }) => summary.startTimeS !== undefined && (summary.endTimeS === undefined || summary.endTimeS >= from))
-        .map(({ summary, state }) => ({ uid: summary.uid, scriptName: summary.scriptName, startTimeS: summary.startTimeS ?? 0, endTimeS: summary.endTimeS ?? 0, state }));
+        .map((run) => run.summary())
+        .filter((summary) => summary.startTimeS !== undefined && (summary.endTimeS === undefined || summary.endTimeS >= from))
+        .map((summary) => ({ uid: summary.uid, scriptName: summary.scriptName, startTimeS: summary.startTimeS ?? 0, endTimeS: summary.endTimeS ?? 0, state: RUN_STATES[summary.state] }));
       return { path, capacityBytes: ring.capacityBytes, usedBytes: ring.usedBytes, tFirstS: ring.tFirstS, tLastS: ring.tLastS, streams: ring.streams, runs, nowS: core.clock.now() };
     },
     async getScript(request) {
@@ -49,7 +49,15 @@ export function dashboardHandlers(core: DaemonCore): Pick<ServiceHandlers<typeof
     async getScriptTypes() {
       // An editor is opening: build the language service now (about a second the first time),
       // so the first check as the user types is quick.
-      if (editor === undefined) setTimeout(() => void Promise.resolve().then(() => editorFor().check('warm-up.js', '')).catch(() => undefined), 50).unref();
+      if (editor === undefined) {
+        setTimeout(() => {
+          try {
+            editorFor().check('warm-up.js', '');
+          } catch {
+            // a failed warm-up shows again, with its reason, at the first real check
+          }
+        }, 50).unref();
+      }
       return { declarations: (declarations ??= labDeclarations(core.lab)), labName: core.lab.name };
     },
     async checkScript(request) {

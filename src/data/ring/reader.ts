@@ -8,6 +8,7 @@ import { type Clock, createSystemClock, DaqError } from '../../core/index.js';
 import { combineBatches, encodeStream, type RecordBatch, Schema, Table } from './arrow-ipc.js';
 import { KIND_PADDING, NO_POSITION, type RecordHeader } from './layout.js';
 import { type DecodedRecord, RecordSource } from './record-source.js';
+import { RESERVED } from './stream-encoder.js';
 
 /** Options of {@link RingReader.open}. */
 export interface RingReaderOptions {
@@ -228,7 +229,7 @@ const WIDE_BYTES = 4096;
 
 function selectRange(table: Table, options: RangeOptions): Table {
   let selected = table;
-  const keep = new Set(['time', 'run_uid', 'seq_num', ...(options.fields ?? [])]);
+  const keep = new Set([...RESERVED, ...(options.fields ?? [])]);
   const wanted = table.schema.fields.filter((f) => {
     if ((options.fields?.length ?? 0) > 0 && !keep.has(f.name)) return false;
     return !(options.withoutFrames === true && isWide(f.type));

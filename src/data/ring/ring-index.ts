@@ -7,6 +7,7 @@
  */
 import { KIND_DATA, type RecordHeader } from './layout.js';
 import { RecordSource } from './record-source.js';
+import { RESERVED } from './stream-encoder.js';
 
 /** A field of a stream, from its newest record's schema. */
 export interface RingFieldInfo {
@@ -140,7 +141,7 @@ export class RingIndex {
     const schema = decoded?.batches[0]?.schema;
     if (schema === undefined) return records.fields?.fields ?? [];
     const fields = schema.fields
-      .filter((f) => !['run_uid', 'seq_num', 'time'].includes(f.name))
+      .filter((f) => !RESERVED.has(f.name))
       .map((f) => ({
         name: f.name,
         dtype: f.metadata.get('dtype') ?? String(f.type),

@@ -32,7 +32,8 @@ export interface EncoderRow {
   data: Record<string, unknown>;
 }
 
-const RESERVED = new Set(['run_uid', 'seq_num', 'time']);
+/** The key columns every ring record has, before the stream's own fields. */
+export const RESERVED = new Set(['run_uid', 'seq_num', 'time']);
 const ITEM_BYTES: Record<string, number> = { uint8: 1, uint16: 2, int32: 4, float32: 4, float64: 8 };
 
 /** Accumulates rows of one stream and writes them to the ring as one record per flush. */

@@ -114,7 +114,7 @@ export function compilerOptions(ts: TypeScript, typescript: boolean): TS.Compile
 }
 
 /** The name the script has in the program: its base name, with a `.js` extension if it has none TypeScript knows. */
-export function virtualName(filename: string): string {
+function virtualName(filename: string): string {
   const base = (filename.split(/[\\/]/).pop() ?? 'script').replace(/[^\w.-]/g, '_');
   return /\.[mc]?[jt]s$/i.test(base) && !/\.d\.[mc]?ts$/i.test(base) ? base : `${base}.js`;
 }
@@ -129,7 +129,7 @@ function declarationsSourceFile(ts: TypeScript, text: string): TS.SourceFile {
 }
 
 /** A library file of TypeScript's, parsed once per process. */
-export function libraryFile(ts: TypeScript, name: string): TS.SourceFile | undefined {
+function libraryFile(ts: TypeScript, name: string): TS.SourceFile | undefined {
   libraries ??= new Map();
   let file = libraries.get(name);
   if (file === undefined) {
