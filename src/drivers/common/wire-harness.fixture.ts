@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { connectHarness, type Harness } from '../../capabilities/conformance/index.js';
 import { createSystemClock, DaqError, type Clock } from '../../core/index.js';
-import type { Device, DriverDefinition } from '../../devices/index.js';
+import type { Device, DeviceState, DriverDefinition } from '../../devices/index.js';
 import { servePty, serveTcp, type LineSimulator, type PtySimulatorServer, type TcpSimulatorServer } from '../../transports/sim/index.js';
 
 /** A folder for PTY links, removed after the file's tests. */
@@ -52,4 +52,16 @@ export function wireHarness(driver: DriverDefinition, name: string, options: () 
     const clock = createSystemClock();
     return connectHarness(clock, makeDevice(driver, name, options(), clock));
   };
+}
+
+/** Resolves the next time `device` enters `state` (a fault, a reconnect). */
+export function untilState(device: Device, state: DeviceState): Promise<void> {
+  return new Promise((resolve) => {
+    const off = device.onStateChange((change) => {
+      if (change.to === state) {
+        off();
+        resolve();
+      }
+    });
+  });
 }

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { conformanceFor, expectDaqError } from '../../capabilities/conformance/index.js';
 import { capabilitiesOf, isVoltageSource } from '../../capabilities/index.js';
-import { makeDevice, simulatorOnPty, simulatorOnTcp, wireHarness } from '../common/wire-harness.fixture.js';
+import type { DeviceState } from '../../devices/index.js';
+import { makeDevice, simulatorOnPty, simulatorOnTcp, untilState, wireHarness } from '../common/wire-harness.fixture.js';
 import { serveTcp } from '../../transports/sim/index.js';
 import { scpiDriver, ScpiSimulator } from './index.js';
 
@@ -65,15 +66,7 @@ describe('scpi', () => {
     let server = await serveTcp(lan);
     const supply = makeDevice(scpiDriver, 'supply', full(server.address));
     await supply.connect(new AbortController().signal);
-    const reached = (state: string): Promise<void> =>
-      new Promise((resolve) => {
-        const off = supply.onStateChange((change) => {
-          if (change.to === state) {
-            off();
-            resolve();
-          }
-        });
-      });
+    const reached = (state: DeviceState): Promise<void> => untilState(supply, state);
     try {
       const faulted = reached('faulted');
       await server.close();

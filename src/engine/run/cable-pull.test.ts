@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMovable, isReadable } from '../../capabilities/index.js';
 import { createSystemClock } from '../../core/index.js';
-import { Lab, parseLabConfig, type DeviceStateChange } from '../../devices/index.js';
+import { Lab, parseLabConfig, type DeviceState, type DeviceStateChange } from '../../devices/index.js';
+import { untilState } from '../../drivers/common/wire-harness.fixture.js';
 import { DRIVERS } from '../../drivers/index.js';
 import { startSerialLab, type SerialLab } from '../../drivers/serial-lab.js';
 import type { RunEvent } from './documents.js';
@@ -83,14 +84,7 @@ describe('a cable pulled during a scan', () => {
       await expect(stage.position()).rejects.toMatchObject({ code: 'failed_precondition', message: expect.stringContaining('it is faulted') });
       expect(lab.device('power_meter').state).toBe('idle');
 
-      const back = new Promise<void>((resolve) => {
-        const off = stage.onStateChange((change) => {
-          if (change.to === 'idle') {
-            off();
-            resolve();
-          }
-        });
-      });
+      const back = untilState(stage, 'idle');
       await esp300.plug();
       await back;
       expect(stage.fault).toBeUndefined();
@@ -111,15 +105,7 @@ describe('a cable pulled during a scan', () => {
     const meter = lab.device('power_meter');
     const server = bench.servers.get('pm1830c');
     if (server === undefined) throw new Error('no 1830-C PTY');
-    const reached = (state: string): Promise<void> =>
-      new Promise((resolve) => {
-        const off = meter.onStateChange((change) => {
-          if (change.to === state) {
-            off();
-            resolve();
-          }
-        });
-      });
+    const reached = (state: DeviceState): Promise<void> => untilState(meter, state);
     try {
       const faulted = reached('faulted');
       await server.unplug();
@@ -153,14 +139,7 @@ describe('a cable pulled during a scan', () => {
       while (!faults.some((f) => f.includes('failed to connect'))) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(meter.state).toBe('faulted');
       expect(meter.fault?.message).toMatch(/power_meter: failed to connect: .*no reply to "W\?" within 0.2 s/);
-      const idle = new Promise<void>((resolve) => {
-        const off = meter.onStateChange((change) => {
-          if (change.to === 'idle') {
-            off();
-            resolve();
-          }
-        });
-      });
+      const idle = untilState(meter, 'idle');
       bench.powerMeter.silent = false;
       await idle;
       expect(meter.fault).toBeUndefined();
