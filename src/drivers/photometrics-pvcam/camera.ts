@@ -231,7 +231,9 @@ export class PvcamCamera extends BaseDevice implements FrameProducer, ExposureCo
     const exposureS = this.exposureS;
     const bytes = this.prepare();
     if (bytes !== width * height * 2) throw new DaqError('internal', `${this.name}: PVCAM wants ${bytes} bytes for a ${width} x ${height} frame`);
-    const buffer = Buffer.alloc(bytes);
+    // PVCAM reads out straight into the frame's pixels: no copy per frame.
+    const data = new Uint16Array(width * height);
+    const buffer = Buffer.from(data.buffer, data.byteOffset, bytes);
     api.start(hcam, buffer);
     const deadline = performance.now() + (exposureS + this.options.readout_timeout) * 1000;
     try {
@@ -249,8 +251,6 @@ export class PvcamCamera extends BaseDevice implements FrameProducer, ExposureCo
       throw error;
     }
     api.finish(hcam, buffer);
-    const data = new Uint16Array(width * height);
-    data.set(new Uint16Array(buffer.buffer, buffer.byteOffset, width * height));
     const frame: Frame = { data, dtype: 'uint16', width, height, frameNumber: this.frameNumber++, timestampS: this.clock.now(), exposureS };
     this.frames.emit(frame);
     return frame;
