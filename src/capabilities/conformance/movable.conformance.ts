@@ -101,6 +101,17 @@ export function movableConformance(label: string, create: HarnessFactory<Movable
       expectNear(await device.position(), t.mid + t.step, t.tolerance, 'position after moveAbs(mid) then moveRel');
     });
 
+    test('waitSettled follows a newer move that replaces the one under way', async ({ device }) => {
+      const t = await travel(device);
+      await device.moveAbs(t.lo);
+      await device.moveAbs(t.mid, { wait: false });
+      const settled = device.waitSettled(); // called during the move to mid ...
+      await device.moveAbs(t.hi, { wait: false }); // ... which a move to hi replaces
+      await settled;
+      expectNear(await device.position(), t.hi, t.tolerance, 'position when waitSettled resolved');
+      expect(device.state, 'state when waitSettled resolved').toBe('idle');
+    });
+
     test('refuses moves outside the limits with out_of_range, before anything moves', async ({ device, clock }) => {
       const t = await travel(device);
       await device.moveAbs(t.mid);
