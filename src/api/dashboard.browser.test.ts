@@ -332,11 +332,15 @@ describe('the web dashboard in chromium', () => {
     const badge = page.locator('#connection');
     await eventually(() => badge.textContent()).toBe('connected');
     const port = new URL(url).port;
-    await daemon.proc.stop();
+    const stopping = daemon.proc;
+    await Promise.race([
+      stopping.stop(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`the daemon did not exit 20 s after SIGTERM; its log ends:\n${stopping.stderr.slice(-3000)}`)), 20_000).unref()),
+    ]);
     await expect.poll(() => badge.textContent(), { timeout: 10_000 }).toMatch(/^disconnected/);
     await shot(page, 'disconnected');
     daemon = await startDaemonProcess(processes, dir, { tokensFile: tokens, args: ['--http-listen', `127.0.0.1:${port}`] });
     await expect.poll(() => badge.textContent(), { timeout: 15_000 }).toBe('connected');
     await page.close();
-  }, 40_000);
+  }, 60_000);
 });
