@@ -26,6 +26,21 @@ export interface RunStart {
   metadata: Record<string, ParamValue>;
   /** Name of the lab the run ran in. */
   lab: string;
+  /**
+   * Bluesky's `scan_id`: 1, 2, 3, ... per data directory (per process when runs are not saved).
+   * Filled by the run engine from its `nextScanId` option.
+   */
+  scanId?: number;
+  /** The plan the run is (`lineScan`, ...), when known before it starts; else the script's name. */
+  planName?: string;
+  /** Bluesky's `plan_type`: `plan` for a run that is one plan, `script` otherwise. */
+  planType?: string;
+  /** Bluesky's start hints: `dimensions` = [[motor fields], stream] pairs a live plot uses as x axes. */
+  hints?: { dimensions?: [string[], string][] };
+  /** Devices moved by the run's plan (Bluesky's `motors`), when known. */
+  motors?: string[];
+  /** Devices read by the run's plan (Bluesky's `detectors`), when known. */
+  detectors?: string[];
 }
 
 /** A run parameter or metadata value. */
@@ -41,6 +56,16 @@ export interface DataKey {
   source: string;
 }
 
+/**
+ * A device's configuration as a descriptor carries it (Bluesky's `configuration[device]`): its
+ * settings' values (keys `<device>_<setting>`), when each was read, and their data keys.
+ */
+export interface DeviceConfiguration {
+  data: Record<string, ParamValue>;
+  timestamps: Record<string, number>;
+  dataKeys: Record<string, DataKey>;
+}
+
 /** Describes a stream, before its first event. */
 export interface EventDescriptor {
   kind: 'descriptor';
@@ -50,6 +75,16 @@ export interface EventDescriptor {
   name: string;
   timeS: number;
   dataKeys: Record<string, DataKey>;
+  /**
+   * Each source device's configuration when this descriptor was made. A stream gets a new
+   * descriptor (same name and data keys, new uid) when a device's configuration changes; its
+   * events then point to the new one, and seq_num goes on counting per stream.
+   */
+  configuration?: Record<string, DeviceConfiguration>;
+  /** Bluesky's `object_keys`: the data keys of each device (`script` for computed values). */
+  objectKeys?: Record<string, string[]>;
+  /** Bluesky's descriptor hints: the fields worth plotting, per device (`{power_meter: {fields: [...]}}`). */
+  hints?: Record<string, { fields: string[] }>;
 }
 
 /** A recorded value: a number, a string, a boolean, an array of numbers, or a frame. */
