@@ -2,7 +2,7 @@
  * Entry of a script's worker thread: QuickJS (sync WebAssembly build) in a fixed-size memory, the
  * script's globals, the interrupt handler that enforces the operation budget, the deadline and
  * aborts, and the blocking host-call stub. Runs one script, posts one {@link WorkerReport}, ends.
- * Never imported by the main thread; loaded by worker-loader.ts.
+ * Never imported by the main thread; loaded through src/core/worker-entry.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import releaseSyncVariant from '@jitl/quickjs-wasmfile-release-sync';

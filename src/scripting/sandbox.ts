@@ -15,7 +15,8 @@ import { ScriptError, abortError, failureError, limitError } from './script-erro
 import { isTypeScriptFile, stripTypes } from './strip-types.js';
 import type { JsonValue } from './types.js';
 import type { WasmModule } from './wasm-api.js';
-import { quickjsWasmModule, sandboxWorkerEntry, type WorkerEntry } from './worker-loader.js';
+import type { WorkerEntry } from '../core/worker-entry.js';
+import { quickjsWasmModule, sandboxWorkerEntry } from './worker-loader.js';
 
 /** After a stop the worker should obey by itself (deadline, end of abort grace), how long until it is terminated, in ms. */
 const KILL_GRACE_MS = 500;

@@ -6,7 +6,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { DaqError, type ErrorCode } from '../../core/index.js';
-import { workerEntry } from '../../scripting/worker-loader.js';
+import { workerEntry } from '../../core/worker-entry.js';
 import type { TableFormat } from './export.js';
 
 /** Formats of {@link exportRunFile}. */

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { DaqError, Emitter, type Unsubscribe } from '../../core/index.js';
 import type { RunDocumentEvent, RunStart } from '../../engine/index.js';
-import { workerEntry } from '../../scripting/worker-loader.js';
+import { workerEntry } from '../../core/worker-entry.js';
 import { Catalog, type CatalogEntry } from './catalog.js';
 import { lockDataDir, unlockDataDir } from './data-dir-lock.js';
 import { type DeviceList, readInstrument } from './instrument.js';

@@ -3,8 +3,8 @@
  * value in °C, reading after reading.
  */
 import { describe, expect } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import type { TemperatureSensor } from '../index.js';
+import type { Device } from '../devices/device.js';
+import type { TemperatureSensor } from '../capabilities/index.js';
 import { harnessCases } from './common.conformance.js';
 import { elapse, type HarnessFactory } from './harness.js';
 

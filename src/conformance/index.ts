@@ -13,8 +13,8 @@
  * Test code only: these files import vitest.
  */
 import { describe, expect, it } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import { capabilitiesOf, type CapabilityName, type CapabilityOf } from '../index.js';
+import type { Device } from '../devices/device.js';
+import { capabilitiesOf, type CapabilityName, type CapabilityOf } from '../capabilities/index.js';
 import { cooledConformance } from './cooled.conformance.js';
 import { deviceConformance } from './device.conformance.js';
 import { emissionControlConformance } from './emission-control.conformance.js';

@@ -3,9 +3,9 @@
  * expectations on `DaqError` codes, and tolerances.
  */
 import { expect, it, type TestContext } from 'vitest';
-import { DaqError, type ErrorCode } from '../../core/errors.js';
-import type { Device } from '../../devices/device.js';
-import type { Limits } from '../index.js';
+import { DaqError, type ErrorCode } from '../core/errors.js';
+import type { Device } from '../devices/device.js';
+import type { Limits } from '../capabilities/index.js';
 import type { Harness, HarnessFactory } from './harness.js';
 
 /** Body of a conformance case: gets a fresh, connected harness and vitest's test context. */

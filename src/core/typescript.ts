@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as TS from 'typescript';
-import { DaqError } from '../core/errors.js';
+import { DaqError } from './errors.js';
 
 /** The `typescript` module's type. */
 export type TypeScript = typeof TS;

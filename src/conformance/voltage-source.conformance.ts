@@ -4,8 +4,8 @@
  * device has it) sets the safe state, 0 V.
  */
 import { describe, expect } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import { isStoppable, type VoltageSource } from '../index.js';
+import type { Device } from '../devices/device.js';
+import { isStoppable, type VoltageSource } from '../capabilities/index.js';
 import {
   along,
   expectNear,

@@ -4,8 +4,8 @@
  * and (for a camera) the frame size follows the region.
  */
 import { describe, expect } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import { isFrameProducer, type Roi, type RoiSelectable } from '../index.js';
+import type { Device } from '../devices/device.js';
+import { isFrameProducer, type Roi, type RoiSelectable } from '../capabilities/index.js';
 import { expectDaqError, harnessCases } from './common.conformance.js';
 import type { HarnessFactory } from './harness.js';
 

@@ -4,9 +4,9 @@
  * frames asked for and stop when told.
  */
 import { describe, expect } from 'vitest';
-import type { Clock } from '../../core/clock.js';
-import type { Device } from '../../devices/device.js';
-import { isExposureControl, type Frame, type FrameDtype, type FrameProducer } from '../index.js';
+import type { Clock } from '../core/clock.js';
+import type { Device } from '../devices/device.js';
+import { isExposureControl, type Frame, type FrameDtype, type FrameProducer } from '../capabilities/index.js';
 import { harnessCases } from './common.conformance.js';
 import { elapse, waitUntil, type HarnessFactory } from './harness.js';
 

@@ -5,8 +5,8 @@
  * documented codes (`not_found`, `out_of_range`, `invalid_argument`) leaving the value as it was.
  */
 import { describe, expect, type TestContext } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import type { Parameterized, ParameterInfo, ParameterValue } from '../index.js';
+import type { Device } from '../devices/device.js';
+import type { Parameterized, ParameterInfo, ParameterValue } from '../capabilities/index.js';
 import { expectDaqError, expectNear, harnessCases } from './common.conformance.js';
 import type { HarnessFactory } from './harness.js';
 

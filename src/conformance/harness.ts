@@ -5,9 +5,9 @@
  *
  * This file is free of vitest so that harness builders may import it from anywhere in test code.
  */
-import type { Clock } from '../../core/clock.js';
-import type { Device } from '../../devices/device.js';
-import { hasCapability, type CapabilityName, type CapabilityOf } from '../index.js';
+import type { Clock } from '../core/clock.js';
+import type { Device } from '../devices/device.js';
+import { hasCapability, type CapabilityName, type CapabilityOf } from '../capabilities/index.js';
 
 /**
  * A connected device under test.

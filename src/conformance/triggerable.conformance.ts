@@ -4,8 +4,8 @@
  * listeners by the time it resolves.
  */
 import { describe, expect } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import { isFrameProducer, type Frame, type Triggerable } from '../index.js';
+import type { Device } from '../devices/device.js';
+import { isFrameProducer, type Frame, type Triggerable } from '../capabilities/index.js';
 import { harnessCases } from './common.conformance.js';
 import type { HarnessFactory } from './harness.js';
 

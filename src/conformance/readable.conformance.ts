@@ -3,8 +3,8 @@
  * units), with a timestamp taken during the call by the device's clock.
  */
 import { describe, expect } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import type { DataKey, Dtype, Readable, Reading } from '../index.js';
+import type { Device } from '../devices/device.js';
+import type { DataKey, Dtype, Readable, Reading } from '../capabilities/index.js';
 import { harnessCases } from './common.conformance.js';
 import { elapse, type HarnessFactory } from './harness.js';
 

@@ -4,9 +4,9 @@
  * (fractions of its range); an axis is assumed to take time to travel (any real one does).
  */
 import { describe, expect } from 'vitest';
-import type { Clock } from '../../core/clock.js';
-import type { Device } from '../../devices/device.js';
-import { capabilitiesOf, type Limits, type Movable } from '../index.js';
+import type { Clock } from '../core/clock.js';
+import type { Device } from '../devices/device.js';
+import { capabilitiesOf, type Limits, type Movable } from '../capabilities/index.js';
 import { along, expectDaqError, expectNear, expectValidLimits, harnessCases } from './common.conformance.js';
 import { elapse, type HarnessFactory } from './harness.js';
 

@@ -4,8 +4,8 @@
  * with settings) `unstage()` puts back every setting `stage()` changed.
  */
 import { describe, expect } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import { isParameterized, type Parameterized, type ParameterValue, type Stageable } from '../index.js';
+import type { Device } from '../devices/device.js';
+import { isParameterized, type Parameterized, type ParameterValue, type Stageable } from '../capabilities/index.js';
 import { harnessCases } from './common.conformance.js';
 import type { HarnessFactory } from './harness.js';
 

@@ -4,8 +4,8 @@
  * setpoint as clock time passes.
  */
 import { describe, expect } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import type { Cooled, Limits } from '../index.js';
+import type { Device } from '../devices/device.js';
+import type { Cooled, Limits } from '../capabilities/index.js';
 import {
   along,
   expectRefusedOutside,

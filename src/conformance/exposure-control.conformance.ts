@@ -4,8 +4,8 @@
  * camera's frames report the exposure that was set.
  */
 import { describe, expect } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import { isFrameProducer, type ExposureControl } from '../index.js';
+import type { Device } from '../devices/device.js';
+import { isFrameProducer, type ExposureControl } from '../capabilities/index.js';
 import {
   along,
   expectNear,

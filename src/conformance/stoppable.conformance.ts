@@ -3,8 +3,8 @@
  * same time as another `stop()`, and leaves the device connected and usable.
  */
 import { describe, expect } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import { isFrameProducer, isMovable, type Stoppable } from '../index.js';
+import type { Device } from '../devices/device.js';
+import { isFrameProducer, isMovable, type Stoppable } from '../capabilities/index.js';
 import { harnessCases } from './common.conformance.js';
 import type { HarnessFactory } from './harness.js';
 

@@ -3,8 +3,8 @@
  * `isEmissionEnabled()`, and both are idempotent.
  */
 import { describe, expect } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import type { EmissionControl } from '../index.js';
+import type { Device } from '../devices/device.js';
+import type { EmissionControl } from '../capabilities/index.js';
 import { harnessCases } from './common.conformance.js';
 import type { HarnessFactory } from './harness.js';
 

@@ -5,7 +5,7 @@
  * reconnecting. The operations tried are the device's own, found from its capabilities.
  */
 import { describe, expect } from 'vitest';
-import type { Device, DeviceStateChange } from '../../devices/device.js';
+import type { Device, DeviceStateChange } from '../devices/device.js';
 import {
   isCooled,
   isEmissionControl,
@@ -20,7 +20,7 @@ import {
   isTriggerable,
   isVoltageSource,
   isWavelengthTunable,
-} from '../index.js';
+} from '../capabilities/index.js';
 import { expectDaqError, harnessCases } from './common.conformance.js';
 import type { HarnessFactory } from './harness.js';
 

@@ -3,8 +3,8 @@
  * both are idempotent, and `stop()` (when the device has it) closes the shutter, its safe state.
  */
 import { describe, expect } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import { isStoppable, type ShutterControl } from '../index.js';
+import type { Device } from '../devices/device.js';
+import { isStoppable, type ShutterControl } from '../capabilities/index.js';
 import { harnessCases } from './common.conformance.js';
 import type { HarnessFactory } from './harness.js';
 

@@ -4,8 +4,8 @@
  * outside `wavelengthRange()` are refused with `out_of_range` leaving the tuning as it was.
  */
 import { describe, expect } from 'vitest';
-import type { Device } from '../../devices/device.js';
-import type { WavelengthTunable } from '../index.js';
+import type { Device } from '../devices/device.js';
+import type { WavelengthTunable } from '../capabilities/index.js';
 import {
   along,
   expectRefusedOutside,
