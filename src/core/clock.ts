@@ -4,6 +4,7 @@
  * All times are in seconds (floating point); `now()` is seconds since the Unix epoch.
  */
 import { DaqError } from './errors.js';
+import { setLongTimeout } from './timeout.js';
 
 /** A source of time and of waiting. */
 export interface Clock {
@@ -16,7 +17,7 @@ export interface Clock {
   sleep(seconds: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The computer's clock: `Date.now()` and `setTimeout`. */
+/** The computer's clock: `Date.now()` and timers (chained past Node's 24.8-day limit; `Infinity` waits until aborted). */
 export function createSystemClock(): Clock {
   return {
     now: () => Date.now() / 1000,
@@ -24,13 +25,13 @@ export function createSystemClock(): Clock {
       new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(cancelled(signal));
         if (!(seconds > 0)) return resolve();
-        const timer = setTimeout(done, Math.max(0, seconds * 1000));
+        const cancelTimer = setLongTimeout(done, seconds * 1000); // Node's setTimeout wraps after 24.8 days
         function done(): void {
           signal?.removeEventListener('abort', onAbort);
           resolve();
         }
         function onAbort(): void {
-          clearTimeout(timer);
+          cancelTimer();
           reject(cancelled(signal));
         }
         signal?.addEventListener('abort', onAbort, { once: true });

@@ -47,7 +47,7 @@ export interface LabConfig {
 
 const labSection = z.strictObject({
   name: z.string().min(1).optional().describe('name of the lab shown by clients'),
-  connect_timeout: z.number().positive().default(10).describe('seconds each device may take to connect'),
+  connect_timeout: z.number().positive().max(3600, 'at most 3600 s (an hour); a device that takes longer is faulted and retried').default(10).describe('seconds each device may take to connect'),
 });
 
 
