@@ -117,6 +117,18 @@ describe('run engine: script API', () => {
     await lab.disconnect();
   });
 
+  it('refuses progress a client could not be told, failing the script at that line', async () => {
+    const { engine, lab } = await engineFor();
+    for (const call of ['progress(0.5, 1)', 'progress(-1, 5)', 'progress(1, 1e12)']) {
+      const { run, stop } = await runScript(engine, `progress(1, 2);\n${call};`);
+      expect(stop.exitStatus, call).toBe('fail');
+      expect(stop.reason).toMatch(/progress\(done, total\): both must be whole numbers from 0 to 4294967295/);
+      expect(stop.reason).toMatch(/test\.js:2/);
+      expect(run.summary().progress).toEqual({ done: 1, total: 2 });
+    }
+    await lab.disconnect();
+  });
+
   it('plans record a stream with each motor position, setpoint and detector reading', async () => {
     const { engine, documents, lab } = await engineFor();
     const script = `laser.enableEmission(); laser.openShutter();

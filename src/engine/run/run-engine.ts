@@ -215,6 +215,7 @@ export class RunEngine {
       checkpoint: () => run.checkpoint(),
       log: (level: LogLevel, message: string) => this.logs.emit({ runUid: run.uid, timeS: this.clock.now(), level, message }),
       progress: (done, total) => {
+        checkProgress(done, total);
         run.progress = { done, total };
         this.changes.emit(run.summary());
       },
@@ -249,4 +250,18 @@ function ending(run: Run, outcome: ScriptOutcome | undefined, failure: DaqError 
     return ['abort', why];
   }
   return ['fail', outcome.error.stack ?? outcome.error.message];
+}
+
+/** Largest progress count clients can be sent (uint32 in the API). */
+const MAX_PROGRESS = 2 ** 32 - 1;
+
+/**
+ * Refuses progress a client could not be told (a fraction, a negative count, more than 2^32 - 1):
+ * one such value in a run's summary broke every listing of runs until a restart.
+ */
+function checkProgress(done: number, total: number): void {
+  const whole = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= MAX_PROGRESS;
+  if (!whole(done) || !whole(total)) {
+    throw new DaqError('invalid_argument', `progress(done, total): both must be whole numbers from 0 to ${MAX_PROGRESS}, got (${done}, ${total})`);
+  }
 }
