@@ -3,16 +3,20 @@
  * from the same handlers as native gRPC.
  */
 import type { DescMethod } from '@bufbuild/protobuf';
-import { type Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
+import { type Code, ConnectError, type ConnectRouter, createContextKey, createContextValues, type HandlerContext } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { toStatus } from './errors.js';
 import type { CallGate } from './gate.js';
 import type { ServiceBinding } from './grpc-server.js';
 import type { AnyHandler, CallContext } from './handlers.js';
 
+/** The client's address, put in each call's context by the adapter. */
+const PEER = createContextKey('', { description: 'the client address' });
+
 /** A Node request listener serving `bindings` with the Connect, gRPC-Web and gRPC protocols. */
 export function createConnectHandler(bindings: readonly ServiceBinding[], gate: CallGate): ReturnType<typeof connectNodeAdapter> {
   return connectNodeAdapter({
+    contextValues: (req) => createContextValues().set(PEER, peerOf(req.socket.remoteAddress, req.socket.remotePort)),
     routes: (router: ConnectRouter) => {
       for (const { service, handlers } of bindings) {
         const impl: Record<string, unknown> = {};
@@ -27,7 +31,13 @@ export function createConnectHandler(bindings: readonly ServiceBinding[], gate: 
 }
 
 function contextOf(method: DescMethod, context: HandlerContext, gate: CallGate): CallContext {
-  return { signal: context.signal, principal: gate(method, context.requestHeader.get('authorization') ?? undefined) };
+  return { signal: context.signal, principal: gate(method, context.requestHeader.get('authorization') ?? undefined, context.values.get(PEER)) };
+}
+
+/** `127.0.0.1:53122` / `[::1]:53122`, as grpc-js names its peers. */
+function peerOf(address: string | undefined, port: number | undefined): string {
+  if (address === undefined) return 'unknown';
+  return address.includes(':') ? `[${address}]:${port ?? 0}` : `${address}:${port ?? 0}`;
 }
 
 function toConnectError(error: unknown): ConnectError {

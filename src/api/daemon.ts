@@ -160,7 +160,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   };
   stopPreviewsForRuns(core, say);
-  const gate = createGate(authenticator, (method, reason) => say('warn', `rejected ${method}: ${reason}`));
+  const gate = createGate(authenticator, (rejected) => {
+    const line = JSON.stringify({ time: new Date().toISOString(), denied: rejected.method, peer: rejected.peer, reason: rejected.reason });
+    void appendFile(auditFile, `${line}\n`).catch(() => undefined);
+    say('warn', `rejected ${rejected.method} from ${rejected.peer}: ${rejected.reason}`);
+  });
   const bindings: ServiceBinding[] = [
     { service: ControlService, handlers: controlHandlers(core) as never },
     { service: HardwareService, handlers: hardwareHandlers(core) as never },
