@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DaqError } from '../core/index.js';
@@ -85,6 +86,32 @@ describe('a daemon with tokens, listening on every interface', () => {
       },
       { timeout: 10_000 },
     );
+  });
+
+  it('refuses a request without a valid token before reading its body (a gzip bomb is never inflated)', async () => {
+    const { httpListen } = await daemon.client(TOKENS.viewer).call(ControlService.method.getDaemonInfo, {});
+    const http = httpListen.replace(/^0\.0\.0\.0:/, '127.0.0.1:');
+    const bomb = gzipSync(Buffer.alloc(64 * 2 ** 20, 0x20)); // 64 MiB of spaces in ~64 KiB
+    for (const authorization of [undefined, 'Bearer not-a-token']) {
+      const answer = await fetch(`http://${http}/daq.v1.ControlService/CheckScript`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...(authorization === undefined ? {} : { authorization }) },
+        body: bomb,
+      });
+      expect(answer.status).toBe(401);
+      expect(await answer.json()).toMatchObject({ code: 'unauthenticated' });
+    }
+    // gRPC-Web callers get the status their protocol carries
+    const web = await fetch(`http://${http}/daq.v1.ControlService/GetDaemonInfo`, { method: 'POST', headers: { 'content-type': 'application/grpc-web+proto' }, body: new Uint8Array(5) });
+    expect(web.headers.get('grpc-status')).toBe('16');
+    // with a token, a body that inflates beyond the limit is refused, not inflated to the end
+    const big = await fetch(`http://${http}/daq.v1.ControlService/CheckScript`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${TOKENS.viewer}` },
+      body: bomb,
+    });
+    expect(big.status).toBe(429);
+    expect(await big.json()).toMatchObject({ code: 'resource_exhausted' });
   });
 
   it('lets an operator start a run, and records who started it in the audit log', async () => {

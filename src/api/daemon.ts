@@ -16,7 +16,7 @@ import { Authenticator, loadTokens, type Principal } from './auth.js';
 import { createConnectHandler } from './connect-server.js';
 import type { DaemonCore } from './core.js';
 import { DocumentLog } from './document-log.js';
-import { createGate } from './gate.js';
+import { createGate, createPreAuth, type Rejection } from './gate.js';
 import { ControlService } from './gen/daq/v1/control_pb.js';
 import { HardwareService } from './gen/daq/v1/hardware_pb.js';
 import { createGrpcServer, type ServiceBinding } from './grpc-server.js';
@@ -160,11 +160,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   };
   stopPreviewsForRuns(core, say);
-  const gate = createGate(authenticator, (rejected) => {
+  const auditRejection = (rejected: Rejection): void => {
     const line = JSON.stringify({ time: new Date().toISOString(), denied: rejected.method, peer: rejected.peer, reason: rejected.reason });
     void appendFile(auditFile, `${line}\n`).catch(() => undefined);
     say('warn', `rejected ${rejected.method} from ${rejected.peer}: ${rejected.reason}`);
-  });
+  };
+  const gate = createGate(authenticator, auditRejection);
   const bindings: ServiceBinding[] = [
     { service: ControlService, handlers: controlHandlers(core) as never },
     { service: HardwareService, handlers: hardwareHandlers(core) as never },
@@ -175,8 +176,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   core.facts.listen = address;
   let httpServer: HttpServer | undefined;
   if (options.httpListen !== undefined) {
-    const api = createConnectHandler(bindings, gate);
+    const api = createConnectHandler(bindings, gate, createPreAuth(authenticator, auditRejection));
     httpServer = createHttpServer(options.dashboardDir === undefined ? api : withDashboard(options.dashboardDir, api));
+    // Slow or idle clients do not hold sockets: headers within 10 s, a whole request within 60 s
+    // (streams of answers are not bounded by this), idle keep-alive connections closed after 5 s.
+    httpServer.headersTimeout = 10_000;
+    httpServer.requestTimeout = 60_000;
+    httpServer.keepAliveTimeout = 5_000;
     core.facts.httpListen = await listenHttp(httpServer, options.httpListen);
   }
   say('info', `daq daemon listening on ${address}${core.facts.httpListen ? ` (Connect/gRPC-Web on http://${core.facts.httpListen})` : ''}${authenticator.enabled ? `, ${tokens.length} tokens` : ', no auth (loopback only)'}`);

@@ -36,3 +36,24 @@ export function createGate(authenticator: Authenticator, onReject: (rejection: R
     }
   };
 }
+
+/**
+ * Checks a request's token before anything of its body is read (an unauthenticated client must
+ * not make the daemon inflate or parse a body): the rejection, audited like the gate's, or
+ * `undefined` when the caller is known. Roles are checked later, by the gate, per method.
+ */
+export function createPreAuth(authenticator: Authenticator, onReject: (rejection: Rejection) => void): (path: string, authorization: string | undefined, peer: string) => Rejection | undefined {
+  return (path, authorization, peer) => {
+    try {
+      authenticator.identify(authorization);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      const [service = '', method = ''] = path.split('/').slice(1);
+      const name = `${service.split('.').pop() ?? ''}.${method.charAt(0).toLowerCase()}${method.slice(1)}`;
+      const rejection = { method: name, reason: error.message, peer };
+      onReject(rejection);
+      return rejection;
+    }
+  };
+}
