@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type DescFile, type DescMessage, toBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { file_daq_v1_control } from './gen/daq/v1/control_pb.js';
 import { file_daq_v1_hardware } from './gen/daq/v1/hardware_pb.js';
