@@ -51,10 +51,10 @@ function fieldEdits(script: ParsedScript, data: ObjectLiteralExpression, units: 
       const value = unwrap(ts, property.initializer);
       const getter = getterCall(script, value, units);
       if (getter !== undefined) {
-        edits.push({ start: property.initializer.getStart(file), end: property.initializer.end, text: `__daq_read(${JSON.stringify(getter.device)}, ${JSON.stringify(getter.method)})` });
+        edits.push({ start: value.getStart(file), end: value.end, text: `__daq_read(${JSON.stringify(getter.device)}, ${JSON.stringify(getter.method)})` });
       } else if (ts.isIdentifier(value)) {
         const bound = constGetter(script, value.text, property, units);
-        if (bound !== undefined) edits.push({ start: property.initializer.getStart(file), end: property.initializer.end, text: tag(value.text, bound) });
+        if (bound !== undefined) edits.push({ start: value.getStart(file), end: value.end, text: tag(value.text, bound) });
       }
     } else if (ts.isShorthandPropertyAssignment(property) && property.objectAssignmentInitializer === undefined) {
       const bound = constGetter(script, property.name.text, property, units);

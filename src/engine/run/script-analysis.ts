@@ -57,9 +57,12 @@ function declaredNames(ts: TypeScript, file: SourceFile): Map<string, number> {
   return names;
 }
 
-/** `node` without the parentheses around it. */
+/** `node` without the parentheses and type assertions around it (`(x)`, `x as T`, `x!`, `x satisfies T`). */
 export function unwrap(ts: TypeScript, node: Node): Node {
   let inner = node;
-  while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
-  return inner;
+  for (;;) {
+    if (ts.isParenthesizedExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isNonNullExpression(inner) || ts.isTypeAssertionExpression(inner)) {
+      inner = inner.expression;
+    } else return inner;
+  }
 }
