@@ -37,6 +37,8 @@ export class DeviceConfigurations implements ConfigurationSource {
   private readonly known = new Map<string, Known>();
   private readonly dirty = new Set<string>();
   private readonly stuck = new Set<string>();
+  /** Sources that are not Parameterized devices (or not devices): nothing to read, ever. */
+  private readonly plain = new Set<string>();
   private readonly reading = new Map<string, Promise<void>>();
 
   constructor(
@@ -77,10 +79,12 @@ export class DeviceConfigurations implements ConfigurationSource {
   }
 
   private wants(name: string): boolean {
-    if (this.stuck.has(name)) return false;
+    if (this.stuck.has(name) || this.plain.has(name)) return false;
     if (this.known.has(name) && !this.dirty.has(name)) return false;
     const device = this.lab.devices().find((d) => d.name === name);
-    return device !== undefined && parameterized.is(device);
+    if (device !== undefined && parameterized.is(device)) return true;
+    this.plain.add(name);
+    return false;
   }
 
   private async readDevice(name: string): Promise<void> {

@@ -9,7 +9,7 @@ import { type Clock, DaqError, Emitter, formatErrorTree, type Unsubscribe } from
 import type { Lab } from '../../devices/index.js';
 import { type ScriptLimits, startSandboxed, type ScriptOutcome } from '../../scripting/index.js';
 import { DeviceConfigurations } from './configuration.js';
-import { labGetterUnits } from './device-getters.js';
+import { GETTER_CALL, labGetterUnits } from './device-getters.js';
 import type { ExitStatus, RunDocument } from './documents.js';
 import { detectPlan, type PlanInfo } from './plan-detection.js';
 import { RunRecorder, scriptStem } from './recorder.js';
@@ -236,6 +236,7 @@ export class RunEngine {
 
   /** The source to run: `record()` fields read from devices tagged with their device and units (record-rewrite.ts). */
   private tagged(scriptName: string, source: string): string {
+    if (!GETTER_CALL.test(source)) return source;
     try {
       return rewriteRecords(source, scriptName, labGetterUnits(this.lab.devices()));
     } catch {
