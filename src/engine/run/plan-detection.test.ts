@@ -41,6 +41,11 @@ describe('plan detection', () => {
     expect(plan(`count([thermometer], { num: 10, delay: 0.1 });`)).toEqual({ planName: 'count', planType: 'plan', motors: [], detectors: ['thermometer'], dimensions: [[['time'], 'primary']] });
   });
 
+  it('a plan in a try block at the top level runs once: still the plan', () => {
+    expect(plan(`laser.openShutter();\ntry {\n  lineScan(stage, power_meter, { start: 0, stop: 1, num: 3 });\n} finally {\n  laser.closeShutter();\n}`).planName).toBe('lineScan');
+    expect(plan(`try { x(); } catch (e) { lineScan(stage, power_meter, { start: 0, stop: 1, num: 3 }); }`).planType).toBe('script');
+  });
+
   it('TypeScript scripts are read too', () => {
     expect(plan(`const num: number = 5;\nconst points = lineScan(stage, power_meter, { start: 0, stop: 1, num }) as unknown[];`, 'scan.ts').planName).toBe('lineScan');
   });

@@ -1,7 +1,7 @@
 /**
  * What a run is, for its start document, found before it runs: a script whose only plan call is
  * one `lineScan`, `listScan`, `gridScan` or `count` at its top level (not in a loop, a branch or
- * a function; other statements around it are fine) is that plan: `plan_name` is the plan,
+ * a function; a `try` block is fine, and so are other statements around it) is that plan: `plan_name` is the plan,
  * `plan_type` is `plan`, `motors` and `detectors` are the devices named in its arguments, and
  * `hints.dimensions` gives the motors (or `time` for a count) as the x axes of its stream. Any
  * other script is `plan_type: script` named after its file, with no motors, detectors or hints.
@@ -66,6 +66,9 @@ function atTopLevel(script: ParsedScript, call: CallExpression): boolean {
   while (node.parent !== undefined && !ts.isSourceFile(node.parent)) {
     const parent = node.parent;
     const passes =
+      // A bare block, or the block of a try, at the top level runs once.
+      (ts.isBlock(parent) && (ts.isSourceFile(parent.parent) || ts.isBlock(parent.parent) || (ts.isTryStatement(parent.parent) && parent.parent.tryBlock === parent))) ||
+      (ts.isTryStatement(parent) && parent.tryBlock === node) ||
       ts.isExpressionStatement(parent) ||
       ts.isVariableDeclaration(parent) ||
       ts.isVariableDeclarationList(parent) ||
