@@ -46,6 +46,7 @@ export class DeviceConfigurations implements ConfigurationSource {
     private readonly clock: Clock,
     private readonly timeoutS = 1,
     private readonly onProblem: (message: string) => void = () => undefined,
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** Notes that `device`'s settings may have changed (a setter was called): re-read before the next record from it. */
@@ -94,13 +95,15 @@ export class DeviceConfigurations implements ConfigurationSource {
     const configuration: DeviceConfiguration = { data: {}, timestamps: {}, dataKeys: {} };
     const infos: readonly ParameterInfo[] = device.parameters().filter((info) => info.writable);
     for (const info of infos) {
+      if (this.signal?.aborted) return; // the run is ending: no new descriptor will be made
       const key = `${name}_${info.name}`;
       try {
-        configuration.data[key] = await withTimeout(device.getParameter(info.name), this.timeoutS, `no answer within ${this.timeoutS} s`);
+        configuration.data[key] = await withTimeout(device.getParameter(info.name), this.timeoutS, `no answer within ${this.timeoutS} s`, this.signal);
         configuration.timestamps[key] = this.clock.now();
         configuration.dataKeys[key] = settingKey(info, name);
       } catch (error) {
         const err = DaqError.from(error);
+        if (this.signal?.aborted) return;
         if (err.code === 'deadline_exceeded') {
           // Asking again would hold every record from this device for the timeout.
           this.stuck.add(name);

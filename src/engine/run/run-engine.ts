@@ -174,7 +174,7 @@ export class RunEngine {
   private async execute(run: Run): Promise<void> {
     const { scriptName, source } = run.request;
     const log = (level: LogLevel, message: string): void => this.logs.emit({ runUid: run.uid, timeS: this.clock.now(), level, message });
-    const configurations = new DeviceConfigurations(this.lab, this.clock, this.options.configurationTimeoutS, (message) => log('warn', message));
+    const configurations = new DeviceConfigurations(this.lab, this.clock, this.options.configurationTimeoutS, (message) => log('warn', message), run.signal);
     const recorder = new RunRecorder(
       {
         uid: run.uid,
