@@ -48,9 +48,14 @@ export class RingReader {
     return this.source.overtaken;
   }
 
-  /** True once the writer has closed the ring (a killed writer never does). */
+  /** True once the writer has closed the ring (a killed writer never does: see {@link RingReader.writerAlive}). */
   get closed(): boolean {
     return this.source.closed;
+  }
+
+  /** True while the ring's writer is at work: not closed and its process (`writer_pid`) alive. False after a kill -9. */
+  get writerAlive(): boolean {
+    return this.source.writerAlive;
   }
 
   /** Names of the ring's streams. */
@@ -111,7 +116,7 @@ export class RingReader {
 
   /**
    * Every new record batch of `stream`, as it is committed. Polls the write position every
-   * `pollS`; ends when the writer closes the ring (after the last batch) or `signal` aborts.
+   * `pollS`; ends when the writer closes the ring or dies (after the last batch), or `signal` aborts.
    * An overtaken reader skips to the oldest intact record (counted in {@link RingReader.overtaken}).
    */
   async *follow(stream: string, options: FollowOptions = {}): AsyncGenerator<RecordBatch> {
@@ -120,7 +125,7 @@ export class RingReader {
     const src = this.source;
     let next = options.fromOldest === true ? src.tail : src.head;
     for (;;) {
-      const closed = src.closed; // before head: a ring closed now has its last record below this head
+      const closed = !src.writerAlive; // before head: a ring closed (or whose writer died) now has its last record below this head
       const head = src.head;
       const id = src.streamId(stream);
       while (next < head) {
