@@ -49,29 +49,64 @@ class RingReader:
 
     @property
     def closed(self) -> bool:
-        """True once the writer has closed the ring (a killed writer never does)."""
+        """True once the writer has closed the ring (a killed writer never does: see ``writer_alive``)."""
         return self._ring.closed
+
+    @property
+    def writer_pid(self) -> int:
+        """The process id of the ring's writer (header field ``writer_pid``)."""
+        return self._ring.writer_pid
+
+    @property
+    def writer_alive(self) -> bool:
+        """True while the ring is being written: not closed, and its writer process still exists.
+
+        A writer killed with SIGKILL leaves ``state == 1`` (writing) for ever; its pid is gone, so
+        this is False. The pid is of the writer's PID namespace (from another container, use ``closed``)."""
+        return not self._ring.closed and _process_alive(self._ring.writer_pid)
 
     def streams(self) -> list[str]:
         """Names of the ring's streams, in the order they first appeared."""
         return self._ring.stream_names()
 
     def latest(self, stream: str, n: int = 1) -> pa.Table:
-        """The newest ``n`` rows of ``stream`` (fewer if the ring holds fewer), oldest first."""
+        """The newest ``n`` rows of ``stream`` (fewer if the ring holds fewer), oldest first.
+
+        Rows of runs that recorded the stream with other fields are in the table too: it has the
+        union of their columns, with null where a row's run did not record a field. A field whose
+        type or units changed between runs cannot be one column: that raises ``RingError`` naming
+        it; ``latest_parts`` gives each schema's rows separately."""
+        return _unify(self.latest_parts(stream, n), stream)
+
+    def latest_parts(self, stream: str, n: int = 1) -> list[pa.Table]:
+        """The newest ``n`` rows of ``stream`` as tables, oldest first, one per schema (a run, or
+        consecutive runs with the same fields)."""
         records = self._newest_first(stream, lambda r, rows: rows < n)
-        table = self._table(records)
-        return table.slice(max(0, table.num_rows - n))
+        total = sum(b.num_rows for _, b in records)
+        skip, kept = max(0, total - n), []
+        for record, batch in records:
+            cut = batch.slice(min(skip, batch.num_rows))
+            skip -= batch.num_rows - cut.num_rows
+            if cut.num_rows > 0:
+                kept.append((record, cut))
+        return _parts(kept)
 
     def range(self, stream: str, t0: float, t1: float) -> pa.Table:
-        """The rows of ``stream`` with ``t0 <= time < t1`` (seconds since the epoch), oldest first."""
+        """The rows of ``stream`` with ``t0 <= time < t1`` (seconds since the epoch), oldest first
+        (rows of runs with other fields as in ``latest``)."""
+        return _unify(self.range_parts(stream, t0, t1), stream)
+
+    def range_parts(self, stream: str, t0: float, t1: float) -> list[pa.Table]:
+        """The rows of ``range`` as tables, oldest first, one per schema."""
         records = self._newest_first(stream, lambda r, rows: r.t_last >= t0, lambda r: r.t_first < t1)
-        return self._table(records, lambda b: _slice_by_time(b, t0, t1))
+        kept = [(r, _slice_by_time(b, t0, t1)) for r, b in records]
+        return _parts([(r, b) for r, b in kept if b.num_rows > 0])
 
     def follow(self, stream: str, *, from_oldest: bool = False, max_poll_s: float = 0.0005, idle_timeout_s: float | None = None) -> Iterator[pa.RecordBatch]:
         """Every new record batch of ``stream`` as it is committed.
 
         Polls the ring's write position: every 50 us after new data, doubling while idle up to
-        ``max_poll_s``. Ends when the writer closes the ring (after its last batch), or after
+        ``max_poll_s``. Ends when the writer closes the ring or dies (after its last batch), or after
         ``idle_timeout_s`` without any new record. An overtaken reader skips forward to the
         oldest intact record (counted in ``overtaken``); it never yields torn data.
         """
@@ -80,7 +115,7 @@ class RingReader:
         poll = 50e-6
         idle_since = time.monotonic()
         while True:
-            closed = ring.closed  # before head: a ring closed now has its last record below this head
+            closed = not self.writer_alive  # before head: a ring closed (or whose writer died) now has its last record below this head
             head, stream_id = ring.head, self._stream_id(stream)
             progressed = pos < head
             while pos < head:
@@ -210,17 +245,77 @@ class RingReader:
         tail = self._ring.tail  # zero-copy: drop what the writer reached meanwhile
         return [item for item in reversed(found) if item[0].pos >= tail]
 
-    def _table(self, records: list[tuple[Record, pa.RecordBatch]], cut: Callable[[pa.RecordBatch], pa.RecordBatch] = lambda b: b) -> pa.Table:
-        """One table of the batches with the newest batch's columns (a reused stream name with other fields is left out)."""
-        if not records:
-            return pa.table({})
-        newest = records[-1][1].schema
-        same = [(r, b) for r, b in records if b.schema.equals(newest, check_metadata=False)]
-        metadata = dict(newest.metadata or {})
-        metadata[b"daq.ring_pos"] = str(same[0][0].pos).encode()
-        schema = newest.with_metadata(metadata)
-        batches = [pa.RecordBatch.from_arrays(cut(b).columns, schema=schema) for _, b in same]
-        return pa.Table.from_batches(batches, schema=schema)
+
+
+#: Field metadata that tells what a column's values are: two runs' columns merge only when these agree.
+_MEANING = (b"units", b"source", b"dtype", b"shape")
+
+
+def _same_field(a: pa.Field, b: pa.Field) -> bool:
+    ma, mb = a.metadata or {}, b.metadata or {}
+    return a.name == b.name and a.type == b.type and all(ma.get(k, b"") == mb.get(k, b"") for k in _MEANING)
+
+
+def _same_columns(a: pa.Schema, b: pa.Schema) -> bool:
+    return len(a) == len(b) and all(_same_field(x, y) for x, y in zip(a, b))
+
+
+def _parts(records: list[tuple[Record, pa.RecordBatch]]) -> list[pa.Table]:
+    """Consecutive batches with the same columns as one table each (the newest batch's schema
+    metadata, with ``daq.ring_pos`` of the part's oldest record)."""
+    groups: list[list[tuple[Record, pa.RecordBatch]]] = []
+    for item in records:
+        if groups and _same_columns(groups[-1][0][1].schema, item[1].schema):
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    tables = []
+    for group in groups:
+        metadata = dict(group[-1][1].schema.metadata or {})
+        metadata[b"daq.ring_pos"] = str(group[0][0].pos).encode()
+        schema = group[-1][1].schema.with_metadata(metadata)
+        tables.append(pa.Table.from_batches([pa.RecordBatch.from_arrays(b.columns, schema=schema) for _, b in group], schema=schema))
+    return tables
+
+
+def _unify(parts: list[pa.Table], stream: str) -> pa.Table:
+    """One table of parts (oldest first): the union of their columns, null where a part lacks one;
+    the newest part's schema metadata with the oldest part's ``daq.ring_pos``."""
+    if not parts:
+        return pa.table({})
+    if len(parts) == 1:
+        return parts[0]
+    fields: dict[str, pa.Field] = {}
+    for part in parts:
+        for field in part.schema:
+            known = fields.get(field.name)
+            if known is None:
+                fields[field.name] = field
+            elif not _same_field(known, field):
+                def what(f: pa.Field) -> str:
+                    units = (f.metadata or {}).get(b"units", b"").decode()
+                    return f"{f.type}{f' in {units}' if units else ''}"
+                raise RingError(f"stream {stream!r}: field {field.name!r} is {what(known)} in older rows and {what(field)} in newer ones "
+                                "(recorded by different runs); read the parts separately (latest_parts / range_parts)")
+    everywhere = {name for name in fields if all(name in p.schema.names for p in parts)}
+    metadata = dict(parts[-1].schema.metadata or {})
+    metadata[b"daq.ring_pos"] = (parts[0].schema.metadata or {}).get(b"daq.ring_pos", b"0")
+    schema = pa.schema([f if f.name in everywhere else f.with_nullable(True) for f in fields.values()], metadata=metadata)
+    columns = []
+    for part in parts:
+        columns.append(pa.table({f.name: part.column(f.name) if f.name in part.schema.names else pa.nulls(part.num_rows, f.type) for f in schema}, schema=schema))
+    return pa.concat_tables(columns)
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (signal 0: nothing is sent)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by another user
+    return True
 
 
 def _copy(buffer: pa.Buffer) -> pa.Buffer:
