@@ -24,7 +24,7 @@ async function run(writer: RingWriter, clock: VirtualClock, rows: Record<string,
     recorder.record('scan', row);
     await clock.advance(0.01);
   }
-  recorder.close({ exitStatus: 'success', reason: '' });
+  recorder.close('success');
   return recorder.uid;
 }
 
