@@ -93,7 +93,7 @@ describe('daq run', () => {
     const json = JSON.parse((await daq([...args, '--json'], undefined, cwd)).stdout) as Record<string, unknown>;
     expect(json).toMatchObject({ fileFinished: true });
     expect(String(json['file']).startsWith(join(cwd, 'daq-data', 'runs'))).toBe(true);
-  });
+  }, 120_000); // three CLI processes on a loaded machine
 
   it('--no-save keeps nothing on disk and says so', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'daq-run-cwd-'));
@@ -104,7 +104,7 @@ describe('daq run', () => {
     const both = await daq(['run', join(ROOT, 'examples/simple_scan.js'), '--config', join(ROOT, 'examples/lab.toml'), '--no-save', '--data-dir', 'x'], undefined, cwd);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('give either --data-dir DIR (save the run there) or --no-save, not both');
-  });
+  }, 120_000);
 
   it('an unknown script file exits 2', async () => {
     const result = await daq(['run', 'no/such/script.js', '--config', 'examples/lab.toml']);
