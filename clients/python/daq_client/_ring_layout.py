@@ -158,3 +158,14 @@ class RingMemory:
             self.mm.close()
         except BufferError:
             pass
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (signal 0: nothing is sent)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by another user
+    return True

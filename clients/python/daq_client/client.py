@@ -209,14 +209,14 @@ class Client:
         ``options``: ``without_frames``, ``last_rows``, ``fields`` of ReadStreamRangeRequest."""
         import pyarrow as pa
 
-        from .ring import _unify
+        from ._ring_parts import unify
 
         pieces: dict[int, list[bytes]] = {}
         request = control_pb2.ReadStreamRangeRequest(stream=stream, t0_s=t0_s, t1_s=t1_s, **options)
         for message in self._stream(self._control.ReadStreamRange, request):
             pieces.setdefault(message.part, []).append(message.arrow_ipc)
         tables = [pa.ipc.open_stream(b"".join(pieces[k])).read_all() for k in sorted(pieces)]
-        return tables if parts else _unify(tables, stream)
+        return tables if parts else unify(tables, stream)
 
     def status(self, heartbeat_s: float = 1.0) -> Iterator[dict[str, Any]]:
         """The daemon's status, on change and at least every `heartbeat_s`."""
