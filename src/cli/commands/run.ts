@@ -79,6 +79,9 @@ export function registerRun(program: Command): void {
       }
       const remote = options.config === undefined ? remoteAddress(options) : undefined;
       if (remote !== undefined) {
+        if (!options.save || options.dataDir !== undefined) {
+          throw new DaqError('invalid_argument', '--data-dir and --no-save are for runs in this process (--config); a daemon saves every run in its own data directory');
+        }
         const request = { script, source, params: options.param, meta: options.meta, limits: limitsOf(options), json: options.json === true };
         process.exitCode = await runRemote(request, { ...options, remote }, RUN_EXIT);
         return;
