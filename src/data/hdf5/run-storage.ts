@@ -161,12 +161,7 @@ export class RunStorage {
 
   /** The run whose uid is `uidOrPrefix` or starts with it (unique); `not_found` / `invalid_argument` otherwise. */
   find(uidOrPrefix: string): CatalogEntry {
-    const exact = this.catalog.get(uidOrPrefix);
-    if (exact !== undefined) return exact;
-    const matches = uidOrPrefix === '' ? [] : this.catalog.list().filter((e) => e.uid.startsWith(uidOrPrefix));
-    if (matches.length === 1) return matches[0] as CatalogEntry;
-    if (matches.length > 1) throw new DaqError('invalid_argument', `run "${uidOrPrefix}" is ambiguous: ${matches.map((e) => e.uid).join(', ')}`);
-    throw new DaqError('not_found', `no stored run ${uidOrPrefix} in the catalog ${this.catalog.path}`);
+    return this.catalog.find(uidOrPrefix);
   }
 
   /** The gzip level of new files (0: none). */
