@@ -84,7 +84,7 @@ unit: system build ## run the test suites (vitest)
 VENV := .venv
 PY_STAMP := $(VENV)/.install-stamp
 
-$(PY_STAMP): clients/python/requirements-dev.txt clients/python/pyproject.toml $(wildcard proto/daq/v1/*.proto)
+$(PY_STAMP): clients/python/requirements-dev.txt clients/python/pyproject.toml clients/python/setup.py $(wildcard proto/daq/v1/*.proto)
 	rm -rf $(VENV)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --no-input --disable-pip-version-check -r clients/python/requirements-dev.txt
