@@ -75,7 +75,7 @@ lint: generate ## ESLint, buf lint of the API contract, and the layer rules (dep
 	npx eslint .
 	npx depcruise src web/src --config .dependency-cruiser.cjs --output-type err
 
-unit: system build ## run the test suites (vitest)
+unit: system build python ## run the test suites (vitest; test/docs runs the docs, with the Python of .venv)
 	npx vitest run
 
 # The Python client (clients/python) in .venv: pinned dev requirements, then the package itself
