@@ -1,11 +1,12 @@
 /**
  * Runs the blocks of the docs as a reader would: in a checkout (a temporary directory whose
- * entries link to the repository's, so files the commands write land there and vanish after),
+ * entries link to the repository's, except small ones the commands may write into, which are
+ * copied; files the commands write land there and vanish after),
  * with `daq` on the PATH (the checkout's build, as `make install` gives it), `npx daq` as it is,
  * Python from the project's .venv, and a real daemon for the blocks that need one.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DocBlock, DocCommand } from './doc-blocks.js';
@@ -16,6 +17,8 @@ const CLI = join(ROOT, 'dist/src/cli/main.js');
 const PYTHON = join(ROOT, '.venv/bin/python');
 /** Entries of the checkout that are never linked: data a previous run left, and git's own. */
 const NOT_LINKED = new Set(['.git', 'daq-data', '.data', 'test-output', 'tmp']);
+/** Entries copied rather than linked: commands read and may write there (`daq types --out examples/...`). */
+const COPIED = new Set(['examples']);
 /** What the docs write as the daemon's address. */
 export const DOC_ADDRESS = '127.0.0.1:50051';
 
@@ -32,7 +35,10 @@ export function createView(): DocView {
     if (!existsSync(path)) throw new Error(`${path} is missing: run \`${fix}\` first`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'daq-doc-test-'));
-  for (const entry of readdirSync(ROOT)) if (!NOT_LINKED.has(entry)) symlinkSync(join(ROOT, entry), join(dir, entry));
+  for (const entry of readdirSync(ROOT)) {
+    if (COPIED.has(entry)) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
+    else if (!NOT_LINKED.has(entry)) symlinkSync(join(ROOT, entry), join(dir, entry));
+  }
   const bin = join(dir, '.doc-test-bin');
   mkdirSync(bin);
   writeFileSync(join(bin, 'daq'), `#!/bin/sh\nexec node ${JSON.stringify(CLI)} "$@"\n`);
