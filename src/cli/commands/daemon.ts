@@ -44,7 +44,7 @@ export function registerDaemon(program: Command): void {
     .option('--tokens <file>', 'tokens file (TOML: [[token]] name, role, token or token_env); required to listen beyond loopback')
     .option('--tls-cert <file>', 'TLS certificate (PEM)')
     .option('--tls-key <file>', 'TLS private key (PEM)')
-    .option('--ring <path>', 'the shared-memory ring buffer every recorded event goes into (default: /dev/shm/ts-daq-<hash of the data dir>.ring)')
+    .option('--ring <path>', 'the shared-memory ring buffer every recorded event goes into (default: /dev/shm/ts-daq-<uid>-<hash of the data dir>.ring)')
     .option('--no-ring', 'no ring buffer')
     .option('--ring-size <MiB>', 'size of the ring buffer', Number, 256)
     .option('--grace <seconds>', 'at shutdown, how long the current run may take to finish before it is aborted safely', Number, 5)
