@@ -59,12 +59,15 @@ $(NATIVE_ADDON): native/mmap.c native/binding.gyp $(NODE_STAMP)
 native: $(NATIVE_ADDON) ## build the ring buffer's native addon (node-gyp, C compiler)
 
 # tsc to dist/, incremental (its build info is dist/tsconfig.build.tsbuildinfo, so removing dist/
-# rebuilds everything); the stamp is newer than every source it was built from.
-TS_SOURCES := $(shell find src bench -name '*.ts' -not -name '*.test.ts' -not -path 'src/api/gen/*')
+# rebuilds everything); the stamp is newer than every source it was built from. Then the `daq`
+# entry dist/src/cli/main.js becomes an esbuild bundle of commander, protobuf, gRPC and the
+# commands that only talk to a daemon, for a fast start (scripts/bundle-cli.ts says what and why).
+TS_SOURCES := $(shell find src bench scripts -name '*.ts' -not -name '*.test.ts' -not -path 'src/api/gen/*')
 TS_STAMP := dist/.tsc-stamp
 
 $(TS_STAMP): $(TS_SOURCES) $(GEN_FILES) tsconfig.json tsconfig.build.json $(NODE_STAMP)
 	npx tsc -p tsconfig.build.json --incremental --tsBuildInfoFile dist/tsconfig.build.tsbuildinfo
+	node dist/scripts/bundle-cli.js
 	chmod +x dist/src/cli/main.js
 	@touch $@
 
