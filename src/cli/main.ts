@@ -8,6 +8,12 @@ import { EXIT, exitCodeFor, printError } from './output.js';
 import { commandNamed, registerCommands } from './registry.js';
 import { packageVersion } from './version.js';
 
+// `daq ... | head`: the reader went away; stop quietly as other Unix commands do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const program = new Command('daq')
   .description('ts-daq: run laboratory instruments and experiments')
   .version(packageVersion(), '-V, --version', 'print the version of ts-daq')

@@ -3,7 +3,8 @@
  * the module of the command that runs (checked on the built CLI in a child process, with a
  * module-loading hook that records every file Node loads).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -121,5 +122,15 @@ describe('daq loads only what the command uses (built CLI)', () => {
     expect(stdout).toContain('Usage: daq status');
     expect(commandModules(modules)).toEqual(['status']);
     expect(modules.filter((m) => /apache-arrow|h5wasm|quickjs|zod|serialport|koffi|dist\/src\/(data|devices|drivers|engine|scripting|capabilities)\//.test(m))).toEqual([]);
+  });
+
+  it('`daq --help | head -1`: a reader that goes away ends daq quietly with status 0', { timeout: 60_000 }, async () => {
+    const child = spawn('node', [DAQ, '--help'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // closed before daq writes a byte: its first write fails with EPIPE
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
