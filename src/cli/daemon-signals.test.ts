@@ -75,7 +75,10 @@ describe('SIGTERM to whatever started the daemon stops the daemon cleanly', () =
     if (!existsSync(DAQ)) throw new Error(`${DAQ} is missing: run \`make build\` first`);
     dir = await mkdtemp(join(tmpdir(), 'daq-signals-'));
   });
+  /** Every daemon process a test started: whatever a failed test left running is killed. */
+  const startedPids = new Set<number>();
   afterAll(async () => {
+    for (const p of [...startedPids].filter(running)) process.kill(p, 'SIGKILL');
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -93,9 +96,20 @@ describe('SIGTERM to whatever started the daemon stops the daemon cleanly', () =
     }
     const pid = started.launcher.pid as number;
     const daemons = [pid, ...descendants(pid)].filter((p) => commandLine(p).includes('daemon'));
+    for (const p of daemons) startedPids.add(p);
     started.launcher.kill('SIGTERM');
     const [code, signal] = await exited;
-    await started.pipesClosed;
+    // A budget far above need (the clean stop takes a second or two); past it the test fails and
+    // kills what is left rather than waiting for the test's own timeout.
+    let budget: NodeJS.Timeout | undefined;
+    const overdue = new Promise<'overdue'>((resolve) => (budget = setTimeout(() => resolve('overdue'), 90_000)));
+    const outcome = await Promise.race([started.pipesClosed, overdue]);
+    clearTimeout(budget);
+    if (outcome === 'overdue') {
+      const left = daemons.filter(running).map((p) => ({ pid: p, command: commandLine(p) }));
+      for (const { pid: p } of left) process.kill(p, 'SIGKILL');
+      throw new Error(`still running 90 s after SIGTERM to ${command}: ${left.map((p) => `${p.pid} (${p.command})`).join(', ')}; log:\n${started.log()}`);
+    }
     return { launcherExit: { code, signal }, daemons, log: started.log() };
   }
 
