@@ -6,7 +6,7 @@
  */
 import { DaqError } from '../../core/index.js';
 import { RingIndex } from '../../data/index.js';
-import { labDeclarations, ScriptEditorService } from '../../scripting/types/index.js';
+import { EditorPool, labDeclarations } from '../../scripting/types/index.js';
 import type { ServiceHandlers } from '../handlers.js';
 import { RUN_STATES } from '../convert.js';
 import type { DaemonCore } from '../core.js';
@@ -14,16 +14,20 @@ import type { ControlService } from '../gen/daq/v1/control_pb.js';
 
 type DashboardMethods = 'describeRing' | 'getScript' | 'getScriptTypes' | 'checkScript' | 'completeScript';
 
-/** Longest script the editor services take, in UTF-16 code units. */
-const MAX_EDITOR_SOURCE = 1_000_000;
+/** Longest script the editor services take, in UTF-16 code units (a long experiment script is a few thousand). */
+const MAX_EDITOR_SOURCE = 200_000;
 
 /** The dashboard's ControlService handlers over `core`. */
 export function dashboardHandlers(core: DaemonCore): Pick<ServiceHandlers<typeof ControlService>, DashboardMethods> {
   let index: RingIndex | undefined;
   let declarations: string | undefined;
-  let editor: ScriptEditorService | undefined;
-  core.shutdown.addEventListener('abort', () => index?.close(), { once: true });
-  const editorFor = (): ScriptEditorService => (editor ??= new ScriptEditorService((declarations ??= labDeclarations(core.lab))));
+  // Type checking runs in a worker with a time budget: never on the main thread, whoever asks.
+  const editor = new EditorPool(() => (declarations ??= labDeclarations(core.lab)));
+  let warm = false;
+  core.shutdown.addEventListener('abort', () => {
+    index?.close();
+    void editor.close();
+  }, { once: true });
   const checked = (name: string, source: string): string => {
     if (source.length > MAX_EDITOR_SOURCE) throw new DaqError('invalid_argument', `script ${name || '(unnamed)'} is ${source.length} characters; the editor services take at most ${MAX_EDITOR_SOURCE}`);
     return name || 'script.js';
@@ -47,27 +51,20 @@ export function dashboardHandlers(core: DaemonCore): Pick<ServiceHandlers<typeof
       return { script: { ...script, sizeBytes: Buffer.byteLength(script.source) }, source: script.source };
     },
     async getScriptTypes() {
-      // An editor is opening: build the language service now (about a second the first time),
-      // so the first check as the user types is quick.
-      if (editor === undefined) {
-        setTimeout(() => {
-          try {
-            editorFor().check('warm-up.js', '');
-          } catch {
-            // a failed warm-up shows again, with its reason, at the first real check
-          }
-        }, 50).unref();
-      }
+      // An editor is opening: build the language service now (about a second the first time, in
+      // its worker), so the first check as the user types is quick.
+      if (!warm) editor.warmUp();
+      warm = true;
       return { declarations: (declarations ??= labDeclarations(core.lab)), labName: core.lab.name };
     },
     async checkScript(request) {
       const name = checked(request.name, request.source);
-      return { problems: editorFor().check(name, request.source).map(({ line, column, start, end, message, code }) => ({ line, column, start, end, message, code })) };
+      return { problems: (await editor.check(name, request.source)).map(({ line, column, start, end, message, code }) => ({ line, column, start, end, message, code })) };
     },
     async completeScript(request) {
       const name = checked(request.name, request.source);
       if (request.position > request.source.length) throw new DaqError('invalid_argument', `position ${request.position} is past the end of the script (${request.source.length} characters)`);
-      const { from, items } = editorFor().complete(name, request.source, request.position);
+      const { from, items } = await editor.complete(name, request.source, request.position);
       return { from, completions: items };
     },
   };

@@ -5,3 +5,4 @@
 export { checkDeclarations, checkScript, type ScriptDiagnostic } from './check.js';
 export { labDeclarations, type DeclaredLab } from './declarations.js';
 export { ScriptEditorService, type ScriptCompletionItem, type ScriptProblemSpan } from './script-editor.js';
+export { EDITOR_BUDGET_S, EditorPool } from './editor-pool.js';
