@@ -12,6 +12,7 @@ import { registerTail } from './commands/tail.js';
 import { registerTypes } from './commands/types.js';
 import { registerExport } from './commands/export.js';
 import { registerSerial } from './commands/serial.js';
+import { registerRings } from './commands/rings.js';
 import { EXIT, exitCodeFor, printError } from './output.js';
 import { packageVersion } from './version.js';
 
@@ -32,6 +33,7 @@ registerRuns(program);
 registerTail(program);
 registerExport(program);
 registerSerial(program);
+registerRings(program);
 
 try {
   await program.parseAsync(process.argv);
