@@ -202,6 +202,8 @@ export interface DaemonStart {
   tokensFile?: string;
   /** More command-line arguments (`--grace 1`). */
   args?: readonly string[];
+  /** The ring's path; `default` for the daemon's own choice (/dev/shm). Default: `test.ring` in the data directory. */
+  ring?: string;
 }
 
 /** A daemon child process, ready. */
@@ -219,7 +221,8 @@ export interface DaemonProcess {
 /** Starts `daq daemon` on the lab of `dir` (see {@link TestProcesses.labDir}); resolves when it listens. */
 export async function startDaemonProcess(processes: TestProcesses, dir: string, options: DaemonStart = {}): Promise<DaemonProcess> {
   const dataDir = join(dir, 'data');
-  const args = [join(DIST, 'cli/main.js'), 'daemon', '--config', join(dir, 'lab.toml'), '--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir, '--ring', join(dataDir, 'test.ring'), '--ring-size', '8'];
+  const ring = options.ring ?? join(dataDir, 'test.ring');
+  const args = [join(DIST, 'cli/main.js'), 'daemon', '--config', join(dir, 'lab.toml'), '--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir, ...(ring === 'default' ? [] : ['--ring', ring]), '--ring-size', '8'];
   if (options.http === true) args.push('--http-listen', '127.0.0.1:0');
   if (options.tokensFile !== undefined) args.push('--tokens', options.tokensFile);
   const proc = processes.spawnNode([...args, ...(options.args ?? [])]);
