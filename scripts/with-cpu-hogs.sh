@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs a command while CPU hogs keep every core busy, to prove that tests do not depend on the
+# machine's speed (`make test-under-load`). HOGS busy loops (default: one per core, `nproc`) run
+# for the whole command and are always stopped: when it ends, fails, or is interrupted; a hog
+# also stops by itself if this script is killed with SIGKILL.
+#   scripts/with-cpu-hogs.sh make test
+#   HOGS=8 scripts/with-cpu-hogs.sh npx vitest run src/scripting/abort.test.ts
+set -u
+if [ $# -eq 0 ]; then
+  echo "usage: [HOGS=N] $0 COMMAND [ARG...]" >&2
+  exit 2
+fi
+hogs=${HOGS:-$(nproc)}
+parent=$$
+pids=()
+
+stop_hogs() {
+  [ ${#pids[@]} -eq 0 ] && return
+  kill "${pids[@]}" 2>/dev/null
+  wait "${pids[@]}" 2>/dev/null
+  pids=()
+}
+trap stop_hogs EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for ((i = 0; i < hogs; i++)); do
+  # Spin; every ~100k iterations check that this script still lives (no orphan hog after SIGKILL).
+  (
+    trap - INT TERM EXIT
+    while kill -0 "$parent" 2>/dev/null; do
+      for ((j = 0; j < 100000; j++)); do :; done
+    done
+  ) &
+  pids+=($!)
+done
+echo "with-cpu-hogs: ${hogs} busy loop(s) on $(nproc) core(s) (pids ${pids[*]}) while: $*" >&2
+"$@"
+status=$?
+stop_hogs
+echo "with-cpu-hogs: '$*' exited with ${status}; hogs stopped" >&2
+exit "$status"
