@@ -5,12 +5,14 @@
 # also stops by itself if this script is killed with SIGKILL.
 #   scripts/with-cpu-hogs.sh make test
 #   HOGS=8 scripts/with-cpu-hogs.sh npx vitest run src/scripting/abort.test.ts
+# HOG_NICE=19 runs the hogs at that niceness (on a machine shared with others).
 set -u
 if [ $# -eq 0 ]; then
   echo "usage: [HOGS=N] $0 COMMAND [ARG...]" >&2
   exit 2
 fi
 hogs=${HOGS:-$(nproc)}
+hog_nice=${HOG_NICE:-0}
 parent=$$
 pids=()
 
@@ -28,6 +30,7 @@ for ((i = 0; i < hogs; i++)); do
   # Spin; every ~100k iterations check that this script still lives (no orphan hog after SIGKILL).
   (
     trap - INT TERM EXIT
+    renice -n "$hog_nice" -p "$BASHPID" >/dev/null
     while kill -0 "$parent" 2>/dev/null; do
       for ((j = 0; j < 100000; j++)); do :; done
     done
