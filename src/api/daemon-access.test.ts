@@ -31,7 +31,7 @@ describe('a daemon with tokens, listening on every interface', () => {
     ]);
     // Starting at all proves that a non-loopback bind is allowed once tokens are configured.
     daemon = await startDaemonProcess(shared, dir, { listen: '0.0.0.0:0', tokensFile });
-  }, 20_000);
+  }, 120_000);
   afterAll(() => shared.cleanup());
 
   it('listens on 0.0.0.0 when a tokens file is given', async () => {
@@ -76,7 +76,7 @@ describe('a daemon with tokens, listening on every interface', () => {
         expect(lines).toContainEqual(expect.objectContaining({ who: 'alice', role: 'operator', action: `started run ${uid} of scan.js` }));
         expect(lines.filter((line) => line['who'] === 'viewer')).toEqual([]);
       },
-      { timeout: 5000 },
+      { timeout: 60_000, interval: 50 },
     );
   });
 });

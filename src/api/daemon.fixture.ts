@@ -106,7 +106,7 @@ export class Proc {
    * Resolves with the first match of `pattern` in its output; rejects if it exits first, or
    * after `giveUpS` (only so that a failure shows the output, rather than a bare test timeout).
    */
-  waitFor(pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout', giveUpS = 15): Promise<RegExpExecArray> {
+  waitFor(pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout', giveUpS = 60): Promise<RegExpExecArray> {
     return new Promise((resolve, reject) => {
       const fail = (why: string): void => {
         this.watchers.delete(check);
@@ -315,7 +315,7 @@ export function callRaw<I extends DescMessage, O extends DescMessage>(
       (bytes: Buffer) => fromBinary(method.output, bytes),
       request,
       metadata,
-      { deadline: Date.now() + 10_000 },
+      { deadline: Date.now() + 60_000 },
       (error, response) => {
         client.close();
         resolve(error ? { code: error.code, details: error.details, response: undefined } : { code: grpc.status.OK, details: '', response: response as MessageShape<O> });

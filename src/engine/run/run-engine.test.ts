@@ -177,7 +177,7 @@ describe('run engine: limits, abort and pause', () => {
     await vi.waitFor(async () => {
       await clock.advance(0.01);
       expect(stage.state).toBe('busy');
-    }, { timeout: 5000, interval: 5 });
+    }, { timeout: 30_000, interval: 5 });
     await clock.advance(1);
     const during = await stage.position();
     expect(during).toBeGreaterThan(5);
@@ -190,7 +190,7 @@ describe('run engine: limits, abort and pause', () => {
       await clock.advance(0.01);
       await new Promise((r) => setTimeout(r, 1));
     }
-    await vi.waitFor(() => expect(ended).toBe(true), { timeout: 5000, interval: 5 });
+    await vi.waitFor(() => expect(ended).toBe(true), { timeout: 30_000, interval: 5 });
     expect(clock.now() - t0).toBeLessThanOrEqual(0.1 + 1e-9);
     const stop = await run.done;
     expect(stop).toMatchObject({ exitStatus: 'abort', reason: 'stopped by the user', numEvents: {} });
@@ -208,7 +208,7 @@ describe('run engine: limits, abort and pause', () => {
     const { engine, clock, documents, lab } = await engineFor({ autoAdvance: false });
     const run = engine.submit({ scriptName: 'p.js', source: `for (let i = 0; i < 3; i++) { record('t', { temp: thermometer.read() }); sleep(1); }` });
     const events = () => documents.filter((d) => d.kind === 'event').length;
-    await vi.waitFor(() => expect(events()).toBe(1), { timeout: 5000, interval: 2 });
+    await vi.waitFor(() => expect(events()).toBe(1), { timeout: 30_000, interval: 2 });
     run.pause();
     for (let i = 0; i < 20; i++) await clock.advance(1);
     expect(events()).toBe(1);
@@ -219,7 +219,7 @@ describe('run engine: limits, abort and pause', () => {
     await vi.waitFor(async () => {
       await clock.advance(1);
       expect(ended).toBe(true);
-    }, { timeout: 5000, interval: 5 });
+    }, { timeout: 30_000, interval: 5 });
     expect((await run.done).numEvents).toEqual({ t: 3 });
     await lab.disconnect();
   });
