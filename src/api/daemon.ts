@@ -3,14 +3,14 @@
  * come, go and crash without touching a run. `stop()` stops taking work, lets the current run
  * finish within a grace period (then aborts it safely), disconnects the devices and closes.
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type Clock, createSystemClock, DaqError, Emitter, formatErrorTree } from '../core/index.js';
 import { Lab } from '../devices/index.js';
 import { DRIVERS } from '../drivers/index.js';
-import { createDocumentSink, daemonRingPath, RingWriter, ringStatuses, RunStorage, sharedMemoryDir } from '../data/index.js';
+import { createDataDir, createDocumentSink, daemonRingPath, RingWriter, ringStatuses, RunStorage, sharedMemoryDir } from '../data/index.js';
 import { type LogEntry, type LogLevel, RunEngine } from '../engine/index.js';
 import { Authenticator, loadTokens, type Principal } from './auth.js';
 import { createConnectHandler } from './connect-server.js';
@@ -92,7 +92,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   const clock = options.clock ?? createSystemClock();
   const dataDir = resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  createDataDir(dataDir);
   const logs = new Emitter<LogEntry>();
   const emitLog = options.log ?? ((entry: LogEntry) => process.stderr.write(`${entry.level}: ${entry.runUid === '' ? '' : `[run ${entry.runUid.slice(0, 8)}] `}${entry.message}\n`));
   logs.on(emitLog);

@@ -1,7 +1,8 @@
 /** The data directory's lock: one process stores runs in a data directory at a time. */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DaqError, processAlive } from '../../core/index.js';
+import { createDataDir } from '../data-dir.js';
 
 /**
  * One process stores runs in a data directory: a second daemon on the same directory would
@@ -10,7 +11,7 @@ import { DaqError, processAlive } from '../../core/index.js';
  */
 export function lockDataDir(dataDir: string, log: (level: 'warn', message: string) => void): void {
   const path = join(dataDir, 'storage.lock');
-  mkdirSync(dataDir, { recursive: true });
+  createDataDir(dataDir);
   const owner = existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : 0;
   if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
     throw new DaqError('failed_precondition', `the data directory ${dataDir} is in use by another ts-daq process (pid ${owner}); give each daemon its own --data-dir`);
