@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { processAlive } from '../../core/index.js';
+import { DaqError, processAlive } from '../../core/index.js';
 import { H, HEADER_BYTES, OWNER_MAX_BYTES, OWNER_OFFSET, RING_MAGIC, RING_VERSION, STATE_CLOSED } from './layout.js';
 
 /** Where rings go by default: /dev/shm, or the temp directory where there is no /dev/shm. */
@@ -53,7 +53,13 @@ const PARTIAL_NAME = /^ts-daq-.*\.ring\.(\d+)\.[0-9a-f]+\.tmp$/;
 
 /** Every ring file (and half-created one) in `dir` (default {@link sharedMemoryDir}), by name. */
 export function listRingFiles(dir = sharedMemoryDir()): RingFileInfo[] {
-  const names = readdirSync(dir)
+  let all: string[];
+  try {
+    all = readdirSync(dir);
+  } catch (error) {
+    throw new DaqError('unavailable', `cannot list the ring files in ${dir}: ${(error as Error).message}`);
+  }
+  const names = all
     .filter((name) => RING_NAME.test(name) || PARTIAL_NAME.test(name))
     .sort();
   const infos: RingFileInfo[] = [];
