@@ -1,9 +1,9 @@
 /** `daq run` as a user runs it: the built CLI in a child process (after `make build`). */
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../test-support/cleanup.fixture.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const DAQ = join(ROOT, 'dist/src/cli/main.js');
@@ -30,7 +30,7 @@ function daq(args: string[], onStderr?: (text: string, child: ReturnType<typeof 
 }
 
 async function script(text: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'daq-run-'));
+  const dir = await tempDir('daq-run-');
   const file = join(dir, 'experiment.js');
   await writeFile(file, text);
   return file;

@@ -6,24 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, onTestFinished } from 'vitest';
+import { cleanUpAfter } from '../../test-support/cleanup.fixture.js';
 import { connectHarness, type Harness } from '../../capabilities/conformance/index.js';
 import { createSystemClock, DaqError, type Clock } from '../../core/index.js';
 import type { Device, DeviceState, DriverDefinition } from '../../devices/index.js';
 import { servePty, serveTcp, type LineSimulator, type PtySimulatorServer, type TcpSimulatorServer } from '../../transports/sim/index.js';
-
-/**
- * Runs `cleanup` when the current test ends (called inside a test, also when it fails), or after
- * the file's tests (called at the top of the file or in a `beforeAll`). An `afterAll` registered
- * inside a test would never run: simulators started in a test stayed running after the suite.
- */
-export function cleanUpAfter(cleanup: () => unknown): void {
-  try {
-    onTestFinished(async () => void (await cleanup()));
-  } catch {
-    afterAll(async () => void (await cleanup()));
-  }
-}
 
 /** A folder for PTY links, removed after the current test (inside one) or the file's tests. */
 export function ptyFolder(): string {
