@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { daemonRingPath, exportRunFile, readRingFile, RingReader, sharedMemoryDir } from '../data/index.js';
+import { daemonRingPath, exportRunFile, readRingFile, RingReader, RingWriter, sharedMemoryDir } from '../data/index.js';
 import { ControlService } from './gen/daq/v1/control_pb.js';
 import { type DaemonProcess, followRun, inlineRun, ROOT, scanRun, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
 
@@ -71,8 +71,13 @@ async function holdingRun(daemon: DaemonProcess, ring: string, events: number): 
 
 describe('the ring of a daemon', () => {
   it('is at its default path in /dev/shm while the daemon runs, and gone after a clean stop that wrote every run', async () => {
+    // A stale ring in /dev/shm (closed, its data directory gone): the daemon warns of it at start.
+    const stale = RingWriter.create({ path: join(sharedMemoryDir(), `ts-daq-test-stale-${process.pid}.ring`), capacityBytes: 65536, owner: '/nonexistent/daq-data' });
+    processes.defer(() => rm(stale.path, { force: true }));
+    stale.close();
     const dir = await processes.labDir();
     const daemon = await startDaemonProcess(processes, dir, { ring: 'default' });
+    expect(daemon.proc.stderr).toMatch(/warn: \d+ stale rings? in \/dev\/shm holds? [\d.]+ MiB of RAM: see them with `daq rings`, remove them with `daq rings --remove-stale`/);
     const ring = daemonRingPath(daemon.dataDir);
     processes.defer(() => rm(ring, { force: true })); // only if the test fails
     expect(ring.startsWith(`${sharedMemoryDir()}/ts-daq-`)).toBe(true);

@@ -213,8 +213,8 @@ function warnOfStaleRings(say: (level: LogLevel, message: string) => void): void
   try {
     const stale = ringStatuses().filter((ring) => ring.verdict === 'stale');
     if (stale.length === 0) return;
-    const mib = stale.reduce((sum, ring) => sum + ring.sizeBytes, 0) / 2 ** 20;
-    say('warn', `${stale.length} stale ring${stale.length === 1 ? '' : 's'} in ${sharedMemoryDir()} hold${stale.length === 1 ? 's' : ''} ${mib.toFixed(0)} MiB of RAM: see them with \`daq rings\`, remove them with \`daq rings --remove-stale\``);
+    const mib = (stale.reduce((sum, ring) => sum + ring.sizeBytes, 0) / 2 ** 20).toFixed(1);
+    say('warn', `${stale.length} stale ring${stale.length === 1 ? '' : 's'} in ${sharedMemoryDir()} hold${stale.length === 1 ? 's' : ''} ${mib} MiB of RAM: see them with \`daq rings\`, remove them with \`daq rings --remove-stale\``);
   } catch (error) {
     say('warn', `cannot look for stale rings in ${sharedMemoryDir()}: ${(error as Error).message}`);
   }

@@ -96,6 +96,7 @@ describe('the web dashboard in chromium', () => {
 
   const login = async (token: string): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.setDefaultTimeout(60_000); // each action; a loaded machine is slow
     await page.goto(url);
     await page.locator('#token').fill(token);
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -130,6 +131,7 @@ describe('the web dashboard in chromium', () => {
 
   it('asks for a token, then shows the devices with their state, and why one is faulted', async () => {
     const page = await browser.newPage();
+    page.setDefaultTimeout(60_000); // each action; a loaded machine is slow
     await page.goto(url);
     await page.locator('#login').waitFor();
     await page.locator('#token').fill('not-a-valid-token-at-all');
