@@ -107,8 +107,9 @@ test: system build typecheck lint unit pytest ## install everything, then type-c
 
 # Tests must not depend on the machine's speed: the whole of `make test` with a busy loop on every
 # core (HOGS=N for more), started before and always stopped after, also when a test fails.
+# --keep-going: a failure in one suite (vitest) does not hide the others (pytest).
 test-under-load: system build python ## `make test` while CPU hogs keep every core busy (HOGS=N; default one per core)
-	scripts/with-cpu-hogs.sh $(MAKE) --no-print-directory test
+	scripts/with-cpu-hogs.sh $(MAKE) --no-print-directory --keep-going test
 
 demo: build ## the simulated lab, the daemon, and an experiment run through it (examples/demo.sh)
 	examples/demo.sh
