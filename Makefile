@@ -13,11 +13,12 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 # Debian packages the tests use: socat (serial PTY pairs for the drivers' wire simulators),
 # chromium (the dashboard's browser tests, driven by playwright-core), hdf5-tools (h5dump reads
-# the run files). Installed with apt-get when one is missing (CI runs as root).
-SYSTEM_PACKAGES := socat chromium hdf5-tools
-SYSTEM_COMMANDS := socat chromium h5dump
+# the run files), openssl (certificates for the TLS tests). Installed with apt-get when one is
+# missing (CI runs as root).
+SYSTEM_PACKAGES := socat chromium hdf5-tools openssl
+SYSTEM_COMMANDS := socat chromium h5dump openssl
 
-.PHONY: help system install generate native build typecheck lint unit python python-stubs pytest test test-under-load demo demo-serial bench bench-venv clean web
+.PHONY: help system install generate native build typecheck lint unit python pytest test test-under-load demo demo-serial bench bench-venv clean web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -75,26 +76,21 @@ lint: generate ## ESLint, buf lint of the API contract, and the layer rules (dep
 	npx eslint .
 	npx depcruise src web/src --config .dependency-cruiser.cjs --output-type err
 
-unit: system build ## run the test suites (vitest)
+unit: system build python ## run the test suites (vitest; test/docs runs the docs, with the Python of .venv)
 	npx vitest run
 
 # The Python client (clients/python) in .venv: pinned dev requirements, then the package itself
-# (editable, without build isolation: setuptools is pinned in the requirements).
+# (editable, without build isolation: setuptools and grpcio-tools are pinned in the requirements).
+# Its build (clients/python/setup.py) generates the gRPC stubs from proto/ into clients/python/daq/v1/.
 VENV := .venv
 PY_STAMP := $(VENV)/.install-stamp
 
-$(PY_STAMP): clients/python/requirements-dev.txt clients/python/pyproject.toml $(wildcard proto/daq/v1/*.proto)
+$(PY_STAMP): clients/python/requirements-dev.txt clients/python/pyproject.toml clients/python/setup.py $(wildcard proto/daq/v1/*.proto)
 	rm -rf $(VENV)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --no-input --disable-pip-version-check -r clients/python/requirements-dev.txt
-	$(MAKE) --no-print-directory python-stubs
 	$(VENV)/bin/pip install --quiet --no-input --disable-pip-version-check --no-build-isolation --no-deps -e clients/python
 	@touch $@
-
-# Python stubs of the API, from the same proto as the TypeScript (clients/python/daq/v1/, not committed).
-python-stubs:
-	$(VENV)/bin/python -m grpc_tools.protoc -Iproto --python_out=clients/python --grpc_python_out=clients/python --pyi_out=clients/python proto/daq/v1/*.proto
-	touch clients/python/daq/__init__.py clients/python/daq/v1/__init__.py
 
 python: $(PY_STAMP) ## the Python venv (.venv) with daq_client and its test tools
 

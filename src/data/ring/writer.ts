@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync, rmSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { DaqError, processAlive } from '../../core/index.js';
 import {
@@ -91,6 +92,8 @@ export class RingWriter {
     }
     const owner = Buffer.from(options.owner ?? '', 'utf8');
     if (owner.length > OWNER_MAX_BYTES) throw new DaqError('invalid_argument', `ring ${path}: its owner ${options.owner} is ${owner.length} bytes of UTF-8; at most ${OWNER_MAX_BYTES}`);
+    // Frames and numbers go in as the machine holds them; the layout says little-endian.
+    if (endianness() !== 'LE') throw new DaqError('failed_precondition', `ring ${path}: the ring's layout is little-endian and this machine is big-endian`);
     refuseToReplace(path);
     const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     let mapping: Mapping;
