@@ -18,7 +18,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 SYSTEM_PACKAGES := socat chromium hdf5-tools openssl
 SYSTEM_COMMANDS := socat chromium h5dump openssl
 
-.PHONY: help system deps install uninstall generate native build bench-cli typecheck lint unit python pytest test demo demo-serial bench bench-venv clean web
+.PHONY: help system deps install uninstall generate native build bench-cli typecheck lint unit python pytest test test-under-load demo demo-serial bench bench-venv clean web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -132,6 +132,12 @@ pytest: system build python ## the Python client's tests
 	cd clients/python && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests
 
 test: system build typecheck lint unit pytest ## install everything, then type-check, lint and run every test
+
+# Tests must not depend on the machine's speed: the whole of `make test` with a busy loop on every
+# core (HOGS=N for more), started before and always stopped after, also when a test fails.
+# --keep-going: a failure in one suite (vitest) does not hide the others (pytest).
+test-under-load: system build python ## `make test` while CPU hogs keep every core busy (HOGS=N; default one per core)
+	scripts/with-cpu-hogs.sh $(MAKE) --no-print-directory --keep-going test
 
 demo: build ## the simulated lab, the daemon, and an experiment run through it (examples/demo.sh)
 	examples/demo.sh

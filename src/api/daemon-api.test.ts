@@ -21,7 +21,7 @@ describe('the daemon API over real sockets', () => {
     const dir = await shared.labDir();
     daemon = await startDaemonProcess(shared, dir, { http: true });
     httpAddress = (await daemon.client().call(ControlService.method.getDaemonInfo, {})).httpListen;
-  }, 20_000);
+  }, 120_000);
   afterAll(() => shared.cleanup());
 
   describe('errors map to gRPC codes with helpful messages', () => {

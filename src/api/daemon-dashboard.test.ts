@@ -34,7 +34,7 @@ describe('the dashboard API', () => {
     const client = daemon.client();
     runUid = (await client.call(ControlService.method.startRun, inlineRun(SNAP_SCAN))).run?.uid ?? '';
     await followRun(client, runUid);
-  }, 30_000);
+  }, 120_000);
   afterAll(() => shared.cleanup());
 
   it('DescribeRing tells each stream span, rows and fields, and the runs in that span', async () => {
@@ -183,7 +183,7 @@ describe('the dashboard API', () => {
     } finally {
       await processes.cleanup();
     }
-  }, 20_000);
+  }, 120_000);
 });
 
 /** GET of `path` exactly as given (no URL normalisation), for path-escape checks. */

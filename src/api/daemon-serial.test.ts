@@ -24,7 +24,7 @@ describe('the daemon with serial instruments', () => {
       `[devices.stage]\ndriver = "newport-esp300"\nport = "${dir}/esp300"\naxis = 1\nmin = 0\nmax = 25\n\n[devices.power_meter]\ndriver = "newport-1830c"\nport = "${dir}/pm1830c"\n`,
     );
     daemon = await startDaemonProcess(processes, dir);
-  }, 20_000);
+  }, 120_000);
   afterAll(() => processes.cleanup());
 
   async function stateOf(name: string): Promise<{ state: string; fault: string }> {
@@ -33,12 +33,9 @@ describe('the daemon with serial instruments', () => {
     return { state: device?.state ?? '', fault: device?.fault ?? '' };
   }
 
+  /** Polls the device's state until `wanted` (the fault and the reconnect come on their own time). */
   async function until(name: string, wanted: (s: { state: string; fault: string }) => boolean): Promise<{ state: string; fault: string }> {
-    for (let i = 0; i < 100; i++) {
-      const s = await stateOf(name);
-      if (wanted(s)) return s;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await expect.poll(async () => wanted(await stateOf(name)), { timeout: 60_000, interval: 50 }).toBe(true);
     return stateOf(name);
   }
 

@@ -20,11 +20,9 @@ describe('run storage through the API', () => {
     const { run } = await client.call(ControlService.method.startRun, scanRun(5));
     const uid = run?.uid ?? '';
     await followRun(client, uid);
-    let summary = (await client.call(ControlService.method.getRun, { uid })).run;
-    for (let i = 0; i < 100 && summary?.fileFinished !== true; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      summary = (await client.call(ControlService.method.getRun, { uid })).run;
-    }
+    // The file is finished by the writer thread shortly after the run's stop.
+    await expect.poll(async () => (await client.call(ControlService.method.getRun, { uid })).run?.fileFinished, { timeout: 60_000, interval: 50 }).toBe(true);
+    const summary = (await client.call(ControlService.method.getRun, { uid })).run;
     expect(summary).toMatchObject({ fileFinished: true, eventsLost: 0, storageError: '' });
     expect(summary?.filePath).toMatch(new RegExp(`${first.dataDir}/runs/\\d{4}-\\d\\d-\\d\\d/\\d{6}_scan_${uid.slice(0, 8)}\\.h5$`));
     expect(summary?.fileSizeBytes).toBeGreaterThan(0);
@@ -55,7 +53,7 @@ describe('run storage through the API', () => {
     await expect(async () => {
       for await (const _ of again.stream(ControlService.method.exportRun, { runUid: uid, format: ExportFormat.UNSPECIFIED })) void _;
     }).rejects.toThrow(/give a format/);
-  }, 60_000);
+  }, 180_000);
 
   it('a daemon that cannot start exits: its writer thread does not keep it alive', async () => {
     const dir = await processes.labDir();
@@ -64,5 +62,5 @@ describe('run storage through the API', () => {
     const second = processes.spawnNode([join(ROOT, 'dist/src/cli/main.js'), 'daemon', '--config', join(other, 'lab.toml'), '--listen', first.address, '--data-dir', join(other, 'data'), '--ring', join(other, 'ring'), '--ring-size', '8']);
     expect(await second.exited).toEqual({ code: 1, signal: null });
     expect(second.stderr).toContain(`cannot listen on ${first.address}`);
-  }, 30_000);
+  }, 120_000);
 });

@@ -106,7 +106,7 @@ export class Proc {
    * Resolves with the first match of `pattern` in its output; rejects if it exits first, or
    * after `giveUpS` (only so that a failure shows the output, rather than a bare test timeout).
    */
-  waitFor(pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout', giveUpS = 15): Promise<RegExpExecArray> {
+  waitFor(pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout', giveUpS = 60): Promise<RegExpExecArray> {
     return new Promise((resolve, reject) => {
       const fail = (why: string): void => {
         this.watchers.delete(check);
@@ -202,6 +202,8 @@ export interface DaemonStart {
   tokensFile?: string;
   /** More command-line arguments (`--grace 1`). */
   args?: readonly string[];
+  /** The ring's path; `default` for the daemon's own choice (/dev/shm). Default: `test.ring` in the data directory. */
+  ring?: string;
 }
 
 /** A daemon child process, ready. */
@@ -219,7 +221,8 @@ export interface DaemonProcess {
 /** Starts `daq daemon` on the lab of `dir` (see {@link TestProcesses.labDir}); resolves when it listens. */
 export async function startDaemonProcess(processes: TestProcesses, dir: string, options: DaemonStart = {}): Promise<DaemonProcess> {
   const dataDir = join(dir, 'data');
-  const args = [join(DIST, 'cli/main.js'), 'daemon', '--config', join(dir, 'lab.toml'), '--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir, '--ring', join(dataDir, 'test.ring'), '--ring-size', '8'];
+  const ring = options.ring ?? join(dataDir, 'test.ring');
+  const args = [join(DIST, 'cli/main.js'), 'daemon', '--config', join(dir, 'lab.toml'), '--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir, ...(ring === 'default' ? [] : ['--ring', ring]), '--ring-size', '8'];
   if (options.http === true) args.push('--http-listen', '127.0.0.1:0');
   if (options.tokensFile !== undefined) args.push('--tokens', options.tokensFile);
   const proc = processes.spawnNode([...args, ...(options.args ?? [])]);
@@ -312,7 +315,7 @@ export function callRaw<I extends DescMessage, O extends DescMessage>(
       (bytes: Buffer) => fromBinary(method.output, bytes),
       request,
       metadata,
-      { deadline: Date.now() + 10_000 },
+      { deadline: Date.now() + 60_000 },
       (error, response) => {
         client.close();
         resolve(error ? { code: error.code, details: error.details, response: undefined } : { code: grpc.status.OK, details: '', response: response as MessageShape<O> });

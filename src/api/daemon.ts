@@ -3,7 +3,7 @@
  * come, go and crash without touching a run. `stop()` stops taking work, lets the current run
  * finish within a grace period (then aborts it safely), disconnects the devices and closes.
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join, resolve } from 'node:path';
@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { type Clock, createSystemClock, DaqError, Emitter, formatErrorTree } from '../core/index.js';
 import { Lab } from '../devices/index.js';
 import { DRIVERS } from '../drivers/index.js';
-import { createDocumentSink, defaultRingPath, RingWriter, RunStorage } from '../data/index.js';
+import { createDataDir, createDocumentSink, daemonRingPath, RingWriter, ringStatuses, RunStorage, sharedMemoryDir } from '../data/index.js';
 import { type LogEntry, type LogLevel, RunEngine } from '../engine/index.js';
 import { Authenticator, loadTokens, type Principal } from './auth.js';
 import { createConnectHandler } from './connect-server.js';
@@ -41,7 +41,11 @@ export interface DaemonOptions {
   dashboardDir?: string;
   tokensFile?: string;
   tls?: { certFile: string; keyFile: string };
-  /** The shared-memory ring every recorded event goes into: path (default /dev/shm/ts-daq-<uid>.ring) and size in bytes; `false` for none. */
+  /**
+   * The shared-memory ring every recorded event goes into: path (default
+   * /dev/shm/ts-daq-<uid>-<hash of the data dir>.ring, see daemonRingPath) and size in bytes;
+   * `false` for none. A clean stop removes it once every run is written to its file.
+   */
   ring?: { path?: string; sizeBytes?: number } | false;
   /** Seconds the current run may take to finish at shutdown before it is aborted. */
   graceS?: number;
@@ -90,7 +94,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   const clock = options.clock ?? createSystemClock();
   const dataDir = resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  createDataDir(dataDir);
   const logs = new Emitter<LogEntry>();
   const emitLog = options.log ?? ((entry: LogEntry) => process.stderr.write(`${entry.level}: ${entry.runUid === '' ? '' : `[run ${entry.runUid.slice(0, 8)}] `}${entry.message}\n`));
   logs.on(emitLog);
@@ -100,7 +104,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // replaced: it finishes runs a dead daemon left, from the old ring.
   const storage = await RunStorage.open(
     { dataDir, ...(options.gzip === undefined ? {} : { gzip: options.gzip }), log: (level, message, runUid) => logs.emit({ runUid: runUid ?? '', timeS: clock.now(), level, message }) },
-    options.ring === false ? undefined : (options.ring?.path ?? defaultRingPath()),
+    options.ring === false ? undefined : (options.ring?.path ?? daemonRingPath(dataDir)),
   );
   const lab = await Lab.load(options.config, DRIVERS, clock);
   const report = await lab.connect();
@@ -114,7 +118,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     options.ring === false
       ? undefined
       : RingWriter.create({
-          ...(options.ring?.path === undefined ? {} : { path: options.ring.path }),
+          path: options.ring?.path ?? daemonRingPath(dataDir),
+          owner: dataDir,
           ...(options.ring?.sizeBytes === undefined ? {} : { capacityBytes: options.ring.sizeBytes }),
         });
   if (ring !== undefined) {
@@ -125,6 +130,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     say('info', `ring buffer ${ring.path} (${(ring.capacityBytes / 2 ** 20).toFixed(0)} MiB): read it live with daq_client.ring.RingReader`);
   }
   if (ring === undefined) say('warn', 'no ring buffer: runs are not written to files');
+  warnOfStaleRings(say);
   engine.onLog((entry) => logs.emit(entry));
   engine.onRunChange((run) => {
     if (run.state === 'finished') say(run.exitStatus === 'success' ? 'info' : 'warn', `run ${run.uid} (${run.scriptName}) ended: ${run.exitStatus}${run.reason ? `: ${run.reason.split('\n')[0]}` : ''}`);
@@ -199,8 +205,35 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     address,
     httpAddress: core.facts.httpListen || undefined,
     core,
-    stop: () => (stopping ??= stopDaemon(core, grpcServer, httpServer, shutdown, options.graceS ?? 5, say).finally(() => storage.close().finally(() => ring?.close()))),
+    stop: () => (stopping ??= stopDaemon(core, grpcServer, httpServer, shutdown, options.graceS ?? 5, say).finally(() => storage.close().finally(() => closeRing(ring, storage, say)))),
   };
+}
+
+/**
+ * Closes the ring at a clean stop, and removes its file when every run is completely written to
+ * HDF5: it holds nothing a later daemon would recover. Otherwise it stays for that recovery.
+ */
+function closeRing(ring: RingWriter | undefined, storage: RunStorage, say: (level: LogLevel, message: string) => void): void {
+  if (ring === undefined) return;
+  if (!storage.everythingWritten) {
+    ring.close();
+    say('warn', `kept the ring ${ring.path}: not every run is completely written to its file; the next daemon on this data directory recovers them from it`);
+    return;
+  }
+  ring.remove();
+  say('info', `removed the ring ${ring.path}: every run is in its file`);
+}
+
+/** Warns of stale rings in /dev/shm (the RAM they hold), with the command that removes them. */
+function warnOfStaleRings(say: (level: LogLevel, message: string) => void): void {
+  try {
+    const stale = ringStatuses().filter((ring) => ring.verdict === 'stale');
+    if (stale.length === 0) return;
+    const mib = (stale.reduce((sum, ring) => sum + ring.sizeBytes, 0) / 2 ** 20).toFixed(1);
+    say('warn', `${stale.length} stale ring${stale.length === 1 ? '' : 's'} in ${sharedMemoryDir()} hold${stale.length === 1 ? 's' : ''} ${mib} MiB of RAM: see them with \`daq rings\`, remove them with \`daq rings --remove-stale\``);
+  } catch (error) {
+    say('warn', `cannot look for stale rings in ${sharedMemoryDir()}: ${(error as Error).message}`);
+  }
 }
 
 async function stopDaemon(core: DaemonCore, grpcServer: grpc.Server, httpServer: HttpServer | undefined, shutdown: AbortController, graceS: number, say: (level: LogLevel, message: string) => void): Promise<void> {

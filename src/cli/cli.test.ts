@@ -4,10 +4,10 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../test-support/cleanup.fixture.js';
 
 const DAQ = join(import.meta.dirname, '../../dist/src/cli/main.js');
 
@@ -76,7 +76,7 @@ describe('daq devices', () => {
   });
 
   it('refuses a reference to a device that cannot do what the driver needs', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'daq-cli-'));
+    const dir = await tempDir('daq-cli-');
     const file = join(dir, 'lab.toml');
     await writeFile(file, '[devices.laser]\ndriver = "sim-laser"\n[devices.meter]\ndriver = "sim-power-meter"\nstage = "laser"\n');
     const result = await daq('devices', '--config', file);

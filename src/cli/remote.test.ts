@@ -1,9 +1,9 @@
 /** The CLI against a real daemon process: `daq run/runs/status/devices/stop --remote`. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../test-support/cleanup.fixture.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const DAQ = join(ROOT, 'dist/src/cli/main.js');
@@ -20,7 +20,7 @@ let daemon: ChildProcess;
 let address = '';
 
 beforeAll(async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'daq-remote-'));
+  const dataDir = await tempDir('daq-remote-');
   daemon = spawn('node', [DAQ, 'daemon', '--config', 'examples/lab.toml', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--ring', join(dataDir, 'test.ring'), '--ring-size', '8'], { cwd: ROOT });
   address = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -78,7 +78,7 @@ describe('daq --remote', () => {
 
 describe('daq tail', () => {
   it("prints a stream's rows from the daemon's ring", async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'daq-tail-'));
+    const dir = await tempDir('daq-tail-');
     const script = join(dir, 'tail.js');
     await writeFile(script, "for (let i = 0; i < 3; i++) { stage.moveAbs(i); record('tailed', { x: stage.position(), p: power_meter.read() }); }\n");
     const run = await daq(['run', script, '--remote', address, '--json']);

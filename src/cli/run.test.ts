@@ -1,10 +1,10 @@
 /** `daq run` as a user runs it: the built CLI in a child process (after `make build`). */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../test-support/cleanup.fixture.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const DAQ = join(ROOT, 'dist/src/cli/main.js');
@@ -31,7 +31,7 @@ function daq(args: string[], onStderr?: (text: string, child: ReturnType<typeof 
 }
 
 async function script(text: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'daq-run-'));
+  const dir = await tempDir('daq-run-');
   const file = join(dir, 'experiment.js');
   await writeFile(file, text);
   return file;
@@ -79,7 +79,7 @@ describe('daq run', () => {
   });
 
   it('saves the run by default in ./daq-data (the daemon\'s default data directory) and says where', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'daq-run-cwd-'));
+    const cwd = await tempDir('daq-run-cwd-');
     const args = ['run', join(ROOT, 'examples/simple_scan.js'), '--config', join(ROOT, 'examples/lab.toml'), '--sim-time', '--param', 'steps=2'];
     const result = await daq(args, undefined, cwd);
     expect(result.code).toBe(0);
@@ -96,7 +96,7 @@ describe('daq run', () => {
   }, 120_000); // three CLI processes on a loaded machine
 
   it('--no-save keeps nothing on disk and says so', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'daq-run-cwd-'));
+    const cwd = await tempDir('daq-run-cwd-');
     const result = await daq(['run', join(ROOT, 'examples/simple_scan.js'), '--config', join(ROOT, 'examples/lab.toml'), '--sim-time', '--no-save', '--param', 'steps=2'], undefined, cwd);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('not saved (--no-save)');

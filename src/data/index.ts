@@ -1,3 +1,5 @@
 /** The data layer: the live ring buffer (and, later, the HDF5 writer). Knows no api, cli or web. */
 export * from './ring/index.js';
 export * from './hdf5/index.js';
+export { judgeRing, removeStaleRings, type RingStatus, ringStatuses, type RingVerdict, unfinishedRuns } from './ring-cleanup.js';
+export { createDataDir, DATA_DIR_MARKER } from './data-dir.js';

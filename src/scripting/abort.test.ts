@@ -8,12 +8,17 @@ function failed(outcome: ScriptOutcome): Extract<ScriptOutcome, { status: 'fail'
   return outcome;
 }
 
-/** Host functions that record `log` calls, and a `wait` that never answers. */
-function recordingHost(): { host: HostFunctions; logs: string[]; waits: AbortSignal[]; started: Promise<void> } {
+/**
+ * Host functions that record `log` calls, and a `wait` that never answers. `started` resolves at
+ * `log('start')`, `waiting` when the first `stage.waitSettled` call has reached the host.
+ */
+function recordingHost(): { host: HostFunctions; logs: string[]; waits: AbortSignal[]; started: Promise<void>; waiting: Promise<void> } {
   const logs: string[] = [];
   const waits: AbortSignal[] = [];
   let markStarted: () => void = () => undefined;
+  let markWaiting: () => void = () => undefined;
   const started = new Promise<void>((resolve) => (markStarted = resolve));
+  const waiting = new Promise<void>((resolve) => (markWaiting = resolve));
   const host: HostFunctions = {
     log: (args) => {
       logs.push(String(args[0]));
@@ -21,15 +26,19 @@ function recordingHost(): { host: HostFunctions; logs: string[]; waits: AbortSig
     },
     'stage.waitSettled': (_args, call) => {
       waits.push(call.signal);
+      markWaiting();
       return new Promise(() => undefined);
     },
   };
-  return { host, logs, waits, started };
+  return { host, logs, waits, started, waiting };
 }
 
+/** No grace period's end can stop the script in these tests: what stops it is the abort itself. */
+const NO_GRACE = { abortGraceS: 3600 };
+
 describe('abort', () => {
-  test('during a host call that never answers: the script sees an exception, its finally runs, within ms', async () => {
-    const { host, logs, waits, started } = recordingHost();
+  test('during a host call that never answers: the script sees an exception and its finally runs, without waiting for the grace period', async () => {
+    const { host, logs, waits, waiting } = recordingHost();
     const handle = startSandboxed({
       source: `log('start');
 try {
@@ -43,31 +52,30 @@ try {
 }`,
       filename: 'abort.js',
       host,
+      limits: NO_GRACE,
     });
-    await started;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waiting; // the call is at the host, and never answers
     const abortedAt = performance.now();
     handle.abort(new DaqError('cancelled', 'stopped by the user'));
     const outcome = failed(await handle.outcome);
-    const tookMs = performance.now() - abortedAt;
+    console.info(`aborted during a host call in ${(performance.now() - abortedAt).toFixed(1)} ms`);
     expect(outcome.status).toBe('abort');
     expect(outcome.error.code).toBe('cancelled');
     expect(outcome.error.message).toBe('script aborted: stopped by the user');
     expect(logs).toEqual(['start', 'caught cancelled', 'cleanup']);
+    expect(waits).toHaveLength(1);
     expect(waits[0]?.aborted).toBe(true);
-    // ~100 ms is the target; the bound is loose for a busy 2-core machine.
-    expect(tookMs).toBeLessThan(500);
   });
 
-  test('a computing script is stopped by its own interrupt handler', async () => {
+  test('a computing script is stopped by its own interrupt handler, without waiting for the grace period', async () => {
     const { host, started } = recordingHost();
     const controller = new AbortController();
-    const outcome = runSandboxed({ source: "log('start');\nwhile (true) {}", filename: 'spin.js', host, signal: controller.signal });
+    const outcome = runSandboxed({ source: "log('start');\nwhile (true) {}", filename: 'spin.js', host, signal: controller.signal, limits: NO_GRACE });
     await started;
     const abortedAt = performance.now();
     controller.abort();
     expect((await outcome).status).toBe('abort');
-    expect(performance.now() - abortedAt).toBeLessThan(500);
+    console.info(`aborted a computing script in ${(performance.now() - abortedAt).toFixed(1)} ms`);
   });
 
   test('cleanup that outlives the grace period is cut off', async () => {
@@ -80,9 +88,8 @@ try {
     });
     await started;
     handle.abort();
-    const outcome = await handle.outcome;
+    const outcome = await handle.outcome; // only the end of the grace period ends this script
     expect(outcome.status).toBe('abort');
-    expect(outcome.durationS).toBeLessThan(3);
     expect(logs).toEqual(['start', 'cleanup']);
   });
 
@@ -95,7 +102,7 @@ try {
     });
     await started;
     handle.pause();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect.poll(() => handle.holding).toBe(true); // log('held') waits for a resume
     handle.abort();
     expect((await handle.outcome).status).toBe('abort');
     expect(logs).toEqual(['start', 'caught cancelled', 'cleanup']);

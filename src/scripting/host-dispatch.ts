@@ -55,6 +55,11 @@ export class HostDispatcher {
     this.dispatch(message);
   }
 
+  /** Whether a request waits for {@link resume}. */
+  get holding(): boolean {
+    return this.queued !== undefined;
+  }
+
   /** Holds the next request until {@link resume}; a call in progress still completes. */
   pause(): void {
     this.paused = true;

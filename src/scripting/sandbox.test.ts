@@ -78,8 +78,7 @@ describe('host calls', () => {
         },
       },
     });
-    await expect.poll(() => handle.paused).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect.poll(() => handle.holding).toBe(true); // the third tick() waits for a resume
     expect(calls).toBe(2);
     handle.resume();
     expect(await handle.outcome).toMatchObject({ status: 'success', value: 'done' });

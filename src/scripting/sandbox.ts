@@ -34,6 +34,8 @@ export interface SandboxHandle {
   readonly outcome: Promise<ScriptOutcome>;
   /** Whether {@link pause} is in effect. */
   readonly paused: boolean;
+  /** Whether, paused, the script's next host call has come and waits for {@link resume}. */
+  readonly holding: boolean;
   /**
    * The script's next host call waits until {@link resume} (a call in progress completes). The
    * wall-time limit is extended by the paused time at resume.
@@ -61,6 +63,9 @@ export function startSandboxed(options: SandboxOptions): SandboxHandle {
     outcome: run.outcome,
     get paused() {
       return run.isPaused();
+    },
+    get holding() {
+      return run.isHolding();
     },
     pause: () => run.pause(),
     resume: () => run.resume(),
@@ -115,6 +120,10 @@ class SandboxRun {
 
   isPaused(): boolean {
     return this.pausedAtMs !== undefined;
+  }
+
+  isHolding(): boolean {
+    return this.dispatcher.holding;
   }
 
   pause(): void {

@@ -29,7 +29,7 @@ class Daemon:
     def stop(self) -> int:
         self.process.terminate()
         try:
-            return self.process.wait(timeout=20)
+            return self.process.wait(timeout=60)  # a budget far above need: a loaded machine is slow
         except subprocess.TimeoutExpired:
             self.process.kill()
             return self.process.wait()

@@ -50,7 +50,8 @@ def small_lab(tmp_path):
     return lab
 
 
-def wait_for(predicate, timeout_s=20.0, what="condition"):
+def wait_for(predicate, timeout_s=120.0, what="condition"):
+    """Polls ``predicate`` until it is truthy; the budget only bounds a hang (a loaded machine is slow)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         value = predicate()

@@ -4,15 +4,7 @@ import { startDaemon } from '../../api/daemon.js';
 import type { LogEntry } from '../../engine/index.js';
 import { stopWithLauncher } from '../launcher.js';
 import { packageVersion } from '../version.js';
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { defaultRingPath } from '../../data/index.js';
-
-/** One ring per data directory: a restarted daemon reuses its ring file, two daemons never share one. */
-function defaultDaemonRing(dataDir: string): string {
-  const tag = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 8);
-  return defaultRingPath().replace(/\.ring$/, `-${tag}.ring`);
-}
 
 interface DaemonCommandOptions {
   config: string;
@@ -45,7 +37,7 @@ export function registerDaemon(program: Command): void {
     .option('--tokens <file>', 'tokens file (TOML: [[token]] name, role, token or token_env); required to listen beyond loopback')
     .option('--tls-cert <file>', 'TLS certificate (PEM)')
     .option('--tls-key <file>', 'TLS private key (PEM)')
-    .option('--ring <path>', 'the shared-memory ring buffer every recorded event goes into (default: /dev/shm/ts-daq-<uid>-<hash of the data dir>.ring)')
+    .option('--ring <path>', 'the shared-memory ring buffer every recorded event goes into (default: /dev/shm/ts-daq-<uid>-<hash of the data dir>.ring; removed at a clean stop once every run is in its file)')
     .option('--no-ring', 'no ring buffer')
     .option('--ring-size <MiB>', 'size of the ring buffer', Number, 256)
     .option('--grace <seconds>', 'at shutdown, how long the current run may take to finish before it is aborted safely', Number, 5)
@@ -80,7 +72,7 @@ export function registerDaemon(program: Command): void {
         ...(options.dashboard ? { dashboardDir: DASHBOARD_DIR } : {}),
         graceS: options.grace,
         ...(options.gzip === undefined ? {} : { gzip: options.gzip }),
-        ring: options.ring === false ? false : { path: options.ring ?? defaultDaemonRing(options.dataDir), sizeBytes: options.ringSize * 2 ** 20 },
+        ring: options.ring === false ? false : { ...(options.ring === undefined ? {} : { path: options.ring }), sizeBytes: options.ringSize * 2 ** 20 },
         log,
         version: packageVersion(),
       });

@@ -3,16 +3,14 @@
  * lab, showing recorded values, the log and progress. Ctrl-C once pauses and asks what to do;
  * twice aborts (devices the run used go to their safe state).
  */
-import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type Clock, createSystemClock, DaqError, formatErrorTree, VirtualClock } from '../../core/index.js';
 import { Lab } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
-import { type CatalogEntry, createDocumentSink, RingWriter, RunStorage } from '../../data/index.js';
+import { type CatalogEntry, createDocumentSink, RingWriter, RunStorage, sharedMemoryDir } from '../../data/index.js';
 import { type ParamValue, type Run, RunEngine, type RunStop } from '../../engine/index.js';
 import type { ScriptLimits } from '../../scripting/index.js';
 import { EXIT, printJson } from '../output.js';
@@ -149,7 +147,7 @@ async function localStorage(
     const e = DaqError.from(error);
     throw new DaqError(e.code, `cannot save the run in ${dataDir}: ${e.message} (give daq run another --data-dir, or --no-save)`, { cause: e });
   }
-  const ring = RingWriter.create({ path: join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `ts-daq-run-${process.pid}.ring`), capacityBytes: 256 * 2 ** 20 });
+  const ring = RingWriter.create({ path: join(sharedMemoryDir(), `ts-daq-run-${process.pid}.ring`), capacityBytes: 256 * 2 ** 20 });
   createDocumentSink(ring, { clock: engine.clock }).attach(engine);
   storage.follow(ring.path);
   storage.attach(engine, lab);

@@ -5,9 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
@@ -15,6 +14,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exitCodeFor } from '../output.js';
 import { registerCheck } from './check.js';
 import { registerTypes } from './types.js';
+import { tempDir } from '../../test-support/cleanup.fixture.js';
 
 const REPO = join(import.meta.dirname, '../../..');
 const LAB = join(REPO, 'examples/lab.toml');
@@ -50,7 +50,7 @@ async function daq(...args: string[]): Promise<Result> {
 }
 
 async function script(name: string, text: string): Promise<string> {
-  const file = join(await mkdtemp(join(tmpdir(), 'daq-check-')), name);
+  const file = join(await tempDir('daq-check-'), name);
   await writeFile(file, text);
   return file;
 }
@@ -69,7 +69,7 @@ describe('daq types', () => {
   });
 
   it('writes them to --out, ready to sit beside the scripts as lab.d.ts', async () => {
-    const out = join(await mkdtemp(join(tmpdir(), 'daq-types-')), 'lab.d.ts');
+    const out = join(await tempDir('daq-types-'), 'lab.d.ts');
     const result = await daq('types', '--config', LAB, '--out', out);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`Wrote the declarations of lab "Simulated optics lab" (6 devices) to ${out}\n`);

@@ -1,7 +1,8 @@
 /** The data directory's lock: one process stores runs in a data directory at a time. */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DaqError } from '../../core/index.js';
+import { createDataDir } from '../data-dir.js';
 import { lockFile } from '../ring/native.js';
 
 /** Locks this process holds, by resolved data directory: [release, holders]. */
@@ -17,7 +18,7 @@ const held = new Map<string, { release: () => void; holders: number }>();
 export function lockDataDir(dataDir: string, log: (level: 'warn', message: string) => void): void {
   const key = resolve(dataDir);
   const path = join(dataDir, 'storage.lock');
-  mkdirSync(dataDir, { recursive: true });
+  createDataDir(dataDir);
   const mine = held.get(key);
   if (mine !== undefined) {
     mine.holders++;

@@ -48,6 +48,8 @@ export class RunStorage {
   private readonly waiting = new Map<string, (message: FromWorker) => void>();
   private readonly started = new Map<string, Promise<void>>();
   private closed: Promise<void> | undefined;
+  /** The writer finished and closed every file, without a storage problem. */
+  private writerClosed = false;
   private lastScanId = 0;
   private readonly changes = new Emitter<void>();
 
@@ -169,11 +171,20 @@ export class RunStorage {
     return this.options.gzip ?? 0;
   }
 
+  /**
+   * Whether, after {@link RunStorage.close}, every run of the catalog is completely written to its
+   * file: then nothing needs the ring any more (the daemon removes it at a clean stop).
+   */
+  get everythingWritten(): boolean {
+    return this.writerClosed && this.catalog.list().every((entry) => entry.fileFinished);
+  }
+
   /** Writes what the ring still holds, finishes stopped runs, and stops the writer. */
   close(): Promise<void> {
     this.closed ??= (async () => {
       await Promise.allSettled([...this.started.values()]);
-      await Promise.race([this.request('closed', { type: 'close' }), new Promise((r) => setTimeout(r, 30_000).unref())]);
+      const answered = await Promise.race([this.request('closed', { type: 'close' }).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000).unref())]);
+      this.writerClosed = answered && this.error === '';
       await this.worker.terminate();
       this.control.port1.close();
       unlockDataDir(this.options.dataDir);

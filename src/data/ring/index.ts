@@ -6,6 +6,7 @@ export { createDocumentSink, type DocumentSink, type DocumentSinkOptions } from 
 export { RING_MAGIC, RING_VERSION } from './layout.js';
 export { mapFile, MAX_MAPPING_BYTES, type MapMode, type Mapping } from './native.js';
 export { follow, readRange, RingReader, type FollowOptions, type RangeOptions, type RingReaderOptions } from './reader.js';
+export { daemonRingPath, listRingFiles, readRingFile, type RingFileInfo, sharedMemoryDir } from './ring-files.js';
 export { RingIndex, type RingDescription, type RingFieldInfo, type RingStreamInfo } from './ring-index.js';
 export { rowsOf, type RowValue, toIpcBytes } from './rows.js';
 export { type EncoderRow, StreamEncoder, type StreamSpec } from './stream-encoder.js';

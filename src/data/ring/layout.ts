@@ -50,7 +50,13 @@ export const H = {
   writerPid: 88,
   createdS: 96, // f64, seconds since the Unix epoch
   session: 104, // random id of this ring
+  ownerBytes: 112, // u32, bytes of the owner's data directory at OWNER_OFFSET (0: none recorded)
 } as const;
+
+/** Where the header holds the owner: the absolute path of the data directory whose runs the ring feeds (UTF-8). */
+export const OWNER_OFFSET = 1024;
+/** Longest owner path, UTF-8 bytes (it ends with the header). */
+export const OWNER_MAX_BYTES = HEADER_BYTES - OWNER_OFFSET;
 
 /** Byte offsets inside a stream-table slot (slot i at HEADER_BYTES + i * STREAM_SLOT_BYTES). */
 export const S = { lastPos: 0, records: 8, rows: 16, nameLength: 24, name: 32 } as const;

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync, rmSync } from 'node:fs';
-import { endianness, tmpdir } from 'node:os';
+import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { DaqError, processAlive } from '../../core/index.js';
 import {
@@ -19,6 +19,8 @@ import {
   KIND_DATA,
   KIND_PADDING,
   NO_POSITION,
+  OWNER_MAX_BYTES,
+  OWNER_OFFSET,
   RECORD_HEADER_BYTES,
   RING_MAGIC,
   RING_VERSION,
@@ -29,6 +31,7 @@ import {
   STREAM_SLOT_BYTES,
 } from './layout.js';
 import { mapFile, MAX_MAPPING_BYTES, type Mapping } from './native.js';
+import { sharedMemoryDir } from './ring-files.js';
 import { RingView } from './ring-view.js';
 
 /** Options of {@link RingWriter.create}. */
@@ -39,6 +42,11 @@ export interface RingWriterOptions {
   capacityBytes?: number;
   /** Slots of the stream table: the most distinct stream names the ring can hold (default 256). */
   maxStreams?: number;
+  /**
+   * The data directory whose runs this ring feeds (an absolute path), recorded in the header so
+   * that `daq rings` can tell a ring a daemon will recover from from a stale one (ring-files.ts).
+   */
+  owner?: string;
 }
 
 /** Default size of the data area: 1 GiB (bytes). */
@@ -46,8 +54,7 @@ export const DEFAULT_RING_BYTES = 2 ** 30;
 
 /** `/dev/shm/ts-daq-<uid>.ring`, or the same name in the temp directory where there is no /dev/shm. */
 export function defaultRingPath(): string {
-  const dir = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-  return join(dir, `ts-daq-${process.getuid?.() ?? 0}.ring`);
+  return join(sharedMemoryDir(), `ts-daq-${process.getuid?.() ?? 0}.ring`);
 }
 
 interface Reservation {
@@ -83,6 +90,8 @@ export class RingWriter {
     if (!(maxStreams >= 1 && maxStreams <= 65536) || dataOffset + capacity > MAX_MAPPING_BYTES || capacity < 4096) {
       throw new DaqError('invalid_argument', `ring ${path}: capacity ${capacity} bytes with ${maxStreams} streams does not fit 4 KiB..4 GiB`);
     }
+    const owner = Buffer.from(options.owner ?? '', 'utf8');
+    if (owner.length > OWNER_MAX_BYTES) throw new DaqError('invalid_argument', `ring ${path}: its owner ${options.owner} is ${owner.length} bytes of UTF-8; at most ${OWNER_MAX_BYTES}`);
     // Frames and numbers go in as the machine holds them; the layout says little-endian.
     if (endianness() !== 'LE') throw new DaqError('failed_precondition', `ring ${path}: the ring's layout is little-endian and this machine is big-endian`);
     refuseToReplace(path);
@@ -107,6 +116,8 @@ export class RingWriter {
       v.setBigUint64(H.writerPid, BigInt(process.pid), true);
       v.setFloat64(H.createdS, Date.now() / 1000, true);
       v.setBigUint64(H.session, randomBytes(8).readBigUInt64LE(), true);
+      v.setUint32(H.ownerBytes, owner.length, true);
+      new Uint8Array(mapping.buffer).set(owner, OWNER_OFFSET);
       new Uint8Array(mapping.buffer).set(Buffer.from(RING_MAGIC, 'ascii'), H.magic);
       renameSync(temp, path);
     } catch (error) {

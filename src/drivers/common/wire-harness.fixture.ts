@@ -6,30 +6,30 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { cleanUpAfter } from '../../test-support/cleanup.fixture.js';
 import { connectHarness, type Harness } from '../../conformance/index.js';
 import { createSystemClock, DaqError, type Clock } from '../../core/index.js';
 import type { Device, DeviceState, DriverDefinition } from '../../devices/index.js';
 import { servePty, serveTcp, type LineSimulator, type PtySimulatorServer, type TcpSimulatorServer } from '../../transports/sim/index.js';
 
-/** A folder for PTY links, removed after the file's tests. */
+/** A folder for PTY links, removed after the current test (inside one) or the file's tests. */
 export function ptyFolder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'daq-pty-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  cleanUpAfter(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
-/** Serves `simulator` on a PTY named `name` for the tests of this file (closed after them). */
+/** Serves `simulator` on a PTY named `name` until the current test ends (inside one) or the file's tests do. */
 export async function simulatorOnPty(simulator: LineSimulator, name: string, dir = ptyFolder()): Promise<PtySimulatorServer> {
   const server = await servePty(simulator, join(dir, name));
-  afterAll(() => server.close());
+  cleanUpAfter(() => server.close());
   return server;
 }
 
-/** Serves `simulator` on TCP for the tests of this file. */
+/** Serves `simulator` on TCP until the current test ends (inside one) or the file's tests do. */
 export async function simulatorOnTcp(simulator: LineSimulator): Promise<TcpSimulatorServer> {
   const server = await serveTcp(simulator);
-  afterAll(() => server.close());
+  cleanUpAfter(() => server.close());
   return server;
 }
 

@@ -9,7 +9,7 @@ import { Ell14BusSimulator, ell14Driver } from './index.js';
 // suites time parts of a move in real time), short enough for a quick suite.
 const bus = new Ell14BusSimulator({ addresses: ['0', 'A'], velocityDegPerS: 300, accelerationDegPerS2: 3000 });
 const server = await simulatorOnPty(bus, 'ell14');
-const mount = (address: string): Record<string, unknown> => ({ port: server.path, address, poll_interval: 0.005, timeout: 0.3 });
+const mount = (address: string): Record<string, unknown> => ({ port: server.path, address, poll_interval: 0.005, timeout: 2 }); // s: a loaded machine may take long to answer
 
 conformanceFor('thorlabs-ell14 over a PTY', wireHarness(ell14Driver, 'rotator', () => mount('0')));
 

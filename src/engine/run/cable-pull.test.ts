@@ -41,7 +41,7 @@ max = 25
 velocity = 200
 acceleration = 4000
 poll_interval = 0.005
-timeout = 0.5
+timeout = 2
 
 [devices.power_meter]
 driver = "newport-1830c"
@@ -123,7 +123,7 @@ describe('a cable pulled during a scan', () => {
 
   it('keeps trying while the instrument behind a returned port does not answer yet', async () => {
     const clock = createSystemClock();
-    const lab = Lab.create(parseLabConfig(labSource().replace('port = "' + dir + '/pm1830c"', 'port = "' + dir + '/pm1830c"\ntimeout = 0.2'), 'cable.toml', DRIVERS), DRIVERS, clock);
+    const lab = Lab.create(parseLabConfig(labSource().replace('port = "' + dir + '/pm1830c"', 'port = "' + dir + '/pm1830c"\ntimeout = 1'), 'cable.toml', DRIVERS), DRIVERS, clock);
     await lab.connect();
     const meter = lab.device('power_meter');
     const server = bench.servers.get('pm1830c');
@@ -138,7 +138,7 @@ describe('a cable pulled during a scan', () => {
       await server.plug();
       while (!faults.some((f) => f.includes('failed to connect'))) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(meter.state).toBe('faulted');
-      expect(meter.fault?.message).toMatch(/power_meter: failed to connect: .*no reply to "W\?" within 0.2 s/);
+      expect(meter.fault?.message).toMatch(/power_meter: failed to connect: .*no reply to "W\?" within 1 s/);
       const idle = untilState(meter, 'idle');
       bench.powerMeter.silent = false;
       await idle;

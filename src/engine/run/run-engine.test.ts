@@ -215,28 +215,29 @@ describe('run engine: limits, abort and pause', () => {
     await vi.waitFor(async () => {
       await clock.advance(0.01);
       expect(stage.state).toBe('busy');
-    }, { timeout: 5000, interval: 5 });
+    }, { timeout: 30_000, interval: 5 });
     await clock.advance(1);
     const during = await stage.position();
     expect(during).toBeGreaterThan(5);
     expect(during).toBeLessThan(50);
     run.abort('stopped by the user');
-    const t0 = clock.now();
+    // Simulated time goes on in 10 ms steps until the run has ended (its cleanup and the safe
+    // state take simulated time too), however long the abort takes in real time on a loaded
+    // machine. "Within 100 ms" is judged by where the stage came to rest: at 10 mm/s it would have
+    // gone 1 mm further in 100 ms.
     let ended = false;
     void run.done.then(() => (ended = true));
-    while (!ended && clock.now() - t0 < 0.1) {
+    await vi.waitFor(async () => {
       await clock.advance(0.01);
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    await vi.waitFor(() => expect(ended).toBe(true), { timeout: 5000, interval: 5 });
-    expect(clock.now() - t0).toBeLessThanOrEqual(0.1 + 1e-9);
+      expect(ended).toBe(true);
+    }, { timeout: 30_000, interval: 1 });
     const stop = await run.done;
     expect(stop).toMatchObject({ exitStatus: 'abort', reason: 'stopped by the user', numEvents: {} });
     expect(stage.state).toBe('idle');
     const rest = await stage.position();
     await clock.advance(1);
     expect(await stage.position()).toBe(rest);
-    expect(rest).toBeLessThan(50);
+    expect(rest - during).toBeLessThanOrEqual(10 * 0.1); // mm: stopped within 100 ms of simulated time
     expect(await laser.isShutterOpen()).toBe(false);
     expect(logs.map((l) => l.message)).toContain('cleanup ran');
     await theLab.disconnect();
@@ -246,7 +247,7 @@ describe('run engine: limits, abort and pause', () => {
     const { engine, clock, documents, lab } = await engineFor({ autoAdvance: false });
     const run = engine.submit({ scriptName: 'p.js', source: `for (let i = 0; i < 3; i++) { record('t', { temp: thermometer.read() }); sleep(1); }` });
     const events = () => documents.filter((d) => d.kind === 'event').length;
-    await vi.waitFor(() => expect(events()).toBe(1), { timeout: 5000, interval: 2 });
+    await vi.waitFor(() => expect(events()).toBe(1), { timeout: 30_000, interval: 2 });
     run.pause();
     for (let i = 0; i < 20; i++) await clock.advance(1);
     expect(events()).toBe(1);
@@ -257,7 +258,7 @@ describe('run engine: limits, abort and pause', () => {
     await vi.waitFor(async () => {
       await clock.advance(1);
       expect(ended).toBe(true);
-    }, { timeout: 5000, interval: 5 });
+    }, { timeout: 30_000, interval: 5 });
     expect((await run.done).numEvents).toEqual({ t: 3 });
     await lab.disconnect();
   });

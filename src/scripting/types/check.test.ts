@@ -2,8 +2,7 @@
  * Type-checking experiment scripts against examples/lab.toml: the mistakes a scientist makes are
  * found with their line and column, in TypeScript and in JavaScript; correct scripts pass.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSystemClock } from '../../core/index.js';
@@ -11,6 +10,7 @@ import { Lab } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
 import { checkScript } from './check.js';
 import { labDeclarations } from './declarations.js';
+import { tempDir } from '../../test-support/cleanup.fixture.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../../examples');
 
@@ -56,7 +56,7 @@ describe('checkScript', () => {
   });
 
   it('checks a grid scan: two motors, then detectors', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'daq-check-'));
+    const dir = await tempDir('daq-check-');
     await writeFile(join(dir, 'lab.toml'), '[devices.x]\ndriver = "sim-stage"\n[devices.y]\ndriver = "sim-stage"\n[devices.t]\ndriver = "sim-thermometer"\n');
     const xy = labDeclarations(await Lab.load(join(dir, 'lab.toml'), DRIVERS, createSystemClock()));
     const axes = '{ outer: { start: 0, stop: 1, num: 2 }, inner: { start: 0, stop: 1, num: 3 }, snake: true }';

@@ -2,8 +2,7 @@
  * A lab's script declarations: one global per device with the script side of exactly its
  * capabilities, derived from the real interfaces, type-checking on their own.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { capabilitiesOf, capabilitySpec } from '../../capabilities/index.js';
@@ -12,6 +11,7 @@ import { Lab } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
 import { checkDeclarations, checkScript } from './check.js';
 import { labDeclarations } from './declarations.js';
+import { tempDir } from '../../test-support/cleanup.fixture.js';
 
 const EXAMPLE_LAB = join(import.meta.dirname, '../../../examples/lab.toml');
 
@@ -88,7 +88,7 @@ describe('labDeclarations', () => {
   });
 
   it('refuses a device named like a script global', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'daq-types-'));
+    const dir = await tempDir('daq-types-');
     await writeFile(join(dir, 'lab.toml'), '[devices.count]\ndriver = "sim-thermometer"\n');
     // The lab config refuses such a name first ...
     await expect(Lab.load(join(dir, 'lab.toml'), DRIVERS, createSystemClock())).rejects.toMatchObject({

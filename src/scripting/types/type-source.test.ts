@@ -3,16 +3,16 @@
  * following imports and re-exports.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DaqError } from '../../core/errors.js';
 import { TYPE_ROOTS } from './declarations.js';
 import { collectDeclarations, sourceRoot } from './type-source.js';
+import { tempDir } from '../../test-support/cleanup.fixture.js';
 
 async function tree(files: Record<string, string>): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'daq-types-'));
+  const root = await tempDir('daq-types-');
   for (const [path, text] of Object.entries(files)) {
     await mkdir(dirname(join(root, path)), { recursive: true });
     await writeFile(join(root, path), text);

@@ -1,0 +1,18 @@
+/**
+ * Global setup of the vitest run (vitest.config.ts `globalSetup`): gives the run an id that every
+ * test file's marker starts with, and at the end fails the run if any process a test file started
+ * is still running (one that outlived even its file's check, e.g. started by a cleanup hook).
+ */
+import { randomBytes } from 'node:crypto';
+import { leftoverMessage, reapLeftovers, RUN_MARKER } from './leftover-processes.fixture.js';
+
+/** Sets the run id (the test workers inherit it). */
+export function setup(): void {
+  process.env[RUN_MARKER] = `${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Fails the run when test processes are left. */
+export async function teardown(): Promise<void> {
+  const left = await reapLeftovers(`${process.env[RUN_MARKER] ?? ''}:*`, 15);
+  if (left.length > 0) throw new Error(leftoverMessage('the test run', left));
+}
