@@ -50,8 +50,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'tail', term: 'tail [options] <stream>', summary: "print a recorded stream's rows as they arrive, from the shared-memory ring buffer", load: tail },
   { name: 'export', term: 'export [options] <run>', summary: "a finished run as a file: its HDF5 file, or one stream's events as CSV, an Arrow IPC file or Parquet", load: exportRun },
   { name: 'ports', term: 'ports [options]', summary: 'list the serial ports of this computer (for the `port` of a driver in a lab config)', load: serial },
-  { name: 'rings', term: 'rings [options]', summary: 'the ring buffers in shared memory: size, writer, data directory, and which are stale (no daemon needed)', load: rings },
   { name: 'sim-serial', term: 'sim-serial [options]', summary: 'serve simulated serial instruments (ESP300, MaiTai, 1830-C, ELL14 bus, SCPI) on PTYs, for examples/lab-serial.toml', load: serial },
+  { name: 'rings', term: 'rings [options]', summary: 'the ring buffers in shared memory: size, writer, data directory, and which are stale (no daemon needed)', load: rings },
 ];
 
 /**
