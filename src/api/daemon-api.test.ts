@@ -60,6 +60,19 @@ describe('the daemon API over real sockets', () => {
       expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(status.details).toBe('script name "my scan.py" must be a file name ending in .js or .ts (letters, digits, ., _, -)');
     });
+
+    it('a 5,000-character script name is refused by its length, and no answer shows where the daemon keeps files', async () => {
+      const long = `${'s'.repeat(5000)}.js`;
+      for (const call of [
+        callRaw(daemon.address, ControlService.method.uploadScript, { name: long, source: 'log(1);' }),
+        callRaw(daemon.address, ControlService.method.startRun, { script: { case: 'inline', value: { name: long, source: 'log(1);' } } }),
+      ]) {
+        const status = await call;
+        expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
+        expect(status.details).toMatch(/the script name is 5003 characters long; at most 128/);
+        expect(status.details).not.toContain(daemon.dataDir);
+      }
+    });
   });
 
   describe('Connect and gRPC-Web serve the same handlers', () => {

@@ -39,11 +39,16 @@ export class ScriptStore {
 
   /** Stores a script; returns it with its id. */
   async put(name: string, source: string, nowS: number): Promise<StoredScript> {
-    if (!NAME.test(name)) throw new DaqError('invalid_argument', `script name "${name}" must be a file name ending in .js or .ts (letters, digits, ., _, -)`);
+    checkScriptName(name);
     if (source.length === 0) throw new DaqError('invalid_argument', `script ${name} is empty`);
     const hash = sha256(source);
     const script: StoredScript = { scriptId: hash.slice(0, 16), name, sha256: hash, source, uploadedAtS: nowS };
-    await writeFile(join(this.directory, `${script.scriptId}--${name}`), source);
+    try {
+      await writeFile(join(this.directory, `${script.scriptId}--${name}`), source);
+    } catch (error) {
+      // The client is told what went wrong, not where the daemon keeps its files.
+      throw new DaqError('unavailable', `the daemon cannot store script ${name}: ${(error as NodeJS.ErrnoException).code ?? 'write failed'}`, { cause: error });
+    }
     this.scripts.set(script.scriptId, script);
     return script;
   }
@@ -59,6 +64,15 @@ export class ScriptStore {
   list(): StoredScript[] {
     return [...this.scripts.values()].sort((a, b) => b.uploadedAtS - a.uploadedAtS);
   }
+}
+
+/** Longest script name, characters. */
+export const MAX_SCRIPT_NAME = 128;
+
+/** Throws `invalid_argument` unless `name` is a script file name the daemon can store and show. */
+export function checkScriptName(name: string): void {
+  if (name.length > MAX_SCRIPT_NAME) throw new DaqError('invalid_argument', `the script name is ${name.length} characters long; at most ${MAX_SCRIPT_NAME}`);
+  if (!NAME.test(name)) throw new DaqError('invalid_argument', `script name "${name}" must be a file name ending in .js or .ts (letters, digits, ., _, -)`);
 }
 
 function sha256(text: string): string {

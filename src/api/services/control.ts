@@ -8,6 +8,7 @@ import type { DaemonCore } from '../core.js';
 import { type ControlService, LogLevel, type StartRunRequest } from '../gen/daq/v1/control_pb.js';
 import { PIECE_BYTES } from '../limits.js';
 import { Mailbox } from '../mailbox.js';
+import { MAX_SCRIPT_NAME } from '../script-store.js';
 import { statusOf, summaryOf } from './status.js';
 import { runsHandlers } from './runs.js';
 import { dashboardHandlers } from './dashboard.js';
@@ -187,7 +188,9 @@ function scriptOf(core: DaemonCore, request: StartRunRequest): { name: string; s
   if (request.script.case === 'scriptId') return core.scripts.get(request.script.value);
   if (request.script.case === 'inline') {
     if (request.script.value.source === '') throw new DaqError('invalid_argument', 'StartRun: the inline script is empty');
-    return { name: request.script.value.name || 'inline.js', source: request.script.value.source };
+    const name = request.script.value.name || 'inline.js';
+    if (name.length > MAX_SCRIPT_NAME) throw new DaqError('invalid_argument', `StartRun: the script name is ${name.length} characters long; at most ${MAX_SCRIPT_NAME}`);
+    return { name, source: request.script.value.source };
   }
   throw new DaqError('invalid_argument', 'StartRun needs a script_id or an inline script');
 }
