@@ -4,6 +4,7 @@
  */
 import type { DescMethod } from '@bufbuild/protobuf';
 import { type Authenticator, AuthError, Authenticator as Auth, type Principal } from './auth.js';
+import { createRateLimiter } from './rate-limit.js';
 import { roleFor } from './roles.js';
 
 /**
@@ -22,13 +23,17 @@ export interface Rejection {
   peer: string;
 }
 
-/** A gate over `authenticator`; `onReject` hears every rejected call. */
-export function createGate(authenticator: Authenticator, onReject: (rejection: Rejection) => void): CallGate {
+/**
+ * A gate over `authenticator`; `onReject` hears every rejected call. Calls that cost the daemon
+ * real work are held to a per-client budget after the caller is known (rate-limit.ts).
+ */
+export function createGate(authenticator: Authenticator, onReject: (rejection: Rejection) => void, limit: (method: string, peer: string) => void = createRateLimiter()): CallGate {
   return (method, authorization, peer) => {
     const name = `${method.parent.name}.${method.localName}`;
     try {
       const principal = authenticator.identify(authorization);
       Auth.require(principal, roleFor(method.parent.name, method.localName), method.name);
+      limit(name, peer);
       return principal;
     } catch (error) {
       if (error instanceof AuthError) onReject({ method: name, reason: error.message, peer });
