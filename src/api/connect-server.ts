@@ -8,14 +8,13 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { toStatus } from './errors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallGate, Rejection } from './gate.js';
+import { MAX_REQUEST_BYTES } from './limits.js';
 import type { ServiceBinding } from './grpc-server.js';
 import type { AnyHandler, CallContext } from './handlers.js';
 
 /** The client's address, put in each call's context by the adapter. */
 const PEER = createContextKey('', { description: 'the client address' });
 
-/** Largest request body the Connect port reads, bytes, after decompression (a script upload is far smaller). */
-export const MAX_REQUEST_BYTES = 16 * 2 ** 20;
 
 /** Checks a request's token before its body is read; see gate.ts `createPreAuth`. */
 export type PreAuth = (path: string, authorization: string | undefined, peer: string) => Rejection | undefined;

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { create, type DescMethod, type DescService, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { toStatus } from './errors.js';
-import { MAX_MESSAGE_BYTES } from './limits.js';
+import { MAX_REQUEST_BYTES } from './limits.js';
 import type { CallGate } from './gate.js';
 import type { AnyHandler, CallContext } from './handlers.js';
 
@@ -20,7 +20,7 @@ export interface ServiceBinding {
 
 /** Adds `bindings` to a new grpc-js server. */
 export function createGrpcServer(bindings: readonly ServiceBinding[], gate: CallGate): grpc.Server {
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_REQUEST_BYTES });
   for (const { service, handlers } of bindings) {
     const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
     const implementation: grpc.UntypedServiceImplementation = {};

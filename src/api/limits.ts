@@ -11,3 +11,9 @@ export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
  * pieces): 1 MiB, well under grpc's default 4 MiB receive limit, so default clients read them.
  */
 export const PIECE_BYTES = 2 ** 20;
+
+/**
+ * The largest request either server reads, bytes, after decompression (grpc-js checks the
+ * inflated size; the Connect port likewise): a script upload is far smaller.
+ */
+export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
