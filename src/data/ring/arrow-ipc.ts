@@ -139,13 +139,38 @@ export function decodeSchema(bytes: Uint8Array): Schema {
  * body) the caller has copied out of shared memory and checked, and whose `body` may be a view of
  * shared memory: the batch's buffers are views of `body`, never copies.
  */
-export function decodeBatch(schema: Schema, metadata: Uint8Array, body: Uint8Array): RecordBatch {
+export function decodeBatch(schema: Schema, metadata: Uint8Array, body: Uint8Array, expectedRows?: number): RecordBatch {
   const message = Message.decode(metadata.subarray(8));
   if (!message.isRecordBatch()) throw new Error('the second message is not a record batch');
   const header = message.header();
   if (header.compression !== null || Number(message.bodyLength) > body.byteLength) throw new Error('compressed, or body shorter than its header says');
+  // Shared memory may hold anything: lengths and offsets are checked before any is trusted (a
+  // damaged offset made a reader allocate gigabytes).
+  const rows = Number(header.length);
+  if (expectedRows !== undefined && rows !== expectedRows) throw new Error(`${rows} rows in the batch, ${expectedRows} in its record header`);
+  for (const buffer of header.buffers) {
+    if (buffer.offset < 0 || buffer.length < 0 || buffer.offset + buffer.length > body.byteLength) throw new Error('a buffer lies outside the body');
+  }
+  for (const node of header.nodes) if (node.length < 0 || node.nullCount < 0 || node.nullCount > node.length) throw new Error('a column has impossible lengths');
   const children = new VectorLoader(body, header.nodes, header.buffers, new Map(), schema.metadataVersion).visitMany(schema.fields);
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: header.length, nullCount: 0, children }));
+  for (const child of children) {
+    if (child.length !== rows) throw new Error(`a column has ${child.length} rows, the batch ${rows}`);
+    if (DataTypeOf.isUtf8(child.type)) checkOffsets(child as Data<Utf8>);
+  }
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }));
+}
+
+/** The offsets of a string column rise and stay within its bytes. */
+function checkOffsets(data: Data<Utf8>): void {
+  const offsets = data.valueOffsets;
+  const end = data.values.length;
+  let last = offsets[data.offset] ?? 0;
+  if (last < 0) throw new Error('a string offset is negative');
+  for (let i = 1; i <= data.length; i++) {
+    const next = offsets[data.offset + i] ?? -1;
+    if (next < last || next > end) throw new Error('string offsets outside their bytes');
+    last = next;
+  }
 }
 
 /** Arrow IPC stream bytes of `batches` (which must share one schema), as one table. */

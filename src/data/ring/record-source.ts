@@ -137,8 +137,10 @@ export class RecordSource {
     try {
       if (metadata === undefined || body === undefined) throw new Error('bad message lengths');
       const schema = this.schemaOf(header, metadata.subarray(0, header.schemaLength));
-      batch = decodeBatch(schema, metadata.subarray(header.schemaLength), body);
+      batch = decodeBatch(schema, metadata.subarray(header.schemaLength), body, header.rows);
     } catch (error) {
+      // The writer may have reached the record while it was checked (zero-copy): then it is lost, not damaged.
+      if (header.pos < this.tail) return this.lost();
       throw new DaqError('internal', `ring ${this.path}: record ${header.seq} is not valid Arrow IPC: ${(error as Error).message}`, { cause: error });
     }
     if (header.pos < this.tail) return this.lost();
