@@ -69,7 +69,7 @@ function deadEnd(endTimeS: number, numEvents: Record<string, number>): Omit<RunF
 function openForRecovery(item: RecoverRun, options: RunFileOptions): RunFile {
   if (existsSync(item.path)) {
     try {
-      return RunFile.reopen(item.path, options);
+      return RunFile.reopen(item.path, item.start, options);
     } catch {
       renameSync(item.path, `${item.path}.broken`);
     }

@@ -8,6 +8,7 @@
 import { accessSync, constants, existsSync, mkdirSync, statfsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { movable } from '../../capabilities/index.js';
 import { DaqError, Emitter, type Unsubscribe } from '../../core/index.js';
 import type { RunDocumentEvent, RunStart } from '../../engine/index.js';
 import { workerEntry } from '../../scripting/worker-loader.js';
@@ -190,6 +191,15 @@ export class RunStorage {
         lab: document.lab,
         startTimeS: document.timeS,
         instrument: [],
+        plan: {
+          ...(document.planName === undefined ? {} : { name: document.planName }),
+          ...(document.planType === undefined ? {} : { type: document.planType }),
+          ...(document.scanId === undefined ? {} : { scanId: document.scanId }),
+          motors: document.motors ?? [],
+          detectors: document.detectors ?? [],
+          dimensions: document.hints?.dimensions ?? [],
+          movables: lab.devices().filter((device) => movable.is(device)).map((device) => device.name),
+        },
       };
       this.put({
         uid: runUid,
@@ -208,6 +218,9 @@ export class RunStorage {
         .catch(() => [])
         .then((instrument) => this.post({ type: 'start', uid: runUid, path, start: { ...start, instrument } }));
       this.started.set(runUid, ready);
+    } else if (document.kind === 'descriptor') {
+      // At once (not after the start): the writer keeps it until the run's start comes.
+      this.post({ type: 'descriptor', uid: runUid, stream: document.name, timeS: document.timeS, hints: document.hints ?? {}, configuration: document.configuration ?? {} });
     } else if (document.kind === 'stop') {
       const end = { endTimeS: document.timeS, exitStatus: document.exitStatus, reason: document.reason, numEvents: document.numEvents };
       const entry = this.catalog.get(runUid);
