@@ -17,8 +17,6 @@ export interface RunPlan {
   name?: string;
   /** `plan` or `script`. */
   type?: string;
-  /** Bluesky's scan_id. */
-  scanId?: number;
   /** Devices the plan moves, outer first. */
   motors?: string[];
   /** Devices the plan reads. */
@@ -41,6 +39,9 @@ export interface RunFileStart {
   /** Seconds since the Unix epoch. */
   startTimeS: number;
   instrument: InstrumentSettings[];
+  /** Bluesky's `scan_id` of the run (catalogs written before it was stored lack it). */
+  scanId?: number;
+  /** What the start document says of the run's plan (for the default plot of each stream). */
   plan?: RunPlan;
 }
 
@@ -81,7 +82,7 @@ export function writeStart(file: H5File, path: string, start: RunFileStart): voi
     events_lost: 0,
     ...(plan.name === undefined ? {} : { plan_name: plan.name }),
     ...(plan.type === undefined ? {} : { plan_type: plan.type }),
-    ...(plan.scanId === undefined ? {} : { scan_id: plan.scanId }),
+    ...(start.scanId === undefined ? {} : { scan_id: start.scanId }),
   });
   entry.create_dataset({ name: 'title', data: plan.type === 'plan' && plan.name !== undefined ? `${plan.name} (${start.scriptName})` : start.scriptName });
   entry.create_dataset({ name: 'entry_identifier', data: start.uid });

@@ -191,10 +191,10 @@ export class RunStorage {
         lab: document.lab,
         startTimeS: document.timeS,
         instrument: [],
+        ...(document.scanId === undefined ? {} : { scanId: document.scanId }),
         plan: {
           ...(document.planName === undefined ? {} : { name: document.planName }),
           ...(document.planType === undefined ? {} : { type: document.planType }),
-          ...(document.scanId === undefined ? {} : { scanId: document.scanId }),
           motors: document.motors ?? [],
           detectors: document.detectors ?? [],
           dimensions: document.hints?.dimensions ?? [],
