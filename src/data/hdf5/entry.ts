@@ -1,14 +1,15 @@
 /**
- * The run's `/entry` as a run file starts (see run-file.ts for the whole layout): the root's
+ * The run's `/entry` as a run file starts and ends (see run-file.ts for the whole layout): the root's
  * NeXus attributes (`default` = "entry", creator, file name and time), the NXentry with its
  * attributes (uid, times, exit status "running", script, lab, plan, params and metadata as JSON)
  * and NeXus fields (`title`, `entry_identifier`, `start_time`, `program_name`), the script's
  * source, the parameters and metadata, and `/entry/instrument/<device>/` with each device's
- * settings at run start (one scalar dataset per setting; numbers with their units).
+ * settings at run start (one scalar dataset per setting; numbers with their units). At the end:
+ * the exit status, reason, events, and the `end_time` field.
  */
 import { basename } from 'node:path';
-import type { H5File } from './h5.js';
-import { setAttrs } from './h5.js';
+import { groupAt, type H5File, setAttrs } from './h5.js';
+import { DaqError } from '../../core/index.js';
 import type { InstrumentSettings } from './instrument.js';
 
 /** What the run's start document says of its plan (all optional: a script has none). */
@@ -43,6 +44,18 @@ export interface RunFileStart {
   scanId?: number;
   /** What the start document says of the run's plan (for the default plot of each stream). */
   plan?: RunPlan;
+}
+
+/** How a run file ends. */
+export interface RunFileEnd {
+  /** Seconds since the Unix epoch. */
+  endTimeS: number;
+  exitStatus: string;
+  reason: string;
+  /** Events the run recorded, per stream (the file may hold fewer: see eventsLost). */
+  numEvents: Record<string, number>;
+  /** Events recorded but not in the file (overwritten in the ring before they were written). */
+  eventsLost: number;
 }
 
 /** What wrote the file (the root's `creator` and `/entry/program_name`). */
@@ -112,4 +125,19 @@ function writeInstrument(file: H5File, start: RunFileStart): void {
       setAttrs(dataset, { ...(numeric ? { units: setting.units } : {}), ...(setting.description === '' ? {} : { description: setting.description }), recorded_at: 'run start' });
     }
   }
+}
+
+/** Writes how the run ended into `/entry` of the file at `path` (out of SWMR mode). */
+export function writeEnd(file: H5File, path: string, end: RunFileEnd): void {
+  const entry = groupAt(file, 'entry');
+  if (entry === undefined) throw new DaqError('internal', `${path} has no /entry`);
+  setAttrs(entry, {
+    end_time: isoTime(end.endTimeS),
+    end_time_s: end.endTimeS,
+    exit_status: end.exitStatus,
+    reason: end.reason,
+    num_events: JSON.stringify(end.numEvents),
+    events_lost: end.eventsLost,
+  });
+  if (!entry.keys().includes('end_time')) entry.create_dataset({ name: 'end_time', data: isoTime(end.endTimeS) });
 }

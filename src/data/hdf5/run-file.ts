@@ -21,37 +21,23 @@
  * `seq_num` is extended last, so after a crash its length says how many complete rows the file
  * holds ({@link RunFile.reopen}).
  */
-import { mkdirSync, statfsSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DaqError } from '../../core/index.js';
 import type { RecordBatch, Schema } from '../ring/arrow-ipc.js';
 import { type ColumnPlan, columnValues, planColumns, planFromDataset, seqNums } from './fields.js';
-import { type Dataset, datasetAt, type Group, groupAt, type H5File, h5call, openH5, setAttrs } from './h5.js';
-import { isoTime, type RunFileStart, safeName, writeStart } from './entry.js';
+import { type Dataset, datasetAt, type Group, groupAt, type H5File, h5call, openH5 } from './h5.js';
+import { type RunFileEnd, type RunFileStart, safeName, writeEnd, writeStart } from './entry.js';
 import type { PlotHints } from './nexus-plot.js';
 import { appendSettingLogs, createSettingLogs, haveSettingLogs } from './settings-log.js';
 import type { SettingLog } from './settings-tracker.js';
 import { chooseDefault, createStreamGroup } from './stream-group.js';
 import { nullTerminateStrings, type ObjectAddress } from './string-type.js';
 import { clearConsistencyFlags } from './superblock.js';
+import { checkSpace, fileSize } from './file-space.js';
 
-export type { RunFileStart };
+export type { RunFileEnd, RunFileStart };
 
-/** Bytes the writer leaves free on the disk (a full disk breaks HDF5 writes half way). */
-export const RESERVE_BYTES = 4 * 2 ** 20;
-
-
-/** How a run file ends. */
-export interface RunFileEnd {
-  /** Seconds since the Unix epoch. */
-  endTimeS: number;
-  exitStatus: string;
-  reason: string;
-  /** Events the run recorded, per stream (the file may hold fewer: see eventsLost). */
-  numEvents: Record<string, number>;
-  /** Events recorded but not in the file (overwritten in the ring before they were written). */
-  eventsLost: number;
-}
 
 /** Options of a run file. */
 export interface RunFileOptions {
@@ -163,7 +149,7 @@ export class RunFile {
     const gap = (seqs[first] as number) - state.lastSeq - 1;
     const k = seqs.length - first;
     const n = state.rows;
-    this.checkSpace(state.plans.reduce((sum, p) => sum + p.rowBytes, 0) * k);
+    checkSpace(this.path, state.plans.reduce((sum, p) => sum + p.rowBytes, 0) * k);
     // seq_num last: its length is the number of complete rows.
     const order = state.plans.map((_, i) => i).sort((a, b) => Number(state.plans[a]?.name === 'seq_num') - Number(state.plans[b]?.name === 'seq_num'));
     h5call(`cannot write ${this.path}`, () => {
@@ -210,24 +196,6 @@ export class RunFile {
     h5call(`cannot write ${this.path}`, () => this.file.flush());
   }
 
-  /**
-   * Refuses (`resource_exhausted`) to write `bytes` when the disk would keep less than
-   * {@link RESERVE_BYTES} free: HDF5 does not stop cleanly on a full disk, so the writer stops
-   * before, keeps its place in the ring, and goes on when space returns.
-   */
-  private checkSpace(bytes: number): void {
-    let free: number;
-    try {
-      const fs = statfsSync(dirname(this.path));
-      free = fs.bavail * fs.bsize;
-    } catch {
-      return; // unknown: let the write tell
-    }
-    if (free < bytes + RESERVE_BYTES) {
-      throw new DaqError('resource_exhausted', `disk full: ${(free / 2 ** 20).toFixed(1)} MiB free on the disk of ${dirname(this.path)}, ${((bytes + RESERVE_BYTES) / 2 ** 20).toFixed(1)} MiB needed (the writer keeps ${RESERVE_BYTES / 2 ** 20} MiB free)`);
-    }
-  }
-
   /** Writes how the run ended and closes the file (reopened out of SWMR mode to set attributes). */
   finish(end: RunFileEnd): void {
     h5call(`cannot write ${this.path}`, () => this.file.close());
@@ -240,17 +208,7 @@ export class RunFile {
   }
 
   private writeEnd(file: H5File, end: RunFileEnd): void {
-    const entry = groupAt(file, 'entry');
-    if (entry === undefined) throw new DaqError('internal', `${this.path} has no /entry`);
-    setAttrs(entry, {
-      end_time: isoTime(end.endTimeS),
-      end_time_s: end.endTimeS,
-      exit_status: end.exitStatus,
-      reason: end.reason,
-      num_events: JSON.stringify(end.numEvents),
-      events_lost: end.eventsLost,
-    });
-    if (!entry.keys().includes('end_time')) entry.create_dataset({ name: 'end_time', data: isoTime(end.endTimeS) });
+    writeEnd(file, this.path, end);
     chooseDefault(file, (this.start.plan?.dimensions ?? []).map(([, stream]) => stream));
   }
 
@@ -336,18 +294,4 @@ export class RunFile {
       });
     }
   }
-}
-
-/** Size of the file at `path`, bytes; 0 when there is none (yet). */
-export function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-/** Events a run recorded (`numEvents`, per stream) that its file does not hold (`rows`): the honest loss count. */
-export function eventsLostOf(numEvents: Record<string, number>, rows: Record<string, number>): number {
-  return Object.entries(numEvents).reduce((sum, [stream, n]) => sum + Math.max(0, n - (rows[stream] ?? 0)), 0);
 }

@@ -13,7 +13,8 @@ import { DaqError } from '../../core/index.js';
 import { KIND_PADDING } from '../ring/layout.js';
 import { RecordSource } from '../ring/record-source.js';
 import type { DescriptorInfo, FromWorker, RunProgress, ToWorker } from './protocol.js';
-import { eventsLostOf, fileSize, type RunFileEnd, type RunFileStart, RunFile, type RunFileOptions } from './run-file.js';
+import { eventsLostOf, fileSize } from './file-space.js';
+import { type RunFileEnd, type RunFileStart, RunFile, type RunFileOptions } from './run-file.js';
 import { type SettingLog, SettingsTracker } from './settings-tracker.js';
 
 /** Options of a {@link RunWriter}. */
