@@ -9,13 +9,13 @@
  *   own values; else a device's scalar, a frame, an array, any number; never an axis, a setpoint
  *   or a frame's exposure when something else is there.
  *
- * Only numeric fields whose names NeXus accepts are chosen. A 1-D signal gets `axes` (two or more
- * for a grid scan: silx shows those as a scatter); a signal of frames or arrays gets no `axes`
+ * Names are the fields' own (stream-group.ts maps them to the NeXus names of the stream's NXdata).
+ * A 1-D signal gets `axes` (two or more for a grid scan: silx shows those as a scatter); a signal
+ * of frames or arrays gets no `axes`
  * (NeXus would want "." for the other dimensions, which punx 0.3.5 reports as an error) but each
  * axis gets `<axis>_indices = 0`, the dimension it runs along.
  */
 import type { ColumnPlan } from './fields.js';
-import { safeName } from './entry.js';
 
 /** What the run's documents say about a stream's plot. */
 export interface PlotHints {
@@ -27,7 +27,7 @@ export interface PlotHints {
   hinted: readonly { source: string; field: string }[];
 }
 
-/** A stream's default plot: dataset names in its NXdata group. */
+/** A stream's default plot: field names of the stream. */
 export interface Plot {
   /** The signal, or undefined when the stream has nothing to plot (only strings). */
   signal: string | undefined;
@@ -37,16 +37,22 @@ export interface Plot {
   axes: string[];
 }
 
-/** A name NeXus accepts for a field named in `signal` or `axes`. */
+/** A name NeXus accepts for a group or field (its "relaxed" rule; punx reports others as errors). */
 export function isNexusName(name: string): boolean {
   return /^[A-Za-z0-9_]([A-Za-z0-9_.]*[A-Za-z0-9_])?$/.test(name);
+}
+
+/** `name` made one NeXus accepts: other characters become `_` (`x pos` -> `x_pos`). */
+export function nexusName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9_.]/g, '_').replace(/^\./, '_').replace(/\.$/, '_');
+  return cleaned === '' ? '_' : cleaned;
 }
 
 const KEYS = new Set(['seq_num', 'time']);
 
 /** Whether a field's values are numbers a plot can show (bools only as a last resort). */
 function plottable(plan: ColumnPlan): boolean {
-  return plan.kind !== 'string' && !KEYS.has(plan.name) && isNexusName(safeName(plan.name));
+  return plan.kind !== 'string' && !KEYS.has(plan.name);
 }
 
 /** A setpoint or a frame's exposure: companions of a measured field. */
@@ -83,7 +89,7 @@ export function choosePlot(plans: readonly ColumnPlan[], hints: PlotHints): Plot
   if (signal === undefined) {
     // Nothing but the axes (a stream of positions): plot the first against the event number.
     const only = axes[0] === undefined || axes[0] === 'time' ? undefined : axes[0];
-    return { signal: only === undefined ? undefined : safeName(only), rank: 1, axes: [] };
+    return { signal: only, rank: 1, axes: [] };
   }
-  return { signal: safeName(signal.name), rank: 1 + signal.rowShape.length, axes: axes.map(safeName) };
+  return { signal: signal.name, rank: 1 + signal.rowShape.length, axes };
 }

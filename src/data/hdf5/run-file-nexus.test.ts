@@ -103,7 +103,9 @@ describe('run files as NeXus', () => {
       expect(attr(file, 'entry/primary', 'signal')).toBe('power_meter');
       expect(attr(file, 'entry/primary', 'axes')).toBe('stage');
       expect(attr(file, 'entry/primary', 'stage_indices')).toBe(0);
-      expect(attr(file, 'entry/primary', 'target')).toBe('/entry/data/primary');
+      expect(attr(file, 'entry/primary', 'stream')).toBe('primary');
+      expect(attr(file, 'entry/primary/power_meter', 'target')).toBe('/entry/data/primary/power_meter'); // a link, NeXus-style
+      expect(attr(file, 'entry/data/primary', 'NX_class')).toBe('NXcollection');
       expect(Array.from(datasetAt(file, 'entry/primary/power_meter')?.value as Float64Array)).toEqual([0.001, 0.002, 0.003]); // the same datasets
       expect(attr(file, 'entry/frames', 'signal')).toBe('image');
       expect(attr(file, 'entry/data/frames/seq_num', 'units')).toBe('');
