@@ -22,10 +22,17 @@ module.exports = {
     },
     {
       name: 'capabilities-are-leaf',
-      comment: 'capabilities are interfaces; they know no devices, drivers or engine (their conformance suites test devices)',
+      comment: 'capabilities are interfaces, the bottom layer; they know no devices, drivers or engine',
       severity: 'error',
-      from: { path: '^src/capabilities/', pathNot: '^src/capabilities/conformance/' },
-      to: { path: '^src/(devices|drivers|engine|data|scripting|transports)/' },
+      from: { path: '^src/capabilities/' },
+      to: { path: '^src/(conformance|devices|drivers|engine|data|scripting|transports)/' },
+    },
+    {
+      name: 'conformance-tests-devices-only',
+      comment: 'the capability conformance suites (src/conformance) sit above devices: they test a Device through its capabilities, nothing of the engine, data or transports',
+      severity: 'error',
+      from: { path: '^src/conformance/' },
+      to: { path: '^src/(drivers|engine|data|scripting|transports|api|cli)/' },
     },
     {
       name: 'devices-do-not-know-drivers',

@@ -7,6 +7,11 @@
  *                                                 2: create (must not exist), allocate byteLength
  *   unmap(arrayBuffer)                            detaches the buffer (views read as empty) and
  *                                                 unmaps at once; otherwise the GC unmaps it.
+ *   lock(path) -> fd | -1                         opens (creates) path and takes an exclusive
+ *                                                 flock(2) on it without waiting: the fd, or -1
+ *                                                 when another open file holds it. The lock dies
+ *                                                 with the process, also a killed one.
+ *   unlock(fd)                                    releases the lock and closes the fd.
  * Errors are JavaScript Errors "<operation> <path>: <strerror>" with an `errno` property.
  */
 #include <errno.h>
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -97,11 +103,46 @@ static napi_value unmap(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value lock(napi_env env, napi_callback_info info) {
+  size_t argc = 1, length;
+  napi_value argv[1], result;
+  char path[4096];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &length) != napi_ok)
+    return fail(env, "lock", "", EINVAL, "expected (path: string)");
+  if (length >= sizeof path - 1) return fail(env, "open", path, ENAMETOOLONG, NULL);
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return fail(env, "open", path, errno, NULL);
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    close(fd);
+    if (err != EWOULDBLOCK) return fail(env, "lock", path, err, NULL);
+    fd = -1;
+  }
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+static napi_value unlock(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0)
+    return NULL;
+  flock(fd, LOCK_UN);
+  close(fd);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "map", NAPI_AUTO_LENGTH, map, NULL, &fn);
   napi_set_named_property(env, exports, "map", fn);
   napi_create_function(env, "unmap", NAPI_AUTO_LENGTH, unmap, NULL, &fn);
   napi_set_named_property(env, exports, "unmap", fn);
+  napi_create_function(env, "lock", NAPI_AUTO_LENGTH, lock, NULL, &fn);
+  napi_set_named_property(env, exports, "lock", fn);
+  napi_create_function(env, "unlock", NAPI_AUTO_LENGTH, unlock, NULL, &fn);
+  napi_set_named_property(env, exports, "unlock", fn);
   return exports;
 }

@@ -84,14 +84,23 @@ export function toRunSummary(summary: EngineSummary, startedBy = ''): RunSummary
     state: RUN_STATES[summary.state],
     exitStatus: toExitStatus(summary.exitStatus),
     reason: summary.reason ?? '',
-    numEvents: summary.numEvents,
-    progressDone: summary.progress?.done ?? 0,
-    progressTotal: summary.progress?.total ?? 0,
+    numEvents: Object.fromEntries(Object.entries(summary.numEvents).map(([stream, n]) => [stream, uint32(n)])),
+    progressDone: uint32(summary.progress?.done ?? 0),
+    progressTotal: uint32(summary.progress?.total ?? 0),
     queuedAtS: summary.queuedAtS,
     startTimeS: summary.startTimeS ?? 0,
     endTimeS: summary.endTimeS ?? 0,
     startedBy,
   };
+}
+
+/**
+ * `n` as a uint32 field can carry it: one value out of range makes grpc-js fail the whole
+ * response, so a listing of every run would break for one bad run. The engine refuses such
+ * values at the boundary; this is the API's own guard.
+ */
+function uint32(n: number): number {
+  return Number.isFinite(n) ? Math.min(2 ** 32 - 1, Math.max(0, Math.trunc(n))) : 0;
 }
 
 /** A summary with the run's storage fields (file, size, losses, problem) from its catalog entry. */

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DaqError } from '../core/index.js';
@@ -30,7 +31,7 @@ describe('a daemon with tokens, listening on every interface', () => {
       { name: 'alice', role: 'operator', token: TOKENS.alice },
     ]);
     // Starting at all proves that a non-loopback bind is allowed once tokens are configured.
-    daemon = await startDaemonProcess(shared, dir, { listen: '0.0.0.0:0', tokensFile });
+    daemon = await startDaemonProcess(shared, dir, { listen: '0.0.0.0:0', tokensFile, args: ['--http-listen', '0.0.0.0:0'] });
   }, 20_000);
   afterAll(() => shared.cleanup());
 
@@ -47,7 +48,7 @@ describe('a daemon with tokens, listening on every interface', () => {
     await expect(attempt).rejects.toThrow('permission denied: StartRun needs the operator role; viewer is observer');
     const raw = await callRaw(daemon.address, ControlService.method.startRun, scanRun(1), TOKENS.viewer);
     expect(raw.code).toBe(grpc.status.PERMISSION_DENIED);
-    await daemon.proc.waitFor(/warn: rejected ControlService\.startRun: StartRun needs the operator role; viewer is observer\n/, 'stderr');
+    await daemon.proc.waitFor(/warn: rejected ControlService\.startRun from \S+: StartRun needs the operator role; viewer is observer\n/, 'stderr');
     const { runs } = await daemon.client(TOKENS.viewer).call(ControlService.method.listRuns, {});
     expect(runs.filter((r) => r.startedBy === 'viewer')).toEqual([]);
   });
@@ -58,8 +59,59 @@ describe('a daemon with tokens, listening on every interface', () => {
     const unknown = await callRaw(daemon.address, ControlService.method.startRun, scanRun(1), 'not-a-token-of-this-daemon');
     expect(unknown).toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: 'unknown token' });
     await expect(daemon.client().call(ControlService.method.startRun, scanRun(1))).rejects.toThrow(/^not authenticated: this daemon needs a token/);
-    await daemon.proc.waitFor(/warn: rejected ControlService\.getDaemonInfo: this daemon needs a token/, 'stderr');
-    await daemon.proc.waitFor(/warn: rejected ControlService\.startRun: unknown token\n/, 'stderr');
+    await daemon.proc.waitFor(/warn: rejected ControlService\.getDaemonInfo from \S+: this daemon needs a token/, 'stderr');
+    await daemon.proc.waitFor(/warn: rejected ControlService\.startRun from \S+: unknown token\n/, 'stderr');
+  });
+
+  it('audits every denied call with the client address, the method and the reason, over gRPC and Connect', async () => {
+    const info = await daemon.client(TOKENS.viewer).call(ControlService.method.getDaemonInfo, {});
+    expect(info.httpListen).not.toBe('');
+    const http = info.httpListen.replace(/^0\.0\.0\.0:/, '127.0.0.1:');
+    const denied = 7;
+    for (let i = 0; i < denied; i++) await callRaw(daemon.address, ControlService.method.listRuns, {}, `wrong-${i}`);
+    const connect = await fetch(`http://${http}/daq.v1.ControlService/StopRun`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.viewer}` },
+      body: '{}',
+    });
+    expect(connect.status).toBe(403);
+    const audit = join(daemon.dataDir, 'audit.log');
+    await vi.waitFor(
+      async () => {
+        const lines = (await readFile(audit, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+        const grpcDenied = lines.filter((l) => l['denied'] === 'ControlService.listRuns' && l['reason'] === 'unknown token');
+        expect(grpcDenied).toHaveLength(denied);
+        expect(grpcDenied[0]?.['peer']).toMatch(/^(127\.0\.0\.1|\[::ffff:127\.0\.0\.1\]):\d+$/);
+        expect(lines).toContainEqual(expect.objectContaining({ denied: 'ControlService.stopRun', reason: expect.stringContaining('viewer is observer'), peer: expect.stringMatching(/127\.0\.0\.1/) }));
+      },
+      { timeout: 10_000 },
+    );
+  });
+
+  it('refuses a request without a valid token before reading its body (a gzip bomb is never inflated)', async () => {
+    const { httpListen } = await daemon.client(TOKENS.viewer).call(ControlService.method.getDaemonInfo, {});
+    const http = httpListen.replace(/^0\.0\.0\.0:/, '127.0.0.1:');
+    const bomb = gzipSync(Buffer.alloc(64 * 2 ** 20, 0x20)); // 64 MiB of spaces in ~64 KiB
+    for (const authorization of [undefined, 'Bearer not-a-token']) {
+      const answer = await fetch(`http://${http}/daq.v1.ControlService/CheckScript`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...(authorization === undefined ? {} : { authorization }) },
+        body: bomb,
+      });
+      expect(answer.status).toBe(401);
+      expect(await answer.json()).toMatchObject({ code: 'unauthenticated' });
+    }
+    // gRPC-Web callers get the status their protocol carries
+    const web = await fetch(`http://${http}/daq.v1.ControlService/GetDaemonInfo`, { method: 'POST', headers: { 'content-type': 'application/grpc-web+proto' }, body: new Uint8Array(5) });
+    expect(web.headers.get('grpc-status')).toBe('16');
+    // with a token, a body that inflates beyond the limit is refused, not inflated to the end
+    const big = await fetch(`http://${http}/daq.v1.ControlService/CheckScript`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${TOKENS.viewer}` },
+      body: bomb,
+    });
+    expect(big.status).toBe(429);
+    expect(await big.json()).toMatchObject({ code: 'resource_exhausted' });
   });
 
   it('lets an operator start a run, and records who started it in the audit log', async () => {

@@ -13,6 +13,7 @@ import { ControlService, RunState } from './gen/daq/v1/control_pb.js';
 import { ExitStatus } from './gen/daq/v1/documents_pb.js';
 import { HardwareService } from './gen/daq/v1/hardware_pb.js';
 import { callRaw, type DaemonProcess, followRun, inlineRun, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
+import { readStreamRange } from './range-client.js';
 
 const SNAP_SCAN = `for (let i = 0; i < 6; i++) {
   stage.moveAbs(i);
@@ -43,6 +44,7 @@ describe('the dashboard API', () => {
     expect(scan?.fields.map((f) => [f.name, f.dtype, f.shape])).toEqual([
       ['position', 'float64', []],
       ['image', 'uint16', [32, 32]],
+      ['image_exposure', 'float64', []], // each frame's own exposure
     ]);
     expect(scan?.tFirstS).toBeLessThan(scan?.tLastS ?? 0);
     const run = ring.runs.find((r) => r.uid === runUid);
@@ -54,26 +56,48 @@ describe('the dashboard API', () => {
 
   it('ReadStreamRange gives only the asked columns, the newest rows, and leaves frames out when asked', async () => {
     const client = daemon.client();
-    const some = tableFromIPC((await client.call(ControlService.method.readStreamRange, { stream: 'scan', fields: ['position'], lastRows: 2 })).arrowIpc);
+    const one = async (request: Parameters<typeof readStreamRange>[1]) => {
+      const parts = await readStreamRange(client, request);
+      expect(parts).toHaveLength(1);
+      return tableFromIPC(parts[0] as Uint8Array);
+    };
+    const some = await one({ stream: 'scan', fields: ['position'], lastRows: 2 });
     expect(some.schema.fields.map((f) => f.name)).toEqual(['run_uid', 'seq_num', 'time', 'position']);
     expect([...(some.getChild('position')?.toArray() as Float64Array)]).toEqual([4, 5]);
-    const noFrames = tableFromIPC((await client.call(ControlService.method.readStreamRange, { stream: 'scan', withoutFrames: true })).arrowIpc);
-    expect(noFrames.schema.fields.map((f) => f.name)).toEqual(['run_uid', 'seq_num', 'time', 'position']);
+    const noFrames = await one({ stream: 'scan', withoutFrames: true });
+    expect(noFrames.schema.fields.map((f) => f.name)).toEqual(['run_uid', 'seq_num', 'time', 'position', 'image_exposure']);
     expect(noFrames.numRows).toBe(6);
-    const frame = tableFromIPC((await client.call(ControlService.method.readStreamRange, { stream: 'scan', fields: ['image'], lastRows: 1 })).arrowIpc);
+    const frame = await one({ stream: 'scan', fields: ['image'], lastRows: 1 });
     expect((frame.getChild('image')?.get(0) as Uint8Array).byteLength).toBe(32 * 32 * 2);
   });
 
-  it('ReadStreamRange replies beyond grpc\'s default 4 MiB reach the Node client', async () => {
+  it('ReadStreamRange sends a range beyond 4 MiB in pieces of at most 1 MiB', async () => {
     const client = daemon.client();
     const wide = 'const a = []; for (let i = 0; i < 200000; i++) a.push(i);\nfor (let k = 0; k < 4; k++) record(\'wide\', { a });\n';
     const uid = (await client.call(ControlService.method.startRun, inlineRun(wide))).run?.uid ?? '';
     await followRun(client, uid);
-    const reply = await client.call(ControlService.method.readStreamRange, { stream: 'wide' });
-    expect(reply.arrowIpc.byteLength).toBeGreaterThan(4 * 1024 * 1024);
-    const table = tableFromIPC(reply.arrowIpc);
+    const sizes: number[] = [];
+    for await (const piece of client.stream(ControlService.method.readStreamRange, { stream: 'wide' })) sizes.push(piece.arrowIpc.byteLength);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(2 ** 20);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThan(4 * 1024 * 1024);
+    const table = tableFromIPC((await readStreamRange(client, { stream: 'wide' }))[0] as Uint8Array);
     expect(table.numRows).toBe(4);
     expect(table.getChild('a')?.get(3)?.get(199_999)).toBe(199_999);
+  });
+
+  it('ReadStreamRange gives every row of a stream whose fields changed between runs, each run\'s rows with their own schema', async () => {
+    const client = daemon.client();
+    for (const source of ["for (let i = 0; i < 3; i++) record('changing', { power: i });\n", "for (let i = 0; i < 4; i++) record('changing', { power: 10 + i, label: `p${i}` });\n"]) {
+      await followRun(client, (await client.call(ControlService.method.startRun, inlineRun(source))).run?.uid ?? '');
+    }
+    const parts = (await readStreamRange(client, { stream: 'changing' })).map((bytes) => tableFromIPC(bytes));
+    expect(parts.map((t) => [t.numRows, t.schema.fields.map((f) => f.name)])).toEqual([
+      [3, ['run_uid', 'seq_num', 'time', 'power']],
+      [4, ['run_uid', 'seq_num', 'time', 'power', 'label']],
+    ]);
+    expect([...(parts[1]?.getChild('label') ?? [])]).toEqual(['p0', 'p1', 'p2', 'p3']);
+    const newest = (await readStreamRange(client, { stream: 'changing', lastRows: 5 })).map((bytes) => tableFromIPC(bytes).numRows);
+    expect(newest).toEqual([1, 4]);
   });
 
   it('CheckScript finds a bad device call with the span to underline; CompleteScript offers the device methods', async () => {

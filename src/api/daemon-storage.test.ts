@@ -50,7 +50,7 @@ describe('run storage through the API', () => {
     }
     const lines = Buffer.concat(chunks).toString().trim().split('\n');
     expect(fileName).toBe(`${summary?.filePath.split('/').at(-1)?.replace(/\.h5$/, '')}.csv`);
-    expect(lines[0]).toBe('seq_num,time,point,position');
+    expect(lines[0]).toBe('seq_num,time (s),point,position'); // units in the header: time (s)
     expect(lines.slice(1).map((l) => l.split(',')[2])).toEqual(['0', '1', '2', '3', '4']);
     await expect(async () => {
       for await (const _ of again.stream(ControlService.method.exportRun, { runUid: uid, format: ExportFormat.UNSPECIFIED })) void _;

@@ -5,6 +5,7 @@
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type Clock, createSystemClock, DaqError, Emitter, formatErrorTree } from '../core/index.js';
@@ -16,7 +17,8 @@ import { Authenticator, loadTokens, type Principal } from './auth.js';
 import { createConnectHandler } from './connect-server.js';
 import type { DaemonCore } from './core.js';
 import { DocumentLog } from './document-log.js';
-import { createGate } from './gate.js';
+import { addReflectionService } from './reflection.js';
+import { createGate, createPreAuth, type Rejection } from './gate.js';
 import { ControlService } from './gen/daq/v1/control_pb.js';
 import { HardwareService } from './gen/daq/v1/hardware_pb.js';
 import { createGrpcServer, type ServiceBinding } from './grpc-server.js';
@@ -105,7 +107,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   say('info', `lab "${lab.name}": ${report.connected.length} of ${lab.devices().length} devices connected`);
   if (report.failures !== undefined) say('warn', formatErrorTree(report.failures));
 
-  const engine = new RunEngine(lab, clock);
+  const engine = new RunEngine(lab, clock, { nextScanId: () => storage.nextScanId() });
   const documents = new DocumentLog();
   engine.onDocument((event) => documents.add(event));
   const ring =
@@ -160,23 +162,37 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   };
   stopPreviewsForRuns(core, say);
-  const gate = createGate(authenticator, (method, reason) => say('warn', `rejected ${method}: ${reason}`));
+  const auditRejection = (rejected: Rejection): void => {
+    const line = JSON.stringify({ time: new Date().toISOString(), denied: rejected.method, peer: rejected.peer, reason: rejected.reason });
+    void appendFile(auditFile, `${line}\n`).catch(() => undefined);
+    say('warn', `rejected ${rejected.method} from ${rejected.peer}: ${rejected.reason}`);
+  };
+  const gate = createGate(authenticator, auditRejection);
   const bindings: ServiceBinding[] = [
     { service: ControlService, handlers: controlHandlers(core) as never },
     { service: HardwareService, handlers: hardwareHandlers(core) as never },
   ];
   const grpcServer = createGrpcServer(bindings, gate);
   addHealthService(grpcServer);
+  addReflectionService(grpcServer);
   const address = await bindGrpc(grpcServer, options.listen, options.tls);
   core.facts.listen = address;
   let httpServer: HttpServer | undefined;
   if (options.httpListen !== undefined) {
-    const api = createConnectHandler(bindings, gate);
-    httpServer = createHttpServer(options.dashboardDir === undefined ? api : withDashboard(options.dashboardDir, api));
+    const api = createConnectHandler(bindings, gate, createPreAuth(authenticator, auditRejection));
+    const listener = options.dashboardDir === undefined ? api : withDashboard(options.dashboardDir, api);
+    // The same certificate as the gRPC port: tokens never cross the network in clear on either.
+    httpServer = options.tls === undefined ? createHttpServer(listener) : createHttpsServer({ cert: await readFile(options.tls.certFile), key: await readFile(options.tls.keyFile) }, listener);
+    // Slow or idle clients do not hold sockets: headers within 10 s, a whole request within 60 s
+    // (streams of answers are not bounded by this), idle keep-alive connections closed after 5 s.
+    httpServer.headersTimeout = 10_000;
+    httpServer.requestTimeout = 60_000;
+    httpServer.keepAliveTimeout = 5_000;
     core.facts.httpListen = await listenHttp(httpServer, options.httpListen);
   }
-  say('info', `daq daemon listening on ${address}${core.facts.httpListen ? ` (Connect/gRPC-Web on http://${core.facts.httpListen})` : ''}${authenticator.enabled ? `, ${tokens.length} tokens` : ', no auth (loopback only)'}`);
-  if (httpServer !== undefined && options.dashboardDir !== undefined) say('info', `dashboard: http://${core.facts.httpListen}/`);
+  const scheme = options.tls === undefined ? 'http' : 'https';
+  say('info', `daq daemon listening on ${address}${core.facts.httpListen ? ` (Connect/gRPC-Web on ${scheme}://${core.facts.httpListen})` : ''}${authenticator.enabled ? `, ${tokens.length} tokens` : ', no auth (loopback only)'}${options.tls === undefined ? '' : ', TLS'}`);
+  if (httpServer !== undefined && options.dashboardDir !== undefined) say('info', `dashboard: ${scheme}://${core.facts.httpListen}/`);
 
   let stopping: Promise<void> | undefined;
   return {

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DaemonProcess, followRun, ROOT, startDaemonProcess, TestProcesses, writeTokens } from './daemon.fixture.js';
 import { ControlService } from './gen/daq/v1/control_pb.js';
 import { HardwareService } from './gen/daq/v1/hardware_pb.js';
+import { readStreamRange } from './range-client.js';
 
 const SHOTS = join(ROOT, 'test-output/dashboard');
 
@@ -244,7 +245,7 @@ describe('the web dashboard in chromium', () => {
 
   it('scrubs the timeline back to a chosen moment and shows the value of that moment', async () => {
     const client = daemon.client(OPERATOR);
-    const table = tableFromIPC((await client.call(ControlService.method.readStreamRange, { stream: 'scan' })).arrowIpc);
+    const table = tableFromIPC((await readStreamRange(client, { stream: 'scan' }))[0] as Uint8Array);
     const times = table.getChild('time')?.toArray() as Float64Array;
     const positions = table.getChild('position')?.toArray() as Float64Array;
     expect(times.length).toBe(30);

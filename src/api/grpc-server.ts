@@ -49,7 +49,7 @@ function methodDefinition(service: DescService, method: DescMethod): grpc.Method
 
 function contextOf(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, method: DescMethod, gate: CallGate): CallContext {
   const authorization = call.metadata.get('authorization')[0];
-  const principal = gate(method, typeof authorization === 'string' ? authorization : undefined);
+  const principal = gate(method, typeof authorization === 'string' ? authorization : undefined, call.getPeer());
   const controller = new AbortController();
   call.on('cancelled', () => controller.abort());
   call.on('close', () => controller.abort());

@@ -69,7 +69,7 @@ describe('examples/lab-serial.toml', () => {
   });
 
   it('runs examples/multi_instrument.js and finds the coupling peak at 12.5 mm at each wavelength', async () => {
-    const result = await daq('run', 'examples/multi_instrument.js', '--config', config, '--param', 'wavelengths=760,840', '--json');
+    const result = await daq('run', 'examples/multi_instrument.js', '--config', config, '--param', 'wavelengths=760,840', '--json', '--no-save');
     const summary = JSON.parse(result.stdout) as { exitStatus: string; numEvents: Record<string, number> };
     expect(summary.exitStatus, result.stderr).toBe('success');
     expect(summary.numEvents).toEqual({ scan_760nm: 11, peaks: 2, scan_840nm: 11 });

@@ -47,9 +47,9 @@ describe('daq --remote', () => {
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout) as Record<string, unknown>;
     expect(summary).toMatchObject({ script: 'simple_scan.js', state: 'finished', exitStatus: 'success', reason: '', numEvents: { scan: 2 }, startedBy: 'local' });
-    const local = await daq(['run', 'examples/simple_scan.js', '--config', 'examples/lab.toml', '--sim-time', '--json', '--param', 'steps=2']);
+    const local = await daq(['run', 'examples/simple_scan.js', '--config', 'examples/lab.toml', '--sim-time', '--json', '--no-save', '--param', 'steps=2']);
     expect(Object.keys(JSON.parse(local.stdout) as object).sort()).toEqual(Object.keys(summary).sort());
-  });
+  }, 60_000); // two CLI processes, one running a lab, on a loaded machine
 
   it('daq runs --json lists each run with uid, state, exit status, reason and events per stream', async () => {
     const failing = await daq(['run', join(ROOT, 'examples/lab.toml'), '--remote', address, '--json']);

@@ -3,6 +3,7 @@ import { DaqError, formatErrorTree, VirtualClock } from '../core/index.js';
 import { FAKE_DRIVERS } from './fake-driver.fixture.js';
 import { Lab } from './lab.js';
 import { checkLabConfig, parseLabConfig } from './lab-config.js';
+import { parseLocatedToml } from './toml-locations.js';
 
 function problemsOf(source: string): DaqError[] {
   try {
@@ -13,6 +14,15 @@ function problemsOf(source: string): DaqError[] {
     return [...(error as DaqError).children];
   }
   throw new Error('expected the config to be rejected');
+}
+
+function locationOf(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return (error as DaqError).location;
+  }
+  return undefined;
 }
 
 describe('lab config', () => {
@@ -78,8 +88,40 @@ describe('lab config', () => {
     const problems = problemsOf('[labb]\nname = "x"\n[devices.sleep]\ndriver = "fake"\n[devices.x]\ngain = 1\n');
     const messages = problems.map((p) => p.message).join('\n');
     expect(messages).toContain('unknown section "labb"; did you mean "lab"?');
-    expect(messages).toContain('device "sleep": the name must be a script identifier');
+    expect(messages).toContain('device "sleep": "sleep" is already a name in scripts');
     expect(messages).toContain('device "x": missing field "driver"');
+  });
+
+  it('refuses names every object inherits, JavaScript globals and keywords, with the reason', () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__plans', 'Math', 'undefined', 'class']) {
+      const messages = problemsOf(`[devices."${name}"]\ndriver = "fake"\n`).map((p) => p.message);
+      expect(messages.join('\n'), name).toMatch(new RegExp(`device "${name}": (".*" is|names starting with __)`));
+    }
+    const long = 'd'.repeat(5000);
+    const messages = problemsOf(`[devices.${long}]\ndriver = "fake"\n`).map((p) => p.message);
+    expect(messages[0]).toMatch(/device "d{40}\.\.\.": the name is 5000 characters long; at most 64/);
+    expect(messages.join('\n').length).toBeLessThan(500);
+  });
+
+  it('refuses a "__proto__" key anywhere (it would change every object of the process), with its line', () => {
+    for (const source of ['[devices."__proto__"]\ndriver = "fake"\n', '[devices.a]\ndriver = "fake"\nsettings = { "__proto__" = { gain = 1 } }\n']) {
+      expect(() => parseLabConfig(source, 'lab.toml', FAKE_DRIVERS)).toThrow(/the key "__proto__" is not allowed/);
+      expect(({} as Record<string, unknown>)['driver']).toBeUndefined();
+      expect(({} as Record<string, unknown>)['gain']).toBeUndefined();
+    }
+    expect(locationOf(() => parseLabConfig('[devices.a]\ndriver = "fake"\n[devices.__proto__]\n', 'lab.toml', FAKE_DRIVERS))).toMatchObject({ line: 3 });
+  });
+
+  it('says where a value nested too deep or a string too long starts (the parser would overflow its stack)', () => {
+    const deep = `[lab]\nname = "x"\n[devices.a]\ndriver = "fake"\nx = ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`;
+    expect(() => parseLabConfig(deep, 'lab.toml', FAKE_DRIVERS)).toThrow(/^values nested more than 64 deep/);
+    expect(locationOf(() => parseLabConfig(deep, 'lab.toml', FAKE_DRIVERS))).toEqual({ file: 'lab.toml', line: 5, column: 69 });
+    const long = `[devices.a]\ndriver = "fake"\nnote = "${'a'.repeat(1_000_000)}"\n`;
+    expect(() => parseLabConfig(long, 'lab.toml', FAKE_DRIVERS)).toThrow(/a string longer than 65536 characters starts here/);
+    expect(locationOf(() => parseLabConfig(long, 'lab.toml', FAKE_DRIVERS))).toEqual({ file: 'lab.toml', line: 3, column: 8 });
+    // quotes and brackets inside strings and comments do not count
+    const fine = `# [[[[ "\n[devices.a]\ndriver = "fake"\nnote = "[{[{ \\" ]"\nlit = '[[[['\nml = """\n[[[[\n"""\n`;
+    expect(parseLocatedToml(fine, 'lab.toml').value).toEqual({ devices: { a: { driver: 'fake', note: '[{[{ " ]', lit: '[[[[', ml: '[[[[\n' } } });
   });
 
   it('requires at least one device', () => {

@@ -17,13 +17,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DaqError, didYouMean, type SourceLocation } from '../core/index.js';
 import type { DriverCatalog } from './driver.js';
+import { deviceNameProblem, MAX_DEVICE_NAME } from './device-names.js';
 import { parseLocatedToml, type LocatedToml, type TomlPath } from './toml-locations.js';
-
-/** Names a script already uses as globals; a device may not take them. */
-export const RESERVED_NAMES: readonly string[] = [
-  'sleep', 'log', 'params', 'record', 'progress', 'now', 'lineScan', 'listScan', 'gridScan', 'count',
-  'lab', 'devices', 'console', 'globalThis', 'Math', 'JSON',
-];
 
 /** One device of the lab, validated. */
 export interface DeviceConfig {
@@ -52,10 +47,9 @@ export interface LabConfig {
 
 const labSection = z.strictObject({
   name: z.string().min(1).optional().describe('name of the lab shown by clients'),
-  connect_timeout: z.number().positive().default(10).describe('seconds each device may take to connect'),
+  connect_timeout: z.number().positive().max(3600, 'at most 3600 s (an hour); a device that takes longer is faulted and retried').default(10).describe('seconds each device may take to connect'),
 });
 
-const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Reads and validates a lab config file. Throws one `invalid_argument` error listing every problem. */
 export async function loadLabConfig(file: string, drivers: DriverCatalog): Promise<LabConfig> {
@@ -126,10 +120,9 @@ export function checkLabConfig(source: string, file: string, drivers: DriverCata
 
 function validateDevice(name: string, entry: unknown, drivers: DriverCatalog, problems: ProblemList): DeviceConfig | undefined {
   const path = ['devices', name];
-  const where = `device "${name}"`;
-  if (!identifier.test(name) || RESERVED_NAMES.includes(name)) {
-    problems.add(path, `${where}: the name must be a script identifier (letters, digits, _; not starting with a digit) and not one of ${RESERVED_NAMES.join(', ')}`);
-  }
+  const where = `device "${name.length > MAX_DEVICE_NAME ? `${name.slice(0, 40)}...` : name}"`;
+  const nameProblem = deviceNameProblem(name);
+  if (nameProblem !== undefined) problems.add(path, `${where}: ${nameProblem}`);
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
     problems.add(path, `${where}: expected a table ([devices.${name}]) with a driver`);
     return undefined;

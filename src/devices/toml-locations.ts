@@ -5,6 +5,7 @@
  */
 import { type AST, getStaticTOMLValue, ParseError, parseTOML } from 'toml-eslint-parser';
 import { DaqError, type SourceLocation } from '../core/index.js';
+import { checkTomlLimits } from './toml-limits.js';
 
 /** A path into a TOML document: keys and array indices. */
 export type TomlPath = readonly (string | number)[];
@@ -18,6 +19,7 @@ export interface LocatedToml {
 
 /** Parses `source` (read from `file`); throws `invalid_argument` with line and column on bad syntax. */
 export function parseLocatedToml(source: string, file: string): LocatedToml {
+  checkTomlLimits(source, file);
   let program: AST.TOMLProgram;
   try {
     program = parseTOML(source);
@@ -26,10 +28,15 @@ export function parseLocatedToml(source: string, file: string): LocatedToml {
       const location = { file, line: error.lineNumber, column: error.column + 1 };
       throw new DaqError('invalid_argument', `TOML syntax error: ${error.message}`, { location });
     }
-    throw error;
+    throw tooComplex(error, file);
   }
   const locations = new Map<string, SourceLocation>();
   const record = (path: TomlPath, node: AST.HasLocs): void => {
+    if (path[path.length - 1] === '__proto__') {
+      // The parser's value builder would assign through it: Object.prototype itself would change.
+      const location = { file, line: node.loc.start.line, column: node.loc.start.column + 1 };
+      throw new DaqError('invalid_argument', `the key "__proto__" is not allowed (${path.join('.')})`, { location });
+    }
     const key = JSON.stringify(path);
     if (!locations.has(key)) locations.set(key, { file, line: node.loc.start.line, column: node.loc.start.column + 1 });
   };
@@ -56,8 +63,14 @@ export function parseLocatedToml(source: string, file: string): LocatedToml {
       for (const kv of item.body) visitKeyValue(item.resolvedKey, kv);
     }
   }
+  let value: Record<string, unknown>;
+  try {
+    value = getStaticTOMLValue(program) as Record<string, unknown>;
+  } catch (error) {
+    throw tooComplex(error, file);
+  }
   return {
-    value: getStaticTOMLValue(program) as Record<string, unknown>,
+    value,
     locate(path) {
       for (let n = path.length; n > 0; n--) {
         const found = locations.get(JSON.stringify(path.slice(0, n)));
@@ -66,4 +79,10 @@ export function parseLocatedToml(source: string, file: string): LocatedToml {
       return { file };
     },
   };
+}
+
+/** A parser stack overflow as a config error (the limits above should catch it first). */
+function tooComplex(error: unknown, file: string): unknown {
+  if (!(error instanceof RangeError)) return error;
+  return new DaqError('invalid_argument', 'the file is too deeply nested or holds a value too long to read', { location: { file } });
 }

@@ -75,3 +75,24 @@ describe('resolveLimits', () => {
     expect(() => resolveLimits({ wallTimeS: Number.NaN, maxMemoryMb: 4 })).toThrow(/2 script limits are invalid/);
   });
 });
+
+describe("a run's outcome is the host's own record of why it stopped", () => {
+  test('a looping getter planted on Error.prototype does not turn the operation budget into the wall-time limit', async () => {
+    for (const key of ['code', 'name', 'message', 'stack']) {
+      const source = `Object.defineProperty(Error.prototype, '${key}', { get() { while (true) {} } });\nwhile (true) {}`;
+      const error = failed(await run(source, { maxOperations: 100, wallTimeS: 600 })).error;
+      expect(error, key).toMatchObject({ code: 'resource_exhausted', limit: 'maxOperations' });
+    }
+    const hasInstance = `Object.defineProperty(Error, Symbol.hasInstance, { value() { while (true) {} } });\nwhile (true) {}`;
+    expect(failed(await run(hasInstance, { maxOperations: 100, wallTimeS: 600 })).error.limit).toBe('maxOperations');
+  });
+
+  test("a looping toJSON on the script's last value fails the run at the limit, never success", async () => {
+    const error = failed(await run('let i = 0;\n({ toJSON() { while (true) { i++ } } })', { maxOperations: 1000, wallTimeS: 600 })).error;
+    expect(error).toMatchObject({ code: 'resource_exhausted', limit: 'maxOperations' });
+  });
+
+  test('a thrown plain object is still shown as JSON', async () => {
+    expect(failed(await run('throw { reason: "bad", n: 2 }', {})).error.message).toContain('uncaught exception: {"reason":"bad","n":2}');
+  });
+});

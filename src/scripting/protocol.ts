@@ -33,7 +33,7 @@ export interface WorkerInput {
   maxStackKb: number;
   /** Budget of interrupt ticks. */
   maxOperations: number;
-  /** Compiled sources of the worker's own modules when run from `.ts` (see worker-loader.ts). */
+  /** Compiled sources of the worker's own modules when run from `.ts` (see src/core/worker-entry.ts). */
   devSources?: Record<string, string>;
 }
 

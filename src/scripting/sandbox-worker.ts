@@ -2,7 +2,7 @@
  * Entry of a script's worker thread: QuickJS (sync WebAssembly build) in a fixed-size memory, the
  * script's globals, the interrupt handler that enforces the operation budget, the deadline and
  * aborts, and the blocking host-call stub. Runs one script, posts one {@link WorkerReport}, ends.
- * Never imported by the main thread; loaded by worker-loader.ts.
+ * Never imported by the main thread; loaded through src/core/worker-entry.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import releaseSyncVariant from '@jitl/quickjs-wasmfile-release-sync';
@@ -37,10 +37,13 @@ let stop: StopReason | undefined;
 let abortDelivered = false;
 /** While describing the InternalError of a stop, the interrupt handler lets our own code finish. */
 let describingStop = false;
+/** Ticks our own describing may take after a stop (it runs no script code; this is a backstop). */
+const DESCRIBE_TICKS = 10_000;
+let describeTicks = 0;
 let ticks = 0;
 
 function shouldInterrupt(): boolean {
-  if (stop !== undefined) return !describingStop;
+  if (stop !== undefined) return !describingStop || ++describeTicks > DESCRIBE_TICKS;
   ticks += 1;
   if (ticks > input.maxOperations) stop = 'maxOperations';
   else if (Date.now() - input.startEpochMs > Atomics.load(header, Slot.deadlineMs)) stop = 'wallTimeS';
@@ -93,6 +96,7 @@ function fail(phase: Extract<WorkerReport, { ok: false }>['phase'], error: RawSc
 /** Describes a thrown value with the bootstrap's `describe`, falling back to a bare record. */
 function describeWith(ctx: QuickJSContext, describe: QuickJSHandle, thrown: QuickJSHandle): RawScriptError {
   describingStop = true;
+  describeTicks = 0;
   try {
     const described = ctx.callFunction(describe, ctx.undefined, thrown);
     if (described.error) {
@@ -145,7 +149,10 @@ async function main(): Promise<void> {
   if (state.type === 'pending') {
     return fail('run', { name: 'Error', message: "the script's promise never settled (nothing is left that could settle it)", stack: '' });
   }
+  // The last value's JSON runs script code (toJSON, getters): it counts against the limits, and a
+  // stop while it runs is the run's outcome (the script's objects never decide it).
   const exported = ctx.callFunction(exportValue, ctx.undefined, state.value);
+  if (stop !== undefined) return fail('run', { name: 'InternalError', message: 'interrupted', stack: '' });
   const valueJson = exported.error || ctx.typeof(exported.value) !== 'string' ? undefined : ctx.getString(exported.value);
   post(valueJson === undefined ? { type: 'done', ok: true } : { type: 'done', ok: true, valueJson });
 }

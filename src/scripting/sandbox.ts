@@ -7,6 +7,7 @@
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { DaqError } from '../core/errors.js';
+import { setLongTimeout } from '../core/timeout.js';
 import { AbortState, AnswerKind, Slot, channelViews, createChannelBuffer } from './channel.js';
 import { HostDispatcher } from './host-dispatch.js';
 import type { WorkerInput, WorkerReport } from './protocol.js';
@@ -15,7 +16,8 @@ import { ScriptError, abortError, failureError, limitError } from './script-erro
 import { isTypeScriptFile, stripTypes } from './strip-types.js';
 import type { JsonValue } from './types.js';
 import type { WasmModule } from './wasm-api.js';
-import { quickjsWasmModule, sandboxWorkerEntry, type WorkerEntry } from './worker-loader.js';
+import type { WorkerEntry } from '../core/worker-entry.js';
+import { quickjsWasmModule, sandboxWorkerEntry } from './worker-loader.js';
 
 /** After a stop the worker should obey by itself (deadline, end of abort grace), how long until it is terminated, in ms. */
 const KILL_GRACE_MS = 500;
@@ -88,7 +90,7 @@ class SandboxRun {
   private finished = false;
   private abortReason: DaqError | undefined;
   private pausedAtMs: number | undefined;
-  private deadlineTimer: NodeJS.Timeout | undefined;
+  private cancelDeadline: (() => void) | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
   private readonly onSignal = (): void => this.abort(this.options.signal?.reason);
@@ -196,9 +198,10 @@ class SandboxRun {
   }
 
   private scheduleDeadline(): void {
-    clearTimeout(this.deadlineTimer);
+    this.cancelDeadline?.();
     const dueMs = this.startMs + Atomics.load(this.header, Slot.deadlineMs);
-    this.deadlineTimer = setTimeout(() => {
+    // a long limit (--max-time 1e9) would wrap Node's setTimeout and fire every millisecond
+    this.cancelDeadline = setLongTimeout(() => {
       if (this.finished || this.pausedAtMs !== undefined) return;
       if (Date.now() < this.startMs + Atomics.load(this.header, Slot.deadlineMs)) return this.scheduleDeadline();
       // The worker's interrupt handler stops a computing script by itself; this answers a host
@@ -235,7 +238,7 @@ class SandboxRun {
   private finish(end: { status: 'success'; value: JsonValue | undefined } | { status: 'fail' | 'abort'; error: ScriptError }): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.deadlineTimer);
+    this.cancelDeadline?.();
     clearTimeout(this.graceTimer);
     clearTimeout(this.killTimer);
     this.options.signal?.removeEventListener('abort', this.onSignal);

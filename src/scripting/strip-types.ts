@@ -6,7 +6,7 @@
  */
 import type { Node } from 'typescript';
 import { DaqError } from '../core/errors.js';
-import { loadTypeScript, type TypeScript } from './typescript.js';
+import { loadTypeScript, type TypeScript } from '../core/typescript.js';
 
 /** Whether a script's file name says it is TypeScript (`.ts`, `.mts`, `.cts`). */
 export function isTypeScriptFile(filename: string): boolean {

@@ -31,6 +31,9 @@ export const BOOTSTRAP_SOURCE = String.raw`(function (hostCall, namesJson, globa
   const define = Object.defineProperty;
   const keys = Object.keys;
   const stringOf = String;
+  const ownDescriptor = Object.getOwnPropertyDescriptor;
+  const protoOf = Object.getPrototypeOf;
+  const errorProto = ErrorCtor.prototype;
 
   function makeStub(index, leaf) {
     const holder = {
@@ -95,24 +98,40 @@ export const BOOTSTRAP_SOURCE = String.raw`(function (hostCall, namesJson, globa
     }
   }
 
+  // An Error is read through its own data properties holding strings only: getters, toString,
+  // Symbol.hasInstance and prototypes are the script's and are never run here.
+  function ownString(object, key) {
+    const d = ownDescriptor(object, key);
+    return d !== undefined && 'value' in d && typeof d.value === 'string' ? d.value : undefined;
+  }
+
+  function isError(value) {
+    for (let p = value; p !== null && (typeof p === 'object' || typeof p === 'function'); p = protoOf(p)) {
+      if (p === errorProto) return true;
+    }
+    return false;
+  }
+
   function describe(thrown) {
     try {
-      if (thrown instanceof ErrorCtor) {
-        const code = thrown.code;
+      if (isError(thrown)) {
+        const stack = ownString(thrown, 'stack');
         return stringify({
-          name: stringOf(thrown.name),
-          message: stringOf(thrown.message),
-          stack: thrown.stack === undefined ? '' : stringOf(thrown.stack),
-          code: typeof code === 'string' ? code : undefined,
+          name: ownString(thrown, 'name') ?? ownString(protoOf(thrown), 'name') ?? 'Error',
+          message: ownString(thrown, 'message') ?? '',
+          stack: stack === undefined ? '' : stack,
+          code: ownString(thrown, 'code'),
         });
       }
+      // Another thrown value is shown as JSON: that may run the script's toJSON, bounded by the
+      // operation budget (and, after a stop, by the worker's describing budget).
       let text;
       try {
         text = typeof thrown === 'string' ? thrown : stringify(thrown);
       } catch (_) {
         text = undefined;
       }
-      if (text === undefined) text = stringOf(thrown);
+      if (text === undefined) text = typeof thrown === 'symbol' || typeof thrown === 'function' ? 'a ' + typeof thrown : 'an object';
       return stringify({ name: 'Error', message: 'uncaught exception: ' + text, stack: '' });
     } catch (_) {
       return '{"name":"Error","message":"uncaught exception (it could not be described)","stack":""}';

@@ -6,7 +6,7 @@
  */
 import { control, call, every, messageOf } from './api.js';
 import type { App, View } from './app.js';
-import { decodeRows } from './arrow.js';
+import { decodeRows, readRange } from './arrow.js';
 import { Chart, type Line } from './plot-chart.js';
 import { formatNumber, h, select, setOptions } from './dom.js';
 import type { RingStream } from '../../src/api/gen/daq/v1/control_pb.js';
@@ -92,7 +92,7 @@ export function createPlotsView(app: App): View {
     const request = pinned === undefined ? { stream, t0S: lastTime, t1S: 0, lastRows: lastTime === 0 ? MAX_ROWS : 0 } : { stream, t0S: pinned.t0, t1S: pinned.t1, lastRows: MAX_ROWS };
     let rows;
     try {
-      rows = decodeRows((await call(() => control.readStreamRange({ ...request, fields, withoutFrames: true }))).arrowIpc);
+      rows = decodeRows(await call(() => readRange({ ...request, fields, withoutFrames: true })));
     } catch (error) {
       info.textContent = messageOf(error);
       return;

@@ -4,10 +4,11 @@
  * as they were at that moment; replay from there at 1x-10x; export the window before the cursor
  * as Arrow or CSV. Everything comes from DescribeRing and ReadStreamRange.
  */
+import { tableToIPC } from 'apache-arrow';
 import type { DescribeRingResponse, RingField } from '../../src/api/gen/daq/v1/control_pb.js';
 import { call, control, every, messageOf } from './api.js';
 import type { App, View } from './app.js';
-import { decodeRows, toCsv } from './arrow.js';
+import { decodeRows, readRange, toCsv } from './arrow.js';
 import { paint, percentiles } from './colour-maps.js';
 import { download, formatNumber, formatTime, h, replace, select, setOptions } from './dom.js';
 import { Chart } from './plot-chart.js';
@@ -121,16 +122,16 @@ export function createTimeTravelView(app: App): View {
       const stream = streamSelect.value;
       if (stream !== '') {
         const window = Number(span.value);
-        const rows = decodeRows((await call(() => control.readStreamRange({ stream, t0S: cursor - window, t1S: cursor + window / 4, withoutFrames: true }))).arrowIpc);
+        const rows = decodeRows(await call(() => readRange({ stream, t0S: cursor - window, t1S: cursor + window / 4, withoutFrames: true })));
         let at = -1;
         for (let i = 0; i < rows.length && (rows.time[i] as number) <= cursor; i++) at = i;
         const shown: HTMLElement[] = [];
         if (at >= 0) {
           shown.push(h('tr', { 'data-field': 'time' }, h('th', {}, 'time'), h('td', {}, `${formatTime(rows.time[at] as number)} (${formatNumber(cursor - (rows.time[at] as number), 3)} s before)`)));
           shown.push(h('tr', { 'data-field': 'run' }, h('th', {}, 'run'), h('td', {}, `${(rows.runUid[at] ?? '').slice(0, 8)} #${rows.seqNum[at]}`)));
-          for (const f of rows.table.schema.fields) {
+          for (const f of rows.fields) {
             if (['time', 'run_uid', 'seq_num'].includes(f.name)) continue;
-            const v: unknown = rows.table.getChild(f.name)?.get(at);
+            const v = rows.value(f.name, at);
             const text = typeof v === 'number' ? formatNumber(v) : v !== null && typeof v === 'object' ? '[array]' : String(v);
             shown.push(h('tr', { 'data-field': f.name }, h('th', {}, f.name), h('td', { 'data-value': typeof v === 'number' ? String(v) : text }, text, ' ', fieldOf(stream, f.name)?.units ?? '')));
           }
@@ -157,9 +158,9 @@ export function createTimeTravelView(app: App): View {
     const [stream, field] = frameSelect.value.split('/');
     if (stream === undefined || field === undefined || stream === '') return;
     const info = fieldOf(stream, field);
-    const rows = decodeRows((await call(() => control.readStreamRange({ stream, t0S: cursor - 3600, t1S: cursor + 1e-6, lastRows: 1, fields: [field] }))).arrowIpc);
+    const rows = decodeRows(await call(() => readRange({ stream, t0S: cursor - 3600, t1S: cursor + 1e-6, lastRows: 1, fields: [field] })));
     if (rows.length === 0) return void (frameInfo.textContent = 'no frame at or before this time');
-    const bytes = rows.table.getChild(field)?.get(0) as Uint8Array | null;
+    const bytes = rows.value(field, 0) as Uint8Array | null;
     const [height = 0, width = 0] = info?.shape ?? [];
     if (bytes === null || width === 0) return;
     const pixels = toUint16(bytes, info?.dtype ?? 'uint16', width * height);
@@ -250,10 +251,11 @@ export function createTimeTravelView(app: App): View {
     const stream = streamSelect.value;
     const t0 = cursor - Number(span.value);
     try {
-      const bytes = (await call(() => control.readStreamRange({ stream, t0S: t0, t1S: cursor, withoutFrames: format === 'csv' }))).arrowIpc;
+      const parts = await call(() => readRange({ stream, t0S: t0, t1S: cursor, withoutFrames: format === 'csv' }));
       const name = `${stream}-${new Date(t0 * 1000).toISOString().replace(/[:.]/g, '-')}`;
-      if (format === 'arrow') download(`${name}.arrow`, bytes.slice(), 'application/vnd.apache.arrow.stream');
-      else download(`${name}.csv`, toCsv(decodeRows(bytes).table), 'text/csv');
+      // Arrow: one file a part (rows of one schema each; a stream whose fields changed between runs has several).
+      if (format === 'arrow') parts.forEach((part, i) => download(`${name}${parts.length > 1 ? `-part${i + 1}` : ''}.arrows`, tableToIPC(part, 'stream').slice(), 'application/vnd.apache.arrow.stream'));
+      else download(`${name}.csv`, toCsv(decodeRows(parts)), 'text/csv');
       say(`exported ${stream} from ${formatTime(t0)} to ${formatTime(cursor)} as ${format}`);
     } catch (error) {
       say(messageOf(error), true);

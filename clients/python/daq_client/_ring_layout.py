@@ -30,7 +30,7 @@ NO_POSITION = -1
 # Header fields, byte offsets (u64 unless noted).
 H_VERSION, H_HEADER_BYTES = 8, 12  # u32, u32
 H_CAPACITY, H_DATA_OFFSET, H_MAX_STREAMS, H_SLOT_BYTES = 16, 24, 32, 36  # ..., u32, u32
-H_STREAM_COUNT, H_HEAD, H_TAIL, H_LAST_SEQ, H_LAST_POS, H_STATE = 40, 48, 56, 64, 72, 80
+H_STREAM_COUNT, H_HEAD, H_TAIL, H_LAST_SEQ, H_LAST_POS, H_STATE, H_WRITER_PID = 40, 48, 56, 64, 72, 80, 88
 # Stream slot fields (slot i at HEADER_BYTES + i * SLOT_BYTES).
 S_LAST_POS, S_NAME_LENGTH, S_NAME = 0, 24, 32
 
@@ -117,6 +117,10 @@ class RingMemory:
     def closed(self) -> bool:
         return self.load(H_STATE) == STATE_CLOSED
 
+    @property
+    def writer_pid(self) -> int:
+        return self.load(H_WRITER_PID)
+
     def stream_names(self) -> list[str]:
         names = []
         for i in range(self.load(H_STREAM_COUNT)):
@@ -154,3 +158,14 @@ class RingMemory:
             self.mm.close()
         except BufferError:
             pass
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (signal 0: nothing is sent)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by another user
+    return True

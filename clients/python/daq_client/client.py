@@ -199,12 +199,24 @@ class Client:
         """Aborts a run (default: the current one)."""
         return summary_dict(self._call(self._control.StopRun, control_pb2.StopRunRequest(uid=uid, reason=reason)).run)
 
-    def read_range(self, stream: str, t0_s: float = 0.0, t1_s: float = 0.0):
-        """A stream's rows between two times (s since the epoch; 0 = oldest / newest held) from the daemon's ring, as a pyarrow Table."""
+    def read_range(self, stream: str, t0_s: float = 0.0, t1_s: float = 0.0, *, parts: bool = False, **options: Any):
+        """A stream's rows between two times (s since the epoch; 0 = oldest / newest held) from the daemon's ring, as a pyarrow Table.
+
+        The daemon streams the range in pieces of at most 1 MiB (any window fits grpc's default
+        limits), one Arrow IPC stream per part: a part is rows of one schema. Rows of runs that
+        recorded the stream with other fields are in the table, null where their run did not
+        record a field (see ``RingReader.latest``); ``parts=True`` gives the list of parts instead.
+        ``options``: ``without_frames``, ``last_rows``, ``fields`` of ReadStreamRangeRequest."""
         import pyarrow as pa
 
-        response = self._call(self._control.ReadStreamRange, control_pb2.ReadStreamRangeRequest(stream=stream, t0_s=t0_s, t1_s=t1_s))
-        return pa.ipc.open_stream(response.arrow_ipc).read_all()
+        from ._ring_parts import unify
+
+        pieces: dict[int, list[bytes]] = {}
+        request = control_pb2.ReadStreamRangeRequest(stream=stream, t0_s=t0_s, t1_s=t1_s, **options)
+        for message in self._stream(self._control.ReadStreamRange, request):
+            pieces.setdefault(message.part, []).append(message.arrow_ipc)
+        tables = [pa.ipc.open_stream(b"".join(pieces[k])).read_all() for k in sorted(pieces)]
+        return tables if parts else unify(tables, stream)
 
     def status(self, heartbeat_s: float = 1.0) -> Iterator[dict[str, Any]]:
         """The daemon's status, on change and at least every `heartbeat_s`."""
@@ -230,9 +242,10 @@ class Client:
         return h5py.File(run["file"], "r", swmr=(not run["file_finished"]) if swmr is None else swmr)
 
     def export(self, uid: str, format: str = "h5", stream: str = "", path: str | os.PathLike | None = None) -> Path:
-        """Downloads a finished run as `format` ("h5", "csv" or "arrow"; CSV and Arrow hold one stream)
-        into `path` (default: the daemon's file name in the current directory); returns the path written."""
-        formats = {"h5": control_pb2.EXPORT_FORMAT_H5, "csv": control_pb2.EXPORT_FORMAT_CSV, "arrow": control_pb2.EXPORT_FORMAT_ARROW}
+        """Downloads a finished run as `format` ("h5"; or one stream as "csv" with units in the header,
+        "arrow", an Arrow IPC file for `pandas.read_feather` / `polars.read_ipc`, or "parquet") into
+        `path` (default: the daemon's file name in the current directory); returns the path written."""
+        formats = {"h5": control_pb2.EXPORT_FORMAT_H5, "csv": control_pb2.EXPORT_FORMAT_CSV, "arrow": control_pb2.EXPORT_FORMAT_ARROW, "parquet": control_pb2.EXPORT_FORMAT_PARQUET}
         if format not in formats:
             raise ValueError(f"format must be one of {', '.join(formats)}, not {format!r}")
         responses = self._stream(self._control.ExportRun, control_pb2.ExportRunRequest(run_uid=uid, format=formats[format], stream=stream))
@@ -251,12 +264,12 @@ class Client:
         return target
 
     def run_table(self, uid: str, stream: str = ""):
-        """One stream of a finished run as a pyarrow Table (exported by the daemon as Arrow IPC; frames as fixed-size lists)."""
+        """One stream of a finished run as a pyarrow Table (exported by the daemon as an Arrow IPC file; frames as fixed-size lists)."""
         import pyarrow as pa
 
         formats = control_pb2.EXPORT_FORMAT_ARROW
         data = b"".join(r.chunk for r in self._stream(self._control.ExportRun, control_pb2.ExportRunRequest(run_uid=uid, format=formats, stream=stream)))
-        return pa.ipc.open_stream(data).read_all()
+        return pa.ipc.open_file(pa.py_buffer(data)).read_all()
 
     def close(self) -> None:
         self._channel.close()

@@ -26,7 +26,9 @@ import numpy as np
 import pyarrow as pa
 
 from ._ring_decode import NotDecodable, load_batch
-from ._ring_layout import KIND_DATA, NO_POSITION, RECORD_HEADER_BYTES, Record, RingError, RingMemory
+from ._ring_layout import KIND_DATA, NO_POSITION, RECORD_HEADER_BYTES, Record, RingError, RingMemory, process_alive
+from ._ring_parts import parts as _parts
+from ._ring_parts import unify as _unify
 
 __all__ = ["RingReader", "RingError", "frames"]
 
@@ -49,29 +51,64 @@ class RingReader:
 
     @property
     def closed(self) -> bool:
-        """True once the writer has closed the ring (a killed writer never does)."""
+        """True once the writer has closed the ring (a killed writer never does: see ``writer_alive``)."""
         return self._ring.closed
+
+    @property
+    def writer_pid(self) -> int:
+        """The process id of the ring's writer (header field ``writer_pid``)."""
+        return self._ring.writer_pid
+
+    @property
+    def writer_alive(self) -> bool:
+        """True while the ring is being written: not closed, and its writer process still exists.
+
+        A writer killed with SIGKILL leaves ``state == 1`` (writing) for ever; its pid is gone, so
+        this is False. The pid is of the writer's PID namespace (from another container, use ``closed``)."""
+        return not self._ring.closed and process_alive(self._ring.writer_pid)
 
     def streams(self) -> list[str]:
         """Names of the ring's streams, in the order they first appeared."""
         return self._ring.stream_names()
 
     def latest(self, stream: str, n: int = 1) -> pa.Table:
-        """The newest ``n`` rows of ``stream`` (fewer if the ring holds fewer), oldest first."""
+        """The newest ``n`` rows of ``stream`` (fewer if the ring holds fewer), oldest first.
+
+        Rows of runs that recorded the stream with other fields are in the table too: it has the
+        union of their columns, with null where a row's run did not record a field. A field whose
+        type or units changed between runs cannot be one column: that raises ``RingError`` naming
+        it; ``latest_parts`` gives each schema's rows separately."""
+        return _unify(self.latest_parts(stream, n), stream)
+
+    def latest_parts(self, stream: str, n: int = 1) -> list[pa.Table]:
+        """The newest ``n`` rows of ``stream`` as tables, oldest first, one per schema (a run, or
+        consecutive runs with the same fields)."""
         records = self._newest_first(stream, lambda r, rows: rows < n)
-        table = self._table(records)
-        return table.slice(max(0, table.num_rows - n))
+        total = sum(b.num_rows for _, b in records)
+        skip, kept = max(0, total - n), []
+        for record, batch in records:
+            cut = batch.slice(min(skip, batch.num_rows))
+            skip -= batch.num_rows - cut.num_rows
+            if cut.num_rows > 0:
+                kept.append((record, cut))
+        return _parts(kept)
 
     def range(self, stream: str, t0: float, t1: float) -> pa.Table:
-        """The rows of ``stream`` with ``t0 <= time < t1`` (seconds since the epoch), oldest first."""
+        """The rows of ``stream`` with ``t0 <= time < t1`` (seconds since the epoch), oldest first
+        (rows of runs with other fields as in ``latest``)."""
+        return _unify(self.range_parts(stream, t0, t1), stream)
+
+    def range_parts(self, stream: str, t0: float, t1: float) -> list[pa.Table]:
+        """The rows of ``range`` as tables, oldest first, one per schema."""
         records = self._newest_first(stream, lambda r, rows: r.t_last >= t0, lambda r: r.t_first < t1)
-        return self._table(records, lambda b: _slice_by_time(b, t0, t1))
+        kept = [(r, _slice_by_time(b, t0, t1)) for r, b in records]
+        return _parts([(r, b) for r, b in kept if b.num_rows > 0])
 
     def follow(self, stream: str, *, from_oldest: bool = False, max_poll_s: float = 0.0005, idle_timeout_s: float | None = None) -> Iterator[pa.RecordBatch]:
         """Every new record batch of ``stream`` as it is committed.
 
         Polls the ring's write position: every 50 us after new data, doubling while idle up to
-        ``max_poll_s``. Ends when the writer closes the ring (after its last batch), or after
+        ``max_poll_s``. Ends when the writer closes the ring or dies (after its last batch), or after
         ``idle_timeout_s`` without any new record. An overtaken reader skips forward to the
         oldest intact record (counted in ``overtaken``); it never yields torn data.
         """
@@ -80,7 +117,7 @@ class RingReader:
         poll = 50e-6
         idle_since = time.monotonic()
         while True:
-            closed = ring.closed  # before head: a ring closed now has its last record below this head
+            closed = not self.writer_alive  # before head: a ring closed (or whose writer died) now has its last record below this head
             head, stream_id = ring.head, self._stream_id(stream)
             progressed = pos < head
             while pos < head:
@@ -209,18 +246,6 @@ class RingReader:
             pos = record.prev_pos
         tail = self._ring.tail  # zero-copy: drop what the writer reached meanwhile
         return [item for item in reversed(found) if item[0].pos >= tail]
-
-    def _table(self, records: list[tuple[Record, pa.RecordBatch]], cut: Callable[[pa.RecordBatch], pa.RecordBatch] = lambda b: b) -> pa.Table:
-        """One table of the batches with the newest batch's columns (a reused stream name with other fields is left out)."""
-        if not records:
-            return pa.table({})
-        newest = records[-1][1].schema
-        same = [(r, b) for r, b in records if b.schema.equals(newest, check_metadata=False)]
-        metadata = dict(newest.metadata or {})
-        metadata[b"daq.ring_pos"] = str(same[0][0].pos).encode()
-        schema = newest.with_metadata(metadata)
-        batches = [pa.RecordBatch.from_arrays(cut(b).columns, schema=schema) for _, b in same]
-        return pa.Table.from_batches(batches, schema=schema)
 
 
 def _copy(buffer: pa.Buffer) -> pa.Buffer:

@@ -6,6 +6,7 @@ import type { CallContext, ServiceHandlers } from '../handlers.js';
 import { catalogSummary, fromValue } from '../convert.js';
 import type { DaemonCore } from '../core.js';
 import { type ControlService, LogLevel, type StartRunRequest } from '../gen/daq/v1/control_pb.js';
+import { PIECE_BYTES } from '../limits.js';
 import { Mailbox } from '../mailbox.js';
 import { statusOf, summaryOf } from './status.js';
 import { runsHandlers } from './runs.js';
@@ -142,11 +143,19 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
     async *streamStatus(request, context) {
       yield* statusOf(core, request.heartbeatS > 0 ? request.heartbeatS : 1, linked(core, context));
     },
-    async readStreamRange(request) {
+    async *readStreamRange(request, context) {
       const path = core.facts.ring.path;
       if (path === '') throw new DaqError('failed_precondition', 'this daemon writes no ring buffer (started with --no-ring)');
       const t1 = request.t1S > 0 ? request.t1S : Number.MAX_VALUE;
-      return { arrowIpc: readRange(path, request.stream, request.t0S, t1, { withoutFrames: request.withoutFrames, lastRows: request.lastRows, fields: request.fields }) };
+      const parts = readRange(path, request.stream, request.t0S, t1, { withoutFrames: request.withoutFrames, lastRows: request.lastRows, fields: request.fields });
+      const signal = linked(core, context);
+      for (const [part, bytes] of parts.entries()) {
+        // Pieces of at most 1 MiB: every gRPC client reads them with its default 4 MiB limit.
+        for (let at = 0; at < bytes.byteLength; at += PIECE_BYTES) {
+          if (signal.aborted) return;
+          yield { arrowIpc: bytes.subarray(at, at + PIECE_BYTES), part };
+        }
+      }
     },
     ...runsHandlers(core),
     async getDaemonInfo(_request, context) {

@@ -30,7 +30,12 @@ interface RunOptions extends RemoteOptions {
   json?: boolean;
   simTime?: boolean;
   dataDir?: string;
+  /** False with `--no-save`: keep nothing on disk. */
+  save: boolean;
 }
+
+/** Where `daq run --config` stores runs without `--data-dir`: the daemon's default data directory too (relative to the working directory). */
+export const DEFAULT_DATA_DIR = 'daq-data';
 
 /** Exit status of `daq run` for each way a run ends. */
 export const RUN_EXIT = { success: EXIT.ok, fail: EXIT.failure, abort: 3 } as const;
@@ -60,7 +65,8 @@ export function registerRun(program: Command): void {
     .option('--max-ops <n>', 'operation budget of the script (interrupt ticks)', Number)
     .option('--max-memory <MB>', 'memory limit of the script', Number)
     .option('--json', 'print only the run summary, as one JSON object')
-    .option('--data-dir <dir>', "with --config: write the run's HDF5 file and catalog entry here, as a daemon does")
+    .option('--data-dir <dir>', `with --config: write the run's HDF5 file and catalog entry here, as a daemon does (default: ./${DEFAULT_DATA_DIR}, the daemon's default)`)
+    .option('--no-save', 'with --config: keep nothing on disk (no HDF5 file, no catalog entry)')
     .option('--sim-time', 'run in simulated time, as fast as the computer allows (labs of simulated devices only): a dry run that tells how long the experiment takes')
     .addHelpText(
       'after',
@@ -73,6 +79,9 @@ export function registerRun(program: Command): void {
       }
       const remote = options.config === undefined ? remoteAddress(options) : undefined;
       if (remote !== undefined) {
+        if (!options.save || options.dataDir !== undefined) {
+          throw new DaqError('invalid_argument', '--data-dir and --no-save are for runs in this process (--config); a daemon saves every run in its own data directory');
+        }
         const request = { script, source, params: options.param, meta: options.meta, limits: limitsOf(options), json: options.json === true };
         process.exitCode = await runRemote(request, { ...options, remote }, RUN_EXIT);
         return;
@@ -87,7 +96,8 @@ export function registerRun(program: Command): void {
       }
       const report = await lab.connect();
       if (report.failures !== undefined) process.stderr.write(`daq: ${formatErrorTree(report.failures)}\n(the run goes on; calls to those devices will fail)\n`);
-      const engine = new RunEngine(lab, clock);
+      // scan_id counts on from the data directory's catalog (`storage` is opened just below, before the run starts).
+      const engine: RunEngine = new RunEngine(lab, clock, { nextScanId: (): number => storage?.nextScanId() ?? 1 });
       const display = new RunDisplay(process.stdout, process.stdout.isTTY === true && !options.json);
       if (!options.json) {
         engine.onDocument(({ document }) => display.document(document));
@@ -96,7 +106,8 @@ export function registerRun(program: Command): void {
       } else {
         engine.onLog((entry) => process.stderr.write(`${entry.message}\n`));
       }
-      const storage = options.dataDir === undefined ? undefined : await localStorage(options.dataDir, engine, lab);
+      if (!options.save && options.dataDir !== undefined) throw new DaqError('invalid_argument', 'give either --data-dir DIR (save the run there) or --no-save, not both');
+      const storage = options.save ? await localStorage(options.dataDir ?? DEFAULT_DATA_DIR, engine, lab) : undefined;
       const run = engine.submit({ scriptName: script, source, params: options.param, metadata: options.meta, limits: limitsOf(options) });
       const detach = handleInterrupts(run);
       const stop = await run.done;
@@ -104,7 +115,7 @@ export function registerRun(program: Command): void {
       display.finish();
       await storage?.close();
       await lab.disconnect();
-      printSummary(run, stop, options.json === true, storage?.stored(run.uid));
+      printSummary(run, stop, options.json === true, storage === undefined ? undefined : { dataDir: storage.dataDir, entry: storage.stored(run.uid) });
       process.exitCode = RUN_EXIT[stop.exitStatus];
     });
 }
@@ -125,24 +136,37 @@ function limitsOf(options: RunOptions): Partial<ScriptLimits> {
   };
 }
 
-/** A private ring and run storage for a local run with --data-dir; `close` writes the file and removes the ring. */
-async function localStorage(dataDir: string, engine: RunEngine, lab: Lab): Promise<{ close(): Promise<void>; stored(uid: string): CatalogEntry | undefined }> {
-  const storage = await RunStorage.open({ dataDir: resolve(dataDir), log: (level, message) => process.stderr.write(`${level}: ${message}\n`) });
+/** A private ring and run storage for a saved local run; `close` writes the file and removes the ring. */
+async function localStorage(
+  dataDir: string,
+  engine: RunEngine,
+  lab: Lab,
+): Promise<{ dataDir: string; close(): Promise<void>; stored(uid: string): CatalogEntry | undefined; nextScanId(): number }> {
+  let storage: RunStorage;
+  try {
+    storage = await RunStorage.open({ dataDir: resolve(dataDir), log: (level, message) => process.stderr.write(`${level}: ${message}\n`) });
+  } catch (error) {
+    const e = DaqError.from(error);
+    throw new DaqError(e.code, `cannot save the run in ${dataDir}: ${e.message} (give daq run another --data-dir, or --no-save)`, { cause: e });
+  }
   const ring = RingWriter.create({ path: join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `ts-daq-run-${process.pid}.ring`), capacityBytes: 256 * 2 ** 20 });
   createDocumentSink(ring, { clock: engine.clock }).attach(engine);
   storage.follow(ring.path);
   storage.attach(engine, lab);
   return {
+    dataDir,
     close: async () => {
       await storage.close();
       ring.close();
       await rm(ring.path, { force: true });
     },
     stored: (uid) => storage.run(uid),
+    nextScanId: () => storage.nextScanId(),
   };
 }
 
-function printSummary(run: Run, stop: RunStop, json: boolean, stored?: CatalogEntry): void {
+function printSummary(run: Run, stop: RunStop, json: boolean, saved?: { dataDir: string; entry: CatalogEntry | undefined }): void {
+  const stored = saved?.entry;
   const summary = {
     uid: run.uid,
     script: run.request.scriptName,
@@ -161,7 +185,10 @@ function printSummary(run: Run, stop: RunStop, json: boolean, stored?: CatalogEn
   if (json) return printJson(summary);
   const events = Object.entries(stop.numEvents).map(([s, n]) => `${n} in ${s}`).join(', ') || 'no events';
   process.stdout.write(`\nrun ${run.uid}: ${stop.exitStatus} after ${summary.durationS.toFixed(2)} s (${events})\n`);
-  if (stored !== undefined) process.stdout.write(`file: ${stored.file}${stored.eventsLost > 0 ? ` (${stored.eventsLost} events lost)` : ''}${stored.storageError ? ` NOT WRITTEN: ${stored.storageError}` : ''}\n`);
+  if (stored !== undefined) {
+    const problems = `${stored.eventsLost > 0 ? ` (${stored.eventsLost} events lost)` : ''}${stored.storageError ? ` NOT WRITTEN: ${stored.storageError}` : ''}`;
+    process.stdout.write(`file: ${stored.file}${problems} (data directory ${saved?.dataDir}: daq runs --data-dir ${saved?.dataDir})\n`);
+  } else if (saved === undefined) process.stdout.write('not saved (--no-save)\n');
   if (stop.exitStatus !== 'success') process.stderr.write(`daq: run ${stop.exitStatus}: ${stop.reason}\n`);
 }
 

@@ -39,13 +39,15 @@ export function registerTail(program: Command): void {
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
       let printed = 0;
-      let header = false;
+      let header = '';
       for await (const batch of follow(path, stream, { fromOldest: options.all === true, signal: stop.signal })) {
         for (const row of rowsOf(batch)) {
           if (options.json) process.stdout.write(`${JSON.stringify(row)}\n`);
           else {
-            if (!header) process.stdout.write(`${Object.keys(row).join('\t')}\n`);
-            header = true;
+            // A run that recorded the stream with other fields gets its own header line: no value under another's column.
+            const columns = Object.keys(row).join('\t');
+            if (columns !== header) process.stdout.write(`${header === '' ? '' : '\n'}${columns}\n`);
+            header = columns;
             process.stdout.write(`${Object.values(row).map(cell).join('\t')}\n`);
           }
           if (options.count !== undefined && ++printed >= options.count) return stop.abort();

@@ -5,6 +5,7 @@
  * A line that does not parse (a torn write at a crash) is skipped and reported.
  */
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { DaqError } from '../../core/index.js';
 import type { RunFileStart } from './run-file.js';
 
 /** One run as the catalog knows it. */
@@ -73,9 +74,29 @@ export class Catalog {
     return [...this.entries.values()].sort((a, b) => a.startTimeS - b.startTimeS);
   }
 
+  /** The highest `scan_id` of the runs in the catalog (0 when none has one). */
+  highestScanId(): number {
+    let highest = 0;
+    for (const entry of this.entries.values()) {
+      const scanId = entry.start?.scanId;
+      if (typeof scanId === 'number' && scanId > highest) highest = scanId;
+    }
+    return highest;
+  }
+
   /** The run `uid`, or undefined. */
   get(uid: string): CatalogEntry | undefined {
     return this.entries.get(uid);
+  }
+
+  /** The run whose uid is `uidOrPrefix` or starts with it (unique); `not_found` / `invalid_argument` otherwise. */
+  find(uidOrPrefix: string): CatalogEntry {
+    const exact = this.entries.get(uidOrPrefix);
+    if (exact !== undefined) return exact;
+    const matches = uidOrPrefix === '' ? [] : this.list().filter((e) => e.uid.startsWith(uidOrPrefix));
+    if (matches.length === 1) return matches[0] as CatalogEntry;
+    if (matches.length > 1) throw new DaqError('invalid_argument', `run "${uidOrPrefix}" is ambiguous: ${matches.map((e) => e.uid).join(', ')}`);
+    throw new DaqError('not_found', `no stored run ${uidOrPrefix} in the catalog ${this.path}`);
   }
 
   /** Records `entry` (in memory at once, then on disk; a failed append throws). */

@@ -13,7 +13,7 @@ const { port, path, format, stream } = workerData as { port: MessagePort; path: 
 
 try {
   await loadH5();
-  for (const chunk of exportStream(path, format, stream)) {
+  for await (const chunk of exportStream(path, format, stream)) {
     await once(port, 'message'); // the parent wants the next block
     port.postMessage({ chunk }, [chunk.buffer as ArrayBuffer].filter((b) => b.byteLength === chunk.byteLength));
   }

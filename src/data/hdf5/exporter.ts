@@ -1,12 +1,12 @@
 /**
  * Exports a finished run file (main-thread side): the HDF5 file itself read from disk in chunks,
- * or CSV / Arrow IPC made by an export worker thread, one block at a time as the consumer pulls.
+ * or CSV / an Arrow IPC file / Parquet made by an export worker thread, one block at a time as the consumer pulls.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { DaqError, type ErrorCode } from '../../core/index.js';
-import { workerEntry } from '../../scripting/worker-loader.js';
+import { workerEntry } from '../../core/worker-entry.js';
 import type { TableFormat } from './export.js';
 
 /** Formats of {@link exportRunFile}. */
@@ -19,7 +19,10 @@ export interface RunExport {
   chunks: AsyncGenerator<Uint8Array>;
 }
 
-/** Exports the run file at `path` as `format` (`stream` for CSV and Arrow; default the first). */
+/** File name extensions of the formats. */
+const EXTENSIONS: Record<ExportFormat, string> = { h5: 'h5', csv: 'csv', arrow: 'arrow', parquet: 'parquet' };
+
+/** Exports the run file at `path` as `format` (`stream` for CSV, Arrow and Parquet; default the first). */
 export function exportRunFile(path: string, format: ExportFormat, stream = '', signal?: AbortSignal): RunExport {
   let size: number;
   try {
@@ -29,7 +32,7 @@ export function exportRunFile(path: string, format: ExportFormat, stream = '', s
   }
   const stem = basename(path).replace(/\.h5$/, '');
   if (format === 'h5') return { fileName: basename(path), totalBytes: size, chunks: fileChunks(path, signal) };
-  return { fileName: `${stem}${stream === '' ? '' : `_${stream}`}.${format === 'csv' ? 'csv' : 'arrow'}`, totalBytes: 0, chunks: workerChunks(path, format, stream, signal) };
+  return { fileName: `${stem}${stream === '' ? '' : `_${stream}`}.${EXTENSIONS[format]}`, totalBytes: 0, chunks: workerChunks(path, format, stream, signal) };
 }
 
 async function* fileChunks(path: string, signal?: AbortSignal): AsyncGenerator<Uint8Array> {

@@ -11,7 +11,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { movable } from '../../capabilities/index.js';
 import { DaqError, Emitter, type Unsubscribe } from '../../core/index.js';
 import type { RunDocumentEvent, RunStart } from '../../engine/index.js';
-import { workerEntry } from '../../scripting/worker-loader.js';
+import { workerEntry } from '../../core/worker-entry.js';
 import { Catalog, type CatalogEntry } from './catalog.js';
 import { lockDataDir, unlockDataDir } from './data-dir-lock.js';
 import { type DeviceList, readInstrument } from './instrument.js';
@@ -49,6 +49,7 @@ export class RunStorage {
   private readonly waiting = new Map<string, (message: FromWorker) => void>();
   private readonly started = new Map<string, Promise<void>>();
   private closed: Promise<void> | undefined;
+  private lastScanId = 0;
   private readonly changes = new Emitter<void>();
 
   private constructor(
@@ -66,6 +67,15 @@ export class RunStorage {
     // The daemon's servers keep the process alive, not the writer (unref after the listeners: they ref).
     this.worker.unref();
     this.control.port1.unref();
+  }
+
+  /**
+   * The `scan_id` for the next run: one more than the highest in the catalog (or given out by
+   * this storage), so scan ids count 1, 2, 3, ... per data directory across restarts.
+   */
+  nextScanId(): number {
+    this.lastScanId = Math.max(this.lastScanId, this.catalog.highestScanId()) + 1;
+    return this.lastScanId;
   }
 
   /** The runs directory. */
@@ -152,12 +162,7 @@ export class RunStorage {
 
   /** The run whose uid is `uidOrPrefix` or starts with it (unique); `not_found` / `invalid_argument` otherwise. */
   find(uidOrPrefix: string): CatalogEntry {
-    const exact = this.catalog.get(uidOrPrefix);
-    if (exact !== undefined) return exact;
-    const matches = uidOrPrefix === '' ? [] : this.catalog.list().filter((e) => e.uid.startsWith(uidOrPrefix));
-    if (matches.length === 1) return matches[0] as CatalogEntry;
-    if (matches.length > 1) throw new DaqError('invalid_argument', `run "${uidOrPrefix}" is ambiguous: ${matches.map((e) => e.uid).join(', ')}`);
-    throw new DaqError('not_found', `no stored run ${uidOrPrefix} in the catalog ${this.catalog.path}`);
+    return this.catalog.find(uidOrPrefix);
   }
 
   /** The gzip level of new files (0: none). */

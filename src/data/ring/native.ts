@@ -26,6 +26,8 @@ export interface Mapping {
 interface Addon {
   map(path: string, byteLength: number, mode: 0 | 1 | 2): ArrayBuffer;
   unmap(buffer: ArrayBuffer): void;
+  lock(path: string): number;
+  unlock(fd: number): void;
 }
 
 /** The largest file Node.js 20 can map: external buffers are limited to 4 GiB (bytes). */
@@ -67,6 +69,28 @@ export function mapFile(path: string, mode: MapMode, byteLength = 0): Mapping {
     throw new DaqError(codeOf(errno), (error as Error).message, { cause: error });
   }
   return { buffer, path, unmap: () => native.unmap(buffer) };
+}
+
+/**
+ * Takes an exclusive advisory lock (flock(2)) on `path`, creating the file if needed, without
+ * waiting. Returns the release function, or `undefined` when another open file (another
+ * process) holds the lock. The system drops the lock when the process ends, however it ends, so
+ * a stale lock after a crash or a power cut cannot block anyone.
+ */
+export function lockFile(path: string): (() => void) | undefined {
+  let fd: number;
+  try {
+    fd = loadAddon().lock(path);
+  } catch (error) {
+    const errno = (error as { errno?: number }).errno ?? 0;
+    throw new DaqError(codeOf(errno), (error as Error).message, { cause: error });
+  }
+  if (fd < 0) return undefined;
+  let held = true;
+  return () => {
+    if (held) loadAddon().unlock(fd);
+    held = false;
+  };
 }
 
 /** A clear error before the system's for the common mistakes (a directory, a missing file). */

@@ -5,9 +5,10 @@
  * {@link RingReader.intact} tells; with `copy: true` they are copied first and stay valid.
  */
 import { type Clock, createSystemClock, DaqError } from '../../core/index.js';
-import { combineBatches, encodeStream, type RecordBatch, Schema, Table } from './arrow-ipc.js';
+import { combineBatches, encodeStream, type RecordBatch, type Table } from './arrow-ipc.js';
 import { KIND_PADDING, NO_POSITION, type RecordHeader } from './layout.js';
 import { type DecodedRecord, RecordSource } from './record-source.js';
+import { partsOf, partTable, unifyParts } from './schema-parts.js';
 import { RESERVED } from './stream-encoder.js';
 
 /** Options of {@link RingReader.open}. */
@@ -47,9 +48,14 @@ export class RingReader {
     return this.source.overtaken;
   }
 
-  /** True once the writer has closed the ring (a killed writer never does). */
+  /** True once the writer has closed the ring (a killed writer never does: see {@link RingReader.writerAlive}). */
   get closed(): boolean {
     return this.source.closed;
+  }
+
+  /** True while the ring's writer is at work: not closed and its process (`writer_pid`) alive. False after a kill -9. */
+  get writerAlive(): boolean {
+    return this.source.writerAlive;
   }
 
   /** Names of the ring's streams. */
@@ -57,18 +63,43 @@ export class RingReader {
     return this.source.streams();
   }
 
-  /** The newest `n` rows of `stream` (fewer if the ring holds fewer), oldest first. */
+  /**
+   * The newest `n` rows of `stream` (fewer if the ring holds fewer), oldest first, as one table:
+   * rows of runs that recorded other fields are in it too, with null in the fields their run did
+   * not record (schema-parts.ts); a field whose type or units changed is an error: use {@link RingReader.latestParts}.
+   */
   latest(stream: string, n = 1): Table {
+    return this.unified(this.latestParts(stream, n), stream);
+  }
+
+  /** The newest `n` rows of `stream` as parts, oldest first: each part's rows share one schema (one run's, or consecutive runs' with the same fields). */
+  latestParts(stream: string, n = 1): Table[] {
     const records = this.newestFirst(stream, (_h, rows) => rows < n);
-    return this.table(records, (batch, index, total) => (index === 0 ? batch.slice(Math.max(0, total - n)) : batch));
+    const batches = records.flatMap((r) => r.batches);
+    const total = batches.reduce((sum, b) => sum + b.numRows, 0);
+    let skip = Math.max(0, total - n);
+    const kept = batches
+      .map((b) => {
+        const cut = b.slice(Math.min(skip, b.numRows));
+        skip -= b.numRows - cut.numRows;
+        return cut;
+      })
+      .filter((b) => b.numRows > 0);
+    return this.parts(records, kept);
   }
 
   /**
-   * The rows of `stream` with `t0S <= time < t1S` (seconds since the epoch), oldest first. With
-   * `lastRows`, reading stops once that many rows of the range are in hand (older records are not
-   * decoded); the caller keeps the newest `lastRows` of the result.
+   * The rows of `stream` with `t0S <= time < t1S` (seconds since the epoch), oldest first, as one
+   * table (see {@link RingReader.latest} for rows of runs with other fields). With `lastRows`,
+   * reading stops once that many rows of the range are in hand (older records are not decoded);
+   * the caller keeps the newest `lastRows` of the result.
    */
   range(stream: string, t0S: number, t1S: number, lastRows = 0): Table {
+    return this.unified(this.rangeParts(stream, t0S, t1S, lastRows), stream);
+  }
+
+  /** The rows of {@link RingReader.range} as parts, oldest first, each part's rows of one schema. */
+  rangeParts(stream: string, t0S: number, t1S: number, lastRows = 0): Table[] {
     let inside = 0; // rows of the records read so far that lie wholly in the range
     const records = this.newestFirst(
       stream,
@@ -79,12 +110,13 @@ export class RingReader {
         return true;
       },
     );
-    return this.table(records, (batch) => sliceByTime(batch, t0S, t1S));
+    const kept = records.flatMap((r) => r.batches.map((b) => sliceByTime(b, t0S, t1S))).filter((b) => b.numRows > 0);
+    return this.parts(records, kept);
   }
 
   /**
    * Every new record batch of `stream`, as it is committed. Polls the write position every
-   * `pollS`; ends when the writer closes the ring (after the last batch) or `signal` aborts.
+   * `pollS`; ends when the writer closes the ring or dies (after the last batch), or `signal` aborts.
    * An overtaken reader skips to the oldest intact record (counted in {@link RingReader.overtaken}).
    */
   async *follow(stream: string, options: FollowOptions = {}): AsyncGenerator<RecordBatch> {
@@ -93,7 +125,7 @@ export class RingReader {
     const src = this.source;
     let next = options.fromOldest === true ? src.tail : src.head;
     for (;;) {
-      const closed = src.closed; // before head: a ring closed now has its last record below this head
+      const closed = !src.writerAlive; // before head: a ring closed (or whose writer died) now has its last record below this head
       const head = src.head;
       const id = src.streamId(stream);
       while (next < head) {
@@ -155,23 +187,23 @@ export class RingReader {
     return records.filter((r) => r.header.pos >= tail).reverse();
   }
 
-  /** One table from records (oldest first) whose batches share the newest batch's columns. */
-  private table(records: DecodedRecord[], cut: (batch: RecordBatch, index: number, totalRows: number) => RecordBatch): Table {
-    const batches = records.flatMap((r) => r.batches);
-    const newest = batches[batches.length - 1];
-    if (newest === undefined) return new Table();
-    const same = batches.filter((b) => sameColumns(b.schema, newest.schema));
-    const total = same.reduce((sum, b) => sum + b.numRows, 0);
-    const cutBatches = same.map((b, i) => cut(b, i, total)).filter((b) => b.numRows > 0);
-    const metadata = new Map(newest.schema.metadata);
-    metadata.set('daq.ring_pos', String(records.find((r) => r.batches.some((b) => same.includes(b)))?.header.pos ?? 0));
-    const schema = new Schema(newest.schema.fields, metadata);
-    return new Table(schema, cutBatches);
+  /** Tables of `batches` (cut from `records`, oldest first), one per schema; each carries the `daq.ring_pos` of its oldest record. */
+  private parts(records: DecodedRecord[], batches: RecordBatch[]): Table[] {
+    return partsOf(batches).map((part) => {
+      const table = partTable(part);
+      const oldest = Number(part[0]?.schema.metadata.get('daq.ring_pos') ?? records[0]?.header.pos ?? 0);
+      table.schema.metadata.set('daq.ring_pos', String(oldest));
+      return table;
+    });
   }
-}
 
-function sameColumns(a: Schema, b: Schema): boolean {
-  return a.fields.length === b.fields.length && a.fields.every((f, i) => f.name === b.fields[i]?.name && String(f.type) === String(b.fields[i]?.type));
+  /** One table of parts, with the `daq.ring_pos` of the oldest (for {@link RingReader.intact}). */
+  private unified(parts: Table[], stream: string): Table {
+    const table = unifyParts(parts, stream);
+    const oldest = parts[0]?.schema.metadata.get('daq.ring_pos');
+    if (oldest !== undefined) table.schema.metadata.set('daq.ring_pos', oldest);
+    return table;
+  }
 }
 
 /** Rows of `batch` with t0S <= time < t1S; times are non-decreasing within a batch. */
@@ -195,23 +227,36 @@ function lowerBound(values: Float64Array, x: number): number {
 
 /**
  * The rows of `stream` in the ring at `path` with `t0S <= time < t1S` (seconds since the epoch),
- * as the bytes of an Arrow IPC stream (copied: valid for ever); no rows in the range gives a stream
- * with the schema and no batches. Only rows with the columns of the newest matching row are
- * included (a stream name reused by a run with other fields is left out). `not_found` when the
- * ring does not have the stream or none of its rows.
+ * as Arrow IPC streams (copied: valid for ever), one per part: a new part starts where the rows'
+ * columns change (a run that recorded the stream with other fields), so no row is left out or
+ * put under another run's column. No rows in the range gives one stream with the stream's newest
+ * schema and no batches. `not_found` when the ring does not have the stream or none of its rows.
  */
-export function readRange(path: string, stream: string, t0S: number, t1S: number, options: RangeOptions = {}): Uint8Array {
+export function readRange(path: string, stream: string, t0S: number, t1S: number, options: RangeOptions = {}): Uint8Array[] {
   const reader = RingReader.open(path, { copy: true });
   try {
-    const table = selectRange(reader.range(stream, t0S, t1S, options.lastRows ?? 0), options);
-    if (table.batches.length > 0) return encodeStream(table.schema, table.batches);
+    const parts = newestRows(reader.rangeParts(stream, t0S, t1S, options.lastRows ?? 0), options.lastRows ?? 0).map((t) => selectRange(t, options));
+    if (parts.length > 0) return parts.map((t) => encodeStream(t.schema, t.batches));
     // No rows in the range: an empty stream with the stream's newest columns.
     const newest = reader.latest(stream, 1);
     if (newest.schema.fields.length === 0) throw new DaqError('not_found', `ring ${path}: stream "${stream}" has no rows left in the ring`);
-    return encodeStream(selectRange(newest, options).schema, []);
+    return [encodeStream(selectRange(newest, options).schema, [])];
   } finally {
     reader.close();
   }
+}
+
+/** The newest `n` rows of parts (oldest first; 0: all), dropping parts left empty. */
+function newestRows(parts: Table[], n: number): Table[] {
+  if (n <= 0) return parts;
+  let skip = parts.reduce((sum, t) => sum + t.numRows, 0) - n;
+  return parts
+    .map((t) => {
+      const cut = skip > 0 ? t.slice(Math.min(skip, t.numRows)) : t;
+      skip -= t.numRows - cut.numRows;
+      return cut;
+    })
+    .filter((t) => t.numRows > 0);
 }
 
 /** What of a range {@link readRange} returns. */
@@ -235,8 +280,6 @@ function selectRange(table: Table, options: RangeOptions): Table {
     return !(options.withoutFrames === true && isWide(f.type));
   });
   if (wanted.length !== table.schema.fields.length) selected = table.select(wanted.map((f) => f.name));
-  const n = options.lastRows ?? 0;
-  if (n > 0 && selected.numRows > n) selected = selected.slice(selected.numRows - n);
   return combineBatches(selected);
 }
 

@@ -6,7 +6,7 @@
  * failed the check is reported as overtaken, never returned.
  */
 import { statSync } from 'node:fs';
-import { DaqError } from '../../core/index.js';
+import { DaqError, processAlive } from '../../core/index.js';
 import { decodeBatch, decodeSchema, EOS_BYTES, metadataBytes, type RecordBatch, Schema } from './arrow-ipc.js';
 import { checkRingFile, H, KIND_DATA, type RecordHeader, STATE_CLOSED } from './layout.js';
 import { mapFile, type Mapping } from './native.js';
@@ -66,6 +66,20 @@ export class RecordSource {
   /** True once the writer has closed the ring. */
   get closed(): boolean {
     return this.ring.load(H.state) === STATE_CLOSED;
+  }
+
+  /** The process id of the ring's writer (header field `writer_pid`). */
+  get writerPid(): number {
+    return this.ring.load(H.writerPid);
+  }
+
+  /**
+   * True while the ring is being written: not closed, and its writer process still exists. A
+   * writer killed with SIGKILL leaves `state == 1` (writing); its pid is gone, and so this is false.
+   * The pid is of the writer's PID namespace (a reader in another container cannot tell).
+   */
+  get writerAlive(): boolean {
+    return !this.closed && processAlive(this.writerPid);
   }
 
   /** Names of the streams in the ring, in the order they first appeared. */

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DaqError, processAlive } from '../../core/index.js';
 import {
@@ -83,6 +83,8 @@ export class RingWriter {
     if (!(maxStreams >= 1 && maxStreams <= 65536) || dataOffset + capacity > MAX_MAPPING_BYTES || capacity < 4096) {
       throw new DaqError('invalid_argument', `ring ${path}: capacity ${capacity} bytes with ${maxStreams} streams does not fit 4 KiB..4 GiB`);
     }
+    // Frames and numbers go in as the machine holds them; the layout says little-endian.
+    if (endianness() !== 'LE') throw new DaqError('failed_precondition', `ring ${path}: the ring's layout is little-endian and this machine is big-endian`);
     refuseToReplace(path);
     const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     let mapping: Mapping;

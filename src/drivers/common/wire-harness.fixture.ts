@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { connectHarness, type Harness } from '../../capabilities/conformance/index.js';
+import { connectHarness, type Harness } from '../../conformance/index.js';
 import { createSystemClock, DaqError, type Clock } from '../../core/index.js';
 import type { Device, DeviceState, DriverDefinition } from '../../devices/index.js';
 import { servePty, serveTcp, type LineSimulator, type PtySimulatorServer, type TcpSimulatorServer } from '../../transports/sim/index.js';

@@ -1,6 +1,6 @@
 /** The 1830-C driver against its wire simulator over a real PTY; garbage and silence from the meter. */
 import { describe, expect, it } from 'vitest';
-import { conformanceFor, expectDaqError } from '../../capabilities/conformance/index.js';
+import { conformanceFor, expectDaqError } from '../../conformance/index.js';
 import { isReadable } from '../../capabilities/index.js';
 import { makeDevice, simulatorOnPty, wireHarness } from '../common/wire-harness.fixture.js';
 import { newport1830cDriver, Newport1830cSimulator } from './index.js';

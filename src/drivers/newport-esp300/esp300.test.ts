@@ -3,7 +3,7 @@
  * for one axis, two axes sharing the controller's port, and the controller's own refusals.
  */
 import { describe, expect, it } from 'vitest';
-import { conformanceFor, expectDaqError } from '../../capabilities/conformance/index.js';
+import { conformanceFor, expectDaqError } from '../../conformance/index.js';
 import { isMovable } from '../../capabilities/index.js';
 import { simulatorOnPty, wireHarness, makeDevice } from '../common/wire-harness.fixture.js';
 import { esp300Driver, Esp300Simulator } from './index.js';

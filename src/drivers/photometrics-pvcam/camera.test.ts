@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import koffi from 'koffi';
 import { afterAll, describe, expect, it } from 'vitest';
-import { conformanceFor, expectDaqError } from '../../capabilities/conformance/index.js';
+import { conformanceFor, expectDaqError } from '../../conformance/index.js';
 import { isFrameProducer, isRoiSelectable } from '../../capabilities/index.js';
 import { makeDevice, wireHarness } from '../common/wire-harness.fixture.js';
 import { pvcamDriver } from './index.js';

@@ -4,7 +4,7 @@
  * instrument's own error messages come back.
  */
 import { describe, expect, it } from 'vitest';
-import { conformanceFor, expectDaqError } from '../../capabilities/conformance/index.js';
+import { conformanceFor, expectDaqError } from '../../conformance/index.js';
 import { capabilitiesOf, isVoltageSource } from '../../capabilities/index.js';
 import type { DeviceState } from '../../devices/index.js';
 import { makeDevice, simulatorOnPty, simulatorOnTcp, untilState, wireHarness } from '../common/wire-harness.fixture.js';

@@ -2,7 +2,7 @@
  * Every simulated driver against the conformance suites of every capability it has
  * (`conformanceFor` finds them), each device on its own auto-advancing virtual clock.
  */
-import { conformanceFor, connectHarness, type Harness } from '../../capabilities/conformance/index.js';
+import { conformanceFor, connectHarness, type Harness } from '../../conformance/index.js';
 import { isEmissionControl, isShutterControl } from '../../capabilities/index.js';
 import { DaqError, VirtualClock } from '../../core/index.js';
 import type { Device, DriverDefinition } from '../../devices/index.js';

@@ -1,6 +1,6 @@
 /** The MaiTai driver against its wire simulator over a real PTY. */
 import { describe, expect, it } from 'vitest';
-import { conformanceFor, expectDaqError } from '../../capabilities/conformance/index.js';
+import { conformanceFor, expectDaqError } from '../../conformance/index.js';
 import { isEmissionControl, isShutterControl, isWavelengthTunable } from '../../capabilities/index.js';
 import { makeDevice, simulatorOnPty, wireHarness } from '../common/wire-harness.fixture.js';
 import { maiTaiDriver, MaiTaiSimulator } from './index.js';

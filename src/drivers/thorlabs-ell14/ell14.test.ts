@@ -1,6 +1,6 @@
 /** The ELL14 driver against its bus simulator over a real PTY: conformance, and two mounts on one bus. */
 import { describe, expect, it } from 'vitest';
-import { conformanceFor, expectDaqError } from '../../capabilities/conformance/index.js';
+import { conformanceFor, expectDaqError } from '../../conformance/index.js';
 import { isMovable } from '../../capabilities/index.js';
 import { makeDevice, simulatorOnPty, wireHarness } from '../common/wire-harness.fixture.js';
 import { Ell14BusSimulator, ell14Driver } from './index.js';

@@ -23,7 +23,7 @@ describe('run engine: documents', () => {
     const descriptor = documents[1] as EventDescriptor;
     expect(descriptor.name).toBe('scan');
     expect(descriptor.dataKeys).toEqual({
-      x: { dtype: 'float64', shape: [], units: '', source: 'script' },
+      x: { dtype: 'float64', shape: [], units: 'mm', source: 'stage' },
       power: { dtype: 'float64', shape: [], units: 'W', source: 'power_meter' },
       label: { dtype: 'string', shape: [], units: '', source: 'script' },
     });
@@ -53,7 +53,8 @@ describe('run engine: documents', () => {
     const { stop } = await runScript(engine, `camera.setRoi({x: 0, y: 0, width: 64, height: 32}); const f = camera.snap(); record('images', {image: f, mean: f.mean});`);
     expect(stop.exitStatus).toBe('success');
     const descriptor = documents.find((d): d is EventDescriptor => d.kind === 'descriptor');
-    expect(descriptor?.dataKeys['image']).toEqual({ dtype: 'uint16', shape: [32, 64], units: 'counts', source: 'script' });
+    expect(descriptor?.dataKeys['image']).toEqual({ dtype: 'uint16', shape: [32, 64], units: 'counts', source: 'camera' });
+    expect(descriptor?.dataKeys['image_exposure']).toEqual({ dtype: 'float64', shape: [], units: 's', source: 'camera' });
     const event = documents.find((d): d is RunEvent => d.kind === 'event');
     const image = event?.data['image'] as { data: Uint16Array };
     expect(image.data).toBeInstanceOf(Uint16Array);
@@ -114,6 +115,18 @@ describe('run engine: script API', () => {
     expect(clock.now() - t0).toBeGreaterThanOrEqual(30);
     expect(logs.map((l) => l.message)).toEqual(['waited 30 {"unit":"s"}']);
     expect(run.summary().progress).toEqual({ done: 1, total: 2 });
+    await lab.disconnect();
+  });
+
+  it('refuses progress a client could not be told, failing the script at that line', async () => {
+    const { engine, lab } = await engineFor();
+    for (const call of ['progress(0.5, 1)', 'progress(-1, 5)', 'progress(1, 1e12)']) {
+      const { run, stop } = await runScript(engine, `progress(1, 2);\n${call};`);
+      expect(stop.exitStatus, call).toBe('fail');
+      expect(stop.reason).toMatch(/progress\(done, total\): both must be whole numbers from 0 to 4294967295/);
+      expect(stop.reason).toMatch(/test\.js:2/);
+      expect(run.summary().progress).toEqual({ done: 1, total: 2 });
+    }
     await lab.disconnect();
   });
 

@@ -9,7 +9,7 @@
  */
 import { dirname } from 'node:path';
 import type * as TS from 'typescript';
-import { loadTypeScript, type TypeScript } from '../typescript.js';
+import { loadTypeScript, type TypeScript } from '../../core/typescript.js';
 
 /** One problem in a script. */
 export interface ScriptDiagnostic {

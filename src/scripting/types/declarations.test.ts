@@ -92,7 +92,7 @@ describe('labDeclarations', () => {
     await writeFile(join(dir, 'lab.toml'), '[devices.count]\ndriver = "sim-thermometer"\n');
     // The lab config refuses such a name first ...
     await expect(Lab.load(join(dir, 'lab.toml'), DRIVERS, createSystemClock())).rejects.toMatchObject({
-      children: [expect.objectContaining({ message: expect.stringMatching(/device "count": the name must be a script identifier/) })],
+      children: [expect.objectContaining({ message: expect.stringMatching(/device "count": "count" is already a name in scripts/) })],
     });
     // ... and the declarations refuse it too, for labs built another way.
     const thermometer = DRIVERS.get('sim-thermometer');

@@ -7,7 +7,7 @@
  */
 import { dirname } from 'node:path';
 import type * as TS from 'typescript';
-import { loadTypeScript, type TypeScript } from '../typescript.js';
+import { loadTypeScript, type TypeScript } from '../../core/typescript.js';
 import { compilerOptions, DECLARATIONS_FILE, isTypeScript, ROOT, SCRIPT_LIB, type ScriptDiagnostic, toScriptDiagnostic } from './check.js';
 
 /** A problem with the span of source to underline (UTF-16 offsets). */

@@ -14,7 +14,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as TS from 'typescript';
 import { DaqError } from '../../core/errors.js';
-import { loadTypeScript, type TypeScript } from '../typescript.js';
+import { loadTypeScript, type TypeScript } from '../../core/typescript.js';
 
 /** An interface or type alias cut out of a module, ready to paste into a namespace. */
 export interface TypeDeclaration {
