@@ -18,7 +18,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 SYSTEM_PACKAGES := socat chromium hdf5-tools openssl
 SYSTEM_COMMANDS := socat chromium h5dump openssl
 
-.PHONY: help system install generate native build typecheck lint unit python python-stubs pytest test demo demo-serial bench bench-venv clean web
+.PHONY: help system deps install uninstall generate native build bench-cli typecheck lint unit python pytest test demo demo-serial bench bench-venv clean web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -34,16 +34,24 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: $(NODE_STAMP) ## install npm packages (npm ci)
+deps: $(NODE_STAMP) ## install the npm packages (npm ci; again only when package-lock.json changes)
 
-generate: install ## generate TypeScript from the API contract (proto/ -> src/api/gen/)
+# Every build step below is a file target: a second `make build` (or `make demo`) with nothing
+# changed does nothing, and a change rebuilds only what depends on it.
+PROTOS := $(wildcard proto/daq/v1/*.proto)
+GEN_FILES := $(patsubst proto/%.proto,src/api/gen/%_pb.ts,$(PROTOS))
+
+$(GEN_FILES) &: $(PROTOS) buf.gen.yaml $(NODE_STAMP)
 	$(BUF) generate
+	@touch $(GEN_FILES)
+
+generate: $(GEN_FILES) ## generate TypeScript from the API contract (proto/ -> src/api/gen/)
 
 # The ring buffer's N-API addon (native/), built by node-gyp against the headers of the Node
 # that runs it: the nodejs package installs them under <prefix>/include/node (prefix = two levels
 # above the node binary, /usr here). Nothing is downloaded.
 NATIVE_ADDON := native/build/Release/ts_daq_mmap.node
-NODE_PREFIX := $(shell node -p "require('path').resolve(process.execPath, '..', '..')")
+NODE_PREFIX = $(shell node -p "require('path').resolve(process.execPath, '..', '..')")
 
 $(NATIVE_ADDON): native/mmap.c native/binding.gyp $(NODE_STAMP)
 	@test -f $(NODE_PREFIX)/include/node/node_api.h || { echo "no Node.js headers at $(NODE_PREFIX)/include/node/node_api.h: install the headers of Node $$(node --version) (Debian/NodeSource: the nodejs package has them)" >&2; exit 1; }
@@ -51,21 +59,45 @@ $(NATIVE_ADDON): native/mmap.c native/binding.gyp $(NODE_STAMP)
 
 native: $(NATIVE_ADDON) ## build the ring buffer's native addon (node-gyp, C compiler)
 
-build: generate native ## compile TypeScript to dist/ (and the native addon)
-	rm -rf dist
-	npx tsc -p tsconfig.build.json
+# tsc to dist/, incremental (its build info is dist/tsconfig.build.tsbuildinfo, so removing dist/
+# rebuilds everything); the stamp is newer than every source it was built from. Then the `daq`
+# entry dist/src/cli/main.js becomes an esbuild bundle of commander, protobuf, gRPC and the
+# commands that only talk to a daemon, for a fast start (scripts/bundle-cli.ts says what and why).
+TS_SOURCES := $(shell find src bench scripts -name '*.ts' -not -name '*.test.ts' -not -path 'src/api/gen/*')
+TS_STAMP := dist/.tsc-stamp
+
+$(TS_STAMP): $(TS_SOURCES) $(GEN_FILES) tsconfig.json tsconfig.build.json $(NODE_STAMP)
+	npx tsc -p tsconfig.build.json --incremental --tsBuildInfoFile dist/tsconfig.build.tsbuildinfo
+	node dist/scripts/bundle-cli.js
 	chmod +x dist/src/cli/main.js
-	$(bundle-web)
+	@touch $@
 
 # The web dashboard (web/): one bundle with its CSS, by esbuild, into dist/web; no CDN, works offline.
-define bundle-web
-rm -rf dist/web
-npx esbuild web/src/main.ts --bundle --format=esm --target=es2022 --minify --sourcemap --outdir=dist/web --log-level=warning
-cp web/index.html dist/web/index.html
-endef
+WEB_SOURCES := $(shell find web/src -type f) web/index.html
+WEB_BUNDLE := dist/web/index.html
 
-web: generate ## bundle the web dashboard into dist/web (served by the daemon at / of --http-listen)
-	$(bundle-web)
+$(WEB_BUNDLE): $(WEB_SOURCES) $(TS_SOURCES) $(GEN_FILES) $(NODE_STAMP)
+	rm -rf dist/web
+	npx esbuild web/src/main.ts --bundle --format=esm --target=es2022 --minify --sourcemap --outdir=dist/web --log-level=warning
+	cp web/index.html $@
+
+web: $(WEB_BUNDLE) ## bundle the web dashboard into dist/web (served by the daemon at / of --http-listen)
+
+build: $(TS_STAMP) $(NATIVE_ADDON) $(WEB_BUNDLE) ## compile TypeScript to dist/, the native addon and the dashboard (only what changed)
+
+# `daq` on the PATH: a link in $(BINDIR) to this checkout's dist/src/cli/main.js, so a later
+# `make build` takes effect at once (as `npm link` does). PREFIX=/usr/local for every user.
+PREFIX ?= $(HOME)/.local
+BINDIR ?= $(PREFIX)/bin
+
+install: build ## put `daq` on the PATH: a link in $(PREFIX)/bin (PREFIX=~/.local by default)
+	mkdir -p $(BINDIR)
+	ln -sfn $(CURDIR)/dist/src/cli/main.js $(BINDIR)/daq
+	@echo "installed $(BINDIR)/daq -> $(CURDIR)/dist/src/cli/main.js ($$($(BINDIR)/daq --version))"
+	@case ":$$PATH:" in *":$(BINDIR):"*) ;; *) echo "note: $(BINDIR) is not on your PATH; add it (e.g. in ~/.profile: export PATH=\"$(BINDIR):\$$PATH\")";; esac
+
+uninstall: ## remove the `daq` link that `make install` made (same PREFIX)
+	@if [ -L $(BINDIR)/daq ]; then rm $(BINDIR)/daq && echo "removed $(BINDIR)/daq"; else echo "no link $(BINDIR)/daq"; fi
 
 typecheck: generate ## type-check everything, tests and type-level tests included
 	npx tsc -p tsconfig.json --noEmit
@@ -76,26 +108,21 @@ lint: generate ## ESLint, buf lint of the API contract, and the layer rules (dep
 	npx eslint .
 	npx depcruise src web/src --config .dependency-cruiser.cjs --output-type err
 
-unit: system build ## run the test suites (vitest)
+unit: system build python ## run the test suites (vitest; test/docs runs the docs, with the Python of .venv)
 	npx vitest run
 
 # The Python client (clients/python) in .venv: pinned dev requirements, then the package itself
-# (editable, without build isolation: setuptools is pinned in the requirements).
+# (editable, without build isolation: setuptools and grpcio-tools are pinned in the requirements).
+# Its build (clients/python/setup.py) generates the gRPC stubs from proto/ into clients/python/daq/v1/.
 VENV := .venv
 PY_STAMP := $(VENV)/.install-stamp
 
-$(PY_STAMP): clients/python/requirements-dev.txt clients/python/pyproject.toml $(wildcard proto/daq/v1/*.proto)
+$(PY_STAMP): clients/python/requirements-dev.txt clients/python/pyproject.toml clients/python/setup.py $(wildcard proto/daq/v1/*.proto)
 	rm -rf $(VENV)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --no-input --disable-pip-version-check -r clients/python/requirements-dev.txt
-	$(MAKE) --no-print-directory python-stubs
 	$(VENV)/bin/pip install --quiet --no-input --disable-pip-version-check --no-build-isolation --no-deps -e clients/python
 	@touch $@
-
-# Python stubs of the API, from the same proto as the TypeScript (clients/python/daq/v1/, not committed).
-python-stubs:
-	$(VENV)/bin/python -m grpc_tools.protoc -Iproto --python_out=clients/python --grpc_python_out=clients/python --pyi_out=clients/python proto/daq/v1/*.proto
-	touch clients/python/daq/__init__.py clients/python/daq/v1/__init__.py
 
 python: $(PY_STAMP) ## the Python venv (.venv) with daq_client and its test tools
 
@@ -122,12 +149,19 @@ bench-venv: $(BENCH_VENV)/.stamp ## the Python venv with Bluesky + ophyd, the ba
 bench: build bench-venv python ## run the benchmarks (they print their figures, and ratios against Bluesky)
 	node dist/bench/run.js
 
+bench-cli: build ## only the start-up of `daq` (--version, --help, status --remote) beside bare `node -e 0`
+	node dist/bench/cli-startup.js
+
 clean: ## remove build output, installed packages and venvs
 	rm -rf dist node_modules build native/build $(VENV)
 
+# The simulators' PTYs go into a fresh directory of this run (removed afterwards), and the lab
+# config is examples/lab-serial.toml with its /tmp/daq-sim/ ports pointed there.
 demo-serial: system build ## the serial lab: real drivers against wire simulators on PTYs (examples/lab-serial.toml)
-	@set -e; node dist/src/cli/main.js sim-serial --dir /tmp/daq-sim & PID=$$!; \
-	trap 'kill -TERM $$PID 2>/dev/null; wait $$PID 2>/dev/null || true' EXIT; \
-	for _ in $$(seq 1 50); do [ -e /tmp/daq-sim/scpi ] && break; sleep 0.1; done; \
-	$(DAQ) devices --config examples/lab-serial.toml; echo; \
-	$(DAQ) run examples/multi_instrument.js --config examples/lab-serial.toml --param wavelengths=760,800,840
+	@set -e; SIM=$$(mktemp -d -t daq-sim.XXXXXX); \
+	sed "s|/tmp/daq-sim/|$$SIM/|g" examples/lab-serial.toml > $$SIM/lab-serial.toml; \
+	$(DAQ) sim-serial --dir $$SIM > $$SIM/sim.out & PID=$$!; \
+	trap 'kill -TERM $$PID 2>/dev/null; wait $$PID 2>/dev/null || true; rm -rf $$SIM' EXIT; \
+	until grep -q 'simulators ready' $$SIM/sim.out; do kill -0 $$PID 2>/dev/null || { echo "daq sim-serial exited" >&2; exit 1; }; sleep 0.1; done; \
+	$(DAQ) devices --config $$SIM/lab-serial.toml; echo; \
+	$(DAQ) run examples/multi_instrument.js --config $$SIM/lab-serial.toml --param wavelengths=760,800,840

@@ -9,11 +9,8 @@ import { VirtualClock } from '../src/core/index.js';
 import { Lab, parseLabConfig } from '../src/devices/index.js';
 import { DRIVERS } from '../src/drivers/index.js';
 import { lineScan } from '../src/engine/index.js';
+import { report } from './report.js';
 import { blueskyScan, deviceCallRoundTrip, scriptScan } from './script-scan.js';
-
-function report(name: string, value: number, unit: string, extra = ''): void {
-  process.stdout.write(`${name.padEnd(58)} ${value.toFixed(2).padStart(10)} ${unit}${extra === '' ? '' : `  (${extra})`}\n`);
-}
 
 async function benchConfig(): Promise<void> {
   const source = await readFile(new URL('../../examples/lab.toml', import.meta.url), 'utf8');
@@ -52,6 +49,8 @@ peak_position = 500
   report(`lineScan in TypeScript (no script), per point`, (elapsedMs / points) * 1000, 'us', `${points} points`);
 }
 
+const { benchCliStartup } = await import('./cli-startup.js');
+await benchCliStartup(report);
 await benchConfig();
 await benchHostLineScan(10_000);
 const calls = await deviceCallRoundTrip();

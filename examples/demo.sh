@@ -40,15 +40,16 @@ cat <<MSG
 Where to look:
   - the daemon's log:      $DATA/daemon.log   (who did what: $DATA/audit.log)
   - more experiments:      examples/*.js, examples/peak_search.ts, docs/scripting.md
-  - check before running:  npx daq check examples/peak_search.ts --config examples/lab.toml
-  - your own daemon:       npx daq daemon --config examples/lab.toml
-                           npx daq run examples/multi_instrument.js --remote 127.0.0.1:50051
+  - daq on your PATH:       make install   (or npx daq ... in this checkout; docs/deploy.md)
+  - check before running:  daq check examples/peak_search.ts --config examples/lab.toml
+  - your own daemon:       daq daemon --config examples/lab.toml
+                           daq run examples/multi_instrument.js --remote 127.0.0.1:50051
   - from Python:           .venv/bin/python -c "import daq_client; c = daq_client.Client('127.0.0.1:50051'); print(c.devices())"
   - the live data (ring):  $(grep -o 'ring buffer [^ ]*' "$DATA/daemon.log" | awk '{print $3}')
                            .venv/bin/python -m daq_client.ring <that path> scan    (after make python)
   - remote use, tokens:    docs/remote.md
   - the runs' HDF5 files:  $DATA/runs/   (h5dump -H, h5py, docs/data.md; catalog: $DATA/catalog.jsonl)
-                           npx daq export <run uid> --format csv --remote $ADDRESS
+                           daq export <run uid> --format csv --remote $ADDRESS
   - the web dashboard:     ${DASHBOARD:-} (docs/dashboard.md)
 MSG
 

@@ -8,6 +8,9 @@ import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { DaqError } from '../core/index.js';
 import { parseLocatedToml } from '../devices/index.js';
+import { AuthError } from './auth-error.js';
+
+export { AuthError } from './auth-error.js';
 
 /** What a role may do. */
 export type Role = 'observer' | 'operator' | 'admin';
@@ -97,16 +100,5 @@ export class Authenticator {
     if (RANK[principal.role] < RANK[needed]) {
       throw new AuthError('permission_denied', `${what} needs the ${needed} role; ${principal.name} is ${principal.role}`);
     }
-  }
-}
-
-/** A rejected call: the adapters map these to UNAUTHENTICATED and PERMISSION_DENIED. */
-export class AuthError extends Error {
-  override readonly name = 'AuthError';
-  constructor(
-    readonly kind: 'unauthenticated' | 'permission_denied',
-    message: string,
-  ) {
-    super(message);
   }
 }

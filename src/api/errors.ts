@@ -1,6 +1,6 @@
 /** The one place DaqError codes become RPC status codes (gRPC numbering, shared by Connect). */
 import { DaqError, type ErrorCode } from '../core/index.js';
-import { AuthError } from './auth.js';
+import { AuthError } from './auth-error.js';
 
 /** gRPC status codes, as numbers (the same numbering Connect's `Code` uses). */
 export const GrpcCode = {

@@ -1,19 +1,18 @@
 #!/usr/bin/env node
-/** The `daq` command. Each subcommand lives in `commands/`; this file only wires them. */
+/**
+ * The `daq` command. Each subcommand lives in `commands/` and is imported only when it runs
+ * (`registry.ts`), so `daq --version`, `daq --help` and the light commands start fast.
+ */
 import { Command, CommanderError } from 'commander';
-import { registerDevices } from './commands/devices.js';
-import { registerDrivers } from './commands/drivers.js';
-import { registerCheck } from './commands/check.js';
-import { registerDaemon } from './commands/daemon.js';
-import { registerRun } from './commands/run.js';
-import { registerRuns } from './commands/runs.js';
-import { registerStatus } from './commands/status.js';
-import { registerTail } from './commands/tail.js';
-import { registerTypes } from './commands/types.js';
-import { registerExport } from './commands/export.js';
-import { registerSerial } from './commands/serial.js';
 import { EXIT, exitCodeFor, printError } from './output.js';
+import { commandNamed, registerCommands } from './registry.js';
 import { packageVersion } from './version.js';
+
+// `daq ... | head`: the reader went away; stop quietly as other Unix commands do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 const program = new Command('daq')
   .description('ts-daq: run laboratory instruments and experiments')
@@ -21,19 +20,8 @@ const program = new Command('daq')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerDevices(program);
-registerDrivers(program);
-registerRun(program);
-registerTypes(program);
-registerCheck(program);
-registerDaemon(program);
-registerStatus(program);
-registerRuns(program);
-registerTail(program);
-registerExport(program);
-registerSerial(program);
-
 try {
+  await registerCommands(program, commandNamed(process.argv.slice(2)));
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {

@@ -1,5 +1,5 @@
-"""ts-daq's Python client: `Client` talks to the daemon over gRPC; `daq_client.ring` reads the
-shared-memory ring buffer directly.
+"""ts-daq's Python client: `Client` talks to the daemon over gRPC (`daq_client.aio.AsyncClient`
+the same for asyncio); `daq_client.ring` reads the shared-memory ring buffer directly.
 
 The gRPC client is imported on first use (`daq_client.Client`), so `import daq_client.ring`
 needs only pyarrow and numpy, not grpc.

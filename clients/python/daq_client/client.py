@@ -18,7 +18,11 @@ from typing import Any, Iterator, Mapping
 
 import grpc
 
-from daq.v1 import common_pb2, control_pb2, control_pb2_grpc, documents_pb2, hardware_pb2, hardware_pb2_grpc
+from daq.v1 import control_pb2, control_pb2_grpc, documents_pb2, hardware_pb2, hardware_pb2_grpc
+from daq_client import control as _ctl
+from daq_client import devices as _dev
+from daq_client.devices import Device, FramePreview, Reading, Values
+from daq_client.devices import value as _value
 
 _EXIT = {
     documents_pb2.EXIT_STATUS_SUCCESS: "success",
@@ -40,26 +44,6 @@ class DaqError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
-
-
-def _value(value: common_pb2.Value) -> Any:
-    kind = value.WhichOneof("kind")
-    if kind == "numbers":
-        return list(value.numbers.values)
-    if kind == "frame":
-        f = value.frame
-        return {"width": f.width, "height": f.height, "dtype": f.dtype, "frame_number": f.frame_number, "timestamp_s": f.timestamp_s}
-    if kind is None:
-        return None
-    return getattr(value, kind)
-
-
-def _to_value(value: Any) -> common_pb2.Value:
-    if isinstance(value, bool):
-        return common_pb2.Value(flag=value)
-    if isinstance(value, (int, float)):
-        return common_pb2.Value(number=float(value))
-    return common_pb2.Value(text=str(value))
 
 
 def summary_dict(run: control_pb2.RunSummary) -> dict[str, Any]:
@@ -106,9 +90,8 @@ class Client:
 
     def __init__(self, address: str = "127.0.0.1:50051", token: str | None = None, root_cert: bytes | None = None):
         self.address = address
-        token = token if token is not None else os.environ.get("DAQ_TOKEN")
-        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
-        options = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
+        self._metadata = _ctl.call_metadata(token)
+        options = _ctl.CHANNEL_OPTIONS
         if root_cert is None:
             self._channel = grpc.insecure_channel(address, options=options)
         else:
@@ -135,45 +118,89 @@ class Client:
     # -- the daemon and its devices ------------------------------------------------------------
     def info(self) -> dict[str, Any]:
         """Version, lab, data locations and your role."""
-        info = self._call(self._control.GetDaemonInfo, control_pb2.GetDaemonInfoRequest())
-        return {"version": info.version, "lab": info.lab_name, "role": info.role, "data_dir": info.data_dir,
-                "ring": {"path": info.ring.path, "size_bytes": info.ring.size_bytes}, "auth_enabled": info.auth_enabled,
-                "storage": {"runs_dir": info.storage.runs_dir, "free_bytes": info.storage.free_bytes, "error": info.storage.error, "gzip": info.storage.gzip}}
+        return _ctl.info_dict(self._call(self._control.GetDaemonInfo, control_pb2.GetDaemonInfoRequest()))
 
-    def devices(self) -> list[dict[str, Any]]:
-        """Every device: name, driver, state, capabilities, fault, settings."""
+    def devices(self) -> list[Device]:
+        """Every device: name, driver, state, capabilities, fault, settings (values) and parameters (described),
+        and where it applies the position, travel limits and units of an axis and a camera's geometry."""
         response = self._call(self._hardware.ListDevices, hardware_pb2.ListDevicesRequest())
-        return [{"name": d.name, "driver": d.driver, "state": d.state, "capabilities": list(d.capabilities), "fault": d.fault,
-                 "settings": {p.name: _value(p.value) for p in d.settings}, "units": d.units} for d in response.devices]
+        return [_dev.device_dict(d) for d in response.devices]
 
-    def move(self, device: str, position: float, relative: bool = False, take_over: bool = False) -> float:
-        """Moves a Movable device (waiting until settled); returns its position."""
-        request = hardware_pb2.MoveDeviceRequest(device=device, take_over=take_over, **({"relative": position} if relative else {"absolute": position}))
-        return self._call(self._hardware.MoveDevice, request, timeout=None).position
+    def device(self, name: str) -> Device:
+        """One device as `devices()` gives it (KeyError naming the lab's devices if there is none called `name`)."""
+        return _dev.find_device(self.devices(), name)
 
-    def read(self, device: str) -> dict[str, Any]:
+    def move(self, device: str, position: float, relative: bool = False, take_over: bool = False, wait: bool = True) -> float:
+        """Moves a Movable device to `position` (or by it, `relative`), in its units (mm, deg); waits until it has
+        settled unless `wait` is False. Returns its position then. OUT_OF_RANGE beyond its limits (nothing moves)."""
+        return self._call(self._hardware.MoveDevice, _dev.move_request(device, position, relative, wait, take_over), timeout=None).position
+
+    def read(self, device: str) -> Reading:
         """Reads a Readable device: {"value", "units", "timestamp_s"}."""
-        reading = self._call(self._hardware.ReadDevice, hardware_pb2.ReadDeviceRequest(device=device)).reading
-        return {"value": _value(reading.value), "units": reading.units, "timestamp_s": reading.timestamp_s}
+        return _dev.reading_dict(self._call(self._hardware.ReadDevice, hardware_pb2.ReadDeviceRequest(device=device)).reading)
+
+    def trigger(self, device: str, take_over: bool = False) -> None:
+        """Triggers a Triggerable device once (a camera acquires one frame); returns when it is done."""
+        self._call(self._hardware.TriggerDevice, _dev.trigger_request(device, take_over), timeout=None)
 
     def stop_device(self, device: str) -> None:
-        """Puts a device in its safe state now."""
+        """Puts a device in its safe state now (halts motion, closes shutters, zeroes outputs). Allowed during a run."""
         self._call(self._hardware.StopDevice, hardware_pb2.StopDeviceRequest(device=device))
+
+    def set_exposure(self, device: str, exposure_s: float, take_over: bool = False) -> None:
+        """Sets the exposure of an ExposureControl device (a camera), in seconds."""
+        self._call(self._hardware.SetExposure, _dev.exposure_request(device, exposure_s, take_over))
+
+    def set_shutter(self, device: str, open: bool, take_over: bool = False) -> None:
+        """Opens (`open=True`) or closes a ShutterControl device's shutter; returns once it has."""
+        self._call(self._hardware.SetShutter, _dev.shutter_request(device, open, take_over), timeout=None)
+
+    def set_wavelength(self, device: str, wavelength_nm: float, take_over: bool = False) -> None:
+        """Tunes a WavelengthTunable device (a laser, a power meter's calibration) to `wavelength_nm` nanometres;
+        returns once it is there. OUT_OF_RANGE outside the device's range."""
+        self._call(self._hardware.SetWavelength, _dev.wavelength_request(device, wavelength_nm, take_over), timeout=None)
+
+    def set_emission(self, device: str, enabled: bool, take_over: bool = False) -> None:
+        """Switches an EmissionControl device's emission (a laser) on or off."""
+        self._call(self._hardware.SetEmission, _dev.emission_request(device, enabled, take_over), timeout=None)
+
+    def set_temperature(self, device: str, setpoint_c: float, take_over: bool = False) -> None:
+        """Sets the temperature setpoint of a Cooled device (a camera's sensor), in °C; the temperature follows over time."""
+        self._call(self._hardware.SetTemperature, _dev.temperature_request(device, setpoint_c, take_over))
+
+    def set_roi(self, device: str, x: int, y: int, width: int, height: int, take_over: bool = False) -> None:
+        """Sets a RoiSelectable camera's region of interest, in unbinned pixels from the sensor's top-left corner."""
+        self._call(self._hardware.SetRoi, _dev.roi_request(device, x, y, width, height, take_over))
+
+    def set_voltage(self, device: str, volts: float, take_over: bool = False) -> None:
+        """Sets a VoltageSource's output, in volts."""
+        self._call(self._hardware.SetVoltage, _dev.voltage_request(device, volts, take_over))
+
+    def set_parameter(self, device: str, name: str, value: Any, take_over: bool = False) -> None:
+        """Writes the setting `name` of a Parameterized device (see `device(...)["parameters"]` for types, units and limits)."""
+        self._call(self._hardware.SetParameter, _dev.parameter_request(device, name, value, take_over))
+
+    def set_frame_stream(self, device: str, on: bool, take_over: bool = False) -> None:
+        """Starts (`on=True`) or stops a camera's continuous acquisition, what `stream_frames` previews.
+        A run that starts stops it, so the script can snap."""
+        self._call(self._hardware.SetFrameStream, _dev.frame_stream_request(device, on, take_over))
+
+    def stream_values(self, devices: list[str] | tuple[str, ...], max_rate_hz: float = 10.0) -> Iterator[Values]:
+        """Readings of Readable `devices`, at most `max_rate_hz` messages a second, until you stop iterating."""
+        for message in self._stream(self._hardware.StreamValues, _dev.values_request(devices, max_rate_hz)):
+            yield _dev.values_dict(message)
+
+    def stream_frames(self, device: str, max_fps: float = 10.0, max_width: int = 256) -> Iterator[FramePreview]:
+        """Downsampled previews (uint16 arrays at most `max_width` wide) of a camera's frames, at most `max_fps` a second,
+        until you stop iterating. The camera must be acquiring: a run's snaps, or `set_frame_stream(device, True)`."""
+        for message in self._stream(self._hardware.StreamFrames, _dev.frames_request(device, max_fps, max_width)):
+            yield _dev.frame_dict(message)
 
     # -- runs ----------------------------------------------------------------------------------
     def run(self, source_or_path: str | os.PathLike, params: Mapping[str, Any] | None = None, metadata: Mapping[str, Any] | None = None,
             wait: bool = True, name: str | None = None) -> dict[str, Any]:
         """Starts a script (its source, or the path of a .js/.ts file); with `wait`, returns the finished run's summary."""
-        path = Path(source_or_path) if not isinstance(source_or_path, str) or "\n" not in source_or_path else None
-        if path is not None and path.suffix in (".js", ".ts") and path.exists():
-            source, script_name = path.read_text(), name or path.name
-        else:
-            source, script_name = str(source_or_path), name or "notebook.js"
-        request = control_pb2.StartRunRequest(
-            inline=control_pb2.InlineScript(name=script_name, source=source),
-            params={k: _to_value(v) for k, v in (params or {}).items()},
-            metadata={k: _to_value(v) for k, v in (metadata or {}).items()},
-        )
+        request = _ctl.start_request(source_or_path, params, metadata, name)
         run = self._call(self._control.StartRun, request).run
         if not wait:
             return summary_dict(run)
@@ -221,8 +248,7 @@ class Client:
     def status(self, heartbeat_s: float = 1.0) -> Iterator[dict[str, Any]]:
         """The daemon's status, on change and at least every `heartbeat_s`."""
         for s in self._stream(self._control.StreamStatus, control_pb2.StreamStatusRequest(heartbeat_s=heartbeat_s)):
-            yield {"time_s": s.time_s, "state": s.daemon_state, "current_run": summary_dict(s.current_run) if s.HasField("current_run") else None,
-                   "queued": s.queued, "devices": {d.name: d.state for d in s.devices}, "storage_error": s.storage_error}
+            yield _ctl.status_dict(s, summary_dict)
 
     def run_file(self, uid: str) -> Path:
         """The path of a run's HDF5 file (on the daemon's host: open it directly when that is this machine)."""

@@ -64,7 +64,7 @@ for (let i = 0; i < 6; i++) {
     "mixed": """for (let i = 0; i < 5; i++) {
   record('mixed', { label: 'température ' + i, flag: i % 2 === 0, trace: [i, 2 * i, 3 * i], count: i });
   record('data', { 'beam-power': i / 10, note: 'a stream named like a member of /entry' });
-  record('odd-name', { 'x pos': i, y: 2 * i });
+  record('odd-name', { 'x-pos': i, y: 2 * i });
 }""",
     # The issue's case: the script's first line sets the exposure (lab.toml says 0.01 s), and again mid-run.
     "exposure": """camera.setExposure(0.005);
@@ -192,7 +192,7 @@ def test_strings_bools_and_arrays_read_back_and_h5dump_prints_strings_without_pa
         assert mixed["trace"][()].tolist() == [[i, 2 * i, 3 * i] for i in range(5)]
         # names NeXus refuses keep their datasets; the NXdata links them under names it accepts
         assert f["entry/data_stream/beam_power"] == f["entry/data/data/beam-power"] and f["entry/data_stream"].attrs["signal"] == "beam_power"
-        assert f["entry/odd_name/x_pos"] == f["entry/data/odd-name/x pos"] and f["entry/odd_name"].attrs["stream"] == "odd-name"
+        assert f["entry/odd_name/x_pos"] == f["entry/data/odd-name/x-pos"] and f["entry/odd_name"].attrs["stream"] == "odd-name"
         assert f["entry"].attrs["default"] == "mixed"
     dump = subprocess.run(["h5dump", "-d", "/entry/data/mixed/label", path], capture_output=True, text=True)
     assert dump.returncode == 0, dump.stderr

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { startDaemon } from '../../api/daemon.js';
 import type { LogEntry } from '../../engine/index.js';
+import { stopWithLauncher } from '../launcher.js';
 import { packageVersion } from '../version.js';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -44,19 +45,31 @@ export function registerDaemon(program: Command): void {
     .option('--tokens <file>', 'tokens file (TOML: [[token]] name, role, token or token_env); required to listen beyond loopback')
     .option('--tls-cert <file>', 'TLS certificate (PEM)')
     .option('--tls-key <file>', 'TLS private key (PEM)')
-    .option('--ring <path>', 'the shared-memory ring buffer every recorded event goes into (default: /dev/shm/ts-daq-<hash of the data dir>.ring)')
+    .option('--ring <path>', 'the shared-memory ring buffer every recorded event goes into (default: /dev/shm/ts-daq-<uid>-<hash of the data dir>.ring)')
     .option('--no-ring', 'no ring buffer')
     .option('--ring-size <MiB>', 'size of the ring buffer', Number, 256)
     .option('--grace <seconds>', 'at shutdown, how long the current run may take to finish before it is aborted safely', Number, 5)
     .option('--log-format <format>', 'text or json (one JSON object a line)', 'text')
     .option('--gzip <level>', 'compress the event datasets of run files with gzip at this level (1-9); default none', Number)
     .option('--no-dashboard', 'do not serve the web dashboard at / of --http-listen (the API stays)')
-    .addHelpText('after', '\nPrints "daq daemon listening on HOST:PORT" when ready. SIGTERM or SIGINT stop it cleanly (exit 0).\n')
+    .addHelpText('after', '\nPrints "daq daemon listening on HOST:PORT" when ready. SIGTERM or SIGINT stop it cleanly (exit 0); started by npx, it stops when npx does.\n')
     .action(async (options: DaemonCommandOptions) => {
       const log = (entry: LogEntry): void => {
         if (options.logFormat === 'json') process.stderr.write(`${JSON.stringify({ time: new Date(entry.timeS * 1000).toISOString(), level: entry.level, run: entry.runUid || undefined, message: entry.message })}\n`);
         else process.stderr.write(`${entry.level === 'info' ? '' : `${entry.level}: `}${entry.runUid ? `[run ${entry.runUid.slice(0, 8)}] ` : ''}${entry.message}\n`);
       };
+      // The signal handlers come first: a SIGTERM while the lab connects, or one sent the moment
+      // "listening" is printed, stops the daemon as cleanly as a later one. A second signal kills.
+      const stopRequested = new Promise<void>((resolve) => {
+        const onSignal = (): void => {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          resolve();
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+      void stopWithLauncher();
       const daemon = await startDaemon({
         config: options.config,
         dataDir: options.dataDir,
@@ -72,14 +85,7 @@ export function registerDaemon(program: Command): void {
         version: packageVersion(),
       });
       process.stdout.write(`daq daemon listening on ${daemon.address}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          void daemon.stop().then(resolve);
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
+      await stopRequested;
+      await daemon.stop();
     });
 }

@@ -2,9 +2,7 @@
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import type { Command } from 'commander';
-import { catalogSummary } from '../../api/convert.js';
 import { ControlService, RunSummarySchema } from '../../api/gen/daq/v1/control_pb.js';
-import { Catalog } from '../../data/index.js';
 import { formatTable, printJson } from '../output.js';
 import { connect, type RemoteOptions, remoteOptions, summaryJson } from '../remote.js';
 
@@ -16,12 +14,7 @@ export function registerRuns(program: Command): void {
     .action(async (options: RemoteOptions & { json?: boolean; dataDir?: string }) => {
       const client = options.dataDir === undefined ? connect(options) : undefined;
       try {
-        const runs =
-          client === undefined
-            ? Catalog.read(join(options.dataDir as string, 'catalog.jsonl'), (line) => process.stderr.write(`daq: ${options.dataDir}/catalog.jsonl line ${line} is damaged; skipped\n`))
-                .list()
-                .map((entry) => summaryJson(create(RunSummarySchema, catalogSummary(entry))))
-            : (await client.call(ControlService.method.listRuns, {})).runs.map(summaryJson);
+        const runs = client === undefined ? await catalogRuns(options.dataDir as string) : (await client.call(ControlService.method.listRuns, {})).runs.map(summaryJson);
         if (options.json) return printJson({ runs });
         const rows = runs.map((r) => [
           String(r['uid']),
@@ -53,6 +46,14 @@ export function registerRuns(program: Command): void {
         client.close();
       }
     });
+}
+
+/** The runs of a data directory's catalog; the data layer is loaded only for this (not for --remote). */
+async function catalogRuns(dataDir: string): Promise<Record<string, unknown>[]> {
+  const [{ Catalog }, { catalogSummary }] = await Promise.all([import('../../data/index.js'), import('../../api/convert.js')]);
+  return Catalog.read(join(dataDir, 'catalog.jsonl'), (line) => process.stderr.write(`daq: ${dataDir}/catalog.jsonl line ${line} is damaged; skipped\n`))
+    .list()
+    .map((entry) => summaryJson(create(RunSummarySchema, catalogSummary(entry))));
 }
 
 /** The FILE column: path, size, losses, or the storage problem. */

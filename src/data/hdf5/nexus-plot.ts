@@ -42,7 +42,7 @@ export function isNexusName(name: string): boolean {
   return /^[A-Za-z0-9_]([A-Za-z0-9_.]*[A-Za-z0-9_])?$/.test(name);
 }
 
-/** `name` made one NeXus accepts: other characters become `_` (`x pos` -> `x_pos`). */
+/** `name` made one NeXus accepts: other characters become `_` (`x-pos` -> `x_pos`). */
 export function nexusName(name: string): string {
   const cleaned = name.replace(/[^A-Za-z0-9_.]/g, '_').replace(/^\./, '_').replace(/\.$/, '_');
   return cleaned === '' ? '_' : cleaned;

@@ -4,7 +4,7 @@
  * documents point to. NeXus readers (punx, nexusformat, silx, h5web) look for NXdata in an
  * NXentry, with NeXus names, so each stream also gets an NXdata group `/entry/<stream>` whose
  * members are HDF5 hard links to those datasets (the same data, under names NeXus accepts:
- * `x pos` becomes `x_pos`; each dataset carries NeXus' `target` attribute naming its path when
+ * `x-pos` becomes `x_pos`; each dataset carries NeXus' `target` attribute naming its path when
  * that path is made of such names), with the stream's default plot (`signal`, `axes`,
  * `<axis>_indices`: see nexus-plot.ts) and its stream's name (attr `stream`). `/entry@default`
  * names the NXdata a viewer plots first. A stream named like one of `/entry`'s own members
@@ -91,7 +91,7 @@ function nxdataOf(file: H5File, stream: string): Group {
   }
 }
 
-/** Each field's name in the NXdata: its NeXus name, made unique (`x pos` -> `x_pos`, then `x_pos_2`). */
+/** Each field's name in the NXdata: its NeXus name, made unique (`x-pos` -> `x_pos`; a second `x_pos` -> `x_pos_2`). */
 function linkNames(plans: readonly ColumnPlan[]): Map<string, string> {
   const names = new Map<string, string>();
   const taken = new Set<string>();

@@ -38,3 +38,23 @@ describe('readRange with a selection (what live plots ask for)', () => {
     writer.close();
   });
 });
+
+describe('a damaged ring', () => {
+  it('a record pointing back to itself ends the walk with a clear error instead of looping (it looped until out of memory)', () => {
+    const writer = RingWriter.create({ path: path('self-loop'), capacityBytes: 1 << 20 });
+    const encoder = new StreamEncoder({ stream: 'scan', runUid: 'run-a', descriptorUid: 'd', dataKeys: { x: KEYS['x'] as DataKey } }, writer);
+    for (let seq = 1; seq <= 5; seq++) {
+      encoder.add({ seqNum: seq, timeS: 100 + seq, data: { x: seq } });
+      encoder.flush();
+    }
+    const view = (writer as unknown as { ring: { streamLastPos(id: number): number; recordAt(pos: number): { pos: number } & Record<string, number>; writeRecordHeader(h: object, pos: number): void } }).ring;
+    const newest = view.streamLastPos(0);
+    const { pos, ...header } = view.recordAt(newest);
+    view.writeRecordHeader({ ...header, prevPos: pos }, pos);
+    expect(() => readRange(path('self-loop'), 'scan', 0, Number.MAX_VALUE)).toThrow(/is damaged: the record of stream "scan" at position \d+ points back to \d+/);
+    // forwards is refused too
+    view.writeRecordHeader({ ...header, prevPos: pos + 64 }, pos);
+    expect(() => readRange(path('self-loop'), 'scan', 0, Number.MAX_VALUE)).toThrow(/is damaged/);
+    writer.close();
+  });
+});

@@ -174,6 +174,11 @@ export class RingReader {
     while (pos !== NO_POSITION) {
       const header = src.headerAt(pos);
       if (header === undefined || !more(header, rows)) break; // overtaken: older records are gone too
+      // A damaged chain (a back-pointer to itself, forwards, or into another stream) ends the
+      // walk: every step goes strictly back, so it is bounded by the ring's size.
+      if (header.streamId !== id || (header.prevPos !== NO_POSITION && header.prevPos >= pos)) {
+        throw new DaqError('internal', `ring ${src.path} is damaged: the record of stream "${stream}" at position ${pos} points back to ${header.prevPos}; rows older than it cannot be read`);
+      }
       if (keep(header)) {
         const record = src.decode(header);
         if (record === undefined) break; // older records are gone too

@@ -74,6 +74,33 @@ describe('lineScan', () => {
     await lab.disconnect();
   });
 
+  it('a billion-point scan starts at once and costs no memory: the path is computed point by point', async () => {
+    const { lab, stage, meter } = await simulatedLab();
+    const controller = new AbortController();
+    const totals: number[] = [];
+    const scan = lineScan(stage, meter, {
+      start: 0,
+      stop: 1,
+      num: 1e9,
+      returnPoints: false,
+      signal: controller.signal,
+      onPoint: (p, total) => {
+        totals.push(total);
+        if (p.index === 2) controller.abort(new DaqError('cancelled', 'enough'));
+      },
+    });
+    await expect(scan).rejects.toMatchObject({ code: 'cancelled' });
+    expect(totals).toEqual([1e9, 1e9, 1e9]);
+    const grid = gridScan(stage, meter as never, meter, { outer: { start: 0, stop: 1, num: 1e5 }, inner: { start: 0, stop: 1, num: 1e5 } });
+    await expect(grid).rejects.toThrow(/gridScan: 100000 x 100000 points; at most 4294967295 in one scan/);
+    // without returnPoints: false, a scan beyond what the script could be handed is refused before anything moves
+    await expect(lineScan(stage, meter, { start: 0, stop: 1, num: 1e6 })).rejects.toThrow(
+      'a scan of 1000000 points cannot return them all to the script (at most 100000); pass returnPoints: false',
+    );
+    await expect(lineScan(stage, meter, { start: 0, stop: 1, num: 1e12, returnPoints: false })).rejects.toThrow(/number of points must be a whole number from 1 to 4294967295/);
+    await lab.disconnect();
+  });
+
   it('lists, grids (snake or not) and counts visit the points in order', async () => {
     const clock = new VirtualClock();
     const lab = await Lab.load('examples/lab.toml', DRIVERS, clock);
@@ -97,6 +124,6 @@ describe('lineScan', () => {
   it('spaces points evenly, both ends included', () => {
     expect(linspace(0, 1, 5)).toEqual([0, 0.25, 0.5, 0.75, 1]);
     expect(linspace(3, 3, 1)).toEqual([3]);
-    expect(() => linspace(0, 1, 0)).toThrow('number of points must be a whole number >= 1, got 0');
+    expect(() => linspace(0, 1, 0)).toThrow('number of points must be a whole number from 1 to 4294967295, got 0');
   });
 });

@@ -32,24 +32,52 @@ export interface ScanOptions {
   onPoint?: (point: ScanPoint, total: number) => void | Promise<void>;
   /** Awaited before each point: a run's pause holds the scan here; throwing ends it. */
   checkpoint?: () => Promise<void>;
+  /** False: return no points (needed beyond {@link MAX_RETURNED_POINTS}; they are recorded anyway). */
+  returnPoints?: boolean;
 }
 
 /**
- * Runs a step scan: `path[i][m]` is the target of `motors[m]` at point `i`. With no motors it
- * reads the detectors `path.length` times (a count).
+ * A scan's path, computed point by point: a billion-point scan costs no memory and no time
+ * before it starts (its whole path used to be built in the daemon's main thread).
+ */
+export interface ScanPath {
+  /** Number of points. */
+  readonly length: number;
+  /** The targets of every motor at point `index` (0-based), in motor order. */
+  at(index: number): readonly number[];
+  /** Lowest and highest target of motor `m` over the whole path (for the limits check). */
+  range(m: number): { lo: number; hi: number };
+}
+
+/** Most points a plan hands back to the script (each is kept by the host until the plan ends). */
+export const MAX_RETURNED_POINTS = 100_000;
+
+/**
+ * Runs a step scan: `path.at(i)[m]` is the target of `motors[m]` at point `i`. With no motors it
+ * reads the detectors `path.length` times (a count). Returns the points read, unless
+ * `returnPoints` is false (the points are recorded either way); a scan of more than
+ * {@link MAX_RETURNED_POINTS} points must say so, since the points could not all be kept.
  */
 export async function stepScan(
   motors: readonly ScanMotor[],
   detectors: readonly ScanDetector[],
-  path: readonly (readonly number[])[],
+  path: ScanPath,
   options: ScanOptions = {},
 ): Promise<ScanPoint[]> {
+  const keep = options.returnPoints !== false;
+  if (keep && path.length > MAX_RETURNED_POINTS) {
+    throw new DaqError(
+      'invalid_argument',
+      `a scan of ${path.length} points cannot return them all to the script (at most ${MAX_RETURNED_POINTS}); pass returnPoints: false (every point is recorded in the stream either way)`,
+    );
+  }
   await checkPath(motors, path);
   const points: ScanPoint[] = [];
   const moveOptions = options.signal === undefined ? {} : { signal: options.signal };
-  for (const [index, targetsAtPoint] of path.entries()) {
+  for (let index = 0; index < path.length; index++) {
     if (options.signal?.aborted) throw DaqError.from(options.signal.reason, { code: 'cancelled' });
     await options.checkpoint?.();
+    const targetsAtPoint = path.at(index);
     await Promise.all(motors.map((motor, m) => motor.moveAbs(targetsAtPoint[m] as number, moveOptions)));
     const targets: Record<string, number> = {};
     const positions: Record<string, number> = {};
@@ -60,21 +88,19 @@ export async function stepScan(
     const values = await Promise.all(detectors.map((d) => d.read()));
     const readings = Object.fromEntries(detectors.map((d, i) => [d.name, values[i] as Reading]));
     const point: ScanPoint = { index, targets, positions, readings };
-    points.push(point);
+    if (keep) points.push(point);
     await options.onPoint?.(point, path.length);
   }
   return points;
 }
 
 /** Refuses a path that leaves any motor's limits, naming the motor and the range. */
-async function checkPath(motors: readonly ScanMotor[], path: readonly (readonly number[])[]): Promise<void> {
+async function checkPath(motors: readonly ScanMotor[], path: ScanPath): Promise<void> {
+  if (path.length === 0) return;
   for (const [m, motor] of motors.entries()) {
-    const values = path.map((p) => p[m] as number);
-    if (values.length === 0) continue;
-    const lo = Math.min(...values);
-    const hi = Math.max(...values);
+    const { lo, hi } = path.range(m);
     const limits = await motor.limits();
-    if (!values.every(Number.isFinite)) {
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
       throw new DaqError('invalid_argument', `${motor.name}: scan positions must be finite numbers`, { device: motor.name });
     }
     if (lo < limits.min || hi > limits.max) {
@@ -85,4 +111,16 @@ async function checkPath(motors: readonly ScanMotor[], path: readonly (readonly 
       );
     }
   }
+}
+
+/** Lowest and highest of `values` (NaN when one is not a finite number), without spreading them on the stack. */
+export function extent(values: Iterable<number>): { lo: number; hi: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) return { lo: NaN, hi: NaN };
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return { lo, hi };
 }

@@ -7,6 +7,7 @@
 import { type Frame, isFrame, isReading, type Reading } from '../../capabilities/index.js';
 import { DaqError } from '../../core/index.js';
 import type { DataKey, EventValue } from './documents.js';
+import { checkFieldNames } from './names.js';
 
 /** A reading as scripts and plans hand it over: with the device it came from. */
 export interface SourcedReading extends Reading {
@@ -37,6 +38,7 @@ export function interpretRecord(stream: string, values: Record<string, RecordVal
   const out: Interpreted = { data: {}, keys: {}, timestamps: {} };
   const fields = Object.entries(values ?? {});
   if (fields.length === 0) throw new DaqError('invalid_argument', `record("${stream}"): no fields; give an object such as {x: 1}`);
+  checkFieldNames(stream, fields.map(([field]) => field));
   for (const [field, raw] of fields) {
     const { value, key, timeS } = interpret(stream, field, raw);
     put(out, stream, field, value, key, timeS ?? nowS);
@@ -48,7 +50,7 @@ export function interpretRecord(stream: string, values: Record<string, RecordVal
 }
 
 function put(out: Interpreted, stream: string, field: string, value: EventValue, key: DataKey, timeS: number): void {
-  if (field in out.keys) {
+  if (Object.hasOwn(out.keys, field)) {
     throw new DaqError(
       'invalid_argument',
       `record("${stream}"): field "${field}" is given twice (a frame field "x" brings "x${EXPOSURE_SUFFIX}", its exposure); rename one`,

@@ -14,6 +14,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type Clock, DaqError, Emitter, type Unsubscribe } from '../../core/index.js';
 import type { ConfigurationSource } from './configuration.js';
 import type { DataKey, DeviceConfiguration, ExitStatus, ParamValue, RunDocument, RunStart, RunStop } from './documents.js';
+import { checkStreamName } from './names.js';
 import type { PlanInfo } from './plan-detection.js';
 import { checkSameFields, interpretRecord, objectKeysAndHints, type RecordValue, SCRIPT_SOURCE } from './record-values.js';
 
@@ -114,9 +115,7 @@ export class RunRecorder {
    */
   record(stream: string, values: Record<string, RecordValue>): void {
     if (this.stopped !== undefined) throw new DaqError('failed_precondition', `record("${stream}"): the run has ended`);
-    if (typeof stream !== 'string' || !/^[A-Za-z_][\w-]*$/.test(stream)) {
-      throw new DaqError('invalid_argument', `record: the stream name must be a word (letters, digits, _ and -), got ${JSON.stringify(stream)}`);
-    }
+    checkStreamName(stream);
     const now = this.clock.now();
     const { data, keys, timestamps } = interpretRecord(stream, values, now);
     let entry = this.streams.get(stream);

@@ -118,6 +118,31 @@ describe('run engine: script API', () => {
     await lab.disconnect();
   });
 
+  it('refuses stream and field names a file could not hold, or would merge, at the record\'s line', async () => {
+    const { engine, lab } = await engineFor();
+    const cases: [string, RegExp][] = [
+      [`record('s', {'.': 1})`, /the field name "\." must start with a letter/],
+      [`record('s', {'a/b': 1, a_b: 2})`, /the field name "a\/b" must start/],
+      [`record('s', {'x y': 1})`, /the field name "x y"/],
+      [`record('s', {time: 1})`, /the field name "time" is taken/],
+      [`record('s', {seq_num: 1})`, /"seq_num" is taken/],
+      [`record('s', JSON.parse('{"__proto__": 1}'))`, /"__proto__" is the one name/],
+      [`record('s', {['f'.repeat(65)]: 1})`, /is 65 characters long; at most 64/],
+      [`const o = {}; for (let i = 0; i < 300; i++) o['f' + i] = i; record('s', o)`, /300 fields; at most 256 per event/],
+      [`record('a.b', {x: 1})`, /the stream name "a\.b" must start/],
+      [`record('', {x: 1})`, /the stream name "" must start/],
+    ];
+    for (const [call, message] of cases) {
+      const { stop } = await runScript(engine, `log('first');\n${call};`);
+      expect(stop.exitStatus, call).toBe('fail');
+      expect(stop.reason, call).toMatch(message);
+      expect(stop.reason, call).toMatch(/test\.js:2/);
+    }
+    const { stop } = await runScript(engine, `record('s-1', {constructor: 1, toString: 2, _a: 3, 'b-c': 4});`);
+    expect(stop.exitStatus).toBe('success');
+    await lab.disconnect();
+  });
+
   it('refuses progress a client could not be told, failing the script at that line', async () => {
     const { engine, lab } = await engineFor();
     for (const call of ['progress(0.5, 1)', 'progress(-1, 5)', 'progress(1, 1e12)']) {

@@ -14,6 +14,7 @@ import { changesConfiguration, getterUnitsOf } from './device-getters.js';
 import { FrameTable } from './frame-table.js';
 import { type RecordValue, sourcesOf } from './record-values.js';
 import type { RunContext } from './run-context.js';
+import { checkFieldNames, checkStreamName } from './names.js';
 import { SCRIPT_PRELUDE } from './script-prelude.js';
 
 /** Methods of capabilities that cannot cross into a script (they take callbacks). */
@@ -156,6 +157,9 @@ function coreFunctions(context: RunContext, frames: FrameTable): Record<string, 
       if (typeof data !== 'object' || data === null || Array.isArray(data)) {
         throw new DaqError('invalid_argument', `record(stream, data): data must be an object such as {x: 1}, got ${JSON.stringify(data)}`);
       }
+      // before the values are copied: a "__proto__" key would vanish in the copy
+      checkStreamName(stream);
+      checkFieldNames(stream, Object.keys(data));
       return recordEvent(context, stream as string, recordValues(context, frames, data));
     },
   };

@@ -109,6 +109,11 @@ type Detectors = Readable | readonly Readable[];
 interface PlanOptions {
   /** Name of the stream the points are recorded to (default \`primary\`). */
   stream?: string;
+  /**
+   * false: the plan returns no points (they are recorded to the stream either way). Needed for
+   * scans of more than 100,000 points, which could not all be handed back to the script.
+   */
+  returnPoints?: boolean;
 }
 
 /**
