@@ -14,8 +14,8 @@ import { KIND_PADDING } from '../ring/layout.js';
 import { RecordSource } from '../ring/record-source.js';
 import type { DescriptorInfo, FromWorker, RunProgress, ToWorker } from './protocol.js';
 import { eventsLostOf, fileSize } from './file-space.js';
-import { type RunFileEnd, type RunFileStart, RunFile, type RunFileOptions } from './run-file.js';
-import { type SettingLog, SettingsTracker } from './settings-tracker.js';
+import { type RunFileEnd, RunFile, type RunFileOptions } from './run-file.js';
+import { newRunEntry, type RunEntry } from './run-entry.js';
 
 /** Options of a {@link RunWriter}. */
 export interface RunWriterOptions extends RunFileOptions {
@@ -27,28 +27,6 @@ export interface RunWriterOptions extends RunFileOptions {
   retryS?: number;
   /** Monotonic time in seconds (default: performance.now). */
   now?: () => number;
-}
-
-interface RunEntry {
-  uid: string;
-  path: string;
-  start: RunFileStart;
-  file: RunFile | undefined;
-  /** Events found missing (seq_num gaps) so far. */
-  gaps: number;
-  end: Omit<RunFileEnd, 'eventsLost'> | undefined;
-  /** The step in which the stop arrived: the run finishes once a later step has caught up. */
-  stopStep: number;
-  error: string;
-  retryAtS: number;
-  lastFlushS: number;
-  dirty: boolean;
-  /** Each stream's descriptor hints (given to every RunFile opened for the run). */
-  hints: Map<string, DescriptorInfo['hints']>;
-  /** The devices' settings as known so far, to find what each descriptor changed. */
-  settings: SettingsTracker;
-  /** Setting changes not in the file yet. */
-  pendingLogs: SettingLog[];
 }
 
 /** Follows a ring and writes run files. */
@@ -82,22 +60,7 @@ export class RunWriter {
         return;
       case 'start':
         this.announced.delete(message.uid);
-        this.runs.set(message.uid, {
-          uid: message.uid,
-          path: message.path,
-          start: message.start,
-          file: undefined,
-          gaps: 0,
-          end: undefined,
-          stopStep: Infinity,
-          error: '',
-          retryAtS: 0,
-          lastFlushS: this.now(),
-          dirty: false,
-          hints: new Map(),
-          settings: new SettingsTracker(message.start.instrument, message.start.startTimeS),
-          pendingLogs: [],
-        });
+        this.runs.set(message.uid, newRunEntry(message.uid, message.path, message.start, this.now()));
         this.openFile(this.runs.get(message.uid) as RunEntry, false);
         for (const descriptor of this.early.get(message.uid) ?? []) this.describe(descriptor);
         this.early.delete(message.uid);
