@@ -85,6 +85,8 @@ def test_daq_run_remote_writes_a_file_h5py_and_h5dump_read(daemon, client):
         assert np.allclose(scan["position"][()], [e["data"]["position"] for e in seen])
         assert np.allclose(scan["time"][()], [e["time_s"] for e in seen])
         assert scan["image"][2].max() > 0
+        assert f.attrs["default"] == "entry" and entry.attrs["default"] == "scan"  # NeXus: the default plot
+        assert entry["scan"].attrs["NX_class"] == "NXdata" and entry["scan"].attrs["signal"] == "power" and entry["scan/power"] == scan["power"]
         camera = entry["instrument/camera"]
         assert camera.attrs["driver"] == "sim-camera"
         assert camera["exposure"][()] == pytest.approx(0.01) and camera["exposure"].attrs["units"] == "s"  # lab.toml's, at run start

@@ -2,10 +2,12 @@
  * How a stream's Arrow columns (as the ring holds them, see stream-encoder.ts) become HDF5
  * datasets, one row per event: scalars as 1-D datasets, fixed-size arrays as N x n, frames as
  * N x H x W with their dtype. `run_uid` is left out (the file is the run); `seq_num` and `time`
- * are kept, so a reader sees which events a file holds. Strings are fixed-width UTF-8
- * (HDF5 variable-length strings cannot be appended with h5wasm): the width is at least
- * {@link STRING_BYTES}, more when the stream's first events have longer strings (twice the
- * longest, up to {@link MAX_STRING_BYTES}); longer strings later are cut.
+ * are kept, so a reader sees which events a file holds. Strings are fixed-width UTF-8,
+ * null-terminated (see string-type.ts; HDF5 variable-length strings cannot be appended with
+ * h5wasm, nor read by SWMR readers): the width is at least {@link STRING_BYTES}, more when the
+ * stream's first events have longer strings (twice the longest, up to {@link MAX_STRING_BYTES});
+ * a longer string later is cut (at a character boundary) to the width less the terminating NUL.
+ * Every numeric dataset has a `units` attribute: "" when the value was recorded without units.
  */
 import type { Field, RecordBatch, Schema } from '../ring/arrow-ipc.js';
 import { type Dataset, stringAttr } from './h5.js';
@@ -70,7 +72,7 @@ function planOf(field: Field, first: RecordBatch | undefined): ColumnPlan {
   const meta = field.metadata;
   const type = String(field.type);
   const name = field.name;
-  if (name === 'seq_num') return plan(name, 'int64', [], 'bigint', { long_name: 'event number in the stream (1-based)' });
+  if (name === 'seq_num') return plan(name, 'int64', [], 'bigint', { units: '', long_name: 'event number in the stream (1-based)' });
   if (name === 'time') return plan(name, 'float64', [], 'numeric', { units: 's', long_name: 'event time, seconds since the Unix epoch' });
   const dtype = meta.get('dtype') ?? 'float64';
   const shape = JSON.parse(meta.get('shape') ?? '[]') as number[];
@@ -88,6 +90,20 @@ function planOf(field: Field, first: RecordBatch | undefined): ColumnPlan {
 function plan(column: string, dtype: string, rowShape: number[], kind: ColumnPlan['kind'], attrs: Record<string, string>): ColumnPlan {
   const [h5dtype, item] = H5_DTYPES[dtype] ?? ['<d', 8];
   return { column, name: column, h5dtype, rowShape, rowBytes: rowShape.reduce((a, b) => a * b, item), kind, attrs };
+}
+
+/** The attributes to write on a plan's dataset: `units` on every numeric one (also ""), other empty values left out. */
+export function datasetAttrs(plan: ColumnPlan): Record<string, string> {
+  return Object.fromEntries(Object.entries(plan.attrs).filter(([k, v]) => (k === 'units' ? plan.kind !== 'string' : v !== '')));
+}
+
+/** `text` cut to at most `maxBytes` bytes of UTF-8, at a character boundary. */
+export function cutUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  const bytes = Buffer.from(text);
+  let end = maxBytes;
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--; // bytes[end] continues a character: cut before it
+  return bytes.subarray(0, end).toString();
 }
 
 /** An empty typed array (or string list) of a plan's dtype, to create its dataset with. */
@@ -108,7 +124,8 @@ export function columnValues(batch: RecordBatch, plan: ColumnPlan, from: number,
   switch (plan.kind) {
     case 'string': {
       const out: string[] = [];
-      for (let i = from; i < to; i++) out.push(String(vector.get(i) ?? ''));
+      const width = Number(plan.h5dtype.slice(1)) || plan.rowBytes;
+      for (let i = from; i < to; i++) out.push(cutUtf8(String(vector.get(i) ?? ''), width - 1));
       return out;
     }
     case 'bool': {

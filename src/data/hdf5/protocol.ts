@@ -4,6 +4,19 @@
  * announced before its first record reached the ring is always known when that record is read).
  */
 import type { RunFileEnd, RunFileStart } from './run-file.js';
+import type { ConfigurationInfo } from './settings-tracker.js';
+
+/** What the writer needs of a descriptor: the stream's plot hints and its devices' configuration. */
+export interface DescriptorInfo {
+  uid: string;
+  stream: string;
+  /** When the descriptor was made, seconds since the Unix epoch. */
+  timeS: number;
+  /** Bluesky's descriptor hints: the fields worth plotting, per device. */
+  hints: Record<string, { fields: string[] }>;
+  /** Each source device's configuration when the descriptor was made. */
+  configuration: Record<string, ConfigurationInfo>;
+}
 
 /** A run the worker should finish from what a dead daemon left (recovery). */
 export interface RecoverRun {
@@ -21,6 +34,8 @@ export type ToWorker =
   | { type: 'announce'; uid: string }
   /** A run's file: create it. */
   | { type: 'start'; uid: string; path: string; start: RunFileStart }
+  /** A stream's (new) descriptor: its plot hints, and settings that changed go in the file. */
+  | ({ type: 'descriptor' } & DescriptorInfo)
   /** A run ended: write the rest of its records, then finish its file. */
   | { type: 'stop'; uid: string; end: Omit<RunFileEnd, 'eventsLost'> }
   /** Follow this ring from its oldest record. */

@@ -7,7 +7,8 @@ import { DaqError } from '../../core/index.js';
 import { KIND_PADDING } from '../ring/layout.js';
 import { RecordSource } from '../ring/record-source.js';
 import type { RecoverRun, RunProgress } from './protocol.js';
-import { eventsLostOf, type RunFileEnd, RunFile, type RunFileOptions } from './run-file.js';
+import { eventsLostOf } from './file-space.js';
+import { type RunFileEnd, RunFile, type RunFileOptions } from './run-file.js';
 
 /**
  * Finishes runs a dead daemon left: reopens each file (or recreates it when it is missing or
@@ -69,7 +70,7 @@ function deadEnd(endTimeS: number, numEvents: Record<string, number>): Omit<RunF
 function openForRecovery(item: RecoverRun, options: RunFileOptions): RunFile {
   if (existsSync(item.path)) {
     try {
-      return RunFile.reopen(item.path, options);
+      return RunFile.reopen(item.path, item.start, options);
     } catch {
       renameSync(item.path, `${item.path}.broken`);
     }

@@ -1,45 +1,43 @@
 /**
- * One run's HDF5 file, NeXus-style (docs/data.md):
+ * One run's HDF5 file, NeXus (docs/data.md):
  *
- *   /entry                      NX_class=NXentry; attrs uid, start/end time, exit_status, reason,
- *                               script_name, script_sha256, lab, params and metadata (JSON), events_lost
- *   /entry/script               the script's source
- *   /entry/parameters           attrs: one per run parameter; /entry/metadata likewise
- *   /entry/instrument/<device>/ NXcollection: driver, state; one scalar dataset per setting (attr units)
+ *   /                           NXroot: default = "entry", creator, file_name, file_time
+ *   /entry                      NXentry; default = the stream plotted first; attrs uid, start/end
+ *                               time, exit_status, reason, script, lab, plan, params and metadata
+ *                               (JSON), events_lost; fields title, entry_identifier, start_time,
+ *                               end_time (ISO 8601), program_name, script (the source)
+ *   /entry/parameters           NXparameters, /entry/metadata NXcollection: one attribute each
+ *   /entry/instrument/<device>/ NXcollection: driver, state; one scalar dataset per setting as at
+ *                               run start (attr units), and a <setting>_log NXlog for each setting
+ *                               that changed during the run (settings-log.ts)
  *   /entry/data/<stream>/       NXdata: seq_num, time, and one dataset per field, one row per event
- *                               (chunked, extendable; frames N x H x W), attrs units, source, dtype
+ *                               (chunked, extendable; frames N x H x W), attrs units, source, dtype;
+ *                               signal and axes of its default plot; also linked as /entry/<stream>
+ *                               (stream-group.ts)
  *
  * Written in SWMR mode: readers open it with `h5py.File(path, 'r', swmr=True)` while the run goes
- * on and see it grow at each flush. HDF5 adds no objects in SWMR mode, so a new stream closes
- * the file, adds its datasets, and reopens it in SWMR mode. `seq_num` is extended last, so after
- * a crash its length says how many complete rows the file holds ({@link RunFile.reopen}).
+ * on and see it grow at each flush. HDF5 adds no objects in SWMR mode, so a new stream (or a
+ * setting's first change) closes the file, adds its objects, and reopens it in SWMR mode.
+ * `seq_num` is extended last, so after a crash its length says how many complete rows the file
+ * holds ({@link RunFile.reopen}).
  */
-import { mkdirSync, statfsSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DaqError } from '../../core/index.js';
 import type { RecordBatch, Schema } from '../ring/arrow-ipc.js';
-import { type ColumnPlan, columnValues, emptyOf, planColumns, planFromDataset, seqNums } from './fields.js';
-import { type Dataset, datasetAt, type Group, groupAt, type H5File, h5call, openH5, setAttrs } from './h5.js';
-import { type RunFileStart, safeName, writeStart } from './entry.js';
+import { type ColumnPlan, columnValues, planColumns, planFromDataset, seqNums } from './fields.js';
+import { type Dataset, datasetAt, type Group, groupAt, type H5File, h5call, openH5 } from './h5.js';
+import { type RunFileEnd, type RunFileStart, safeName, writeEnd, writeStart } from './entry.js';
+import type { PlotHints } from './nexus-plot.js';
+import { appendSettingLogs, createSettingLogs, haveSettingLogs } from './settings-log.js';
+import type { SettingLog } from './settings-tracker.js';
+import { chooseDefault, createStreamGroup } from './stream-group.js';
+import { nullTerminateStrings, type ObjectAddress } from './string-type.js';
 import { clearConsistencyFlags } from './superblock.js';
+import { checkSpace, fileSize } from './file-space.js';
 
-export type { RunFileStart };
+export type { RunFileEnd, RunFileStart };
 
-/** Bytes the writer leaves free on the disk (a full disk breaks HDF5 writes half way). */
-export const RESERVE_BYTES = 4 * 2 ** 20;
-
-
-/** How a run file ends. */
-export interface RunFileEnd {
-  /** Seconds since the Unix epoch. */
-  endTimeS: number;
-  exitStatus: string;
-  reason: string;
-  /** Events the run recorded, per stream (the file may hold fewer: see eventsLost). */
-  numEvents: Record<string, number>;
-  /** Events recorded but not in the file (overwritten in the ring before they were written). */
-  eventsLost: number;
-}
 
 /** Options of a run file. */
 export interface RunFileOptions {
@@ -58,11 +56,14 @@ interface StreamState {
 export class RunFile {
   /** Rows written and last seq_num, per stream. */
   private readonly streams = new Map<string, StreamState>();
+  /** The fields each stream's descriptor hints name (see {@link RunFile.describe}). */
+  private readonly hinted = new Map<string, { source: string; field: string }[]>();
   private file: H5File;
 
   private constructor(
     readonly path: string,
     file: H5File,
+    private readonly start: RunFileStart,
     private readonly options: RunFileOptions,
   ) {
     this.file = file;
@@ -78,7 +79,7 @@ export class RunFile {
     const file = openH5(path, 'w');
     try {
       h5call(`cannot write ${path}`, () => {
-        writeStart(file, start);
+        writeStart(file, path, start);
         file.flush();
         file.start_swmr_write();
       });
@@ -86,18 +87,19 @@ export class RunFile {
       h5call('close', () => file.close());
       throw DaqError.from(error);
     }
-    return new RunFile(path, file, options);
+    return new RunFile(path, file, start, options);
   }
 
   /**
    * Reopens a file this class wrote, also one left open by a killed process (its consistency
    * flags are cleared first): reads how many complete rows each stream holds (the length of its
-   * `seq_num`; longer datasets are cut to it) and continues in SWMR mode.
+   * `seq_num`; longer datasets are cut to it) and continues in SWMR mode. `start` is the run's
+   * start (its plan gives the plots of streams added from now on).
    */
-  static reopen(path: string, options: RunFileOptions = {}): RunFile {
+  static reopen(path: string, start: RunFileStart, options: RunFileOptions = {}): RunFile {
     clearConsistencyFlags(path);
     const file = openH5(path, 'a');
-    const run = new RunFile(path, file, options);
+    const run = new RunFile(path, file, start, options);
     try {
       h5call(`cannot read ${path}`, () => {
         const data = groupAt(file, 'entry/data');
@@ -147,7 +149,7 @@ export class RunFile {
     const gap = (seqs[first] as number) - state.lastSeq - 1;
     const k = seqs.length - first;
     const n = state.rows;
-    this.checkSpace(state.plans.reduce((sum, p) => sum + p.rowBytes, 0) * k);
+    checkSpace(this.path, state.plans.reduce((sum, p) => sum + p.rowBytes, 0) * k);
     // seq_num last: its length is the number of complete rows.
     const order = state.plans.map((_, i) => i).sort((a, b) => Number(state.plans[a]?.name === 'seq_num') - Number(state.plans[b]?.name === 'seq_num'));
     h5call(`cannot write ${this.path}`, () => {
@@ -163,27 +165,35 @@ export class RunFile {
     return { written: k, gap };
   }
 
-  /** Makes everything appended so far visible to SWMR readers and safe on disk. */
-  flush(): void {
-    h5call(`cannot write ${this.path}`, () => this.file.flush());
+  /**
+   * Notes the fields a stream's descriptor hints name, device by device (Bluesky's descriptor
+   * `hints`): its plot's signal is chosen among them when the stream's group is made.
+   */
+  describe(stream: string, hints: Record<string, { fields: string[] }>): void {
+    this.hinted.set(stream, Object.entries(hints).flatMap(([source, h]) => (h.fields ?? []).map((field) => ({ source, field }))));
   }
 
   /**
-   * Refuses (`resource_exhausted`) to write `bytes` when the disk would keep less than
-   * {@link RESERVE_BYTES} free: HDF5 does not stop cleanly on a full disk, so the writer stops
-   * before, keeps its place in the ring, and goes on when space returns.
+   * Appends to the logs of settings that changed during the run (settings-log.ts), creating the
+   * logs it lacks (out of SWMR mode, like a new stream).
    */
-  private checkSpace(bytes: number): void {
-    let free: number;
-    try {
-      const fs = statfsSync(dirname(this.path));
-      free = fs.bavail * fs.bsize;
-    } catch {
-      return; // unknown: let the write tell
+  logSettings(logs: readonly SettingLog[]): void {
+    if (logs.length === 0) return;
+    const startTimeS = this.start.startTimeS;
+    if (h5call(`cannot read ${this.path}`, () => haveSettingLogs(this.file, logs))) {
+      h5call(`cannot write ${this.path}`, () => appendSettingLogs(this.file, logs, startTimeS));
+      return;
     }
-    if (free < bytes + RESERVE_BYTES) {
-      throw new DaqError('resource_exhausted', `disk full: ${(free / 2 ** 20).toFixed(1)} MiB free on the disk of ${dirname(this.path)}, ${((bytes + RESERVE_BYTES) / 2 ** 20).toFixed(1)} MiB needed (the writer keeps ${RESERVE_BYTES / 2 ** 20} MiB free)`);
-    }
+    this.outOfSwmr((file) => {
+      const strings = createSettingLogs(file, logs, startTimeS);
+      appendSettingLogs(file, logs, startTimeS);
+      return strings;
+    });
+  }
+
+  /** Makes everything appended so far visible to SWMR readers and safe on disk. */
+  flush(): void {
+    h5call(`cannot write ${this.path}`, () => this.file.flush());
   }
 
   /** Writes how the run ended and closes the file (reopened out of SWMR mode to set attributes). */
@@ -198,16 +208,8 @@ export class RunFile {
   }
 
   private writeEnd(file: H5File, end: RunFileEnd): void {
-    const entry = groupAt(file, 'entry');
-    if (entry === undefined) throw new DaqError('internal', `${this.path} has no /entry`);
-    setAttrs(entry, {
-      end_time: new Date(end.endTimeS * 1000).toISOString(),
-      end_time_s: end.endTimeS,
-      exit_status: end.exitStatus,
-      reason: end.reason,
-      num_events: JSON.stringify(end.numEvents),
-      events_lost: end.eventsLost,
-    });
+    writeEnd(file, this.path, end);
+    chooseDefault(file, (this.start.plan?.dimensions ?? []).map(([, stream]) => stream));
   }
 
   /** Closes the file without writing an end (it stays an unfinished run). */
@@ -220,46 +222,47 @@ export class RunFile {
   }
 
   /**
-   * Adds a stream's datasets (those not there yet: a previous attempt may have failed half way),
-   * then marks its group `complete`. Reopens the file out of SWMR mode to do so.
+   * Adds a stream's group (stream-group.ts: its datasets, those not there yet, its NXdata plot
+   * and link), out of SWMR mode.
    */
   private addStream(stream: string, schema: Schema, first: RecordBatch): StreamState {
-    h5call(`cannot write ${this.path}`, () => this.file.close());
-    const file = openH5(this.path, 'a');
     const plans = planColumns(schema, first);
-    try {
-      h5call(`cannot write ${this.path}`, () => this.createDatasets(file, stream, plans));
-    } finally {
-      h5call(`cannot write ${this.path}`, () => file.close());
-    }
-    this.file = openH5(this.path, 'Sa');
+    this.outOfSwmr((file) => createStreamGroup(file, stream, plans, this.plotHints(stream), { gzip: this.options.gzip ?? 0 }));
     this.streams.set(stream, { plans, datasets: [], rows: 0, lastSeq: 0 });
     this.refresh();
     return this.streams.get(stream) as StreamState;
   }
 
-  private createDatasets(file: H5File, stream: string, plans: ColumnPlan[]): void {
-    const data = groupAt(file, 'entry/data') ?? file.create_group('entry/data');
-    const group = groupAt(file, `entry/data/${safeName(stream)}`) ?? data.create_group(safeName(stream));
-    const existing = new Set(group.keys());
-    for (const plan of plans) {
-      if (existing.has(safeName(plan.name))) continue;
-      const chunkRows = plan.kind === 'frame' ? 1 : Math.max(1, Math.min(4096, Math.floor(65536 / plan.rowBytes)));
-      const gzip = this.options.gzip ?? 0;
-      const dataset = group.create_dataset({
-        name: safeName(plan.name),
-        data: emptyOf(plan),
-        shape: [0, ...plan.rowShape],
-        maxshape: [null, ...plan.rowShape],
-        chunks: [chunkRows, ...plan.rowShape],
-        ...(plan.kind === 'bigint' ? {} : { dtype: plan.h5dtype }),
-        ...(gzip > 0 ? { compression: 'gzip' as const, compression_opts: gzip } : {}),
+  /** What the run's documents say about a stream's plot (nexus-plot.ts). */
+  private plotHints(stream: string): PlotHints {
+    const plan = this.start.plan ?? {};
+    return {
+      dimensions: (plan.dimensions ?? []).filter(([, s]) => s === stream).flatMap(([fields]) => fields),
+      motors: (plan.motors ?? []).length > 0 ? (plan.motors ?? []) : (plan.movables ?? []),
+      hinted: this.hinted.get(stream) ?? [],
+    };
+  }
+
+  /**
+   * Closes the SWMR file, runs `change` on it opened for writing (it returns the string
+   * datasets it created), closes it, makes those strings null-terminated, and reopens it in SWMR
+   * mode (HDF5 creates no objects in SWMR mode).
+   */
+  private outOfSwmr(change: (file: H5File) => ObjectAddress[]): void {
+    h5call(`cannot write ${this.path}`, () => this.file.close());
+    const file = openH5(this.path, 'a');
+    let strings: ObjectAddress[] = [];
+    try {
+      h5call(`cannot write ${this.path}`, () => {
+        strings = change(file);
+        file.flush();
       });
-      setAttrs(dataset, Object.fromEntries(Object.entries(plan.attrs).filter(([, v]) => v !== '')));
+    } finally {
+      h5call(`cannot write ${this.path}`, () => file.close());
     }
-    const signal = plans.find((p) => p.kind === 'frame') ?? plans.find((p) => p.name !== 'seq_num' && p.name !== 'time');
-    setAttrs(group, { NX_class: 'NXdata', ...(signal === undefined ? {} : { signal: safeName(signal.name) }), complete: 1 });
-    file.flush();
+    if (strings.length > 0) nullTerminateStrings(this.path, strings);
+    this.file = openH5(this.path, 'Sa');
+    this.refresh();
   }
 
   /** Reads a stream's plans and extent from the file (recovery). */
@@ -291,18 +294,4 @@ export class RunFile {
       });
     }
   }
-}
-
-/** Size of the file at `path`, bytes; 0 when there is none (yet). */
-export function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-/** Events a run recorded (`numEvents`, per stream) that its file does not hold (`rows`): the honest loss count. */
-export function eventsLostOf(numEvents: Record<string, number>, rows: Record<string, number>): number {
-  return Object.entries(numEvents).reduce((sum, [stream, n]) => sum + Math.max(0, n - (rows[stream] ?? 0)), 0);
 }

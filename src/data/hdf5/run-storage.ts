@@ -8,6 +8,7 @@
 import { accessSync, constants, existsSync, mkdirSync, statfsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { movable } from '../../capabilities/index.js';
 import { DaqError, Emitter, type Unsubscribe } from '../../core/index.js';
 import type { RunDocumentEvent, RunStart } from '../../engine/index.js';
 import { workerEntry } from '../../core/worker-entry.js';
@@ -207,6 +208,14 @@ export class RunStorage {
         startTimeS: document.timeS,
         instrument: [],
         ...(document.scanId === undefined ? {} : { scanId: document.scanId }),
+        plan: {
+          ...(document.planName === undefined ? {} : { name: document.planName }),
+          ...(document.planType === undefined ? {} : { type: document.planType }),
+          motors: document.motors ?? [],
+          detectors: document.detectors ?? [],
+          dimensions: document.hints?.dimensions ?? [],
+          movables: lab.devices().filter((device) => movable.is(device)).map((device) => device.name),
+        },
       };
       this.put({
         uid: runUid,
@@ -225,6 +234,9 @@ export class RunStorage {
         .catch(() => [])
         .then((instrument) => this.post({ type: 'start', uid: runUid, path, start: { ...start, instrument } }));
       this.started.set(runUid, ready);
+    } else if (document.kind === 'descriptor') {
+      // At once (not after the start): the writer keeps it until the run's start comes.
+      this.post({ type: 'descriptor', uid: runUid, stream: document.name, timeS: document.timeS, hints: document.hints ?? {}, configuration: document.configuration ?? {} });
     } else if (document.kind === 'stop') {
       const end = { endTimeS: document.timeS, exitStatus: document.exitStatus, reason: document.reason, numEvents: document.numEvents };
       const entry = this.catalog.get(runUid);

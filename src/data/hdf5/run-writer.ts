@@ -12,8 +12,10 @@ import { existsSync } from 'node:fs';
 import { DaqError } from '../../core/index.js';
 import { KIND_PADDING } from '../ring/layout.js';
 import { RecordSource } from '../ring/record-source.js';
-import type { FromWorker, RunProgress, ToWorker } from './protocol.js';
-import { eventsLostOf, fileSize, type RunFileEnd, type RunFileStart, RunFile, type RunFileOptions } from './run-file.js';
+import type { DescriptorInfo, FromWorker, RunProgress, ToWorker } from './protocol.js';
+import { eventsLostOf, fileSize } from './file-space.js';
+import { type RunFileEnd, RunFile, type RunFileOptions } from './run-file.js';
+import { newRunEntry, type RunEntry } from './run-entry.js';
 
 /** Options of a {@link RunWriter}. */
 export interface RunWriterOptions extends RunFileOptions {
@@ -27,22 +29,6 @@ export interface RunWriterOptions extends RunFileOptions {
   now?: () => number;
 }
 
-interface RunEntry {
-  uid: string;
-  path: string;
-  start: RunFileStart;
-  file: RunFile | undefined;
-  /** Events found missing (seq_num gaps) so far. */
-  gaps: number;
-  end: Omit<RunFileEnd, 'eventsLost'> | undefined;
-  /** The step in which the stop arrived: the run finishes once a later step has caught up. */
-  stopStep: number;
-  error: string;
-  retryAtS: number;
-  lastFlushS: number;
-  dirty: boolean;
-}
-
 /** Follows a ring and writes run files. */
 export class RunWriter {
   private source: RecordSource | undefined;
@@ -50,6 +36,8 @@ export class RunWriter {
   private step = 0;
   private readonly runs = new Map<string, RunEntry>();
   private readonly announced = new Set<string>();
+  /** Descriptors of announced runs whose start has not come yet. */
+  private readonly early = new Map<string, DescriptorInfo[]>();
   private health = '';
   private readonly now: () => number;
   /** True when the last step stopped at a record it could not write yet (the disk): the worker waits a little. */
@@ -72,23 +60,18 @@ export class RunWriter {
         return;
       case 'start':
         this.announced.delete(message.uid);
-        this.runs.set(message.uid, {
-          uid: message.uid,
-          path: message.path,
-          start: message.start,
-          file: undefined,
-          gaps: 0,
-          end: undefined,
-          stopStep: Infinity,
-          error: '',
-          retryAtS: 0,
-          lastFlushS: this.now(),
-          dirty: false,
-        });
+        this.runs.set(message.uid, newRunEntry(message.uid, message.path, message.start, this.now()));
         this.openFile(this.runs.get(message.uid) as RunEntry, false);
+        for (const descriptor of this.early.get(message.uid) ?? []) this.describe(descriptor);
+        this.early.delete(message.uid);
+        return;
+      case 'descriptor':
+        if (this.runs.has(message.uid)) this.describe(message);
+        else if (this.announced.has(message.uid)) this.early.set(message.uid, [...(this.early.get(message.uid) ?? []), message]);
         return;
       case 'stop': {
         this.announced.delete(message.uid);
+        this.early.delete(message.uid);
         const run = this.runs.get(message.uid);
         if (run === undefined) return;
         run.end = message.end;
@@ -135,6 +118,7 @@ export class RunWriter {
     const caughtUp = !blocked && this.next >= head;
     this.blocked = blocked;
     for (const run of [...this.runs.values()]) {
+      if (run.pendingLogs.length > 0 && run.file !== undefined) this.writeLogs(run);
       if (run.end !== undefined && run.stopStep < this.step && (caughtUp || src === undefined)) this.finish(run);
       else if (run.file !== undefined && run.dirty && this.now() - run.lastFlushS >= (this.options.flushS ?? 0.5)) this.flush(run);
     }
@@ -170,11 +154,35 @@ export class RunWriter {
     }
   }
 
+  /** A stream's descriptor: its hints go to the file, the settings it changed to their logs. */
+  private describe(descriptor: DescriptorInfo): void {
+    const run = this.runs.get(descriptor.uid) as RunEntry;
+    run.hints.set(descriptor.stream, descriptor.hints);
+    run.file?.describe(descriptor.stream, descriptor.hints);
+    run.pendingLogs.push(...run.settings.update(descriptor.configuration, descriptor.timeS));
+    if (run.file !== undefined) this.writeLogs(run);
+  }
+
+  /** Writes the run's pending setting changes; false when the file refused them (retried later). */
+  private writeLogs(run: RunEntry): boolean {
+    if (run.pendingLogs.length === 0) return true;
+    try {
+      (run.file as RunFile).logSettings(run.pendingLogs);
+      run.pendingLogs = [];
+      run.dirty = true;
+      return true;
+    } catch (error) {
+      this.failed(run, error);
+      return false;
+    }
+  }
+
   /** Opens (creates or reopens) a run's file; on failure records the error and when to retry. */
   private openFile(run: RunEntry, retry: boolean): boolean {
     if (retry && this.now() < run.retryAtS) return false;
     try {
-      run.file = existsSync(run.path) ? RunFile.reopen(run.path, this.options) : RunFile.create(run.path, run.start, this.options);
+      run.file = existsSync(run.path) ? RunFile.reopen(run.path, run.start, this.options) : RunFile.create(run.path, run.start, this.options);
+      for (const [stream, hints] of run.hints) run.file.describe(stream, hints);
       if (run.error !== '') this.recovered(run);
       this.report(run, false);
       return true;
@@ -223,6 +231,7 @@ export class RunWriter {
   private finish(run: RunEntry): void {
     const end = run.end as Omit<RunFileEnd, 'eventsLost'>;
     if (run.file === undefined && !this.openFile(run, true)) return;
+    if (!this.writeLogs(run)) return;
     const file = run.file as RunFile;
     const rows = file.rows();
     const eventsLost = eventsLostOf(end.numEvents, rows);
