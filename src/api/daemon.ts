@@ -106,8 +106,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (report.failures !== undefined) say('warn', formatErrorTree(report.failures));
 
   const engine = new RunEngine(lab, clock);
-  const documents = new DocumentLog();
-  engine.onDocument((event) => documents.add(event));
   const ring =
     options.ring === false
       ? undefined
@@ -123,6 +121,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     say('info', `ring buffer ${ring.path} (${(ring.capacityBytes / 2 ** 20).toFixed(0)} MiB): read it live with daq_client.ring.RingReader`);
   }
   if (ring === undefined) say('warn', 'no ring buffer: runs are not written to files');
+  // Bluesky documents point into the run's file for frames: only when files are written.
+  const documents = new DocumentLog(50, ring === undefined ? {} : { runFile: (start, uid) => storage.fileOf(start, uid) });
+  engine.onDocument((event) => documents.add(event));
   engine.onLog((entry) => logs.emit(entry));
   engine.onRunChange((run) => {
     if (run.state === 'finished') say(run.exitStatus === 'success' ? 'info' : 'warn', `run ${run.uid} (${run.scriptName}) ended: ${run.exitStatus}${run.reason ? `: ${run.reason.split('\n')[0]}` : ''}`);

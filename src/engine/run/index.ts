@@ -1,5 +1,7 @@
 /** Runs: documents, recorder, the run engine and its queue, the script host. */
 export * from './documents.js';
+export * from './event-model.js';
+export * from './event-model-keys.js';
 export * from './frame-table.js';
 export * from './recorder.js';
 export * from './run.js';
