@@ -176,7 +176,7 @@ describe('event-model serializer', () => {
     ]);
   });
 
-  it('file URIs are file://localhost with the absolute path, escaped', () => {
-    expect(fileUri('/data/runs/a b#1.h5')).toBe('file://localhost/data/runs/a%20b%231.h5');
+  it('file URIs are file://localhost with the absolute path as it is (tiled does not percent-decode)', () => {
+    expect(fileUri('/data/my runs/a.h5')).toBe('file://localhost/data/my runs/a.h5');
   });
 });

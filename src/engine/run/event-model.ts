@@ -183,9 +183,12 @@ function startDoc(doc: RunStart): Record<string, unknown> {
   return body;
 }
 
-/** `file://localhost/abs/path`, as bluesky's consolidators parse it (absolute POSIX path). */
+/**
+ * `file://localhost/abs/path`: what tiled's `path_from_uri` turns back into the path (it does
+ * not percent-decode, so the path goes in as it is).
+ */
 export function fileUri(path: string): string {
-  return `file://localhost${encodeURI(path).replace(/[?#]/g, encodeURIComponent)}`;
+  return `file://localhost${path}`;
 }
 
 function streamResource(uid: string, runStart: string, field: string, uri: string, stream: string, key: DataKey): Record<string, unknown> {
