@@ -58,7 +58,7 @@ export function toExitStatus(status: EngineExit | undefined): ExitStatus {
  * one (stream_resource and stream_datum documents have none).
  */
 export function toRunDocument(runUid: string, index: number, document: EngineDocument | undefined, bluesky?: BlueskyPair): RunDocumentInit {
-  const named = bluesky === undefined ? {} : { name: bluesky.name, json: JSON.stringify(bluesky.doc) };
+  const named = bluesky === undefined ? {} : { name: bluesky.name, json: bluesky.json };
   if (document === undefined) return { runUid, index, ...named };
   return { ...typedDocument(runUid, index, document), ...named };
 }

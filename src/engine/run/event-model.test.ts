@@ -105,7 +105,7 @@ describe('event-model serializer', () => {
     s.toBluesky(start);
     s.toBluesky(descriptor('d1', 'primary', { x: key('float64', [], 'mm', 'stage'), tag: key('string', [], '', 'script'), v: key('float64', [3], '', 'script') }));
     const pairs = s.toBluesky(event('d1', 'primary', 1, { x: 1.5, tag: 'a', v: [1, 2, 3] }));
-    expect(pairs).toEqual([
+    expect(pairs.map(({ name, doc }) => ({ name, doc }))).toEqual([
       { name: 'event', doc: { uid: 'ev-primary-1', time: 1_700_000_003, seq_num: 1, descriptor: 'd1', data: { x: 1.5, tag: 'a', v: [1, 2, 3] }, timestamps: { x: 1_700_000_003, tag: 1_700_000_003, v: 1_700_000_003 }, filled: {} } },
     ]);
   });
@@ -171,9 +171,36 @@ describe('event-model serializer', () => {
   it('writes the stop document with exit_status, reason and num_events', () => {
     const s = createEventModelSerializer();
     s.toBluesky(start);
-    expect(s.toBluesky(stop)).toEqual([
+    expect(s.toBluesky(stop).map(({ name, doc }) => ({ name, doc }))).toEqual([
       { name: 'stop', doc: { uid: 'stop-1', run_start: 'run-1', time: 1_700_000_010, exit_status: 'abort', reason: 'stopped from the CLI', num_events: { primary: 2 } } },
     ]);
+  });
+
+  it('JSON keeps floats floats (1.0, not 1) where the event model says number; integers stay integers', () => {
+    const s = createEventModelSerializer();
+    s.toBluesky({ ...start, timeS: 1_700_000_000 });
+    const configuration = { camera: { data: { camera_exposure: 1, camera_binning: 2 }, timestamps: { camera_exposure: 1_700_000_000, camera_binning: 1_700_000_000 }, dataKeys: { camera_exposure: key('float64', [], 's', 'camera'), camera_binning: key('int32', [], '', 'camera') } } };
+    const [described] = s.toBluesky(descriptor('d1', 'primary', { x: key('float64', [], 'mm', 'stage'), n: key('int32', [], '', 'script'), v: key('float64', [2], '', 'script') }, { configuration, timeS: 1_700_000_001 }));
+    const parsed = JSON.parse(described?.json ?? '') as unknown;
+    expect(parsed).toEqual(described?.doc);
+    expect(described?.json).toContain('"time":1700000001.0');
+    expect(described?.json).toContain('"data":{"camera_exposure":1.0,"camera_binning":2}');
+    expect(described?.json).toContain('"timestamps":{"camera_exposure":1700000000.0,"camera_binning":1700000000.0}');
+    const [ev] = s.toBluesky({ ...event('d1', 'primary', 3, { x: 2, n: 2, v: [1, 2.5] }), timeS: 1_700_000_005 });
+    expect(ev?.json).toBe(
+      '{"uid":"ev-primary-3","time":1700000005.0,"seq_num":3,"descriptor":"d1","data":{"x":2.0,"n":2,"v":[1.0,2.5]},"timestamps":{"x":1700000005.0,"n":1700000005.0,"v":1700000005.0},"filled":{}}',
+    );
+    const [ended] = s.toBluesky({ ...stop, timeS: 1_700_000_010 });
+    expect(ended?.json).toContain('"time":1700000010.0');
+    expect(ended?.json).toContain('"num_events":{"primary":2}');
+  });
+
+  it('JSON writes NaN and infinities, which JSON cannot carry, as null', () => {
+    const s = createEventModelSerializer();
+    s.toBluesky(start);
+    s.toBluesky(descriptor('d1', 'primary', { x: key('float64', [], '', 'script'), y: key('float64', [], '', 'script') }));
+    const [ev] = s.toBluesky(event('d1', 'primary', 1, { x: Number.NaN, y: Number.POSITIVE_INFINITY }));
+    expect((JSON.parse(ev?.json ?? '') as { data: unknown }).data).toEqual({ x: null, y: null });
   });
 
   it('file URIs are file://localhost with the absolute path as it is (tiled does not percent-decode)', () => {

@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { isFrame } from '../../capabilities/index.js';
 import type { DataKey, EventDescriptor, EventValue, RunDocument, RunEvent, RunStart, RunStop } from './documents.js';
+import { descriptorFloats, eventFloats, type FloatPath, floatJson, startStopFloats } from './event-model-json.js';
 import { blueskyConfiguration, blueskyDataKey, hintsOf, isExternalKey, objectKeysOf } from './event-model-keys.js';
 
 /** The names of Bluesky documents. */
@@ -21,6 +22,8 @@ export type BlueskyName = 'start' | 'descriptor' | 'event' | 'stop' | 'stream_re
 export interface BlueskyPair {
   name: BlueskyName;
   doc: Record<string, unknown>;
+  /** `doc` as JSON, floats written as floats (see event-model-json.ts). */
+  json: string;
 }
 
 /**
@@ -59,17 +62,30 @@ interface StreamState {
   dropped: Set<string>;
 }
 
+/** What the serializer keeps of each descriptor. */
+interface DescriptorState {
+  stream: StreamState;
+  /** Fields whose values are floats (dtype float64/float32). */
+  floats: FloatPath;
+}
+
+const FLOAT_DTYPES = new Set(['float64', 'float32']);
+
+function pair(name: BlueskyName, doc: Record<string, unknown>, floats: FloatPath = () => false): BlueskyPair {
+  return { name, doc, json: floatJson(doc, floats) };
+}
+
 /** A serializer for one run (see the module comment). */
 export function createEventModelSerializer(options: EventModelOptions = {}): EventModelSerializer {
   let runStart = '';
   let file: string | undefined;
   const streams = new Map<string, StreamState>();
-  const descriptors = new Map<string, StreamState>();
+  const descriptors = new Map<string, DescriptorState>();
 
   const start = (doc: RunStart): BlueskyPair[] => {
     runStart = doc.uid;
     file = options.runFile?.(doc, doc.uid);
-    return [{ name: 'start', doc: startDoc(doc) }];
+    return [pair('start', startDoc(doc), startStopFloats)];
   };
 
   const descriptor = (doc: EventDescriptor): BlueskyPair[] => {
@@ -79,7 +95,8 @@ export function createEventModelSerializer(options: EventModelOptions = {}): Eve
       stream = { resources: new Map(), datums: new Map(), dropped: new Set() };
       streams.set(doc.name, stream);
     }
-    descriptors.set(doc.uid, stream);
+    const floatFields = new Set(Object.entries(doc.dataKeys).filter(([, k]) => FLOAT_DTYPES.has(k.dtype)).map(([f]) => f));
+    descriptors.set(doc.uid, { stream, floats: eventFloats(floatFields) });
     const dataKeys: Record<string, unknown> = {};
     const kept: Record<string, DataKey> = {};
     for (const [field, key] of Object.entries(doc.dataKeys)) {
@@ -94,7 +111,7 @@ export function createEventModelSerializer(options: EventModelOptions = {}): Eve
         const uid = randomUUID();
         stream.resources.set(field, uid);
         stream.datums.set(field, 0);
-        pairs.push({ name: 'stream_resource', doc: streamResource(uid, runStart, field, fileUri(file as string), doc.name, key) });
+        pairs.push(pair('stream_resource', streamResource(uid, runStart, field, fileUri(file as string), doc.name, key)));
       }
     }
     const objectKeys = doc.objectKeys === undefined ? objectKeysOf(kept) : filterObjectKeys(doc.objectKeys, kept);
@@ -109,11 +126,16 @@ export function createEventModelSerializer(options: EventModelOptions = {}): Eve
       hints: doc.hints ?? hintsOf(Object.fromEntries(Object.entries(kept).filter(([, k]) => !isExternalKey(k)))),
     };
     // The descriptor comes first: stream_resource documents follow it, as bluesky emits them.
-    return [{ name: 'descriptor', doc: body }, ...pairs];
+    const floatConfig = new Set<string>();
+    for (const [device, c] of Object.entries(doc.configuration ?? {})) {
+      for (const [k, key] of Object.entries(c.dataKeys)) if (FLOAT_DTYPES.has(key.dtype)) floatConfig.add(`${device}/${k}`);
+    }
+    return [pair('descriptor', body, descriptorFloats(floatConfig)), ...pairs];
   };
 
   const event = (doc: RunEvent): BlueskyPair[] => {
-    const stream = descriptors.get(doc.descriptor);
+    const described = descriptors.get(doc.descriptor);
+    const stream = described?.stream;
     const pairs: BlueskyPair[] = [];
     const data: Record<string, unknown> = {};
     const timestamps: Record<string, number> = {};
@@ -124,21 +146,20 @@ export function createEventModelSerializer(options: EventModelOptions = {}): Eve
         const n = stream.datums.get(field) ?? 0;
         stream.datums.set(field, n + 1);
         // Row seq_num - 1 of /entry/data/<stream>/<field> holds this event's value.
-        pairs.push({
-          name: 'stream_datum',
-          doc: { uid: `${resource}/${n}`, stream_resource: resource, descriptor: doc.descriptor, seq_nums: { start: doc.seqNum, stop: doc.seqNum + 1 }, indices: { start: doc.seqNum - 1, stop: doc.seqNum } },
-        });
+        pairs.push(
+          pair('stream_datum', { uid: `${resource}/${n}`, stream_resource: resource, descriptor: doc.descriptor, seq_nums: { start: doc.seqNum, stop: doc.seqNum + 1 }, indices: { start: doc.seqNum - 1, stop: doc.seqNum } }),
+        );
         continue;
       }
       data[field] = plainValue(value);
       timestamps[field] = doc.timestamps[field] ?? doc.timeS;
     }
-    pairs.push({ name: 'event', doc: { uid: doc.uid, time: doc.timeS, seq_num: doc.seqNum, descriptor: doc.descriptor, data, timestamps, filled: {} } });
+    pairs.push(pair('event', { uid: doc.uid, time: doc.timeS, seq_num: doc.seqNum, descriptor: doc.descriptor, data, timestamps, filled: {} }, described?.floats));
     return pairs;
   };
 
   const stop = (doc: RunStop): BlueskyPair[] => [
-    { name: 'stop', doc: { uid: doc.uid, run_start: doc.runStart, time: doc.timeS, exit_status: doc.exitStatus, reason: doc.reason, num_events: { ...doc.numEvents } } },
+    pair('stop', { uid: doc.uid, run_start: doc.runStart, time: doc.timeS, exit_status: doc.exitStatus, reason: doc.reason, num_events: { ...doc.numEvents } }, startStopFloats),
   ];
 
   return {
