@@ -128,3 +128,31 @@ def streams(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]
         elif name == "event":
             out[stream_of[doc["descriptor"]]]["events"].append(doc)
     return out
+
+
+class TemporaryCatalog:
+    """A tiled catalog in `directory` (SQLite for metadata, DuckDB for event tables) served in this
+    process, that may read the run files under `readable`; `client` is databroker's view of it
+    (bluesky-tiled-plugins: runs as BlueskyRun, streams read as xarray)."""
+
+    def __init__(self, directory, readable: list[str]):
+        from tiled.catalog import from_uri
+        from tiled.client import Context, from_context
+        from tiled.server.app import build_app
+
+        directory.mkdir(parents=True, exist_ok=True)
+        catalog = from_uri(f"sqlite:///{directory}/catalog.db", writable_storage=[str(directory / "data"), f"duckdb:///{directory}/tables.duckdb"],
+                           readable_storage=readable, init_if_not_exists=True)
+        self._context = Context.from_app(build_app(catalog))
+        self.client = from_context(self._context)
+
+    def write(self, pairs: list[tuple[str, dict[str, Any]]]) -> None:
+        """Pours a run's documents in with bluesky's TiledWriter."""
+        from bluesky.callbacks.tiled_writer import TiledWriter
+
+        writer = TiledWriter(self.client)
+        for name, doc in pairs:
+            writer(name, doc)
+
+    def close(self) -> None:
+        self._context.close()
