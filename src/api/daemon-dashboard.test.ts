@@ -43,6 +43,7 @@ describe('the dashboard API', () => {
     expect(scan?.fields.map((f) => [f.name, f.dtype, f.shape])).toEqual([
       ['position', 'float64', []],
       ['image', 'uint16', [32, 32]],
+      ['image_exposure', 'float64', []], // each frame's own exposure
     ]);
     expect(scan?.tFirstS).toBeLessThan(scan?.tLastS ?? 0);
     const run = ring.runs.find((r) => r.uid === runUid);
@@ -58,7 +59,7 @@ describe('the dashboard API', () => {
     expect(some.schema.fields.map((f) => f.name)).toEqual(['run_uid', 'seq_num', 'time', 'position']);
     expect([...(some.getChild('position')?.toArray() as Float64Array)]).toEqual([4, 5]);
     const noFrames = tableFromIPC((await client.call(ControlService.method.readStreamRange, { stream: 'scan', withoutFrames: true })).arrowIpc);
-    expect(noFrames.schema.fields.map((f) => f.name)).toEqual(['run_uid', 'seq_num', 'time', 'position']);
+    expect(noFrames.schema.fields.map((f) => f.name)).toEqual(['run_uid', 'seq_num', 'time', 'position', 'image_exposure']);
     expect(noFrames.numRows).toBe(6);
     const frame = tableFromIPC((await client.call(ControlService.method.readStreamRange, { stream: 'scan', fields: ['image'], lastRows: 1 })).arrowIpc);
     expect((frame.getChild('image')?.get(0) as Uint8Array).byteLength).toBe(32 * 32 * 2);

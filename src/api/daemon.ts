@@ -105,7 +105,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   say('info', `lab "${lab.name}": ${report.connected.length} of ${lab.devices().length} devices connected`);
   if (report.failures !== undefined) say('warn', formatErrorTree(report.failures));
 
-  const engine = new RunEngine(lab, clock);
+  const engine = new RunEngine(lab, clock, { nextScanId: () => storage.nextScanId() });
   const ring =
     options.ring === false
       ? undefined

@@ -16,10 +16,43 @@ export interface Clock {
   sleep(seconds: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The computer's clock: `Date.now()` and `setTimeout`. */
+/** How far the epoch clock may drift from the monotonic one before `now()` follows it, in ms. */
+const RESYNC_DRIFT_MS = 2;
+/** How often `now()` compares with the epoch clock, in ms of the monotonic clock. */
+const RESYNC_EVERY_MS = 1000;
+
+/**
+ * Seconds since the Unix epoch with microsecond resolution: the monotonic `performance.now()`
+ * (sub-microsecond in Node) added to an offset taken from `Date.now()` (millisecond epoch time).
+ * Once a second the offset is compared with `Date.now()` again and, when the two have drifted by
+ * more than 2 ms (NTP slewing, a suspended laptop), moved to it; times never go backwards, so a
+ * step back of the system clock is absorbed by holding the time until it catches up.
+ */
+export function createPreciseTime(): () => number {
+  let offsetMs = Date.now() - performance.now();
+  let checkedAtMs = performance.now();
+  let lastMs = 0;
+  return () => {
+    const monoMs = performance.now();
+    if (monoMs - checkedAtMs >= RESYNC_EVERY_MS) {
+      checkedAtMs = monoMs;
+      const epochMs = Date.now();
+      if (Math.abs(epochMs - (offsetMs + monoMs)) > RESYNC_DRIFT_MS) offsetMs = epochMs - monoMs;
+    }
+    lastMs = Math.max(lastMs, offsetMs + monoMs);
+    return lastMs / 1000;
+  };
+}
+
+const processTime = createPreciseTime();
+
+/**
+ * The computer's clock: epoch time with microsecond resolution ({@link createPreciseTime}, shared
+ * by every system clock of the process so their times are ordered) and `setTimeout`.
+ */
 export function createSystemClock(): Clock {
   return {
-    now: () => Date.now() / 1000,
+    now: processTime,
     sleep: (seconds, signal) =>
       new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(cancelled(signal));

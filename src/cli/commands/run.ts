@@ -87,7 +87,8 @@ export function registerRun(program: Command): void {
       }
       const report = await lab.connect();
       if (report.failures !== undefined) process.stderr.write(`daq: ${formatErrorTree(report.failures)}\n(the run goes on; calls to those devices will fail)\n`);
-      const engine = new RunEngine(lab, clock);
+      // scan_id counts on from the data directory's catalog (`storage` is opened just below, before the run starts).
+      const engine: RunEngine = new RunEngine(lab, clock, { nextScanId: (): number => storage?.nextScanId() ?? 1 });
       const display = new RunDisplay(process.stdout, process.stdout.isTTY === true && !options.json);
       if (!options.json) {
         engine.onDocument(({ document }) => display.document(document));
@@ -126,7 +127,11 @@ function limitsOf(options: RunOptions): Partial<ScriptLimits> {
 }
 
 /** A private ring and run storage for a local run with --data-dir; `close` writes the file and removes the ring. */
-async function localStorage(dataDir: string, engine: RunEngine, lab: Lab): Promise<{ close(): Promise<void>; stored(uid: string): CatalogEntry | undefined }> {
+async function localStorage(
+  dataDir: string,
+  engine: RunEngine,
+  lab: Lab,
+): Promise<{ close(): Promise<void>; stored(uid: string): CatalogEntry | undefined; nextScanId(): number }> {
   const storage = await RunStorage.open({ dataDir: resolve(dataDir), log: (level, message) => process.stderr.write(`${level}: ${message}\n`) });
   const ring = RingWriter.create({ path: join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `ts-daq-run-${process.pid}.ring`), capacityBytes: 256 * 2 ** 20 });
   createDocumentSink(ring, { clock: engine.clock }).attach(engine);
@@ -139,6 +144,7 @@ async function localStorage(dataDir: string, engine: RunEngine, lab: Lab): Promi
       await rm(ring.path, { force: true });
     },
     stored: (uid) => storage.run(uid),
+    nextScanId: () => storage.nextScanId(),
   };
 }
 

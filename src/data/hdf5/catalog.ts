@@ -73,6 +73,16 @@ export class Catalog {
     return [...this.entries.values()].sort((a, b) => a.startTimeS - b.startTimeS);
   }
 
+  /** The highest `scan_id` of the runs in the catalog (0 when none has one). */
+  highestScanId(): number {
+    let highest = 0;
+    for (const entry of this.entries.values()) {
+      const scanId = entry.start?.scanId;
+      if (typeof scanId === 'number' && scanId > highest) highest = scanId;
+    }
+    return highest;
+  }
+
   /** The run `uid`, or undefined. */
   get(uid: string): CatalogEntry | undefined {
     return this.entries.get(uid);

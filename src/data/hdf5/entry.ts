@@ -20,6 +20,8 @@ export interface RunFileStart {
   /** Seconds since the Unix epoch. */
   startTimeS: number;
   instrument: InstrumentSettings[];
+  /** Bluesky's `scan_id` of the run (catalogs written before it was stored lack it). */
+  scanId?: number;
 }
 
 /** A name fit for an HDF5 link ('/' is the path separator). */

@@ -48,6 +48,7 @@ export class RunStorage {
   private readonly waiting = new Map<string, (message: FromWorker) => void>();
   private readonly started = new Map<string, Promise<void>>();
   private closed: Promise<void> | undefined;
+  private lastScanId = 0;
   private readonly changes = new Emitter<void>();
 
   private constructor(
@@ -65,6 +66,15 @@ export class RunStorage {
     // The daemon's servers keep the process alive, not the writer (unref after the listeners: they ref).
     this.worker.unref();
     this.control.port1.unref();
+  }
+
+  /**
+   * The `scan_id` for the next run: one more than the highest in the catalog (or given out by
+   * this storage), so scan ids count 1, 2, 3, ... per data directory across restarts.
+   */
+  nextScanId(): number {
+    this.lastScanId = Math.max(this.lastScanId, this.catalog.highestScanId()) + 1;
+    return this.lastScanId;
   }
 
   /** The runs directory. */
@@ -198,6 +208,7 @@ export class RunStorage {
         lab: document.lab,
         startTimeS: document.timeS,
         instrument: [],
+        ...(document.scanId === undefined ? {} : { scanId: document.scanId }),
       };
       this.put({
         uid: runUid,

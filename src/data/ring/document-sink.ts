@@ -44,6 +44,7 @@ export interface DocumentSink {
 interface Entry {
   encoder: StreamEncoder;
   runUid: string;
+  stream: string;
   /** When the stream's previous event arrived (clock seconds). */
   lastEventS: number;
   timer: boolean;
@@ -92,9 +93,16 @@ export function createDocumentSink(writer: RingWriter, options: DocumentSinkOpti
   function handle({ runUid, document }: RunDocumentEvent): void {
     switch (document.kind) {
       case 'descriptor':
+        // A new descriptor of a stream (its devices' configuration changed) takes over from the
+        // previous one: that one's waiting rows go first, so the ring keeps the stream in seq_num order.
+        for (const [descriptor, entry] of entries) {
+          if (entry.runUid !== runUid || entry.stream !== document.name) continue;
+          write(descriptor, entry);
+          entries.delete(descriptor);
+        }
         try {
           const encoder = new StreamEncoder({ stream: document.name, runUid, descriptorUid: document.uid, dataKeys: document.dataKeys }, writer);
-          entries.set(document.uid, { encoder, runUid, lastEventS: -Infinity, timer: false });
+          entries.set(document.uid, { encoder, runUid, stream: document.name, lastEventS: -Infinity, timer: false });
         } catch (error) {
           fail(error, document.uid);
         }

@@ -28,8 +28,8 @@ export interface ScanPoint {
 export interface ScanOptions {
   /** Aborting stops the motors and rejects with `cancelled`. */
   signal?: AbortSignal;
-  /** Called after each point is read (for recording, progress and live plots). */
-  onPoint?: (point: ScanPoint, total: number) => void;
+  /** Called after each point is read (for recording, progress and live plots); a promise it returns is awaited before the next point. */
+  onPoint?: (point: ScanPoint, total: number) => void | Promise<void>;
   /** Awaited before each point: a run's pause holds the scan here; throwing ends it. */
   checkpoint?: () => Promise<void>;
 }
@@ -61,7 +61,7 @@ export async function stepScan(
     const readings = Object.fromEntries(detectors.map((d, i) => [d.name, values[i] as Reading]));
     const point: ScanPoint = { index, targets, positions, readings };
     points.push(point);
-    options.onPoint?.(point, path.length);
+    await options.onPoint?.(point, path.length);
   }
   return points;
 }

@@ -3,8 +3,8 @@
  * its size and metadata, and hands the handle back to `record()`. The table keeps the most recent
  * frames of a run; a handle older than that is refused with a message saying so.
  */
-import type { Frame } from '../../capabilities/index.js';
 import { DaqError } from '../../core/index.js';
+import type { SourcedFrame } from './record-values.js';
 
 /** What a script sees of a frame. */
 export interface FrameHandle {
@@ -24,13 +24,13 @@ export interface FrameHandle {
 
 /** Holds the last `capacity` frames of a run. */
 export class FrameTable {
-  private readonly frames = new Map<number, Frame>();
+  private readonly frames = new Map<number, SourcedFrame>();
   private next = 1;
 
   constructor(private readonly capacity = 32) {}
 
-  /** Keeps `frame` and returns its handle. */
-  add(frame: Frame): FrameHandle {
+  /** Keeps `frame` (with the device that took it) and returns its handle. */
+  add(frame: SourcedFrame): FrameHandle {
     const frameId = this.next++;
     this.frames.set(frameId, frame);
     if (this.frames.size > this.capacity) this.frames.delete(frameId - this.capacity);
@@ -59,7 +59,7 @@ export class FrameTable {
   }
 
   /** The frame of a handle; `failed_precondition` when it is no longer held. */
-  resolve(handle: FrameHandle): Frame {
+  resolve(handle: FrameHandle): SourcedFrame {
     const frame = this.frames.get(handle.frameId);
     if (frame === undefined) {
       throw new DaqError(

@@ -4,19 +4,18 @@
  * later records must have the same fields of the same kind, or they are refused with a message
  * that says which field changed. Readings (`meter.read()`) carry their units, timestamp and
  * device into the descriptor and the event.
+ *
+ * Each descriptor carries the configuration of the stream's source devices. When one of them
+ * changed (its version in the {@link ConfigurationSource} moved), the stream's next event comes
+ * under a new descriptor: same name and data keys, new uid and configuration; `seqNum` goes on
+ * counting per stream.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { isFrame, isReading, type Reading } from '../../capabilities/index.js';
 import { type Clock, DaqError, Emitter, type Unsubscribe } from '../../core/index.js';
-import type { DataKey, EventValue, ExitStatus, ParamValue, RunDocument, RunStart, RunStop } from './documents.js';
-
-/** A reading as scripts and plans hand it over: with the device it came from. */
-export interface SourcedReading extends Reading {
-  source?: string;
-}
-
-/** What `record` accepts as a field value. */
-export type RecordValue = EventValue | SourcedReading;
+import type { ConfigurationSource } from './configuration.js';
+import type { DataKey, DeviceConfiguration, ExitStatus, ParamValue, RunDocument, RunStart, RunStop } from './documents.js';
+import type { PlanInfo } from './plan-detection.js';
+import { checkSameFields, interpretRecord, objectKeysAndHints, type RecordValue, SCRIPT_SOURCE } from './record-values.js';
 
 /** What a run is started with. */
 export interface RunStartInfo {
@@ -27,25 +26,44 @@ export interface RunStartInfo {
   lab: string;
   /** Defaults to a random UUID. */
   uid?: string;
+  /** Bluesky's `scan_id`; defaults to a count of this process's recorders (1, 2, ...). */
+  scanId?: number;
+  /** What the run is (a plan, or a script); defaults to a script named after `scriptName`. */
+  plan?: PlanInfo;
+}
+
+/** Options of {@link RunRecorder}. */
+export interface RunRecorderOptions {
+  /** Where descriptors get their devices' configuration (none: empty configurations). */
+  configuration?: ConfigurationSource;
 }
 
 interface Stream {
   descriptor: string;
   keys: Record<string, DataKey>;
   count: number;
+  /** Configuration version of each source device in the current descriptor. */
+  versions: Map<string, number>;
 }
+
+let recordersMade = 0;
 
 /** Records one run's documents; `onDocument` listeners receive them in order. */
 export class RunRecorder {
   readonly start: RunStart;
   private readonly streams = new Map<string, Stream>();
   private readonly documents = new Emitter<RunDocument>();
+  private readonly configuration: ConfigurationSource | undefined;
   private stopped: RunStop | undefined;
 
   constructor(
     info: RunStartInfo,
     private readonly clock: Clock,
+    options: RunRecorderOptions = {},
   ) {
+    recordersMade++;
+    this.configuration = options.configuration;
+    const plan = info.plan ?? { planName: scriptStem(info.scriptName), planType: 'script', motors: [], detectors: [] };
     this.start = {
       kind: 'start',
       uid: info.uid ?? randomUUID(),
@@ -56,6 +74,12 @@ export class RunRecorder {
       params: info.params,
       metadata: info.metadata,
       lab: info.lab,
+      scanId: info.scanId ?? recordersMade,
+      planName: plan.planName,
+      planType: plan.planType,
+      motors: plan.motors,
+      detectors: plan.detectors,
+      ...(plan.dimensions === undefined ? {} : { hints: { dimensions: plan.dimensions } }),
     };
   }
 
@@ -94,24 +118,15 @@ export class RunRecorder {
       throw new DaqError('invalid_argument', `record: the stream name must be a word (letters, digits, _ and -), got ${JSON.stringify(stream)}`);
     }
     const now = this.clock.now();
-    const data: Record<string, EventValue> = {};
-    const timestamps: Record<string, number> = {};
-    const keys: Record<string, DataKey> = {};
-    const fields = Object.entries(values ?? {});
-    if (fields.length === 0) throw new DaqError('invalid_argument', `record("${stream}"): no fields; give an object such as {x: 1}`);
-    for (const [field, raw] of fields) {
-      const { value, key, timeS } = interpret(stream, field, raw);
-      data[field] = value;
-      keys[field] = key;
-      timestamps[field] = timeS ?? now;
-    }
+    const { data, keys, timestamps } = interpretRecord(stream, values, now);
     let entry = this.streams.get(stream);
     if (entry === undefined) {
-      entry = { descriptor: randomUUID(), keys, count: 0 };
+      entry = { descriptor: '', keys, count: 0, versions: new Map() };
       this.streams.set(stream, entry);
-      this.documents.emit({ kind: 'descriptor', uid: entry.descriptor, runStart: this.uid, name: stream, timeS: now, dataKeys: keys });
+      this.describe(stream, entry, now);
     } else {
       checkSameFields(stream, entry.keys, keys);
+      if (this.configurationMoved(entry)) this.describe(stream, entry, now);
     }
     entry.count++;
     this.documents.emit({ kind: 'event', uid: randomUUID(), descriptor: entry.descriptor, stream, seqNum: entry.count, timeS: now, data, timestamps });
@@ -124,45 +139,40 @@ export class RunRecorder {
     this.documents.emit(this.stopped);
     return this.stopped;
   }
-}
 
-
-function interpret(stream: string, field: string, raw: RecordValue): { value: EventValue; key: DataKey; timeS?: number } {
-  const where = `record("${stream}"): field "${field}"`;
-  if (isFrame(raw)) return { value: raw, key: { dtype: raw.dtype, shape: [raw.height, raw.width], units: 'counts', source: 'script' }, timeS: raw.timestampS };
-  if (isReading(raw)) {
-    const inner = interpret(stream, field, raw.value as EventValue);
-    return { value: inner.value, key: { ...inner.key, units: raw.units, source: raw.source ?? 'script' }, timeS: raw.timestampS };
-  }
-  if (typeof raw === 'number') return { value: raw, key: { dtype: 'float64', shape: [], units: '', source: 'script' } };
-  if (typeof raw === 'string') return { value: raw, key: { dtype: 'string', shape: [], units: '', source: 'script' } };
-  if (typeof raw === 'boolean') return { value: raw, key: { dtype: 'bool', shape: [], units: '', source: 'script' } };
-  if (Array.isArray(raw) && raw.every((x) => typeof x === 'number')) {
-    return { value: raw as number[], key: { dtype: 'float64', shape: [raw.length], units: '', source: 'script' } };
-  }
-  throw new DaqError('invalid_argument', `${where}: cannot record ${describe(raw)}; record numbers, strings, booleans, arrays of numbers, readings or frames`);
-}
-
-function checkSameFields(stream: string, first: Record<string, DataKey>, now: Record<string, DataKey>): void {
-  const before = Object.keys(first);
-  const after = Object.keys(now);
-  const missing = before.filter((k) => !(k in now));
-  const added = after.filter((k) => !(k in first));
-  if (missing.length > 0 || added.length > 0) {
-    const parts = [missing.length > 0 ? `missing ${missing.join(', ')}` : '', added.length > 0 ? `new ${added.join(', ')}` : ''].filter(Boolean);
-    throw new DaqError('invalid_argument', `record("${stream}"): fields differ from the stream's first event (${parts.join('; ')}); record other fields in another stream`);
-  }
-  for (const field of before) {
-    const a = first[field] as DataKey;
-    const b = now[field] as DataKey;
-    if (a.dtype !== b.dtype || a.shape.join('x') !== b.shape.join('x')) {
-      throw new DaqError('invalid_argument', `record("${stream}"): field "${field}" was ${a.dtype}[${a.shape.join('x')}] in the first event, now ${b.dtype}[${b.shape.join('x')}]`);
+  /** Emits a (new) descriptor of `stream` with its devices' configuration as known now. */
+  private describe(stream: string, entry: Stream, now: number): void {
+    const { objectKeys, hints } = objectKeysAndHints(entry.keys);
+    const configuration: Record<string, DeviceConfiguration> = {};
+    entry.versions.clear();
+    for (const source of Object.keys(objectKeys)) {
+      const known = source === SCRIPT_SOURCE ? undefined : this.configuration?.current(source);
+      configuration[source] = known?.configuration ?? { data: {}, timestamps: {}, dataKeys: {} };
+      if (source !== SCRIPT_SOURCE) entry.versions.set(source, known?.version ?? 0);
     }
+    entry.descriptor = randomUUID();
+    this.documents.emit({
+      kind: 'descriptor',
+      uid: entry.descriptor,
+      runStart: this.uid,
+      name: stream,
+      timeS: now,
+      dataKeys: entry.keys,
+      configuration,
+      objectKeys,
+      hints,
+    });
+  }
+
+  private configurationMoved(entry: Stream): boolean {
+    if (this.configuration === undefined) return false;
+    for (const [source, version] of entry.versions) if ((this.configuration.current(source)?.version ?? 0) !== version) return true;
+    return false;
   }
 }
 
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array with non-numbers';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+/** A script's name without folder and extension (`scans/line.ts` -> `line`): its plan name. */
+export function scriptStem(scriptName: string): string {
+  const base = scriptName.split(/[\\/]/).at(-1) ?? scriptName;
+  return base.replace(/\.[^.]*$/, '') || base;
 }

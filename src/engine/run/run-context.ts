@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../../core/index.js';
 import type { Lab } from '../../devices/index.js';
+import type { DeviceConfigurations } from './configuration.js';
 import type { RunRecorder } from './recorder.js';
 
 /** Severity of a run's log line. */
@@ -23,6 +24,8 @@ export interface RunContext {
   readonly lab: Lab;
   readonly clock: Clock;
   readonly recorder: RunRecorder;
+  /** The configuration of the run's devices, read when a stream first records from one and after its setters. */
+  readonly configurations: DeviceConfigurations;
   /** Aborts when the run is aborted. */
   readonly signal: AbortSignal;
   /** Waits while the run is paused; throws `cancelled` once the run is aborted. */

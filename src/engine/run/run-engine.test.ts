@@ -23,7 +23,7 @@ describe('run engine: documents', () => {
     const descriptor = documents[1] as EventDescriptor;
     expect(descriptor.name).toBe('scan');
     expect(descriptor.dataKeys).toEqual({
-      x: { dtype: 'float64', shape: [], units: '', source: 'script' },
+      x: { dtype: 'float64', shape: [], units: 'mm', source: 'stage' },
       power: { dtype: 'float64', shape: [], units: 'W', source: 'power_meter' },
       label: { dtype: 'string', shape: [], units: '', source: 'script' },
     });
@@ -53,7 +53,8 @@ describe('run engine: documents', () => {
     const { stop } = await runScript(engine, `camera.setRoi({x: 0, y: 0, width: 64, height: 32}); const f = camera.snap(); record('images', {image: f, mean: f.mean});`);
     expect(stop.exitStatus).toBe('success');
     const descriptor = documents.find((d): d is EventDescriptor => d.kind === 'descriptor');
-    expect(descriptor?.dataKeys['image']).toEqual({ dtype: 'uint16', shape: [32, 64], units: 'counts', source: 'script' });
+    expect(descriptor?.dataKeys['image']).toEqual({ dtype: 'uint16', shape: [32, 64], units: 'counts', source: 'camera' });
+    expect(descriptor?.dataKeys['image_exposure']).toEqual({ dtype: 'float64', shape: [], units: 's', source: 'camera' });
     const event = documents.find((d): d is RunEvent => d.kind === 'event');
     const image = event?.data['image'] as { data: Uint16Array };
     expect(image.data).toBeInstanceOf(Uint16Array);

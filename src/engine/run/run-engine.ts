@@ -8,8 +8,12 @@ import { isStoppable } from '../../capabilities/index.js';
 import { type Clock, DaqError, Emitter, formatErrorTree, type Unsubscribe } from '../../core/index.js';
 import type { Lab } from '../../devices/index.js';
 import { type ScriptLimits, startSandboxed, type ScriptOutcome } from '../../scripting/index.js';
+import { DeviceConfigurations } from './configuration.js';
+import { GETTER_CALL, labGetterUnits } from './device-getters.js';
 import type { ExitStatus, RunDocument } from './documents.js';
-import { RunRecorder } from './recorder.js';
+import { detectPlan, type PlanInfo } from './plan-detection.js';
+import { RunRecorder, scriptStem } from './recorder.js';
+import { rewriteRecords } from './record-rewrite.js';
 import { Run, type RunRequest, type RunSummary } from './run.js';
 import type { LogEntry, LogLevel, RunContext } from './run-context.js';
 import { createScriptHost } from './script-host.js';
@@ -26,6 +30,13 @@ export interface RunEngineOptions {
   defaultLimits?: Partial<ScriptLimits>;
   /** Start processing the queue at once (default true). */
   autoStart?: boolean;
+  /**
+   * The `scan_id` of the next run (called once per run, as it starts). Give one that counts on
+   * from the highest scan_id of the data directory; default: 1, 2, 3, ... per engine.
+   */
+  nextScanId?: () => number;
+  /** Longest wait for one setting when reading a device's configuration, in seconds (default 1). */
+  configurationTimeoutS?: number;
 }
 
 /** Runs scripts against `lab`, one at a time, in queue order. */
@@ -38,6 +49,7 @@ export class RunEngine {
   private readonly logs = new Emitter<LogEntry>();
   private readonly changes = new Emitter<RunSummary>();
   private readonly preparers = new Set<(runUid: string) => Promise<void>>();
+  private scansStarted = 0;
 
   constructor(
     readonly lab: Lab,
@@ -160,16 +172,22 @@ export class RunEngine {
   }
 
   private async execute(run: Run): Promise<void> {
+    const { scriptName, source } = run.request;
+    const log = (level: LogLevel, message: string): void => this.logs.emit({ runUid: run.uid, timeS: this.clock.now(), level, message });
+    const configurations = new DeviceConfigurations(this.lab, this.clock, this.options.configurationTimeoutS, (message) => log('warn', message), run.signal);
     const recorder = new RunRecorder(
       {
         uid: run.uid,
-        scriptName: run.request.scriptName,
-        scriptSource: run.request.source,
+        scriptName,
+        scriptSource: source,
         params: run.request.params ?? {},
         metadata: run.request.metadata ?? {},
         lab: this.lab.name,
+        scanId: this.options.nextScanId?.() ?? ++this.scansStarted,
+        plan: this.planOf(scriptName, source),
       },
       this.clock,
+      { configuration: configurations },
     );
     recorder.onDocument((document) => {
       if (document.kind === 'event') run.numEvents = recorder.numEvents;
@@ -179,7 +197,7 @@ export class RunEngine {
     run.startTimeS = this.clock.now();
     recorder.open();
     this.changes.emit(run.summary());
-    const context = this.contextFor(run, recorder);
+    const context = this.contextFor(run, recorder, configurations);
     let outcome: ScriptOutcome | undefined;
     let failure: DaqError | undefined;
     try {
@@ -187,7 +205,7 @@ export class RunEngine {
       if (run.signal.aborted) throw DaqError.from(run.signal.reason);
       const world = createScriptHost(context, run.request.params ?? {});
       const handle = startSandboxed({
-        source: run.request.source,
+        source: this.tagged(scriptName, source),
         filename: run.request.scriptName,
         host: world.host,
         globals: world.globals,
@@ -206,11 +224,32 @@ export class RunEngine {
     run.finish(recorder.close(status, reason));
   }
 
-  private contextFor(run: Run, recorder: RunRecorder): RunContext {
+  /** What the run is, from its source; a script named after its file when the source cannot be read. */
+  private planOf(scriptName: string, source: string): PlanInfo {
+    const stem = scriptStem(scriptName);
+    try {
+      return detectPlan(source, scriptName, new Set(this.lab.devices().map((d) => d.name)), stem);
+    } catch {
+      return { planName: stem, planType: 'script', motors: [], detectors: [] };
+    }
+  }
+
+  /** The source to run: `record()` fields read from devices tagged with their device and units (record-rewrite.ts). */
+  private tagged(scriptName: string, source: string): string {
+    if (!GETTER_CALL.test(source)) return source;
+    try {
+      return rewriteRecords(source, scriptName, labGetterUnits(this.lab.devices()));
+    } catch {
+      return source; // TypeScript missing: the sandbox says so for a .ts script; a .js script runs untagged
+    }
+  }
+
+  private contextFor(run: Run, recorder: RunRecorder, configurations: DeviceConfigurations): RunContext {
     return {
       lab: this.lab,
       clock: this.clock,
       recorder,
+      configurations,
       signal: run.signal,
       checkpoint: () => run.checkpoint(),
       log: (level: LogLevel, message: string) => this.logs.emit({ runUid: run.uid, timeS: this.clock.now(), level, message }),

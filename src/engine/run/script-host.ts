@@ -10,8 +10,9 @@ import { DaqError } from '../../core/index.js';
 import type { Device } from '../../devices/index.js';
 import type { HostFunction, HostFunctions, JsonValue } from '../../scripting/index.js';
 import { count, gridScan, listScan, lineScan, type ScanDetector, type ScanMotor, type ScanPoint } from '../plans/index.js';
+import { changesConfiguration, getterUnitsOf } from './device-getters.js';
 import { FrameTable } from './frame-table.js';
-import type { RecordValue } from './recorder.js';
+import { type RecordValue, sourcesOf } from './record-values.js';
 import type { RunContext } from './run-context.js';
 import { SCRIPT_PRELUDE } from './script-prelude.js';
 
@@ -42,6 +43,7 @@ export function createScriptHost(context: RunContext, params: Record<string, Jso
     devices[device.name] = info as unknown as JsonValue;
     for (const method of info.methods) host[`${device.name}.${method}`] = deviceMethod(context, frames, device, method);
   }
+  host['__daq_read'] = deviceReading(context, frames);
   Object.assign(host, coreFunctions(context, frames), planFunctions(context));
   return { host, globals: { params, __daq_devices: devices }, prelude: SCRIPT_PRELUDE };
 }
@@ -64,14 +66,70 @@ function deviceMethod(context: RunContext, frames: FrameTable, device: Device, m
       callArgs[1] = { signal: context.signal, ...(typeof options.wait === 'boolean' ? { wait: options.wait } : {}) };
     }
     const fn = (device as unknown as Record<string, (...a: unknown[]) => unknown>)[method] as (...a: unknown[]) => unknown;
-    const result = await fn.apply(device, callArgs);
-    return toScript(device.name, result, frames);
+    try {
+      return toScript(device.name, await fn.apply(device, callArgs), frames);
+    } finally {
+      // A setter that failed half-way may still have changed something: read the settings again either way.
+      if (changesConfiguration(method)) context.configurations.markChanged(device.name);
+    }
   };
+}
+
+/**
+ * `__daq_read(device, method)`: what `record` gets for a field written `device.getter()` (see
+ * record-rewrite.ts): the same device call, as a reading with the getter's units, the device as
+ * its source and the time the device answered.
+ */
+function deviceReading(context: RunContext, frames: FrameTable): HostFunction {
+  return async ([name, method]) => {
+    const device = context.lab.device(String(name));
+    const units = getterUnitsOf(device, String(method));
+    if (units === undefined) throw new DaqError('invalid_argument', `${String(name)}.${String(method)}() is not a getter with units`);
+    const value = await deviceMethod(context, frames, device, String(method))([], undefined as never);
+    return { value: value as JsonValue, units, timestampS: context.clock.now(), source: device.name };
+  };
+}
+
+/**
+ * `record`'s data with each value's device: frame handles become their frames (from the camera
+ * that took them), values tagged by `__daq_sourced` (see record-rewrite.ts) become readings.
+ */
+function recordValues(context: RunContext, frames: FrameTable, data: Record<string, JsonValue>): Record<string, RecordValue> {
+  const values: Record<string, RecordValue> = {};
+  for (const [field, value] of Object.entries(data)) {
+    if (FrameTable.isHandle(value)) values[field] = frames.resolve(value);
+    else if (isSourcedTag(value)) {
+      const device = context.lab.device(value.device);
+      values[field] = { value: value.value as number, units: getterUnitsOf(device, value.method) ?? '', timestampS: context.clock.now(), source: device.name };
+    } else values[field] = value as RecordValue;
+  }
+  return values;
+}
+
+interface SourcedTag {
+  __daq_sourced: true;
+  value: JsonValue;
+  device: string;
+  method: string;
+}
+
+function isSourcedTag(value: JsonValue): value is JsonValue & SourcedTag {
+  return typeof value === 'object' && value !== null && (value as Record<string, JsonValue>)['__daq_sourced'] === true;
+}
+
+/**
+ * Records an event, first reading the settings of its source devices when the run has not read
+ * them yet or a setter was called since (so the descriptor carries the configuration in force).
+ */
+export function recordEvent(context: RunContext, stream: string, values: Record<string, RecordValue>): void | Promise<void> {
+  const sources = sourcesOf(values);
+  if (sources.length === 0 || !context.configurations.needsRead(sources)) return context.recorder.record(stream, values);
+  return context.configurations.read(sources).then(() => context.recorder.record(stream, values));
 }
 
 function toScript(source: string, value: unknown, frames: FrameTable): JsonValue | undefined {
   if (value === undefined) return undefined;
-  if (isFrame(value)) return frames.add(value) as unknown as JsonValue;
+  if (isFrame(value)) return frames.add({ ...value, source }) as unknown as JsonValue;
   if (isReading(value)) return { ...(value as unknown as Record<string, JsonValue>), source };
   return value as JsonValue;
 }
@@ -98,11 +156,7 @@ function coreFunctions(context: RunContext, frames: FrameTable): Record<string, 
       if (typeof data !== 'object' || data === null || Array.isArray(data)) {
         throw new DaqError('invalid_argument', `record(stream, data): data must be an object such as {x: 1}, got ${JSON.stringify(data)}`);
       }
-      const values: Record<string, RecordValue> = {};
-      for (const [field, value] of Object.entries(data)) {
-        values[field] = FrameTable.isHandle(value) ? frames.resolve(value) : (value as RecordValue);
-      }
-      context.recorder.record(stream as string, values);
+      return recordEvent(context, stream as string, recordValues(context, frames, data));
     },
   };
 }
@@ -135,8 +189,8 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
       ...(raw as Record<string, unknown>),
       signal: context.signal,
       checkpoint: () => context.checkpoint(),
-      onPoint: (point: ScanPoint, total: number) => {
-        context.recorder.record(stream, pointRecord(context, point));
+      onPoint: async (point: ScanPoint, total: number) => {
+        await recordEvent(context, stream, pointRecord(context, point));
         context.progress(point.index + 1, total);
       },
     };

@@ -36,6 +36,10 @@ export const SCRIPT_PRELUDE = String.raw`
     var list = Array.isArray(devices) ? devices : [devices];
     return list.map(function (d) { return nameOf(d, plan, 'each detector'); });
   }
+  // Tags a value read from a device for record() (see record-rewrite.ts); never seen by the script itself.
+  Object.defineProperty(globalThis, '__daq_sourced', {
+    value: function (value, device, method) { return { __daq_sourced: true, value: value, device: device, method: method }; },
+  });
   globalThis.lineScan = function (motor, detectors, options) {
     return plans.lineScan(nameOf(motor, 'lineScan', 'the motor'), namesOf(detectors, 'lineScan'), options);
   };

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { EventDescriptor, RunEvent } from './documents.js';
+import { rewriteRecords } from './record-rewrite.js';
+import { engineFor, runScript } from './run-engine.fixture.js';
+
+const UNITS: Record<string, Record<string, string>> = { stage: { position: 'mm' }, laser: { wavelength: 'nm' } };
+const rewrite = (source: string, name = 'test.js') => rewriteRecords(source, name, (device, method) => UNITS[device]?.[method]);
+
+describe('record() rewrite', () => {
+  it('a direct getter call becomes a host read; a const bound to one is tagged; nothing else changes', () => {
+    expect(rewrite(`record('s', { x: stage.position(), w: (laser.wavelength()), n: 1 });`)).toBe(
+      `record('s', { x: __daq_read("stage", "position"), w: (__daq_read("laser", "wavelength")), n: 1 });`,
+    );
+    expect(rewrite(`const p = stage.position();\nrecord('s', { p, q: p, r: p * 2 });`)).toBe(
+      `const p = stage.position();\nrecord('s', { p: __daq_sourced(p, "stage", "position"), q: __daq_sourced(p, "stage", "position"), r: p * 2 });`,
+    );
+  });
+
+  it('leaves alone what it cannot be sure of', () => {
+    const untouched = [
+      `let p = stage.position();\nrecord('s', { p });`, // may be reassigned
+      `const stage = other;\nrecord('s', { x: stage.position() });`, // not the device
+      `record('s', { x: stage.limits() });`, // not a getter with units
+      `record('s', { x: stage.position(1) });`, // arguments
+      `function record(a, b) {}\nrecord('s', { x: stage.position() });`, // the script's own record
+      `const p = stage.position();\nfunction f() { const p = 2; return p; }\nrecord('s', { p });`, // p declared twice
+      `{ const p = stage.position(); }\nrecord('s', { p });`, // p out of scope here
+      `const data = { x: stage.position() };\nrecord('s', data);`, // not an object literal in the call
+    ];
+    for (const source of untouched) expect(rewrite(source)).toBe(source);
+  });
+
+  it('keeps every line where it was, in TypeScript too', () => {
+    const source = `const p: number = stage.position();\nrecord('s', {\n  p,\n  x: stage.position() as number,\n});\nthrow new Error('here');`;
+    const out = rewrite(source, 'test.ts');
+    expect(out.split('\n')).toHaveLength(source.split('\n').length);
+    expect(out.split('\n')[5]).toBe(`throw new Error('here');`);
+    expect(out).toContain('x: __daq_read("stage", "position") as number');
+  });
+});
+
+describe('values read from devices keep units and source', () => {
+  it('position(), wavelength(), temperature() recorded directly or through a const; the script sees plain numbers', async () => {
+    const { engine, documents, lab } = await engineFor();
+    const { stop } = await runScript(
+      engine,
+      `stage.moveAbs(3);
+       const p = stage.position();
+       if (typeof p !== 'number' || p !== 3) throw new Error('p is ' + JSON.stringify(p));
+       record('s', { x: stage.position(), p, w: laser.wavelength(), t: thermometer.temperature(), twice: p * 2 });`,
+    );
+    expect(stop).toMatchObject({ exitStatus: 'success' });
+    const descriptor = documents.find((d): d is EventDescriptor => d.kind === 'descriptor');
+    expect(descriptor?.dataKeys).toEqual({
+      x: { dtype: 'float64', shape: [], units: 'mm', source: 'stage' },
+      p: { dtype: 'float64', shape: [], units: 'mm', source: 'stage' },
+      w: { dtype: 'float64', shape: [], units: 'nm', source: 'laser' },
+      t: { dtype: 'float64', shape: [], units: 'degC', source: 'thermometer' },
+      twice: { dtype: 'float64', shape: [], units: '', source: 'script' },
+    });
+    const event = documents.find((d): d is RunEvent => d.kind === 'event');
+    expect(event?.data).toMatchObject({ x: 3, p: 3, w: 800, twice: 6 });
+    expect(event?.timestamps['x']).toBeGreaterThan(0);
+    await lab.disconnect();
+  });
+
+  it('a TypeScript script is tagged too, and errors keep their line numbers', async () => {
+    const { engine, documents, lab } = await engineFor();
+    const { stop } = await runScript(engine, `const p: number = stage.position();\nrecord('s', { p, x: stage.position() as number });\nrecord('s', { p, x: nope });`, { scriptName: 'test.ts' });
+    expect(stop.exitStatus).toBe('fail');
+    expect(stop.reason).toContain('nope');
+    expect(stop.reason).toContain('test.ts:3');
+    const descriptor = documents.find((d): d is EventDescriptor => d.kind === 'descriptor');
+    expect([descriptor?.dataKeys['p']?.source, descriptor?.dataKeys['x']?.units]).toEqual(['stage', 'mm']);
+    await lab.disconnect();
+  });
+});

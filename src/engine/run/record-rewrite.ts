@@ -1,0 +1,105 @@
+/**
+ * Values read from devices keep their device and units when recorded, while the script keeps
+ * seeing plain numbers: before a run, each `record(stream, {...})` whose data is an object
+ * literal is rewritten where a field's value is
+ * - a direct getter call on a device (`x: stage.position()`): it becomes
+ *   `x: __daq_read("stage", "position")`, a host call that makes the same device call and hands
+ *   `record` a reading with the device's units, the device as source and the time it answered;
+ * - a name (`{x}` or `x: p`) bound once in the script by `const p = stage.position()` around the
+ *   record: it becomes `x: __daq_sourced(p, "stage", "position")`, which tags the same number
+ *   with its device and units (stamped with the record's time).
+ * Only text on the same line is inserted, so error line numbers stay the script's own (columns
+ * on a rewritten line move). The start document keeps the original source.
+ */
+import type { Node, ObjectLiteralExpression } from 'typescript';
+import { isGlobal, type ParsedScript, parseScript, unwrap } from './script-analysis.js';
+
+/** Units of the getters whose values `record` tags, per device and method; `undefined` for other calls. */
+export type GetterUnits = (device: string, method: string) => string | undefined;
+
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** The source of the script to run: `source` with its `record()` fields tagged (unchanged when nothing to tag). */
+export function rewriteRecords(source: string, scriptName: string, units: GetterUnits): string {
+  if (!/\brecord\s*\(/.test(source)) return source;
+  const script = parseScript(source, scriptName);
+  if (script === undefined || !isGlobal(script, 'record')) return source;
+  const edits: Edit[] = [];
+  const { ts } = script;
+  const visit = (node: Node): void => {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'record' && node.arguments.length >= 2) {
+      const data = unwrap(ts, node.arguments[1] as Node);
+      if (ts.isObjectLiteralExpression(data)) edits.push(...fieldEdits(script, data, units));
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(script.file);
+  let out = source;
+  for (const edit of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+  return out;
+}
+
+function fieldEdits(script: ParsedScript, data: ObjectLiteralExpression, units: GetterUnits): Edit[] {
+  const { ts, file } = script;
+  const edits: Edit[] = [];
+  for (const property of data.properties) {
+    if (ts.isPropertyAssignment(property)) {
+      const value = unwrap(ts, property.initializer);
+      const getter = getterCall(script, value, units);
+      if (getter !== undefined) {
+        edits.push({ start: value.getStart(file), end: value.end, text: `__daq_read(${JSON.stringify(getter.device)}, ${JSON.stringify(getter.method)})` });
+      } else if (ts.isIdentifier(value)) {
+        const bound = constGetter(script, value.text, property, units);
+        if (bound !== undefined) edits.push({ start: value.getStart(file), end: value.end, text: tag(value.text, bound) });
+      }
+    } else if (ts.isShorthandPropertyAssignment(property) && property.objectAssignmentInitializer === undefined) {
+      const bound = constGetter(script, property.name.text, property, units);
+      if (bound !== undefined) edits.push({ start: property.getStart(file), end: property.end, text: `${property.name.text}: ${tag(property.name.text, bound)}` });
+    }
+  }
+  return edits;
+}
+
+function tag(name: string, getter: { device: string; method: string }): string {
+  return `__daq_sourced(${name}, ${JSON.stringify(getter.device)}, ${JSON.stringify(getter.method)})`;
+}
+
+/** `device.method()` with no arguments, on a device global, for a getter with units. */
+function getterCall(script: ParsedScript, node: Node, units: GetterUnits): { device: string; method: string } | undefined {
+  const { ts } = script;
+  if (!ts.isCallExpression(node) || node.arguments.length > 0 || node.questionDotToken !== undefined) return undefined;
+  const callee = node.expression;
+  if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression) || !ts.isIdentifier(callee.name)) return undefined;
+  const device = callee.expression.text;
+  const method = callee.name.text;
+  if (!isGlobal(script, device) || units(device, method) === undefined) return undefined;
+  return { device, method };
+}
+
+/**
+ * The getter a name is bound to: the script declares `name` exactly once, as
+ * `const name = device.getter()`, in a block that encloses `use`.
+ */
+function constGetter(script: ParsedScript, name: string, use: Node, units: GetterUnits): { device: string; method: string } | undefined {
+  const { ts } = script;
+  if (script.declared.get(name) !== 1) return undefined;
+  let found: { device: string; method: string } | undefined;
+  const visit = (node: Node): void => {
+    if (found !== undefined) return;
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === name && node.initializer !== undefined) {
+      const list = node.parent;
+      const isConst = ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Const) !== 0;
+      const scope = ts.isVariableDeclarationList(list) ? list.parent.parent : undefined;
+      const encloses = scope !== undefined && scope.getStart(script.file) <= use.getStart(script.file) && use.end <= scope.end && node.end <= use.getStart(script.file);
+      if (isConst && encloses) found = getterCall(script, unwrap(ts, node.initializer), units);
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(script.file);
+  return found;
+}
