@@ -90,7 +90,7 @@ export class DocumentLog {
     if (runUid !== '') {
       while (!this.runs.has(runUid) && queued() && !signal.aborted) await this.nextRun(signal);
       const log = this.runs.get(runUid);
-      if (log === undefined && !signal.aborted) throw new DaqError('not_found', `no documents of run ${runUid} (the daemon keeps the last ${this.keepRuns} runs)`);
+      if (log === undefined && !signal.aborted) throw new DaqError('not_found', `no documents of run ${runUid}: the daemon keeps those of its last ${this.keepRuns} runs; an older run's data are in its HDF5 file (daq runs lists it)`);
       return log;
     }
     const current = this.latest === undefined ? undefined : this.runs.get(this.latest);
