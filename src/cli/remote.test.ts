@@ -65,7 +65,7 @@ describe('daq --remote', () => {
   it('daq runs RUN --documents prints the Bluesky documents, one [name, doc] a line, frames as stream_resource/stream_datum', async () => {
     const run = await daq(['run', 'examples/simple_scan.js', '--remote', address, '--json', '--param', 'steps=2']);
     const { uid, file } = JSON.parse(run.stdout) as { uid: string; file: string };
-    const result = await daq(['runs', uid, '--documents', '--remote', address]);
+    const result = await daq(['runs', uid.slice(0, 8), '--documents', '--remote', address]);
     expect(result.code).toBe(0);
     const pairs = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as [string, Record<string, unknown>]);
     expect(pairs.map(([name]) => name)).toEqual(['start', 'descriptor', 'stream_resource', 'stream_datum', 'event', 'stream_datum', 'event', 'stop']);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import type { Command } from 'commander';
 import { catalogSummary } from '../../api/convert.js';
+import type { DaemonClient } from '../../api/client.js';
 import { ControlService, RunSummarySchema } from '../../api/gen/daq/v1/control_pb.js';
 import { DaqError } from '../../core/index.js';
 import { Catalog } from '../../data/index.js';
@@ -12,7 +13,7 @@ import { connect, type RemoteOptions, remoteOptions, summaryJson } from '../remo
 /** Registers `daq runs` and `daq stop` on `program`. */
 export function registerRuns(program: Command): void {
   remoteOptions(program.command('runs').description('the runs a daemon knows: finished, current and queued, oldest first; with --documents, one run\'s Bluesky documents'), true)
-    .argument('[run]', 'with --documents: the run (default: the current run, or the next to start)')
+    .argument('[run]', 'with --documents: the run, its uid or a unique prefix (default: the current run, or the next to start)')
     .option('--documents', "print the run's Bluesky event-model documents, one JSON array [name, doc] a line, live until its stop")
     .option('--json', 'print one JSON object: {runs: [{uid, script, state, exitStatus, reason, numEvents, durationS, startedBy, file, fileSizeBytes, eventsLost, storageError, fileFinished}]}')
     .option('--data-dir <dir>', "without a daemon: the runs in a data directory's catalog (DIR/catalog.jsonl)")
@@ -68,12 +69,23 @@ async function printDocuments(run: string, options: RemoteOptions & { dataDir?: 
   if (options.dataDir !== undefined) throw new DaqError('invalid_argument', '--documents needs a daemon (--remote): the documents of a run are kept by the daemon that ran it');
   const client = connect(options);
   try {
-    for await (const { document } of client.stream(ControlService.method.streamRunDocuments, { runUid: run })) {
+    const runUid = run === '' ? '' : await fullUid(client, run);
+    for await (const { document } of client.stream(ControlService.method.streamRunDocuments, { runUid })) {
       if (document !== undefined && document.name !== '') process.stdout.write(`[${JSON.stringify(document.name)},${document.json}]\n`);
     }
   } finally {
     client.close();
   }
+}
+
+/** The uid of the daemon's run whose uid is `prefix` or starts with it (unique). */
+async function fullUid(client: DaemonClient, prefix: string): Promise<string> {
+  const uids = (await client.call(ControlService.method.listRuns, {})).runs.map((r) => r.uid);
+  if (uids.includes(prefix)) return prefix;
+  const matches = uids.filter((uid) => uid.startsWith(prefix));
+  if (matches.length === 1) return matches[0] as string;
+  if (matches.length > 1) throw new DaqError('invalid_argument', `run "${prefix}" is ambiguous: ${matches.join(', ')}`);
+  throw new DaqError('not_found', `the daemon at ${client.address} has no run ${prefix} (daq runs lists them)`);
 }
 
 /** The FILE column: path, size, losses, or the storage problem. */
