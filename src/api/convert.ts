@@ -1,7 +1,7 @@
 /** Engine values to API messages: run documents, summaries, values. Frames become references. */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { isFrame } from '../capabilities/index.js';
-import type { EventValue, ExitStatus as EngineExit, ParamValue, RunDocument as EngineDocument, RunSummary as EngineSummary } from '../engine/index.js';
+import type { BlueskyPair, EventValue, ExitStatus as EngineExit, ParamValue, RunDocument as EngineDocument, RunSummary as EngineSummary } from '../engine/index.js';
 import { type ValueSchema } from './gen/daq/v1/common_pb.js';
 import { type RunSummarySchema, RunState } from './gen/daq/v1/control_pb.js';
 import { ExitStatus, type RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
@@ -52,8 +52,18 @@ export function toExitStatus(status: EngineExit | undefined): ExitStatus {
   return ExitStatus.UNSPECIFIED;
 }
 
-/** An engine document as a RunDocument message; `index` is its place in the run. */
-export function toRunDocument(runUid: string, index: number, document: EngineDocument): RunDocumentInit {
+/**
+ * A run document as a RunDocument message; `index` is its place in the run. `bluesky` is the
+ * Bluesky document (name and JSON, unchanged); `document` the engine's twin of it, when it has
+ * one (stream_resource and stream_datum documents have none).
+ */
+export function toRunDocument(runUid: string, index: number, document: EngineDocument | undefined, bluesky?: BlueskyPair): RunDocumentInit {
+  const named = bluesky === undefined ? {} : { name: bluesky.name, json: bluesky.json };
+  if (document === undefined) return { runUid, index, ...named };
+  return { ...typedDocument(runUid, index, document), ...named };
+}
+
+function typedDocument(runUid: string, index: number, document: EngineDocument): RunDocumentInit {
   switch (document.kind) {
     case 'start':
       return {

@@ -112,8 +112,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (report.failures !== undefined) say('warn', formatErrorTree(report.failures));
 
   const engine = new RunEngine(lab, clock, { nextScanId: () => storage.nextScanId() });
-  const documents = new DocumentLog();
-  engine.onDocument((event) => documents.add(event));
   const ring =
     options.ring === false
       ? undefined
@@ -131,6 +129,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   if (ring === undefined) say('warn', 'no ring buffer: runs are not written to files');
   warnOfStaleRings(say);
+  // Bluesky documents point into the run's file for frames: only when files are written.
+  const documents = new DocumentLog(50, ring === undefined ? {} : { runFile: (start, uid) => storage.fileOf(start, uid) });
+  engine.onDocument((event) => documents.add(event));
   engine.onLog((entry) => logs.emit(entry));
   engine.onRunChange((run) => {
     if (run.state === 'finished') say(run.exitStatus === 'success' ? 'info' : 'warn', `run ${run.uid} (${run.scriptName}) ended: ${run.exitStatus}${run.reason ? `: ${run.reason.split('\n')[0]}` : ''}`);

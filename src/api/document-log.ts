@@ -1,17 +1,20 @@
 /**
  * Every run's documents, kept in order so a client can follow a run from any index, live. Each
  * follower reads at its own pace from the log (a slow one lags, it never slows the run or other
- * followers, and nothing is dropped). Frames are kept as references; their pixels are in the ring.
+ * followers, and nothing is dropped). Frames are kept as references; their pixels are in the ring
+ * and the run's file. Each document is kept twice: typed, and as Bluesky's (name, JSON).
  * The logs of the last `keepRuns` runs are kept.
  */
 import { DaqError } from '../core/index.js';
-import type { RunDocumentEvent } from '../engine/index.js';
+import { createEventModelSerializer, type EventModelOptions, type EventModelSerializer, type RunDocumentEvent } from '../engine/index.js';
 import { type RunDocumentInit, toRunDocument } from './convert.js';
 
 class RunLog {
   readonly documents: RunDocumentInit[] = [];
   closed = false;
   private waiters: (() => void)[] = [];
+
+  constructor(readonly bluesky: EventModelSerializer) {}
 
   append(document: RunDocumentInit, last: boolean): void {
     this.documents.push(document);
@@ -39,19 +42,32 @@ export class DocumentLog {
   private readonly created: (() => void)[] = [];
   private latest: string | undefined;
 
-  constructor(private readonly keepRuns = 50) {}
+  /**
+   * Keeps the last `keepRuns` runs. `eventModel.runFile` names each run's HDF5 file: its
+   * Bluesky documents point there for frames (without it, frames are left out of them).
+   */
+  constructor(
+    private readonly keepRuns = 50,
+    private readonly eventModel: EventModelOptions = {},
+  ) {}
 
   /** Records a document from the run engine. */
   add({ runUid, document }: RunDocumentEvent): void {
     let log = this.runs.get(runUid);
     if (log === undefined) {
-      log = new RunLog();
+      log = new RunLog(createEventModelSerializer(this.eventModel));
       this.runs.set(runUid, log);
       this.latest = runUid;
       for (const uid of [...this.runs.keys()].slice(0, Math.max(0, this.runs.size - this.keepRuns))) this.runs.delete(uid);
       for (const wake of this.created.splice(0)) wake();
     }
-    log.append(toRunDocument(runUid, log.documents.length, document), document.kind === 'stop');
+    // One engine document is one or more Bluesky documents (stream_datum before an event with a
+    // frame, stream_resource after a descriptor): each is a RunDocument of its own.
+    const pairs = log.bluesky.toBluesky(document);
+    for (const [i, pair] of pairs.entries()) {
+      const typed = pair.name === document.kind ? document : undefined;
+      log.append(toRunDocument(runUid, log.documents.length, typed, pair), document.kind === 'stop' && i === pairs.length - 1);
+    }
   }
 
   /**
@@ -74,7 +90,7 @@ export class DocumentLog {
     if (runUid !== '') {
       while (!this.runs.has(runUid) && queued() && !signal.aborted) await this.nextRun(signal);
       const log = this.runs.get(runUid);
-      if (log === undefined && !signal.aborted) throw new DaqError('not_found', `no documents of run ${runUid} (the daemon keeps the last ${this.keepRuns} runs)`);
+      if (log === undefined && !signal.aborted) throw new DaqError('not_found', `no documents of run ${runUid}: the daemon keeps those of its last ${this.keepRuns} runs; an older run's data are in its HDF5 file (daq runs lists it)`);
       return log;
     }
     const current = this.latest === undefined ? undefined : this.runs.get(this.latest);

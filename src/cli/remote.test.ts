@@ -62,6 +62,19 @@ describe('daq --remote', () => {
     expect(runs.at(-1)).toMatchObject({ script: 'lab.toml', exitStatus: 'fail' });
   });
 
+  it('daq runs RUN --documents prints the Bluesky documents, one [name, doc] a line, frames as stream_resource/stream_datum', async () => {
+    const run = await daq(['run', 'examples/simple_scan.js', '--remote', address, '--json', '--param', 'steps=2']);
+    const { uid, file } = JSON.parse(run.stdout) as { uid: string; file: string };
+    const result = await daq(['runs', uid.slice(0, 8), '--documents', '--remote', address]);
+    expect(result.code).toBe(0);
+    const pairs = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as [string, Record<string, unknown>]);
+    expect(pairs.map(([name]) => name)).toEqual(['start', 'descriptor', 'stream_resource', 'stream_datum', 'event', 'stream_datum', 'event', 'stop']);
+    expect(pairs[0]?.[1]).toMatchObject({ uid, script_name: 'simple_scan.js', params: { steps: 2 } });
+    expect(pairs[2]?.[1]).toMatchObject({ data_key: 'image', mimetype: 'application/x-hdf5', uri: `file://localhost${file}`, parameters: { dataset: '/entry/data/scan/image' } });
+    expect(pairs[4]?.[1]['data']).not.toHaveProperty('image');
+    expect(pairs[7]?.[1]).toMatchObject({ run_start: uid, exit_status: 'success', num_events: { scan: 2 } });
+  });
+
   it('daq devices and daq status read the daemon', async () => {
     const devices = await daq(['devices', '--remote', address, '--json']);
     expect((JSON.parse(devices.stdout) as { devices: { name: string }[] }).devices.map((d) => d.name)).toContain('stage');

@@ -24,6 +24,8 @@ from daq_client import devices as _dev
 from daq_client.devices import Device, FramePreview, Reading, Values
 from daq_client.devices import value as _value
 
+from .documents import bluesky_pairs
+
 _EXIT = {
     documents_pb2.EXIT_STATUS_SUCCESS: "success",
     documents_pb2.EXIT_STATUS_ABORT: "abort",
@@ -66,9 +68,12 @@ def summary_dict(run: control_pb2.RunSummary) -> dict[str, Any]:
     }
 
 
-def document_dict(document: documents_pb2.RunDocument) -> dict[str, Any]:
-    """A run document as a dict with a "kind": start, descriptor, event or stop."""
+def document_dict(document: documents_pb2.RunDocument) -> dict[str, Any] | None:
+    """A run document as a dict with a "kind": start, descriptor, event or stop (None for Bluesky's
+    stream_resource and stream_datum, which have no typed twin: see `Client.documents`)."""
     kind = document.WhichOneof("document")
+    if kind is None:
+        return None
     body = getattr(document, kind)
     out: dict[str, Any] = {"kind": kind, "run_uid": document.run_uid, "index": document.index}
     if kind == "start":
@@ -212,7 +217,16 @@ class Client:
         """A run's documents from `from_index`, then live until its stop document."""
         request = control_pb2.StreamRunDocumentsRequest(run_uid=run_uid, from_index=from_index)
         for message in self._stream(self._control.StreamRunDocuments, request):
-            yield document_dict(message.document)
+            document = document_dict(message.document)
+            if document is not None:
+                yield document
+
+    def documents(self, run_uid: str = "", from_index: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
+        """A run's Bluesky documents as (name, doc) pairs, live until its stop document: hand them to any
+        Bluesky callback (`for name, doc in client.documents(uid): bec(name, doc)`). The daemon keeps the
+        documents of its last 50 runs; older runs are in their HDF5 files (`open_run`). See daq_client.documents."""
+        request = control_pb2.StreamRunDocumentsRequest(run_uid=run_uid, from_index=from_index)
+        yield from bluesky_pairs(m.document for m in self._stream(self._control.StreamRunDocuments, request))
 
     def get_run(self, uid: str = "") -> dict[str, Any]:
         """A run's summary (empty uid: the current run)."""

@@ -2,16 +2,22 @@
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import type { Command } from 'commander';
+import type { DaemonClient } from '../../api/client.js';
 import { ControlService, RunSummarySchema } from '../../api/gen/daq/v1/control_pb.js';
+import { DaqError } from '../../core/index.js';
 import { formatTable, printJson } from '../output.js';
 import { connect, type RemoteOptions, remoteOptions, summaryJson } from '../remote.js';
 
 /** Registers `daq runs` and `daq stop` on `program`. */
 export function registerRuns(program: Command): void {
-  remoteOptions(program.command('runs').description('the runs a daemon knows: finished, current and queued, oldest first'), true)
+  remoteOptions(program.command('runs').description('the runs a daemon knows: finished, current and queued, oldest first; with --documents, one run\'s Bluesky documents'), true)
+    .argument('[run]', 'with --documents: the run, its uid or a unique prefix (default: the current run, or the next to start)')
+    .option('--documents', "print the run's Bluesky event-model documents, one JSON array [name, doc] a line, live until its stop")
     .option('--json', 'print one JSON object: {runs: [{uid, script, state, exitStatus, reason, numEvents, durationS, startedBy, file, fileSizeBytes, eventsLost, storageError, fileFinished}]}')
     .option('--data-dir <dir>', "without a daemon: the runs in a data directory's catalog (DIR/catalog.jsonl)")
-    .action(async (options: RemoteOptions & { json?: boolean; dataDir?: string }) => {
+    .action(async (run: string | undefined, options: RemoteOptions & { json?: boolean; dataDir?: string; documents?: boolean }) => {
+      if (options.documents) return printDocuments(run ?? '', options);
+      if (run !== undefined) throw new DaqError('invalid_argument', `daq runs ${run}: a run is given only with --documents (daq runs ${run} --documents)`);
       const client = options.dataDir === undefined ? connect(options) : undefined;
       try {
         const runs = client === undefined ? await catalogRuns(options.dataDir as string) : (await client.call(ControlService.method.listRuns, {})).runs.map(summaryJson);
@@ -54,6 +60,33 @@ async function catalogRuns(dataDir: string): Promise<Record<string, unknown>[]> 
   return Catalog.read(join(dataDir, 'catalog.jsonl'), (line) => process.stderr.write(`daq: ${dataDir}/catalog.jsonl line ${line} is damaged; skipped\n`))
     .list()
     .map((entry) => summaryJson(create(RunSummarySchema, catalogSummary(entry))));
+}
+
+/**
+ * `daq runs [RUN] --documents`: the run's Bluesky documents as the daemon sends them, one
+ * `[name, doc]` JSON array a line (what `event_model` and Bluesky callbacks take), until its stop.
+ */
+async function printDocuments(run: string, options: RemoteOptions & { dataDir?: string }): Promise<void> {
+  if (options.dataDir !== undefined) throw new DaqError('invalid_argument', '--documents needs a daemon (--remote): the documents of a run are kept by the daemon that ran it');
+  const client = connect(options);
+  try {
+    const runUid = run === '' ? '' : await fullUid(client, run);
+    for await (const { document } of client.stream(ControlService.method.streamRunDocuments, { runUid })) {
+      if (document !== undefined && document.name !== '') process.stdout.write(`[${JSON.stringify(document.name)},${document.json}]\n`);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+/** The uid of the daemon's run whose uid is `prefix` or starts with it (unique). */
+async function fullUid(client: DaemonClient, prefix: string): Promise<string> {
+  const uids = (await client.call(ControlService.method.listRuns, {})).runs.map((r) => r.uid);
+  if (uids.includes(prefix)) return prefix;
+  const matches = uids.filter((uid) => uid.startsWith(prefix));
+  if (matches.length === 1) return matches[0] as string;
+  if (matches.length > 1) throw new DaqError('invalid_argument', `run "${prefix}" is ambiguous: ${matches.join(', ')}`);
+  throw new DaqError('not_found', `the daemon at ${client.address} has no run ${prefix} (daq runs lists them)`);
 }
 
 /** The FILE column: path, size, losses, or the storage problem. */

@@ -120,6 +120,14 @@ export class RunStorage {
     return storage;
   }
 
+  /**
+   * The absolute path of the HDF5 file of the run that `start` opens (known from the start
+   * document alone: Bluesky's stream_resource documents point there from the run's first frame).
+   */
+  fileOf(start: RunStart, runUid: string): string {
+    return join(this.runsDir, fileName(start, runUid));
+  }
+
   /** Follows the ring at `ringPath` (the daemon's new ring). */
   follow(ringPath: string): void {
     this.post({ type: 'follow', ringPath });
@@ -195,7 +203,7 @@ export class RunStorage {
 
   private handle({ runUid, document }: RunDocumentEvent, lab: DeviceList): void {
     if (document.kind === 'start') {
-      const path = join(this.runsDir, fileName(document, runUid));
+      const path = this.fileOf(document, runUid);
       this.post({ type: 'announce', uid: runUid });
       const start: RunFileStart = {
         uid: runUid,

@@ -1,6 +1,8 @@
 /** Runs: documents, recorder, the run engine and its queue, the script host. */
 export * from './configuration.js';
 export * from './documents.js';
+export * from './event-model.js';
+export * from './event-model-keys.js';
 export * from './frame-table.js';
 export * from './plan-detection.js';
 export * from './record-values.js';
