@@ -57,10 +57,12 @@ describe('formatQuantity', () => {
     expect(formatQuantity(2.5e9, 'Hz')).toBe('2.5000 GHz');
   });
 
-  it('shows counts and dimensionless integers exactly, huge counts included', () => {
+  it('shows counts and integer types exactly, huge counts included', () => {
     expect(formatQuantity(4095, 'counts')).toBe('4095 counts');
-    expect(formatQuantity(12)).toBe('12');
-    expect(formatQuantity(123456789012)).toBe('123456789012');
+    expect(formatQuantity(12, '', { integer: true })).toBe('12');
+    expect(formatQuantity(12)).toBe('12.000');
+    expect(formatQuantity(123456789012, '', { integer: true })).toBe('123456789012');
+    expect(formatQuantity(2.5, '', { integer: true })).toBe('2.5000');
     expect(formatQuantity(123456.7)).toBe('123457');
     expect(formatQuantity(12, 'mm')).toBe('12.000 mm');
   });

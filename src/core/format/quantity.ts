@@ -29,12 +29,14 @@ const DISPLAY_UNITS: Readonly<Record<string, string>> = {
 };
 
 /** Counts are integers: shown exactly, never with decimals. */
-const COUNT_UNITS = new Set(['', 'count', 'counts', 'ct', 'cts', 'ADU', 'px', 'pixel', 'pixels', 'events', 'photons', 'frames']);
+const COUNT_UNITS = new Set(['count', 'counts', 'ct', 'cts', 'ADU', 'px', 'pixel', 'pixels', 'events', 'photons', 'frames']);
 
 /** Options of {@link formatQuantity}. */
 export interface QuantityFormat {
   /** Significant digits (default 5). */
   digits?: number;
+  /** The value is of an integer type (an `int32` field, a frame number): shown exactly when it is an integer. */
+  integer?: boolean;
 }
 
 /** `units` as people write it: `degC` → `°C`, `um` → `µm`, `ohm` → `Ω`; others unchanged. */
@@ -45,7 +47,7 @@ export function displayUnits(units: string): string {
 /**
  * A number with its unit for people: an SI prefix when the unit takes one, `digits`
  * significant digits (trailing zeros kept, so a column's decimals line up), exact integers for
- * counts and dimensionless integers. `NaN`, `∞` and `-∞` are shown as such.
+ * counts and integer types. `NaN`, `∞` and `-∞` are shown as such.
  *
  * ```
  * formatQuantity(9.98246e-7, 'W')   // '998.25 nW'
@@ -59,7 +61,7 @@ export function formatQuantity(value: number, units = '', options: QuantityForma
   const withUnits = (text: string, prefix = ''): string => (shown === '' && prefix === '' ? text : `${text} ${prefix}${shown}`);
   if (Number.isNaN(value)) return withUnits('NaN');
   if (!Number.isFinite(value)) return withUnits(value > 0 ? '∞' : '-∞');
-  if (Number.isInteger(value) && COUNT_UNITS.has(shown) && Math.abs(value) < 1e15) return withUnits(String(value));
+  if (Number.isInteger(value) && (options.integer === true || COUNT_UNITS.has(shown)) && Math.abs(value) < 1e15) return withUnits(String(value));
   const maxPrefix = PREFIXABLE[shown];
   if (maxPrefix === undefined || value === 0) return withUnits(value === 0 && maxPrefix !== undefined ? '0' : formatNumber(value, digits));
   let index = NO_PREFIX + Math.floor(Math.log10(Math.abs(value)) / 3);
