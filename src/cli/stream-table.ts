@@ -23,10 +23,15 @@ export class StreamTable {
   private readonly columns: Column[];
   private changed = false;
 
-  constructor(readonly name: string, dataKeys: EventDescriptor['dataKeys']) {
+  /** `withDate`: the time column shows the date too (`2026-12-07T04:14:43.123`), for rows that may span days. */
+  constructor(
+    readonly name: string,
+    dataKeys: EventDescriptor['dataKeys'],
+    withDate = false,
+  ) {
     this.columns = [
       { name: 'seq', width: 4, align: 'right', cell: (e) => String(e.seqNum) },
-      { name: 'time', width: 12, align: 'left', cell: (e) => formatTime(e.timeS, { timeOnly: true }) },
+      { name: 'time', width: withDate ? 23 : 12, align: 'left', cell: (e) => formatTime(e.timeS, { timeOnly: !withDate }) },
       ...Object.entries(dataKeys).map(([field, key]) => column(field, key)),
     ];
     for (const c of this.columns) c.width = Math.max(c.width, displayWidth(c.name));

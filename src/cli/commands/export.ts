@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import { DaqError } from '../../core/index.js';
 import { ControlService, ExportFormat } from '../../api/gen/daq/v1/control_pb.js';
+import { exitHelp } from '../output.js';
 import { connect, type RemoteOptions, remoteOptions } from '../remote.js';
 
 const FORMATS: Record<string, ExportFormat> = { h5: ExportFormat.H5, csv: ExportFormat.CSV, arrow: ExportFormat.ARROW };
@@ -15,6 +16,7 @@ export function registerExport(program: Command): void {
     .option('-f, --format <format>', 'h5, csv (frames left out) or arrow', 'h5')
     .option('-s, --stream <name>', 'the stream for csv and arrow (default: the first)')
     .option('-o, --output <file>', "where to write (default: the daemon's file name in this directory; - for stdout)")
+    .addHelpText('after', exitHelp({ 0: 'written', 1: 'the run has no finished file, or the daemon cannot be reached', 2: 'bad arguments or an unknown run' }))
     .action(async (uid: string, options: RemoteOptions & { format: string; stream?: string; output?: string }) => {
       const format = FORMATS[options.format];
       if (format === undefined) throw new DaqError('invalid_argument', `--format must be h5, csv or arrow, not "${options.format}"`);

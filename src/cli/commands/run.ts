@@ -14,7 +14,7 @@ import { DRIVERS } from '../../drivers/index.js';
 import { type CatalogEntry, createDocumentSink, RingWriter, RunStorage } from '../../data/index.js';
 import { type ParamValue, type Run, RunEngine, type RunStop } from '../../engine/index.js';
 import type { ScriptLimits } from '../../scripting/index.js';
-import { EXIT, printJson } from '../output.js';
+import { printJson, RUN_EXIT } from '../output.js';
 import { remoteAddress, type RemoteOptions } from '../remote.js';
 import { askKey } from '../key-prompt.js';
 import { RunDisplay } from '../run-display.js';
@@ -32,8 +32,7 @@ interface RunOptions extends RemoteOptions {
   dataDir?: string;
 }
 
-/** Exit status of `daq run` for each way a run ends. */
-export const RUN_EXIT = { success: EXIT.ok, fail: EXIT.failure, abort: 3 } as const;
+export { RUN_EXIT } from '../output.js';
 
 /** Parses `k=v` into a map; numbers and true/false become numbers and booleans. */
 export function collectKeyValue(text: string, previous: Record<string, ParamValue>): Record<string, ParamValue> {

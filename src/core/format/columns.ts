@@ -25,9 +25,12 @@ export function truncate(text: string, width: number): string {
   return `${[...text].slice(0, Math.max(0, width - 1)).join('')}…`;
 }
 
-/** Whether a cell reads as a number (`-12.500 mm`, `998.25 nW`, `NaN`, `42`): such columns align right. */
+/**
+ * Whether a cell reads as a number, maybe with a unit (`-12.500 mm`, `998.25 nW`, `NaN`, `42`,
+ * `1.0028e-6`): such columns align right. Times and dates (`04:14:43.123`, `2026-12-07`) do not.
+ */
 export function isNumeric(cell: string): boolean {
-  return /^[-+]?(\d|NaN|∞)/.test(cell.trim());
+  return /^[-+]?(\d+(\.\d*)?(e[-+]?\d+)?|NaN|∞)( \S+)?$/.test(cell.trim());
 }
 
 /**

@@ -1,6 +1,6 @@
 /** The formatter people read values through: units, prefixes, precision, times, columns. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { displayUnits, formatColumns, formatDuration, formatNumber, formatQuantity, formatRate, formatTime, inputNumber, truncate, zoneLabel } from './index.js';
+import { displayUnits, formatColumns, isNumeric, formatDuration, formatNumber, formatQuantity, formatRate, formatTime, inputNumber, truncate, zoneLabel } from './index.js';
 
 describe('formatQuantity', () => {
   it('shows the examples of the issue: SI prefix, unit, five significant digits', () => {
@@ -150,6 +150,14 @@ describe('formatColumns', () => {
       'power_meter   998.25 nW',
       'thermometer  -1.2500 °C  ok',
     ]);
+  });
+
+  it('aligns times and dates left, numbers with units right', () => {
+    expect(isNumeric('2026-12-07T04:14:43.123')).toBe(false);
+    expect(isNumeric('04:14:43.123')).toBe(false);
+    expect(isNumeric('-1.0028e-6 W')).toBe(true);
+    expect(isNumeric('12.500 mm/s^2')).toBe(true);
+    expect(isNumeric('3 in scan, 2 in peaks')).toBe(false);
   });
 
   it('cuts long text with an ellipsis', () => {
