@@ -46,6 +46,7 @@ export class RunDisplay {
   private promptText: string | undefined;
   private footerLines = 0;
   private ticker: NodeJS.Timeout | undefined;
+  private finished = false;
 
   constructor(
     private readonly out: NodeJS.WritableStream & { columns?: number },
@@ -83,7 +84,7 @@ export class RunDisplay {
 
   /** Updates the progress line (terminals only); it ticks on by itself each second. */
   progress(progress: Progress): void {
-    if (!this.options.interactive || progress.total <= 0) return;
+    if (!this.options.interactive || progress.total <= 0 || this.finished) return;
     this.progressAt = { progress, rate: this.rate.update(progress), atMs: Date.now() };
     this.ticker ??= setInterval(() => this.redraw(), 1000).unref();
     this.redraw();
@@ -91,6 +92,7 @@ export class RunDisplay {
 
   /** Shows a question at the bottom, under the progress line, until `prompt(undefined)`. */
   prompt(text: string | undefined): void {
+    if (this.finished) return;
     this.promptText = text;
     if (this.options.interactive) this.redraw();
     else if (text !== undefined) this.out.write(`${text}\n`);
@@ -98,6 +100,8 @@ export class RunDisplay {
 
   /** Ends the display: shows rows held back, clears the footer, says how many rows were not shown. */
   finish(): void {
+    if (this.finished) return;
+    this.finished = true;
     for (const state of this.streams.values()) this.flush(state);
     if (this.ticker !== undefined) clearInterval(this.ticker);
     this.ticker = undefined;
