@@ -13,9 +13,10 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 # Debian packages the tests use: socat (serial PTY pairs for the drivers' wire simulators),
 # chromium (the dashboard's browser tests, driven by playwright-core), hdf5-tools (h5dump reads
-# the run files). Installed with apt-get when one is missing (CI runs as root).
-SYSTEM_PACKAGES := socat chromium hdf5-tools
-SYSTEM_COMMANDS := socat chromium h5dump
+# the run files), bsdutils (`script`: a pseudo-terminal for the CLI's terminal tests). Installed
+# with apt-get when one is missing (CI runs as root).
+SYSTEM_PACKAGES := socat chromium hdf5-tools bsdutils
+SYSTEM_COMMANDS := socat chromium h5dump script
 
 .PHONY: help system install generate native build typecheck lint unit python python-stubs pytest test demo demo-serial bench bench-venv clean web
 

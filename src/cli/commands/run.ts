@@ -170,8 +170,10 @@ function printSummary(run: Run, stop: RunStop, json: boolean, stored?: CatalogEn
 function handleInterrupts(run: Run, display: RunDisplay): () => void {
   const answered = new AbortController();
   let asking = false;
+  // On a terminal, above the footer; otherwise on stderr (stdout may be JSON for a program).
+  const say = (text: string): void => (process.stdout.isTTY ? display.note(text) : void process.stderr.write(`\n${text}\n`));
   const abort = (reason: string): void => {
-    display.note('daq: aborting the run; devices it used go to their safe state');
+    say('daq: aborting the run; devices it used go to their safe state');
     run.abort(reason);
   };
   const onSigint = (): void => {
@@ -183,7 +185,7 @@ function handleInterrupts(run: Run, display: RunDisplay): () => void {
       asking = false;
       if (key === 'a' || key === 'interrupt') abort('aborted by the user');
       else if (key === 'r' && run.state === 'paused') {
-        display.note('resumed');
+        say('resumed');
         run.resume();
       }
     });
