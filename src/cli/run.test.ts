@@ -61,7 +61,7 @@ describe('daq run', () => {
     const result = await daq(['run', 'examples/multi_instrument.js', '--config', 'examples/lab.toml', '--sim-time']);
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
-    const peaks = lines.flatMap((line, i) => (line === '[peaks]' ? [[lines[i + 1] ?? '', lines[i + 2] ?? '']] : []));
+    const peaks = lines.flatMap((line, i): [string, string][] => (line === '[peaks]' ? [[lines[i + 1] ?? '', lines[i + 2] ?? '']] : []));
     expect(peaks.map(([, row]) => /^ +(\d) +\S+ +(\d+\.\d+) +12\.500 +\d\.\d{4}$/.exec(row)?.slice(1))).toEqual([['1', '760.00'], ['2', '800.00'], ['3', '840.00']]);
     for (const [header, row] of peaks) {
       expect(header).toMatch(/^ seq {2}time +wavelength {2}best_position {2}best_power$/);

@@ -114,6 +114,7 @@ describe('times and durations', () => {
     expect(formatTime(Date.UTC(2026, 6, 1, 0, 0, 0, 5) / 1000, { zone: true })).toBe('2026-07-01T02:00:00.005+02:00');
     expect(zoneLabel(t)).toBe('local time, UTC+01:00');
     expect(formatTime(Number.NaN)).toBe('–');
+    expect(formatTime(0)).toBe('–');
   });
 
   it('rounds to the millisecond without carrying into a wrong second', () => {

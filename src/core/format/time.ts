@@ -16,10 +16,11 @@ export interface TimeFormat {
 
 /**
  * A time in seconds since the Unix epoch as local ISO 8601 with milliseconds:
- * `2026-12-07T04:14:43.123` (`timeOnly`: `04:14:43.123`). Not a time (NaN, ±∞): `–`.
+ * `2026-12-07T04:14:43.123` (`timeOnly`: `04:14:43.123`). Not a time (NaN, ±∞, or 0 and
+ * below, which the API sends for "not yet"): `–`.
  */
 export function formatTime(timeS: number, options: TimeFormat = {}): string {
-  if (!Number.isFinite(timeS)) return '–';
+  if (!Number.isFinite(timeS) || timeS <= 0) return '–';
   const d = new Date(Math.round(timeS * 1000));
   if (Number.isNaN(d.getTime())) return '–';
   const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
