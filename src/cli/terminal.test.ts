@@ -16,8 +16,11 @@ const LONG = "log('ticking');\nfor (let i = 0; i < 1000; i++) { sleep(0.1); reco
 const perTest = new TestProcesses();
 afterEach(() => perTest.cleanup());
 
+/** The escape character that starts the terminal's control sequences (`ESC [2K` clears a line). */
+const ESC = String.fromCharCode(0x1b);
+
 /** A row of the tick stream, drawn on a line of its own (after a newline, or after the footer was cleared). */
-const ROW = /(?:\n|\x1b\[2K) +\d+ +\d\d:\d\d:[\d.]+ +\d+\.\d+\r?\n/;
+const ROW = new RegExp(`(?:\\n|${ESC}\\[2K) +\\d+ +\\d\\d:\\d\\d:[\\d.]+ +\\d+\\.\\d+\\r?\\n`);
 
 /** Where `text` last appears on the screen (-1: never). */
 const last = (screen: string, text: string | RegExp): number => {
@@ -68,7 +71,7 @@ describe('daq run in a terminal', () => {
     await t.waitFor(/Paused\. Press r to resume, a to abort \(devices go to their safe state\): /);
     t.type('x');
     t.type('r');
-    await t.waitFor(/(?:\n|\x1b\[2K)resumed\r?\n/);
+    await t.waitFor(new RegExp(`(?:\\n|${ESC}\\[2K)resumed\\r?\\n`));
     t.type('\x03');
     await t.waitFor(/Paused\.[^]*Paused\. Press r/);
     t.type('a');
