@@ -38,6 +38,8 @@ export async function followRemoteRun(client: DaemonClient, first: RunSummary, o
   const side = options.json ? [] : [followLogs(client, uid, display, following.signal), followStatus(client, uid, display, queue, following.signal)];
   try {
     for await (const message of client.stream(ControlService.method.streamRunDocuments, { runUid: uid }, following.signal)) {
+      // Its start document: a queued run has started (the status stream may not have shown it running).
+      if (message.document?.document.case === 'start') queue.started();
       const document = message.document === undefined ? undefined : localDocument(message.document);
       if (document !== undefined && !options.json) display.document(document);
     }
@@ -66,7 +68,9 @@ async function intro(client: DaemonClient, run: RunSummary, how: FollowRunOption
   const where = `${run.uid} (${run.scriptName}) on ${client.address}`;
   if (run.state === RunState.QUEUED) {
     const position = await queue.position();
-    return `run ${where} queued at position ${position ?? '?'}; it starts when the runs ahead of it have ended (Ctrl-C: detach or remove it)`;
+    // Started meanwhile (the queue was empty but for runs that just ended).
+    if (position === undefined) return `run ${where} started`;
+    return `run ${where} queued at position ${position}; it starts when the runs ahead of it have ended (Ctrl-C: detach or remove it)`;
   }
   if (run.state === RunState.FINISHED) return `replaying run ${where}: it ended ${exitOf(run) ?? 'fail'}`;
   return how === 'started' ? `run ${where} started` : `following run ${where}: ${run.state === RunState.PAUSED ? 'paused' : 'running'}`;
@@ -91,7 +95,7 @@ function printEnding(run: RunSummary, options: FollowRunOptions): number {
 /** Where a queued run waits; says when that changes and when the run starts. */
 class QueueWatch {
   private last: number | undefined;
-  private started = false;
+  private hasStarted = false;
 
   constructor(
     private readonly client: DaemonClient,
@@ -106,16 +110,21 @@ class QueueWatch {
     return this.last;
   }
 
+  /** The run has started: says so once, if it was queued. */
+  started(): void {
+    if (this.last === undefined || this.hasStarted) return;
+    this.hasStarted = true;
+    this.last = undefined;
+    this.say(`run ${this.uid} started`);
+  }
+
   /** Checks the queue after a status change (only while the run was queued). */
   async update(current: string | undefined): Promise<void> {
-    if (this.last === undefined || this.started) return;
-    if (current === this.uid) {
-      this.started = true;
-      this.last = undefined;
-      return this.say(`run ${this.uid} started`);
-    }
+    if (this.last === undefined || this.hasStarted) return;
+    if (current === this.uid) return this.started();
     const before = this.last;
     const now = await this.position();
+    if (this.hasStarted) return;
     if (now !== undefined && now !== before) this.say(`run ${this.uid} now at position ${now} in the queue`);
   }
 }
