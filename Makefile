@@ -13,10 +13,10 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 # Debian packages the tests use: socat (serial PTY pairs for the drivers' wire simulators),
 # chromium (the dashboard's browser tests, driven by playwright-core), hdf5-tools (h5dump reads
-# the run files), openssl (certificates for the TLS tests). Installed with apt-get when one is
-# missing (CI runs as root).
-SYSTEM_PACKAGES := socat chromium hdf5-tools openssl
-SYSTEM_COMMANDS := socat chromium h5dump openssl
+# the run files), openssl (certificates for the TLS tests), bsdutils (`script`: a pseudo-terminal
+# for the CLI's terminal tests). Installed with apt-get when one is missing (CI runs as root).
+SYSTEM_PACKAGES := socat chromium hdf5-tools openssl bsdutils
+SYSTEM_COMMANDS := socat chromium h5dump openssl script
 
 .PHONY: help system deps install uninstall generate native build bench-cli typecheck lint unit python pytest test test-under-load demo demo-serial bench bench-venv clean web
 

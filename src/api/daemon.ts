@@ -134,6 +134,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   engine.onDocument((event) => documents.add(event));
   engine.onLog((entry) => logs.emit(entry));
   engine.onRunChange((run) => {
+    documents.queueChanged();
     if (run.state === 'finished') say(run.exitStatus === 'success' ? 'info' : 'warn', `run ${run.uid} (${run.scriptName}) ended: ${run.exitStatus}${run.reason ? `: ${run.reason.split('\n')[0]}` : ''}`);
   });
   const scripts = new ScriptStore(join(dataDir, 'scripts'));

@@ -146,7 +146,7 @@ describe('the web dashboard in chromium', () => {
     await eventually(() => operator.locator('article.card').count()).toBe(6);
     const broken = operator.locator('article[data-device="broken_camera"]');
     await eventually(() => broken.locator('.fault').textContent()).toMatch(/^Faulted: .*smaller than the binning 3x3/);
-    await eventually(() => operator.locator('[data-live="thermometer"]').textContent()).toMatch(/°C|degC/);
+    await eventually(() => operator.locator('[data-live="thermometer"]').textContent()).toMatch(/^\d+\.\d{3} °C$/);
     await shot(operator, 'devices');
     await operator.close();
   }, 120_000);
@@ -157,7 +157,9 @@ describe('the web dashboard in chromium', () => {
     await stage.locator('[data-input="target"]').fill('7.5');
     await stage.getByRole('button', { name: 'Move to' }).click();
     await eventually(() => stage.locator('.message').textContent()).toBe('move stage: done');
-    await eventually(() => stage.locator('[data-position="stage"]').textContent()).toMatch(/^position 7\.5 mm/);
+    await eventually(() => stage.locator('[data-position="stage"]').textContent()).toMatch(/^position 7\.5000 mm \(limits 0\.0000 mm to 100\.00 mm\)/);
+    // What each device reads back, with units and SI prefixes, on its card.
+    await eventually(() => page.locator('[data-values="laser"]').textContent()).toMatch(/^wavelength \d+\.\d{2} nm · shutter (open|closed) · emission (on|off)$/);
     await page.close();
   }, 120_000);
 

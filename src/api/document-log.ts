@@ -95,8 +95,14 @@ export class DocumentLog {
     }
     const current = this.latest === undefined ? undefined : this.runs.get(this.latest);
     if (current !== undefined && !current.closed) return current;
-    await this.nextRun(signal);
+    const before = this.latest;
+    while (this.latest === before && !signal.aborted) await this.nextRun(signal);
     return this.latest === undefined ? undefined : this.runs.get(this.latest);
+  }
+
+  /** Wakes followers waiting for a queued run, to look again whether it is still queued (call when the queue changes). */
+  queueChanged(): void {
+    for (const wake of this.created.splice(0)) wake();
   }
 
   private nextRun(signal: AbortSignal): Promise<void> {

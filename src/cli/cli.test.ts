@@ -40,7 +40,19 @@ describe('daq devices', () => {
       driver: 'sim-stage',
       state: 'idle',
       capabilities: ['Movable', 'Stoppable', 'Parameterized'],
+      values: [{ name: 'position', value: 0, units: 'mm' }],
+      settings: [
+        { name: 'velocity', value: 10, units: 'mm/s' },
+        { name: 'acceleration', value: 40, units: 'mm/s^2' },
+        { name: 'settle_time', value: 0.01, units: 's' },
+      ],
+      limits: { min: 0, max: 50 },
     });
+    // What the devices read back now, as a station snapshot: wavelength, temperature, shutter, power.
+    const values = (name: string): Record<string, unknown> => Object.fromEntries((byName[name]?.['values'] as { name: string; value: unknown }[]).map((v) => [v.name, v.value]));
+    expect(values('laser')).toMatchObject({ wavelength: 800, shutter_open: false, emission: false, power: 0 });
+    expect(values('camera')).toMatchObject({ temperature: expect.any(Number), temperature_setpoint: expect.any(Number), exposure: expect.any(Number) });
+    expect(values('thermometer')['temperature']).toBeGreaterThan(15);
     expect(byName['camera']?.['capabilities']).toEqual(
       expect.arrayContaining(['FrameProducer', 'Triggerable', 'ExposureControl', 'Cooled', 'RoiSelectable', 'TemperatureSensor']),
     );
@@ -55,6 +67,17 @@ describe('daq devices', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Lab "Simulated optics lab" (examples/lab.toml): 6 devices, 6 connected');
     expect(result.stdout).toMatch(/^stage\s+sim-stage\s+idle\s+Movable, Stoppable, Parameterized$/m);
+    // Values with their units and SI prefixes, settings marked, numbers right-aligned in their column.
+    expect(result.stdout).toMatch(/^DEVICE +VALUE +NOW$/m);
+    expect(result.stdout).toMatch(/^stage +position +0\.0000 mm +limits 0\.0000 mm to 50\.000 mm$/m);
+    expect(result.stdout).toMatch(/^ +settle_time +10\.000 ms +setting$/m);
+    expect(result.stdout).toMatch(/^laser +wavelength +800\.00 nm$/m);
+    expect(result.stdout).toMatch(/^ +shutter_open +closed$/m);
+    expect(result.stdout).toMatch(/^power_meter +wavelength +800\.00 nm\n +power +\d+\.\d+ [nµ]W$/m);
+    expect(result.stdout).toMatch(/^thermometer +temperature +\d\d\.\d{3} °C$/m);
+    const values = result.stdout.slice(result.stdout.indexOf('DEVICE'));
+    const ends = values.split('\n').filter((l) => / (mm|nm|°C|W|V)$/.test(l) && !l.includes('limits')).map((l) => l.length);
+    expect(new Set(ends).size).toBe(1);
   });
 
   it('reports all three mistakes of a broken config with their lines, and exits 2', async () => {
@@ -95,6 +118,18 @@ describe('daq --help', () => {
     expect(sub.stdout).toContain('--config <file>');
     expect(sub.stdout).toContain('Exit status');
   });
+
+  it('every command and subcommand lists its exit statuses', async () => {
+    const top = await daq('--help');
+    expect(top.stdout).toContain('Exit status: 0 success');
+    const commands = [...top.stdout.matchAll(/^ {2}([a-z-]+)(?:\|[a-z-]+)? /gm)].map((m) => m[1] as string).filter((c) => c !== 'help');
+    expect(commands).toEqual(expect.arrayContaining(['follow', 'pause', 'resume', 'abort', 'queue', 'devices', 'status', 'tail']));
+    const queue = await daq('queue', '--help');
+    const subcommands = [...queue.stdout.matchAll(/^ {2}([a-z]+) \[options\]/gm)].map((m) => ['queue', m[1] as string]);
+    expect(subcommands.map((s) => s[1])).toEqual(['move', 'remove', 'clear', 'stop', 'start']);
+    const helps = await Promise.all([...commands.map((c) => [c]), ...subcommands].map(async (words) => [words.join(' '), (await daq(...words, '--help')).stdout] as const));
+    for (const [words, help] of helps) expect(`${words}: ${help}`).toMatch(/Exit status: 0 [^\n]+\.\n/);
+  }, 180_000);
 
   it('an unknown command or a missing option is an error on stderr with status 2', async () => {
     const unknown = await daq('devcies');

@@ -4,7 +4,7 @@
  * (`registry.ts`), so `daq --version`, `daq --help` and the light commands start fast.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT, exitCodeFor, printError } from './output.js';
+import { EXIT, exitCodeFor, exitHelp, printError } from './output.js';
 import { commandNamed, registerCommands } from './registry.js';
 import { packageVersion } from './version.js';
 
@@ -18,6 +18,7 @@ const program = new Command('daq')
   .description('ts-daq: run laboratory instruments and experiments')
   .version(packageVersion(), '-V, --version', 'print the version of ts-daq')
   .showHelpAfterError('(run with --help for usage)')
+  .addHelpText('after', exitHelp({ 0: 'success', 1: 'something failed (a device, a run, the daemon)', 2: 'bad input (arguments, a lab config, a file, an unknown run)', 3: 'a run was aborted (daq run, daq follow)' }, '\nEach command\'s --help lists its exit statuses.'))
   .exitOverride();
 
 try {

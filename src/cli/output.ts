@@ -2,16 +2,31 @@
  * How the CLI speaks: results to stdout (a table, or one JSON object with `--json`), errors to
  * stderr, and an exit code that says what kind of failure it was.
  */
-import { DaqError, type ErrorCode, formatErrorTree } from '../core/index.js';
+import { DaqError, type ErrorCode, formatColumns, formatErrorTree } from '../core/index.js';
 
 /** Exit codes of every `daq` command. */
 export const EXIT = {
   ok: 0,
   /** The command ran but something failed (a device did not connect, a run failed). */
   failure: 1,
-  /** The input was wrong: bad arguments, a bad lab config, a missing file. */
+  /** The input was wrong: bad arguments, a bad lab config, a missing file, an unknown run. */
   usage: 2,
 } as const;
+
+/** Exit status of `daq run` and `daq follow` for each way a run ends. */
+export const RUN_EXIT = { success: EXIT.ok, fail: EXIT.failure, abort: 3 } as const;
+
+/** What the usual exit statuses mean, for the help of commands that talk to a daemon. */
+export const REMOTE_EXIT_HELP = { 0: 'done', 1: 'the daemon refused (the run is not in that state, no such role) or cannot be reached', 2: 'bad arguments or an unknown run' } as const;
+
+/**
+ * The `Exit status:` paragraph of a command's help, from what each status means:
+ * `exitHelp({ 0: 'done', 2: 'bad arguments' })`.
+ */
+export function exitHelp(statuses: Readonly<Record<number, string>>, before = ''): string {
+  const list = Object.entries(statuses).map(([code, meaning]) => `${code} ${meaning}`).join(', ');
+  return `\n${before === '' ? '' : `${before}\n`}Exit status: ${list}.\n`;
+}
 
 const USAGE_CODES: readonly ErrorCode[] = ['invalid_argument', 'not_found', 'out_of_range', 'already_exists'];
 
@@ -30,13 +45,7 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Formats rows as a left-aligned text table with a header row. */
+/** Formats rows as a text table with a header row: columns of numbers right-aligned, words left-aligned. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return formatColumns(header, rows);
 }

@@ -95,10 +95,11 @@ describe('daq loads only what the command uses (built CLI)', () => {
   }
 
   /**
-   * What --version and --help may load: the entry, the registry, output, version, the core and
+   * What --version and --help may load: the entry, the registry, output, version, the core (its
+   * number formatting too) and
    * commander (as tsc's files, or the bundle's entry and shared chunks; `make build` bundles).
    */
-  const STARTUP = /^(dist\/src\/cli\/(main|registry|output|version|main-chunk-[A-Z0-9]+)\.js|dist\/src\/core\/[a-z-]+\.js|node_modules\/commander\/.*)$/;
+  const STARTUP = /^(dist\/src\/cli\/(main|registry|output|version|main-chunk-[A-Z0-9]+)\.js|dist\/src\/core\/(format\/)?[a-z-]+\.js|node_modules\/commander\/.*)$/;
   /** Modules of commands (tsc's files or the bundle's chunks): their names. */
   const commandModules = (modules: string[]): string[] =>
     modules.map((m) => /^dist\/src\/cli\/commands\/([a-z-]+)\.js$/.exec(m)?.[1] ?? /^dist\/src\/cli\/main-([a-z-]+)-[A-Z0-9]+\.js$/.exec(m)?.[1]).filter((m): m is string => m !== undefined && m !== 'chunk');

@@ -21,6 +21,8 @@ export interface CommandEntry {
   readonly summary: string;
   /** Imports the command's module; its register function may add several commands. */
   readonly load: () => Promise<RegisterCommands>;
+  /** Other names of the command (`stop` for `abort`). */
+  readonly aliases?: readonly string[];
 }
 
 const devices = async (): Promise<RegisterCommands> => (await import('./commands/devices.js')).registerDevices;
@@ -34,19 +36,26 @@ const runs = async (): Promise<RegisterCommands> => (await import('./commands/ru
 const tail = async (): Promise<RegisterCommands> => (await import('./commands/tail.js')).registerTail;
 const exportRun = async (): Promise<RegisterCommands> => (await import('./commands/export.js')).registerExport;
 const serial = async (): Promise<RegisterCommands> => (await import('./commands/serial.js')).registerSerial;
+const follow = async (): Promise<RegisterCommands> => (await import('./commands/follow.js')).registerFollow;
+const control = async (): Promise<RegisterCommands> => (await import('./commands/control.js')).registerControl;
+const queue = async (): Promise<RegisterCommands> => (await import('./commands/queue.js')).registerQueue;
 const rings = async (): Promise<RegisterCommands> => (await import('./commands/rings.js')).registerRings;
 
 /** Every subcommand, in the order `daq --help` lists them. */
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'devices', term: 'devices [options]', summary: 'connect the devices of a lab config and list them with driver, state and capabilities', load: devices },
+  { name: 'devices', term: 'devices [options]', summary: 'connect the devices of a lab config and list them: driver, state, capabilities, and their values now (position, wavelength, temperature, ...) and settings', load: devices },
   { name: 'drivers', term: 'drivers [options]', summary: 'list the drivers a lab config can use, and their options', load: drivers },
   { name: 'run', term: 'run [options] <script>', summary: 'run an experiment script (.js or .ts) against a lab', load: run },
   { name: 'types', term: 'types [options]', summary: "print the TypeScript declarations of a lab's devices and script globals (for editors and daq check)", load: types },
   { name: 'check', term: 'check [options] <script>', summary: 'type-check an experiment script (.js or .ts) against the devices of a lab and the script globals', load: check },
   { name: 'daemon', term: 'daemon [options]', summary: 'run the daemon: own the lab, run the queue, serve the API (gRPC; Connect/gRPC-Web for browsers)', load: daemon },
   { name: 'status', term: 'status [options]', summary: "a daemon's state: its lab, the current run, the queue, the devices", load: status },
-  { name: 'runs', term: 'runs [options]', summary: 'the runs a daemon knows: finished, current and queued, oldest first', load: runs },
-  { name: 'stop', term: 'stop [options] [run]', summary: 'abort a run on a daemon (default: the current run); devices it used go to their safe state', load: runs },
+  { name: 'runs', term: 'runs [options] [run]', summary: "the runs a daemon knows: finished, current and queued, oldest first; with --documents, one run's Bluesky documents", load: runs },
+  { name: 'follow', term: 'follow [options] [run]', summary: 'show a run of a daemon live (re-attach), or replay one that has ended: its rows, log, progress and summary', load: follow },
+  { name: 'pause', term: 'pause [options] [run]', summary: 'pause a run on a daemon (default: the current run); it holds at its next device call', load: control },
+  { name: 'resume', term: 'resume [options] [run]', summary: 'let a paused run on a daemon go on (default: the current run)', load: control },
+  { name: 'abort', term: 'abort|stop [options] [run]', summary: 'abort a run on a daemon (default: the current run): devices it used go to their safe state; a queued run is removed from the queue', load: control, aliases: ['stop'] },
+  { name: 'queue', term: 'queue [options]', summary: 'the runs waiting on a daemon, next first; subcommands change the queue', load: queue },
   { name: 'tail', term: 'tail [options] <stream>', summary: "print a recorded stream's rows as they arrive, from the shared-memory ring buffer", load: tail },
   { name: 'export', term: 'export [options] <run>', summary: "a finished run as a file: its HDF5 file, or one stream's events as CSV, an Arrow IPC file or Parquet", load: exportRun },
   { name: 'ports', term: 'ports [options]', summary: 'list the serial ports of this computer (for the `port` of a driver in a lab config)', load: serial },
@@ -69,11 +78,16 @@ export function commandNamed(args: readonly string[]): string | undefined {
  * mean" need. A command that is only listed never runs: the one a command line names is loaded.
  */
 export async function registerCommands(program: Command, wanted: string | undefined, entries: readonly CommandEntry[] = COMMANDS): Promise<void> {
-  const entry = entries.find((e) => e.name === wanted);
+  const entry = entries.find((e) => e.name === wanted || (wanted !== undefined && e.aliases?.includes(wanted) === true));
   if (entry !== undefined) (await entry.load())(program);
   const present = new Set(program.commands.map((c) => c.name()));
   const listed = new Map<Command, string>();
-  for (const e of entries) if (!present.has(e.name)) listed.set(program.command(e.name).description(e.summary), e.term);
+  for (const e of entries) {
+    if (present.has(e.name)) continue;
+    const command = program.command(e.name).description(e.summary);
+    for (const alias of e.aliases ?? []) command.alias(alias);
+    listed.set(command, e.term);
+  }
   const order = new Map(entries.map((e, i) => [e.name, i]));
   (program.commands as Command[]).sort((a, b) => (order.get(a.name()) ?? entries.length) - (order.get(b.name()) ?? entries.length));
   const help = new Help();

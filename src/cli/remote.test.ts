@@ -80,13 +80,13 @@ describe('daq --remote', () => {
     expect((JSON.parse(devices.stdout) as { devices: { name: string }[] }).devices.map((d) => d.name)).toContain('stage');
     const status = await daq(['status', '--remote', address, '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ daemon: { lab: 'Simulated optics lab', state: 'idle', role: 'admin' }, currentRun: null, queued: 0 });
-  });
+  }, 60_000);
 
   it('a daemon that is not there is a clear error', async () => {
     const result = await daq(['runs', '--remote', '127.0.0.1:1']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach the daemon at 127.0.0.1:1');
-  });
+  }, 60_000);
 });
 
 describe('daq tail', () => {

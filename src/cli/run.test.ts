@@ -51,9 +51,27 @@ describe('daq run', () => {
   it('shows a table of recorded values, and passes --param values to the script', async () => {
     const result = await daq(['run', 'examples/simple_scan.js', '--config', 'examples/lab.toml', '--sim-time', '--no-save', '--param', 'steps=3']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/seq\s+position\s+power\s+image/);
+    expect(result.stdout).toMatch(/seq\s+time\s+position\s+power\s+image/);
     expect(result.stdout).toContain('<1024x1024 uint16>');
     expect(result.stdout).toMatch(/success after [\d.]+ s \(3 in scan\)/);
+    // Values with units and SI prefixes (the power meter reads about 1 µW off the beam), times of day with milliseconds.
+    expect(result.stdout).toMatch(/^ +1 {2}\d\d:\d\d:\d\d\.\d{3} +0\.0000 +\d+\.\d+ [nµ]W {2}<1024x1024 uint16>$/m);
+  });
+
+  it('shows every row of the [peaks] stream of examples/multi_instrument.js between the scans, columns under their headers', async () => {
+    const result = await daq(['run', 'examples/multi_instrument.js', '--config', 'examples/lab.toml', '--sim-time']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    const peaks = lines.flatMap((line, i): [string, string][] => (line === '[peaks]' ? [[lines[i + 1] ?? '', lines[i + 2] ?? '']] : []));
+    expect(peaks.map(([, row]) => /^ +(\d) +\S+ +(\d+\.\d+) +12\.500 +\d\.\d{4}$/.exec(row)?.slice(1))).toEqual([['1', '760.00'], ['2', '800.00'], ['3', '840.00']]);
+    for (const [header, row] of peaks) {
+      expect(header).toMatch(/^ seq {2}time +wavelength {2}best_position {2}best_power$/);
+      // Right-aligned numbers end where their header ends.
+      for (const name of ['wavelength', 'best_position', 'best_power']) expect(row.length >= header.indexOf(name) + name.length).toBe(true);
+      expect(row.length).toBe(header.length);
+    }
+    expect(result.stdout).not.toContain('not shown');
+    expect(result.stdout).toMatch(/success after [\d.]+ s \(11 in scan_760nm, 3 in peaks, 11 in scan_800nm, 11 in scan_840nm\)/);
   });
 
   it('a failing script exits 1 with the error and the script\'s line on stderr', async () => {

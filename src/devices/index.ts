@@ -7,3 +7,4 @@ export * from './lab.js';
 export * from './lab-config.js';
 export * from './toml-locations.js';
 export * from './settle.js';
+export * from './readbacks.js';

@@ -8,7 +8,8 @@ import type { CameraGeometry, DeviceInfo, StreamFramesResponse } from '../../src
 import { call, follow, hardware, messageOf } from './api.js';
 import type { App, View } from './app.js';
 import { COLOUR_MAPS, paint, percentiles } from './colour-maps.js';
-import { formatNumber, h, select, setOptions } from './dom.js';
+import { formatNumber } from '../../src/core/format/index.js';
+import { h, select, setOptions } from './dom.js';
 
 /** The Camera panel. */
 export function createCameraView(app: App): View {

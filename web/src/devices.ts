@@ -7,7 +7,8 @@
 import type { DeviceInfo } from '../../src/api/gen/daq/v1/hardware_pb.js';
 import { call, every, follow, hardware, messageOf } from './api.js';
 import type { App, View } from './app.js';
-import { append, formatNumber, h, replace } from './dom.js';
+import { formatQuantity, inputNumber } from '../../src/core/format/index.js';
+import { append, h, replace } from './dom.js';
 import { showValue } from './values.js';
 
 interface Card {
@@ -17,6 +18,7 @@ interface Card {
   fault: HTMLElement;
   live: HTMLElement;
   position: HTMLElement;
+  values: HTMLElement;
   settings: HTMLElement;
   message: HTMLElement;
 }
@@ -104,13 +106,24 @@ function update(card: Card, device: DeviceInfo): void {
   card.fault.hidden = device.state !== 'faulted';
   card.el.classList.toggle('faulted', device.state === 'faulted');
   if (device.position !== undefined) {
-    const limits = device.limits === undefined ? '' : ` (limits ${formatNumber(device.limits.min)} to ${formatNumber(device.limits.max)} ${device.units})`;
-    card.position.textContent = `position ${formatNumber(device.position)} ${device.units}${limits}`;
+    const limits = device.limits === undefined ? '' : ` (limits ${formatQuantity(device.limits.min, device.units)} to ${formatQuantity(device.limits.max, device.units)})`;
+    card.position.textContent = `position ${formatQuantity(device.position, device.units)}${limits}`;
   }
+  // What the device reads back now (wavelength, temperature, setpoint, exposure, shutter, ...).
+  card.values.textContent = device.values
+    .filter((v) => v.name !== 'position')
+    .map((v) => `${v.name === 'shutter_open' ? 'shutter' : v.name.replace(/_/g, ' ')} ${readbackText(v.name, v.value, v.units)}`)
+    .join(' · ');
   replace(
     card.settings,
-    ...device.settings.map((s) => h('tr', {}, h('th', {}, s.name), h('td', { 'data-setting': s.name }, showValue(s.value, s.units === '' ? '' : s.units)))),
+    ...device.settings.map((s) => h('tr', {}, h('th', {}, s.name), h('td', { 'data-setting': s.name }, showValue(s.value, s.units, s.type === 'integer')))),
   );
+}
+
+/** A readback for people: a flag as open/closed or on/off where its name says which, numbers with units. */
+function readbackText(name: string, value: DeviceInfo['values'][number]['value'], units: string): string {
+  if (value?.kind.case === 'flag') return name === 'shutter_open' ? (value.kind.value ? 'open' : 'closed') : value.kind.value ? 'on' : 'off';
+  return showValue(value, units);
 }
 
 type Command = (card: Card, what: string, fn: () => Promise<unknown>) => Promise<void>;
@@ -125,6 +138,7 @@ function createCard(app: App, device: DeviceInfo, key: string, takeOverBox: HTML
     fault: h('p', { class: 'fault' }),
     live: h('span', { class: 'live', 'data-live': name }),
     position: h('p', { class: 'position', 'data-position': name }),
+    values: h('p', { class: 'values', 'data-values': name }),
     settings: h('tbody'),
     message: h('p', { class: 'message' }),
   };
@@ -132,7 +146,7 @@ function createCard(app: App, device: DeviceInfo, key: string, takeOverBox: HTML
   const button = (label: string, what: string, fn: () => Promise<unknown>, needed: 'observer' | 'operator' = 'operator'): HTMLButtonElement =>
     app.guard(h('button', { onclick: () => void command(card, what, fn) }, label), needed);
   const number = (id: string, value: number | undefined, attributes: Record<string, string | number> = {}): HTMLInputElement =>
-    app.guard(h('input', { type: 'number', step: 'any', 'data-input': id, value: value === undefined ? '' : String(value), ...attributes }));
+    app.guard(h('input', { type: 'number', step: 'any', 'data-input': id, value: value === undefined ? '' : inputNumber(value), ...attributes }));
   const setting = (n: string): number | undefined => {
     const value = device.settings.find((s) => s.name === n)?.value?.kind;
     return value?.case === 'number' ? value.value : undefined;
@@ -201,6 +215,7 @@ function createCard(app: App, device: DeviceInfo, key: string, takeOverBox: HTML
     card.fault,
     h('p', {}, card.live),
     card.position,
+    card.values,
     ...controls,
     card.message,
     device.settings.length === 0 ? null : h('details', {}, h('summary', {}, 'settings'), h('table', { class: 'settings' }, card.settings)),

@@ -54,20 +54,6 @@ export function setOptions(element: HTMLSelectElement, options: readonly (string
   if (values.includes(chosen)) element.value = chosen;
 }
 
-/** A number shown with `digits` significant digits, no exponent for everyday magnitudes. */
-export function formatNumber(value: number, digits = 6): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (value !== 0 && (Math.abs(value) >= 1e7 || Math.abs(value) < 1e-4)) return value.toExponential(digits - 1);
-  return String(Number(value.toPrecision(digits)));
-}
-
-/** A time of day (local) with milliseconds, from seconds since the epoch. */
-export function formatTime(timeS: number): string {
-  if (timeS <= 0) return '–';
-  const d = new Date(timeS * 1000);
-  return `${d.toLocaleTimeString([], { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
-}
-
 /** Starts a browser download of `data` as `name`. */
 export function download(name: string, data: BlobPart, type: string): void {
   const url = URL.createObjectURL(new Blob([data], { type }));

@@ -14,7 +14,8 @@ import { RunState } from '../../src/api/gen/daq/v1/control_pb.js';
 import { ExitStatus } from '../../src/api/gen/daq/v1/documents_pb.js';
 import { call, control, follow, messageOf } from './api.js';
 import type { App, View } from './app.js';
-import { formatTime, h, replace, setOptions } from './dom.js';
+import { formatTime } from '../../src/core/format/index.js';
+import { h, replace, setOptions } from './dom.js';
 import { parseParams } from './values.js';
 
 const STARTER = `// An experiment: step the stage, read the power meter at each point.
@@ -166,7 +167,7 @@ export function createEditorView(app: App): View {
       stopLog = follow(
         (signal) => control.streamLogs({ runUid }, { signal }),
         (line) => {
-          log.textContent += `${formatTime(line.timeS)} ${line.message}\n`;
+          log.textContent += `${formatTime(line.timeS, { timeOnly: true })} ${line.message}\n`;
           log.scrollTop = log.scrollHeight;
         },
       );

@@ -8,7 +8,8 @@ import { control, call, every, messageOf } from './api.js';
 import type { App, View } from './app.js';
 import { decodeRows, readRange } from './arrow.js';
 import { Chart, type Line } from './plot-chart.js';
-import { formatNumber, h, select, setOptions } from './dom.js';
+import { formatNumber } from '../../src/core/format/index.js';
+import { h, select, setOptions } from './dom.js';
 import type { RingStream } from '../../src/api/gen/daq/v1/control_pb.js';
 
 /** Rows fetched at most at once (the newest). */

@@ -7,7 +7,8 @@ import { ExportFormat, type RunSummary, RunState } from '../../src/api/gen/daq/v
 import { ExitStatus } from '../../src/api/gen/daq/v1/documents_pb.js';
 import { call, control, every, messageOf } from './api.js';
 import type { App, View } from './app.js';
-import { download, formatNumber, formatTime, h, replace } from './dom.js';
+import { formatDuration, formatTime } from '../../src/core/format/index.js';
+import { download, h, replace } from './dom.js';
 
 /** Downloads a finished run's HDF5 file, streamed in chunks by ExportRun. */
 async function downloadHdf5(run: RunSummary): Promise<void> {
@@ -113,7 +114,7 @@ function historyRow(app: App, run: RunSummary): HTMLElement {
     h('td', { title: run.reason }, status, run.reason ? `: ${run.reason.split('\n')[0]}` : ''),
     h('td', {}, run.startedBy),
     h('td', {}, formatTime(run.startTimeS)),
-    h('td', {}, duration > 0 ? `${formatNumber(duration, 3)} s` : ''),
+    h('td', {}, duration > 0 ? formatDuration(duration) : ''),
     h('td', {}, streams.map(([s, n]) => `${s}: ${n}`).join(', ')),
     h('td', {}, plot, hdf5),
   );

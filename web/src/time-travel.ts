@@ -10,7 +10,8 @@ import { call, control, every, messageOf } from './api.js';
 import type { App, View } from './app.js';
 import { decodeRows, readRange, toCsv } from './arrow.js';
 import { paint, percentiles } from './colour-maps.js';
-import { download, formatNumber, formatTime, h, replace, select, setOptions } from './dom.js';
+import { formatDuration, formatQuantity, formatTime } from '../../src/core/format/index.js';
+import { download, h, replace, select, setOptions } from './dom.js';
 import { Chart } from './plot-chart.js';
 
 /** The Time travel panel. */
@@ -127,13 +128,14 @@ export function createTimeTravelView(app: App): View {
         for (let i = 0; i < rows.length && (rows.time[i] as number) <= cursor; i++) at = i;
         const shown: HTMLElement[] = [];
         if (at >= 0) {
-          shown.push(h('tr', { 'data-field': 'time' }, h('th', {}, 'time'), h('td', {}, `${formatTime(rows.time[at] as number)} (${formatNumber(cursor - (rows.time[at] as number), 3)} s before)`)));
+          shown.push(h('tr', { 'data-field': 'time' }, h('th', {}, 'time'), h('td', {}, `${formatTime(rows.time[at] as number)} (${formatDuration(cursor - (rows.time[at] as number))} before)`)));
           shown.push(h('tr', { 'data-field': 'run' }, h('th', {}, 'run'), h('td', {}, `${(rows.runUid[at] ?? '').slice(0, 8)} #${rows.seqNum[at]}`)));
           for (const f of rows.fields) {
             if (['time', 'run_uid', 'seq_num'].includes(f.name)) continue;
-            const v = rows.value(f.name, at);
-            const text = typeof v === 'number' ? formatNumber(v) : v !== null && typeof v === 'object' ? '[array]' : String(v);
-            shown.push(h('tr', { 'data-field': f.name }, h('th', {}, f.name), h('td', { 'data-value': typeof v === 'number' ? String(v) : text }, text, ' ', fieldOf(stream, f.name)?.units ?? '')));
+            const v: unknown = rows.value(f.name, at);
+            const units = fieldOf(stream, f.name)?.units ?? '';
+            const text = typeof v === 'number' ? formatQuantity(v, units) : typeof v === 'bigint' ? String(v) : v !== null && typeof v === 'object' ? '[array]' : `${String(v)}${units === '' ? '' : ` ${units}`}`;
+            shown.push(h('tr', { 'data-field': f.name }, h('th', {}, f.name), h('td', { 'data-value': typeof v === 'number' ? String(v) : text }, text)));
           }
         } else shown.push(h('tr', {}, h('td', { class: 'muted' }, `no ${stream} rows at or before this time`)));
         replace(values, ...shown);

@@ -1,15 +1,14 @@
 /** API values (`daq.v1.Value`) shown as text, and parameters typed by the user turned into values. */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { Value, ValueSchema } from '../../src/api/gen/daq/v1/common_pb.js';
-import { formatNumber } from './dom.js';
+import { formatQuantity } from '../../src/core/format/index.js';
 
-/** A value as short text (arrays summarised, frames by size). */
-export function showValue(value: Value | undefined, units = ''): string {
+/** A value as short text for people: numbers with unit and SI prefix (`998.25 nW`, `21.998 °C`), arrays summarised, frames by size. */
+export function showValue(value: Value | undefined, units = '', integer = false): string {
   const kind = value?.kind;
-  const suffix = units === '' ? '' : ` ${units}`;
   switch (kind?.case) {
     case 'number':
-      return `${formatNumber(kind.value)}${suffix}`;
+      return formatQuantity(kind.value, units, { integer });
     case 'text':
       return kind.value;
     case 'flag':

@@ -1,12 +1,12 @@
-/** A device as ListDevices shows it: state, capabilities, settings with values, limits. */
+/** A device as ListDevices shows it: state, capabilities, settings with values, limits, what it reads back now. */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { capabilitiesOf, isFrameProducer, isMovable, isParameterized, isRoiSelectable } from '../../capabilities/index.js';
-import type { Device, Lab } from '../../devices/index.js';
+import { type Device, type Lab, readBacks } from '../../devices/index.js';
 import { toValue } from '../convert.js';
 import type { CameraGeometrySchema, DeviceInfoSchema } from '../gen/daq/v1/hardware_pb.js';
 
-/** The DeviceInfo message of `device`. Settings that cannot be read now are listed without a value. */
-export async function deviceInfo(lab: Lab, device: Device): Promise<MessageInitShape<typeof DeviceInfoSchema>> {
+/** The DeviceInfo message of `device` (`measure`: read Readable devices too). Settings that cannot be read now are listed without a value. */
+export async function deviceInfo(lab: Lab, device: Device, measure = false): Promise<MessageInitShape<typeof DeviceInfoSchema>> {
   const summary = lab.summary().find((s) => s.name === device.name);
   const connected = device.state === 'idle' || device.state === 'busy';
   const settings = isParameterized(device)
@@ -30,6 +30,7 @@ export async function deviceInfo(lab: Lab, device: Device): Promise<MessageInitS
   const limits = isMovable(device) && connected ? await device.limits().catch(() => undefined) : undefined;
   const position = isMovable(device) && connected ? await device.position().catch(() => undefined) : undefined;
   const camera = connected ? await cameraGeometry(device) : undefined;
+  const readbacks = await readBacks(device, { measure });
   return {
     name: device.name,
     driver: device.driver,
@@ -41,6 +42,8 @@ export async function deviceInfo(lab: Lab, device: Device): Promise<MessageInitS
     units: isMovable(device) ? device.units : '',
     ...(position === undefined ? {} : { position }),
     ...(camera === undefined ? {} : { camera }),
+    values: readbacks.values.map((v) => ({ name: v.name, value: toValue(v.value), units: v.units })),
+    unreadable: readbacks.unreadable,
   };
 }
 

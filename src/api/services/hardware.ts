@@ -31,8 +31,8 @@ export function hardwareHandlers(core: DaemonCore): ServiceHandlers<typeof Hardw
     return {};
   };
   return {
-    async listDevices() {
-      return { devices: await Promise.all(core.lab.devices().map((d) => deviceInfo(core.lab, d))) };
+    async listDevices(request) {
+      return { devices: await Promise.all(core.lab.devices().map((d) => deviceInfo(core.lab, d, request.measure))) };
     },
     async moveDevice(request, { principal }) {
       const device = command(request.device, 'Movable', request.takeOver, principal, 'move');

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { startDaemon } from '../../api/daemon.js';
 import type { LogEntry } from '../../engine/index.js';
 import { stopWithLauncher } from '../launcher.js';
+import { exitHelp } from '../output.js';
 import { packageVersion } from '../version.js';
 import { resolve } from 'node:path';
 
@@ -44,7 +45,7 @@ export function registerDaemon(program: Command): void {
     .option('--log-format <format>', 'text or json (one JSON object a line)', 'text')
     .option('--gzip <level>', 'compress the event datasets of run files with gzip at this level (1-9); default none', Number)
     .option('--no-dashboard', 'do not serve the web dashboard at / of --http-listen (the API stays)')
-    .addHelpText('after', '\nPrints "daq daemon listening on HOST:PORT" when ready. SIGTERM or SIGINT stop it cleanly (exit 0); started by npx, it stops when npx does.\n')
+    .addHelpText('after', exitHelp({ 0: 'stopped cleanly by SIGTERM or SIGINT', 1: 'it could not start (the address is in use, the data directory cannot be written)', 2: 'a bad lab config or bad arguments' }, 'Prints "daq daemon listening on HOST:PORT" when ready. SIGTERM or SIGINT stop it cleanly (exit 0); started by npx, it stops when npx does.'))
     .action(async (options: DaemonCommandOptions) => {
       const log = (entry: LogEntry): void => {
         if (options.logFormat === 'json') process.stderr.write(`${JSON.stringify({ time: new Date(entry.timeS * 1000).toISOString(), level: entry.level, run: entry.runUid || undefined, message: entry.message })}\n`);

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import { DRIVERS } from '../../drivers/index.js';
-import { formatTable, printJson } from '../output.js';
+import { exitHelp, formatTable, printJson } from '../output.js';
 
 interface OptionDoc {
   name: string;
@@ -28,6 +28,7 @@ export function registerDrivers(program: Command): void {
     .command('drivers')
     .description('list the drivers a lab config can use, and their options')
     .option('--json', 'print one JSON object instead of text')
+    .addHelpText('after', exitHelp({ 0: 'listed' }))
     .action((options: { json?: boolean }) => {
       const drivers = [...DRIVERS.values()].map((d) => ({ name: d.name, summary: d.summary, options: optionDocs(d.options) }));
       if (options.json) return printJson({ drivers });

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { DaqError } from '../../core/index.js';
 import { ControlService, ExportFormat } from '../../api/gen/daq/v1/control_pb.js';
 import { Catalog, exportRunFile, type ExportFormat as FileFormat } from '../../data/index.js';
+import { exitHelp } from '../output.js';
 import { connect, type RemoteOptions, remoteOptions } from '../remote.js';
 
 const FORMATS: Record<FileFormat, ExportFormat> = { h5: ExportFormat.H5, csv: ExportFormat.CSV, arrow: ExportFormat.ARROW, parquet: ExportFormat.PARQUET };
@@ -35,6 +36,7 @@ export function registerExport(program: Command): void {
     .option('-s, --stream <name>', 'the stream for csv, arrow and parquet (default: the first)')
     .option('-o, --output <file>', 'where to write (default: the run file name with the format\'s extension, in this directory; - for stdout)')
     .option('--data-dir <dir>', 'without a daemon: export from this data directory (its catalog.jsonl and run files)')
+    .addHelpText('after', exitHelp({ 0: 'written', 1: 'the run has no finished file, or the daemon cannot be reached', 2: 'bad arguments or an unknown run' }))
     .action(async (uid: string, options: ExportOptions) => {
       const format = options.format as FileFormat;
       if (!(format in FORMATS)) throw new DaqError('invalid_argument', `--format must be h5, csv, arrow or parquet, not "${options.format}"`);

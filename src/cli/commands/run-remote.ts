@@ -1,17 +1,14 @@
 /**
- * `daq run SCRIPT --remote HOST:PORT`: uploads the script to a daemon, starts it and follows
- * the run (values, log, progress) until it ends. Ctrl-C asks whether to detach (the run goes on
- * in the daemon) or stop it; without a terminal it detaches.
+ * `daq run SCRIPT --remote HOST:PORT`: sends the script to a daemon, which queues it (it starts
+ * at once when nothing else runs), and follows the run (see follow-run.ts) until it ends.
  */
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { DaemonClient } from '../../api/client.js';
 import { ControlService } from '../../api/gen/daq/v1/control_pb.js';
+import { DaqError } from '../../core/index.js';
 import type { ParamValue } from '../../engine/index.js';
 import type { ScriptLimits } from '../../scripting/index.js';
-import { EXIT, printJson } from '../output.js';
-import { connect, exitOf, localDocument, type RemoteOptions, summaryJson } from '../remote.js';
-import { RunDisplay } from '../run-display.js';
+import { followRemoteRun } from '../follow-run.js';
+import { connect, type RemoteOptions } from '../remote.js';
 
 /** What a remote run needs. */
 export interface RemoteRunRequest {
@@ -29,7 +26,7 @@ function value(v: ParamValue) {
   return { kind: { case: 'text' as const, value: v } };
 }
 
-/** Runs the script on the daemon; returns the process exit code. */
+/** Runs the script on the daemon (queued behind the runs there are) and follows it; returns the process exit code. */
 export async function runRemote(request: RemoteRunRequest, options: RemoteOptions, exitCodes: Record<string, number>): Promise<number> {
   const client = connect(options);
   try {
@@ -39,73 +36,9 @@ export async function runRemote(request: RemoteRunRequest, options: RemoteOption
       metadata: Object.fromEntries(Object.entries(request.meta).map(([k, v]) => [k, value(v)])),
       limits: { wallTimeS: request.limits.wallTimeS ?? 0, maxOperations: request.limits.maxOperations ?? 0, maxMemoryMb: request.limits.maxMemoryMb ?? 0 },
     });
-    const uid = started.run?.uid ?? '';
-    if (!request.json) process.stderr.write(`run ${uid} started on ${client.address}\n`);
-    const following = new AbortController();
-    const detached = handleInterrupts(client, uid, following);
-    const display = new RunDisplay(process.stdout, process.stdout.isTTY === true && !request.json);
-    const side = request.json ? [] : [followLogs(client, uid, display, following.signal), followProgress(client, uid, display, basename(request.script), following.signal)];
-    for await (const message of client.stream(ControlService.method.streamRunDocuments, { runUid: uid }, following.signal)) {
-      const document = message.document === undefined ? undefined : localDocument(message.document);
-      if (document !== undefined && !request.json) display.document(document);
-    }
-    following.abort();
-    await Promise.allSettled(side);
-    display.finish();
-    if (detached()) {
-      process.stderr.write(`detached; run ${uid} goes on in the daemon (daq runs --remote ${client.address}; daq stop ${uid} --remote ${client.address})\n`);
-      return EXIT.ok;
-    }
-    const run = (await client.call(ControlService.method.getRun, { uid })).run;
-    if (run === undefined) return EXIT.failure;
-    const summary = summaryJson(run);
-    const status = exitOf(run) ?? 'fail';
-    if (request.json) printJson(summary);
-    else process.stdout.write(`\nrun ${uid}: ${status} after ${Number(summary['durationS'] ?? 0).toFixed(2)} s\n`);
-    if (!request.json && run.filePath !== '') {
-      const note = run.storageError !== '' ? ` (NOT WRITTEN YET: ${run.storageError})` : run.fileFinished ? '' : ' (being finished)';
-      process.stdout.write(`file (on the daemon's host): ${run.filePath}${note}\n`);
-    }
-    if (status !== 'success') process.stderr.write(`daq: run ${status}: ${run.reason}\n`);
-    return exitCodes[status] ?? EXIT.failure;
+    if (started.run === undefined) throw new DaqError('internal', `the daemon at ${client.address} started no run`);
+    return await followRemoteRun(client, started.run, { json: request.json, label: basename(request.script), exitCodes, intro: 'started' });
   } finally {
     client.close();
   }
-}
-
-async function followLogs(client: DaemonClient, uid: string, display: RunDisplay, signal: AbortSignal): Promise<void> {
-  for await (const line of client.stream(ControlService.method.streamLogs, { runUid: uid }, signal)) {
-    display.log({ runUid: line.runUid, timeS: line.timeS, level: 'info', message: line.message });
-  }
-}
-
-async function followProgress(client: DaemonClient, uid: string, display: RunDisplay, label: string, signal: AbortSignal): Promise<void> {
-  for await (const status of client.stream(ControlService.method.streamStatus, { heartbeatS: 1 }, signal)) {
-    const run = status.currentRun;
-    if (run?.uid === uid && run.progressTotal > 0) display.progress(run.progressDone, run.progressTotal, label);
-  }
-}
-
-/** Ctrl-C: on a terminal, ask detach or stop; otherwise detach. Returns whether we detached. */
-function handleInterrupts(client: DaemonClient, uid: string, following: AbortController): () => boolean {
-  let detached = false;
-  const detach = (): void => {
-    detached = true;
-    following.abort();
-  };
-  const stop = (): void => {
-    void client.call(ControlService.method.stopRun, { uid, reason: 'stopped from the CLI (Ctrl-C)' }).catch((error: unknown) => process.stderr.write(`daq: ${String(error)}\n`));
-  };
-  const onSigint = (): void => {
-    if (!process.stdin.isTTY) return detach();
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    rl.question('\n[d]etach (the run goes on in the daemon) or [s]top the run? ', (answer) => {
-      rl.close();
-      if (answer.trim().toLowerCase().startsWith('s')) stop();
-      else detach();
-    });
-  };
-  process.on('SIGINT', onSigint);
-  following.signal.addEventListener('abort', () => process.off('SIGINT', onSigint), { once: true });
-  return () => detached;
 }

@@ -5,16 +5,16 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { type Clock, createSystemClock, DaqError, formatErrorTree, VirtualClock } from '../../core/index.js';
+import { type Clock, createSystemClock, DaqError, formatDuration, formatErrorTree, VirtualClock } from '../../core/index.js';
 import { Lab } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
 import { type CatalogEntry, createDocumentSink, RingWriter, RunStorage, sharedMemoryDir } from '../../data/index.js';
 import { type ParamValue, type Run, RunEngine, type RunStop } from '../../engine/index.js';
 import type { ScriptLimits } from '../../scripting/index.js';
-import { EXIT, printJson } from '../output.js';
+import { printJson, RUN_EXIT } from '../output.js';
 import { remoteAddress, type RemoteOptions } from '../remote.js';
+import { askKey } from '../key-prompt.js';
 import { RunDisplay } from '../run-display.js';
 import { runRemote } from './run-remote.js';
 
@@ -35,8 +35,7 @@ interface RunOptions extends RemoteOptions {
 /** Where `daq run --config` stores runs without `--data-dir`: the daemon's default data directory too (relative to the working directory). */
 export const DEFAULT_DATA_DIR = 'daq-data';
 
-/** Exit status of `daq run` for each way a run ends. */
-export const RUN_EXIT = { success: EXIT.ok, fail: EXIT.failure, abort: 3 } as const;
+export { RUN_EXIT } from '../output.js';
 
 /** Parses `k=v` into a map; numbers and true/false become numbers and booleans. */
 export function collectKeyValue(text: string, previous: Record<string, ParamValue>): Record<string, ParamValue> {
@@ -68,7 +67,7 @@ export function registerRun(program: Command): void {
     .option('--sim-time', 'run in simulated time, as fast as the computer allows (labs of simulated devices only): a dry run that tells how long the experiment takes')
     .addHelpText(
       'after',
-      '\nWith --config: Ctrl-C once pauses the run and asks; twice aborts it safely.\nWith --remote: Ctrl-C asks whether to detach (the run goes on) or stop it.\nExit status: 0 success (or detached), 1 the run failed, 2 bad input, 3 aborted.\n',
+      '\nWith --config: Ctrl-C once pauses the run and asks (press r to resume, a to abort); twice aborts it safely.\nWith --remote: the daemon queues the run (it says the position when others are ahead); Ctrl-C asks:\npress d to detach (the run goes on; daq follow re-attaches), s to stop it, c to keep watching.\nWithout a terminal, Ctrl-C aborts a local run and detaches from a remote one.\nExit status: 0 success (or detached), 1 the run failed, 2 bad input, 3 aborted.\n',
     )
     .action(async (script: string, options: RunOptions) => {
       const source = await readScript(script);
@@ -96,18 +95,20 @@ export function registerRun(program: Command): void {
       if (report.failures !== undefined) process.stderr.write(`daq: ${formatErrorTree(report.failures)}\n(the run goes on; calls to those devices will fail)\n`);
       // scan_id counts on from the data directory's catalog (`storage` is opened just below, before the run starts).
       const engine: RunEngine = new RunEngine(lab, clock, { nextScanId: (): number => storage?.nextScanId() ?? 1 });
-      const display = new RunDisplay(process.stdout, process.stdout.isTTY === true && !options.json);
+      const display = new RunDisplay(process.stdout, { interactive: process.stdout.isTTY === true && !options.json, label: basename(script) });
       if (!options.json) {
         engine.onDocument(({ document }) => display.document(document));
         engine.onLog((entry) => display.log(entry));
-        engine.onRunChange((run) => run.progress && display.progress(run.progress.done, run.progress.total, basename(script)));
+        engine.onRunChange((run) => {
+          if (run.progress !== undefined) display.progress({ ...run.progress, elapsedS: clock.now() - (run.startTimeS ?? clock.now()) });
+        });
       } else {
         engine.onLog((entry) => process.stderr.write(`${entry.message}\n`));
       }
       if (!options.save && options.dataDir !== undefined) throw new DaqError('invalid_argument', 'give either --data-dir DIR (save the run there) or --no-save, not both');
       const storage = options.save ? await localStorage(options.dataDir ?? DEFAULT_DATA_DIR, engine, lab) : undefined;
       const run = engine.submit({ scriptName: script, source, params: options.param, metadata: options.meta, limits: limitsOf(options) });
-      const detach = handleInterrupts(run);
+      const detach = handleInterrupts(run, display);
       const stop = await run.done;
       detach();
       display.finish();
@@ -182,7 +183,7 @@ function printSummary(run: Run, stop: RunStop, json: boolean, saved?: { dataDir:
   };
   if (json) return printJson(summary);
   const events = Object.entries(stop.numEvents).map(([s, n]) => `${n} in ${s}`).join(', ') || 'no events';
-  process.stdout.write(`\nrun ${run.uid}: ${stop.exitStatus} after ${summary.durationS.toFixed(2)} s (${events})\n`);
+  process.stdout.write(`\nrun ${run.uid}: ${stop.exitStatus} after ${formatDuration(summary.durationS)} (${events})\n`);
   if (stored !== undefined) {
     const problems = `${stored.eventsLost > 0 ? ` (${stored.eventsLost} events lost)` : ''}${stored.storageError ? ` NOT WRITTEN: ${stored.storageError}` : ''}`;
     process.stdout.write(`file: ${stored.file}${problems} (data directory ${saved?.dataDir}: daq runs --data-dir ${saved?.dataDir})\n`);
@@ -190,25 +191,33 @@ function printSummary(run: Run, stop: RunStop, json: boolean, saved?: { dataDir:
   if (stop.exitStatus !== 'success') process.stderr.write(`daq: run ${stop.exitStatus}: ${stop.reason}\n`);
 }
 
-/** Ctrl-C once: pause and ask (on a terminal) or abort (otherwise); twice: abort. */
-function handleInterrupts(run: Run): () => void {
-  let presses = 0;
+/** Ctrl-C once: pause and ask (on a terminal; one key) or abort (otherwise); twice: abort. */
+function handleInterrupts(run: Run, display: RunDisplay): () => void {
+  const answered = new AbortController();
+  let asking = false;
+  // On a terminal, above the footer; otherwise on stderr (stdout may be JSON for a program).
+  const say = (text: string): void => (process.stdout.isTTY ? display.note(text) : void process.stderr.write(`\n${text}\n`));
+  const abort = (reason: string): void => {
+    say('daq: aborting the run; devices it used go to their safe state');
+    run.abort(reason);
+  };
   const onSigint = (): void => {
-    presses++;
-    if (presses >= 2 || !process.stdin.isTTY || run.state !== 'running') {
-      process.stderr.write('\ndaq: aborting the run; devices it used go to their safe state\n');
-      run.abort('interrupted (Ctrl-C)');
-      return;
-    }
+    if (asking || !process.stdin.isTTY || !process.stdout.isTTY || run.state !== 'running') return abort('interrupted (Ctrl-C)');
+    asking = true;
     run.pause();
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    rl.question('\nPaused. [r]esume or [a]bort? ', (answer) => {
-      rl.close();
-      presses = 0;
-      if (answer.trim().toLowerCase().startsWith('a')) run.abort('aborted by the user');
-      else if (run.state === 'paused') run.resume();
+    const question = 'Paused. Press r to resume, a to abort (devices go to their safe state): ';
+    void askKey(display, question, ['r', 'a'], answered.signal).then((key) => {
+      asking = false;
+      if (key === 'a' || key === 'interrupt') abort('aborted by the user');
+      else if (key === 'r' && run.state === 'paused') {
+        say('resumed');
+        run.resume();
+      }
     });
   };
   process.on('SIGINT', onSigint);
-  return () => process.off('SIGINT', onSigint);
+  return () => {
+    answered.abort();
+    process.off('SIGINT', onSigint);
+  };
 }

@@ -1,20 +1,21 @@
-/** `daq runs --remote HOST:PORT [--json]` and `daq stop [RUN] --remote HOST:PORT`. */
+/** `daq runs --remote HOST:PORT [--json]` (`daq abort` and `daq stop` are in control.ts). */
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import type { Command } from 'commander';
 import type { DaemonClient } from '../../api/client.js';
 import { ControlService, RunSummarySchema } from '../../api/gen/daq/v1/control_pb.js';
 import { DaqError } from '../../core/index.js';
-import { formatTable, printJson } from '../output.js';
+import { exitHelp, formatTable, printJson } from '../output.js';
 import { connect, type RemoteOptions, remoteOptions, summaryJson } from '../remote.js';
 
-/** Registers `daq runs` and `daq stop` on `program`. */
+/** Registers `daq runs` on `program`. */
 export function registerRuns(program: Command): void {
   remoteOptions(program.command('runs').description('the runs a daemon knows: finished, current and queued, oldest first; with --documents, one run\'s Bluesky documents'), true)
     .argument('[run]', 'with --documents: the run, its uid or a unique prefix (default: the current run, or the next to start)')
     .option('--documents', "print the run's Bluesky event-model documents, one JSON array [name, doc] a line, live until its stop")
     .option('--json', 'print one JSON object: {runs: [{uid, script, state, exitStatus, reason, numEvents, durationS, startedBy, file, fileSizeBytes, eventsLost, storageError, fileFinished}]}')
     .option('--data-dir <dir>', "without a daemon: the runs in a data directory's catalog (DIR/catalog.jsonl)")
+    .addHelpText('after', exitHelp({ 0: 'listed', 1: 'the daemon cannot be reached, or the catalog cannot be read', 2: 'bad arguments' }))
     .action(async (run: string | undefined, options: RemoteOptions & { json?: boolean; dataDir?: string; documents?: boolean }) => {
       if (options.documents) return printDocuments(run ?? '', options);
       if (run !== undefined) throw new DaqError('invalid_argument', `daq runs ${run}: a run is given only with --documents (daq runs ${run} --documents)`);
@@ -34,22 +35,6 @@ export function registerRuns(program: Command): void {
         process.stdout.write(`${formatTable(['UID', 'SCRIPT', 'STATE', 'EXIT', 'EVENTS', 'REASON', 'FILE'], rows)}\n`);
       } finally {
         client?.close();
-      }
-    });
-
-  remoteOptions(program.command('stop').description('abort a run on a daemon (default: the current run); devices it used go to their safe state'), true)
-    .argument('[run]', 'uid of the run (default: the current run)')
-    .option('--reason <text>', 'why, recorded in the run', 'stopped from the CLI')
-    .option('--json', 'print the run summary as JSON')
-    .action(async (uid: string | undefined, options: RemoteOptions & { reason: string; json?: boolean }) => {
-      const client = connect(options);
-      try {
-        const run = (await client.call(ControlService.method.stopRun, { uid: uid ?? '', reason: options.reason })).run;
-        if (run === undefined) return;
-        if (options.json) return printJson(summaryJson(run));
-        process.stdout.write(`stopping run ${run.uid} (${run.scriptName})\n`);
-      } finally {
-        client.close();
       }
     });
 }

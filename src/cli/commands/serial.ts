@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startSerialLab } from '../../drivers/serial-lab.js';
 import { listSerialPorts } from '../../transports/index.js';
-import { formatTable, printJson } from '../output.js';
+import { exitHelp, formatTable, printJson } from '../output.js';
 
 /** Registers `daq ports` and `daq sim-serial` on `program`. */
 export function registerSerial(program: Command): void {
@@ -16,6 +16,7 @@ export function registerSerial(program: Command): void {
     .command('ports')
     .description('list the serial ports of this computer (for the `port` of a driver in a lab config)')
     .option('--json', 'print one JSON object instead of a table')
+    .addHelpText('after', exitHelp({ 0: 'listed (also when there are none)', 1: 'the ports cannot be listed' }))
     .action(async (options: { json?: boolean }) => {
       const ports = await listSerialPorts();
       if (options.json) return printJson({ ports });
@@ -32,6 +33,7 @@ export function registerSerial(program: Command): void {
     .command('sim-serial')
     .description('serve simulated serial instruments (ESP300, MaiTai, 1830-C, ELL14 bus, SCPI) on PTYs, for examples/lab-serial.toml')
     .option('--dir <folder>', 'folder for the PTYs (the lab config names them)', '/tmp/daq-sim')
+    .addHelpText('after', exitHelp({ 0: 'stopped by Ctrl-C or SIGTERM', 1: 'a simulator could not start (socat missing, the folder not writable)' }))
     .action(async (options: { dir: string }) => {
       const dir = resolve(options.dir);
       await mkdir(dir, { recursive: true });

@@ -5,7 +5,9 @@
 import type { Command } from 'commander';
 import { ControlService } from '../../api/gen/daq/v1/control_pb.js';
 import { DaqError } from '../../core/index.js';
-import { follow, type RowValue, rowsOf } from '../../data/index.js';
+import { follow, rowsOf } from '../../data/index.js';
+import { exitHelp } from '../output.js';
+import { TailTable } from '../tail-table.js';
 import { connect, remoteAddress, type RemoteOptions } from '../remote.js';
 
 interface TailOptions extends RemoteOptions {
@@ -13,13 +15,6 @@ interface TailOptions extends RemoteOptions {
   all?: boolean;
   json?: boolean;
   count?: number;
-}
-
-function cell(value: RowValue): string {
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toPrecision(6);
-  if (Array.isArray(value)) return `[${value.length}]`;
-  if (value !== null && typeof value === 'object') return `<${value.frame.shape.join('x')} ${value.frame.dtype}>`;
-  return String(value);
 }
 
 /** Registers the command on `program`. */
@@ -34,22 +29,17 @@ export function registerTail(program: Command): void {
     .option('--all', 'start with the oldest rows still in the ring')
     .option('-n, --count <rows>', 'stop after this many rows', Number)
     .option('--json', 'one JSON object a row')
+    .addHelpText('after', exitHelp({ 0: 'stopped by -n or Ctrl-C', 1: 'the ring cannot be read, or the daemon cannot be reached', 2: 'bad arguments' }))
     .action(async (stream: string, options: TailOptions) => {
       const path = options.ring ?? (await ringOfDaemon(options));
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
       let printed = 0;
-      let header = '';
+      const table = new TailTable(stream, (line) => process.stdout.write(`${line}\n`));
       for await (const batch of follow(path, stream, { fromOldest: options.all === true, signal: stop.signal })) {
         for (const row of rowsOf(batch)) {
           if (options.json) process.stdout.write(`${JSON.stringify(row)}\n`);
-          else {
-            // A run that recorded the stream with other fields gets its own header line: no value under another's column.
-            const columns = Object.keys(row).join('\t');
-            if (columns !== header) process.stdout.write(`${header === '' ? '' : '\n'}${columns}\n`);
-            header = columns;
-            process.stdout.write(`${Object.values(row).map(cell).join('\t')}\n`);
-          }
+          else table.row(batch.schema, row);
           if (options.count !== undefined && ++printed >= options.count) return stop.abort();
         }
       }

@@ -279,7 +279,11 @@ describe('run engine: queue', () => {
     engine.startQueue();
     await a.done;
     expect(order).toEqual(['c', 'a']);
-    expect(engine.finished().map((r) => r.summary().exitStatus)).toEqual(['success', 'success']);
+    // The removed run ended without starting: aborted, kept with the finished runs, its `done` settled.
+    expect(engine.finished().map((r) => [r.request.scriptName, r.summary().exitStatus])).toEqual([['b.js', 'abort'], ['c.js', 'success'], ['a.js', 'success']]);
+    expect(await b.done).toMatchObject({ exitStatus: 'abort', reason: 'removed from the queue', numEvents: {} });
+    expect(engine.run(b.uid).summary()).toMatchObject({ state: 'finished', reason: 'removed from the queue' });
+    expect(b.startTimeS).toBeUndefined();
     await lab.disconnect();
   });
 });

@@ -91,12 +91,12 @@ export class RunEngine {
     return [...this.history];
   }
 
-  /** Removes a queued run. */
+  /** Removes a queued run: it ends aborted without having started (and stays listed as finished). */
   remove(uid: string): void {
     const index = this.queue.findIndex((r) => r.uid === uid);
     if (index < 0) throw new DaqError('not_found', `run ${uid} is not in the queue`);
     const [run] = this.queue.splice(index, 1);
-    run?.abort('removed from the queue');
+    if (run !== undefined) this.drop(run, 'removed from the queue');
   }
 
   /** Moves a queued run to `index` (0 = next). */
@@ -109,7 +109,15 @@ export class RunEngine {
 
   /** Empties the queue (the current run goes on). */
   clear(): void {
-    for (const run of this.queue.splice(0)) run.abort('queue cleared');
+    for (const run of this.queue.splice(0)) this.drop(run, 'queue cleared');
+  }
+
+  /** Ends a queued run that never started: aborted, no documents, kept with the finished runs. */
+  private drop(run: Run, reason: string): void {
+    run.abort(reason);
+    run.finish({ kind: 'stop', uid: '', runStart: run.uid, timeS: this.clock.now(), exitStatus: 'abort', reason, numEvents: {} });
+    this.history.push(run);
+    this.changes.emit(run.summary());
   }
 
   /** Starts taking runs from the queue. */
