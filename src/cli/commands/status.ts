@@ -13,13 +13,16 @@ export function registerStatus(program: Command): void {
     .action(async (options: RemoteOptions & { json?: boolean }) => {
       const client = connect(options);
       try {
-        const info = await client.call(ControlService.method.getDaemonInfo, {});
+        // Both at once: one round trip of waiting instead of two (daq status starts in ~0.2 s).
         const abort = new AbortController();
-        let status;
-        for await (const message of client.stream(ControlService.method.streamStatus, { heartbeatS: 1 }, abort.signal)) {
-          status = message;
-          abort.abort();
-        }
+        const firstStatus = async () => {
+          for await (const message of client.stream(ControlService.method.streamStatus, { heartbeatS: 1 }, abort.signal)) {
+            abort.abort();
+            return message;
+          }
+          return undefined;
+        };
+        const [info, status] = await Promise.all([client.call(ControlService.method.getDaemonInfo, {}), firstStatus()]);
         const run = status?.currentRun === undefined ? null : summaryJson(status.currentRun);
         const devices = (status?.devices ?? []).map((d) => ({ name: d.name, state: d.state, ...(d.fault ? { fault: d.fault } : {}) }));
         if (options.json) {
