@@ -35,6 +35,10 @@ export interface RunEntry {
   settings: SettingsTracker;
   /** Setting changes not in the file yet. */
   pendingLogs: SettingLog[];
+  /** Failed attempts in a row (reset by a success). */
+  failures: number;
+  /** The writer gave up on this run (a failure of its own, not of the disk): its rows are skipped. */
+  abandoned: boolean;
 }
 
 /** A run's entry as its start arrives (`nowS`: the writer's monotonic time, s). */
@@ -54,5 +58,7 @@ export function newRunEntry(uid: string, path: string, start: RunFileStart, nowS
     hints: new Map(),
     settings: new SettingsTracker(start.instrument, start.startTimeS),
     pendingLogs: [],
+    failures: 0,
+    abandoned: false,
   };
 }

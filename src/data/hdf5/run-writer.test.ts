@@ -203,6 +203,34 @@ describe('the run writer', () => {
     rw.close();
   });
 
+  it('gives up on a run that cannot be written while the disk is fine, says why, and writes the runs after it', () => {
+    const rw = RingWriter.create({ path: ring('wedge'), capacityBytes: 1 << 20 });
+    const reports: FromWorker[] = [];
+    const w = writer(reports);
+    w.handle({ type: 'follow', ringPath: ring('wedge') });
+    const bad = join(dir, 'wedge-bad.h5');
+    mkdirSync(bad); // a directory where the file should be: this run's own problem, not the disk's
+    const good = join(dir, 'wedge-good.h5');
+    w.handle({ type: 'start', uid: 'w1', path: bad, start: start('w1') });
+    w.handle({ type: 'start', uid: 'w2', path: good, start: start('w2') });
+    for (const uid of ['w1', 'w2']) {
+      const encoder = new StreamEncoder({ stream: 'scan', runUid: uid, dataKeys: KEYS }, rw);
+      for (let seq = 1; seq <= 3; seq++) {
+        encoder.add(event(seq));
+        encoder.flush();
+      }
+    }
+    for (const uid of ['w1', 'w2']) w.handle({ type: 'stop', uid, end: { endTimeS: 1010, exitStatus: 'success', reason: '', numEvents: { scan: 3 } } });
+    until(w);
+    const finished = reports.filter((m): m is Extract<FromWorker, { type: 'finished' }> => m.type === 'finished');
+    expect(finished.map((m) => m.run.uid).sort()).toEqual(['w1', 'w2']);
+    const w1 = finished.find((m) => m.run.uid === 'w1');
+    expect(w1?.run.error).toMatch(/the writer gave up on this run after 5 attempts/);
+    expect(w1?.end.eventsLost).toBe(3);
+    expect(finished.find((m) => m.run.uid === 'w2')).toMatchObject({ run: { rows: { scan: 3 }, error: '' }, end: { eventsLost: 0 } });
+    rw.close();
+  });
+
   it('recovers a run left unfinished: what the file lacks comes from the ring, and it ends as "daemon died"', () => {
     const rw = RingWriter.create({ path: ring('recover'), capacityBytes: 1 << 20 });
     const reports: FromWorker[] = [];

@@ -8,12 +8,13 @@
  * recorded minus the rows in its file). A file that cannot be written (full disk, unwritable
  * directory) is reported; the writer keeps its place in the ring and retries every second.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statfsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DaqError } from '../../core/index.js';
 import { KIND_PADDING } from '../ring/layout.js';
 import { RecordSource } from '../ring/record-source.js';
 import type { DescriptorInfo, FromWorker, RunProgress, ToWorker } from './protocol.js';
-import { eventsLostOf, fileSize } from './file-space.js';
+import { eventsLostOf, fileSize, RESERVE_BYTES } from './file-space.js';
 import { type RunFileEnd, RunFile, type RunFileOptions } from './run-file.js';
 import { newRunEntry, type RunEntry } from './run-entry.js';
 
@@ -140,7 +141,8 @@ export class RunWriter {
     const stream = batch.schema.metadata.get('daq.stream') ?? '';
     const run = this.runs.get(uid);
     if (run === undefined) return !this.announced.has(uid); // a run without storage: skip it
-    if (run.file === undefined && !this.openFile(run, true)) return false;
+    if (run.abandoned) return true; // its rows count as lost; later runs go on
+    if (run.file === undefined && !this.openFile(run, true)) return run.abandoned;
     try {
       const { written, gap } = (run.file as RunFile).append(stream, batch.schema, batch);
       run.gaps += gap;
@@ -150,7 +152,7 @@ export class RunWriter {
       return true;
     } catch (error) {
       this.failed(run, error);
-      return false;
+      return run.abandoned;
     }
   }
 
@@ -192,11 +194,23 @@ export class RunWriter {
     }
   }
 
+  /**
+   * A write failed. A full disk or a directory that cannot be written is the storage's problem:
+   * the writer waits and retries, the ring holds the records meanwhile. A run that keeps failing
+   * while the disk is fine is the run's own problem: after {@link GIVE_UP_AFTER} attempts the
+   * writer gives up on it (marked with the reason, its rows counted as lost) so that it never
+   * holds back the runs after it.
+   */
   private failed(run: RunEntry, error: unknown): void {
-    const message = `run ${run.uid}: cannot write ${run.path}: ${DaqError.from(error).message}`;
+    let message = `run ${run.uid}: cannot write ${run.path}: ${DaqError.from(error).message}`;
     run.file?.close();
     run.file = undefined;
     run.retryAtS = this.now() + (this.options.retryS ?? 1);
+    run.failures++;
+    if (run.failures >= GIVE_UP_AFTER && storageLooksFine(run.path)) {
+      run.abandoned = true;
+      message = `${message}; the writer gave up on this run after ${run.failures} attempts (the disk is fine: the run's own data cannot be written); its other events are not in the file, later runs are`;
+    }
     if (run.error !== message) {
       run.error = message;
       this.setHealth(message);
@@ -205,6 +219,7 @@ export class RunWriter {
   }
 
   private recovered(run: RunEntry): void {
+    run.failures = 0;
     run.error = '';
     this.setHealth('');
     this.report(run, false);
@@ -230,6 +245,13 @@ export class RunWriter {
   /** Writes the end of a stopped run whose records are all written (or lost). */
   private finish(run: RunEntry): void {
     const end = run.end as Omit<RunFileEnd, 'eventsLost'>;
+    if (run.abandoned) {
+      // Done with it: reported finished with its problem, so recovery at the next start leaves it alone.
+      run.file?.close();
+      this.runs.delete(run.uid);
+      this.options.report({ type: 'finished', run: { ...this.progressOf(run, {}), finished: true }, end: { ...end, eventsLost: Object.values(end.numEvents).reduce((a, b) => a + b, 0) } });
+      return;
+    }
     if (run.file === undefined && !this.openFile(run, true)) return;
     if (!this.writeLogs(run)) return;
     const file = run.file as RunFile;
@@ -240,6 +262,7 @@ export class RunWriter {
       file.finish(full);
     } catch (error) {
       this.failed(run, error);
+      if (run.abandoned) this.finish(run);
       return;
     }
     run.file = undefined;
@@ -266,3 +289,19 @@ export class RunWriter {
   }
 }
 
+/** Failed attempts in a row, with a healthy disk, before the writer gives up on a run. */
+export const GIVE_UP_AFTER = 5;
+
+/** Whether the run file's directory (or its nearest existing parent) can be written and has room. */
+function storageLooksFine(path: string): boolean {
+  let dir = dirname(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  try {
+    if (!statSync(dir).isDirectory()) return false;
+    accessSync(dir, constants.W_OK);
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize > 4 * RESERVE_BYTES;
+  } catch {
+    return false;
+  }
+}

@@ -61,6 +61,11 @@ function put(out: Interpreted, stream: string, field: string, value: EventValue,
   out.timestamps[field] = timeS;
 }
 
+/** Longest string value of a field, bytes of UTF-8 (the width of the files' string datasets). */
+export const MAX_STRING_BYTES = 65_536;
+/** Most numbers in an array field of one event (8 MB of float64). */
+export const MAX_ARRAY_LENGTH = 1_000_000;
+
 function interpret(stream: string, field: string, raw: RecordValue): { value: EventValue; key: DataKey; timeS?: number } {
   const where = `record("${stream}"): field "${field}"`;
   if (isFrame(raw)) {
@@ -72,8 +77,15 @@ function interpret(stream: string, field: string, raw: RecordValue): { value: Ev
     return { value: inner.value, key: { ...inner.key, units: raw.units, source: (raw as SourcedReading).source ?? SCRIPT_SOURCE }, timeS: raw.timestampS };
   }
   if (typeof raw === 'number') return { value: raw, key: { dtype: 'float64', shape: [], units: '', source: SCRIPT_SOURCE } };
-  if (typeof raw === 'string') return { value: raw, key: { dtype: 'string', shape: [], units: '', source: SCRIPT_SOURCE } };
+  if (typeof raw === 'string') {
+    // Files hold strings up to 64 KiB; a longer one would be cut there, so it is refused here.
+    if (Buffer.byteLength(raw) > MAX_STRING_BYTES) throw new DaqError('invalid_argument', `${where}: a string of ${Buffer.byteLength(raw)} bytes; at most ${MAX_STRING_BYTES} (a text this long belongs in a file of its own)`);
+    return { value: raw, key: { dtype: 'string', shape: [], units: '', source: SCRIPT_SOURCE } };
+  }
   if (typeof raw === 'boolean') return { value: raw, key: { dtype: 'bool', shape: [], units: '', source: SCRIPT_SOURCE } };
+  if (Array.isArray(raw) && raw.length > MAX_ARRAY_LENGTH) {
+    throw new DaqError('invalid_argument', `${where}: an array of ${raw.length} numbers; at most ${MAX_ARRAY_LENGTH} per field and event`);
+  }
   if (Array.isArray(raw) && raw.every((x) => typeof x === 'number')) {
     return { value: raw as number[], key: { dtype: 'float64', shape: [raw.length], units: '', source: SCRIPT_SOURCE } };
   }

@@ -130,6 +130,8 @@ describe('run engine: script API', () => {
       [`record('s', {['f'.repeat(65)]: 1})`, /is 65 characters long; at most 64/],
       [`const o = {}; for (let i = 0; i < 300; i++) o['f' + i] = i; record('s', o)`, /300 fields; at most 256 per event/],
       [`record('a.b', {x: 1})`, /the stream name "a\.b" must start/],
+      [`record('s', {t: 'x'.repeat(70000)})`, /field "t": a string of 70000 bytes; at most 65536/],
+      [`record('s', {a: new Array(1000001).fill(0)})`, /field "a": an array of 1000001 numbers; at most 1000000/],
       [`record('', {x: 1})`, /the stream name "" must start/],
     ];
     for (const [call, message] of cases) {
