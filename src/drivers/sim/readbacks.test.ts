@@ -1,10 +1,10 @@
-/** What devices read back now (the values `daq devices` and ListDevices show), by capability. */
+/** What the simulated devices read back now (the values `daq devices` and ListDevices show), by capability. */
 import { describe, expect, it } from 'vitest';
-import { createSystemClock } from '../core/index.js';
-import { DRIVERS } from '../drivers/index.js';
-import type { Device } from './device.js';
-import { Lab } from './lab.js';
-import { readBacks } from './readbacks.js';
+import { createSystemClock } from '../../core/index.js';
+import { DRIVERS } from '../index.js';
+import type { Device } from '../../devices/device.js';
+import { Lab } from '../../devices/lab.js';
+import { readBacks } from '../../devices/readbacks.js';
 
 describe('readBacks', () => {
   it('reads position, wavelength, shutter, emission, temperatures, exposure and voltage of the simulated lab, with units', async () => {
