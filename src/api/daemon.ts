@@ -130,7 +130,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (ring === undefined) say('warn', 'no ring buffer: runs are not written to files');
   warnOfStaleRings(say);
   // Bluesky documents point into the run's file for frames: only when files are written.
-  const documents = new DocumentLog(50, ring === undefined ? {} : { runFile: (start, uid) => storage.fileOf(start, uid) });
+  // Each run's documents also go to a file in the data directory: memory stays flat for runs of
+  // millions of points, and a follower that comes late still gets every document.
+  const documents = new DocumentLog(50, ring === undefined ? {} : { runFile: (start, uid) => storage.fileOf(start, uid) }, join(dataDir, 'documents'));
   engine.onDocument((event) => documents.add(event));
   engine.onLog((entry) => logs.emit(entry));
   engine.onRunChange((run) => {

@@ -3,21 +3,52 @@
  * follower reads at its own pace from the log (a slow one lags, it never slows the run or other
  * followers, and nothing is dropped). Frames are kept as references; their pixels are in the ring
  * and the run's file. Each document is kept twice: typed, and as Bluesky's (name, JSON).
- * The logs of the last `keepRuns` runs are kept.
+ * The logs of the last `keepRuns` runs are kept. With a spill directory, memory stays flat: a
+ * run's documents go to a file as they come (document-spill.ts) and only the newest
+ * {@link MEMORY_WINDOW} of the running run stay in memory; a late follower reads the file.
  */
+import { join } from 'node:path';
 import { DaqError } from '../core/index.js';
+import { DocumentSpill, prepareSpillDir } from './document-spill.js';
 import { createEventModelSerializer, type EventModelOptions, type EventModelSerializer, type RunDocumentEvent } from '../engine/index.js';
 import { type RunDocumentInit, toRunDocument } from './convert.js';
 
+/** Documents of the running run kept in memory when they also go to a spill file. */
+export const MEMORY_WINDOW = 4096;
+
 class RunLog {
-  readonly documents: RunDocumentInit[] = [];
+  /** Documents base .. base + documents.length - 1; the older ones are only in the spill file. */
+  documents: RunDocumentInit[] = [];
+  base = 0;
   closed = false;
   private waiters: (() => void)[] = [];
 
-  constructor(readonly bluesky: EventModelSerializer) {}
+  constructor(
+    readonly bluesky: EventModelSerializer,
+    readonly spill?: DocumentSpill,
+  ) {}
+
+  /** Documents so far. */
+  get length(): number {
+    return this.base + this.documents.length;
+  }
 
   append(document: RunDocumentInit, last: boolean): void {
     this.documents.push(document);
+    if (this.spill !== undefined) {
+      this.spill.append(document);
+      if (last) {
+        // A finished run is read from its file: nothing of it stays in memory.
+        this.spill.flush();
+        this.base = this.length;
+        this.documents = [];
+      } else if (this.documents.length >= 2 * MEMORY_WINDOW) {
+        this.spill.flush();
+        const drop = this.documents.length - MEMORY_WINDOW;
+        this.documents = this.documents.slice(drop);
+        this.base += drop;
+      }
+    }
     if (last) this.closed = true;
     const waiters = this.waiters;
     this.waiters = [];
@@ -49,16 +80,22 @@ export class DocumentLog {
   constructor(
     private readonly keepRuns = 50,
     private readonly eventModel: EventModelOptions = {},
-  ) {}
+    private readonly spillDir?: string,
+  ) {
+    if (spillDir !== undefined) prepareSpillDir(spillDir);
+  }
 
   /** Records a document from the run engine. */
   add({ runUid, document }: RunDocumentEvent): void {
     let log = this.runs.get(runUid);
     if (log === undefined) {
-      log = new RunLog(createEventModelSerializer(this.eventModel));
+      log = new RunLog(createEventModelSerializer(this.eventModel), this.spillDir === undefined ? undefined : new DocumentSpill(join(this.spillDir, `${runUid}.docs`)));
       this.runs.set(runUid, log);
       this.latest = runUid;
-      for (const uid of [...this.runs.keys()].slice(0, Math.max(0, this.runs.size - this.keepRuns))) this.runs.delete(uid);
+      for (const uid of [...this.runs.keys()].slice(0, Math.max(0, this.runs.size - this.keepRuns))) {
+        this.runs.get(uid)?.spill?.remove();
+        this.runs.delete(uid);
+      }
       for (const wake of this.created.splice(0)) wake();
     }
     // One engine document is one or more Bluesky documents (stream_datum before an event with a
@@ -66,7 +103,7 @@ export class DocumentLog {
     const pairs = log.bluesky.toBluesky(document);
     for (const [i, pair] of pairs.entries()) {
       const typed = pair.name === document.kind ? document : undefined;
-      log.append(toRunDocument(runUid, log.documents.length, typed, pair), document.kind === 'stop' && i === pairs.length - 1);
+      log.append(toRunDocument(runUid, log.length, typed, pair), document.kind === 'stop' && i === pairs.length - 1);
     }
   }
 
@@ -80,8 +117,18 @@ export class DocumentLog {
     if (log === undefined) return;
     let cursor = fromIndex;
     while (!signal.aborted) {
-      while (cursor < log.documents.length) yield log.documents[cursor++] as RunDocumentInit;
-      if (log.closed) return;
+      // Behind the memory window: from the run's file (written up to at least log.base).
+      if (cursor < log.base && log.spill !== undefined) {
+        for (const document of log.spill.read(cursor, log.base)) {
+          if (signal.aborted) return;
+          cursor++;
+          yield document;
+        }
+        continue;
+      }
+      while (cursor >= log.base && cursor < log.length) yield log.documents[cursor++ - log.base] as RunDocumentInit;
+      if (cursor < log.base) continue; // the window moved on while this follower was away
+      if (log.closed && cursor >= log.length) return;
       await log.next(signal);
     }
   }

@@ -1,0 +1,82 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../core/index.js';
+import { RunRecorder } from '../engine/run/recorder.js';
+import { DocumentLog, MEMORY_WINDOW } from './document-log.js';
+import type { RunDocumentInit } from './convert.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function spillDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'daq-docs-'));
+  dirs.push(dir);
+  return join(dir, 'documents');
+}
+
+/** A run of `events` events recorded into `log`; returns its uid. */
+function recordRun(log: DocumentLog, events: number, during?: (i: number) => void, also?: DocumentLog): string {
+  const recorder = new RunRecorder({ scriptName: 'long.js', scriptSource: '', params: {}, metadata: {}, lab: 'test' }, new VirtualClock());
+  recorder.onDocument((document) => log.add({ runUid: recorder.uid, document }));
+  if (also !== undefined) recorder.onDocument((document) => also.add({ runUid: recorder.uid, document }));
+  recorder.open();
+  for (let i = 0; i < events; i++) {
+    recorder.record('scan', { x: i, label: `p${i}` });
+    during?.(i);
+  }
+  recorder.close('success');
+  return recorder.uid;
+}
+
+async function all(log: DocumentLog, uid: string, from = 0): Promise<RunDocumentInit[]> {
+  const out: RunDocumentInit[] = [];
+  for await (const document of log.follow(uid, from, new AbortController().signal)) out.push(document);
+  return out;
+}
+
+function memoryOf(log: DocumentLog, uid: string): number {
+  return ((log as unknown as { runs: Map<string, { documents: unknown[] }> }).runs.get(uid)?.documents.length) ?? -1;
+}
+
+describe('the document log with a spill directory', () => {
+  it('keeps memory flat during a long run, and a follower that comes after the end still gets every document in order', async () => {
+    const dir = spillDir();
+    const log = new DocumentLog(50, {}, dir);
+    let peak = 0;
+    const only = (): string => [...(log as unknown as { runs: Map<string, unknown> }).runs.keys()][0] ?? '';
+
+    const events = 5 * MEMORY_WINDOW + 123;
+    const inMemory = new DocumentLog(50, {}); // no spill: every document in memory, as before
+    const uid = recordRun(log, events, () => (peak = Math.max(peak, memoryOf(log, only()))), inMemory);
+    expect(peak).toBeLessThanOrEqual(2 * MEMORY_WINDOW);
+    expect(memoryOf(log, uid)).toBe(0); // a finished run is read from its file
+    const late = await all(log, uid);
+    expect(late.map((d) => d.index)).toEqual(late.map((_, i) => i));
+    const events_ = late.filter((d) => (d.document as { case?: string } | undefined)?.case === 'event');
+    expect(events_).toHaveLength(events);
+    expect((late.at(-1)?.document as { case?: string } | undefined)?.case).toBe('stop');
+    expect(late.map((d) => d.json)).toEqual((await all(inMemory, uid)).map((d) => d.json));
+    // a follower may start anywhere, and reads the same documents
+    const middle = await all(log, uid, 3 * MEMORY_WINDOW + 7);
+    expect(middle.map((d) => d.index)).toEqual(late.slice(3 * MEMORY_WINDOW + 7).map((d) => d.index));
+    expect(middle[0]?.json).toBe(late[3 * MEMORY_WINDOW + 7]?.json);
+  });
+
+  it("removes a run's file when the run leaves the log, and the files an earlier daemon left", async () => {
+    const dir = spillDir();
+    new DocumentLog(50, {}, dir);
+    writeFileSync(join(dir, 'old-run.docs'), 'left by a daemon that died');
+    const log = new DocumentLog(2, {}, dir);
+    expect(existsSync(join(dir, 'old-run.docs'))).toBe(false);
+    const first = recordRun(log, 10);
+    recordRun(log, 10);
+    recordRun(log, 10);
+    expect(readdirSync(dir)).toHaveLength(2);
+    expect(readdirSync(dir)).not.toContain(`${first}.docs`);
+    await expect(all(log, first)).rejects.toThrow(/no documents of run/);
+  });
+});

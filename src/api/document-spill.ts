@@ -1,0 +1,104 @@
+/**
+ * A run's documents on disk, so the daemon's memory stays flat however long a run is: every
+ * document is appended (length-prefixed protobuf, in batches) to `<dir>/<run uid>.docs`, and the
+ * document log keeps only a window of the newest in memory. A follower behind the window reads
+ * the file from a sparse index of offsets (every {@link INDEX_EVERY}th document), up to what has
+ * been written. The files are the daemon's working storage: removed when a run leaves the log,
+ * and all of them at start-up.
+ */
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { DaqError } from '../core/index.js';
+import type { RunDocumentInit } from './convert.js';
+import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
+
+/** Every how many documents the byte offset is remembered. */
+export const INDEX_EVERY = 1024;
+/** Bytes gathered before they are written. */
+const BATCH_BYTES = 256 * 1024;
+/** Bytes read from the file at a time. */
+const READ_BYTES = 1024 * 1024;
+
+/** One run's spill file: append in order, read any index below {@link DocumentSpill.written}. */
+export class DocumentSpill {
+  private fd: number | undefined;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Documents appended (written or pending). */
+  private count = 0;
+  /** Documents on disk, and the file's length. */
+  private writtenCount = 0;
+  private writtenBytes = 0;
+  /** Byte offset of document i * INDEX_EVERY. */
+  private readonly offsets: number[] = [];
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w+');
+  }
+
+  /** Documents safely on disk (readable with {@link DocumentSpill.read}). */
+  get written(): number {
+    return this.writtenCount;
+  }
+
+  /** Appends the next document; written in batches. */
+  append(document: RunDocumentInit): void {
+    const bytes = toBinary(RunDocumentSchema, create(RunDocumentSchema, document));
+    const prefix = Buffer.alloc(4);
+    prefix.writeUInt32LE(bytes.length);
+    if (this.count % INDEX_EVERY === 0) this.offsets.push(this.writtenBytes + this.pendingBytes);
+    this.pending.push(prefix, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+    this.pendingBytes += 4 + bytes.length;
+    this.count++;
+    if (this.pendingBytes >= BATCH_BYTES) this.flush();
+  }
+
+  /** Writes what is pending. */
+  flush(): void {
+    if (this.pendingBytes === 0 || this.fd === undefined) return;
+    const chunk = Buffer.concat(this.pending, this.pendingBytes);
+    let at = 0;
+    while (at < chunk.length) at += writeSync(this.fd, chunk, at, chunk.length - at, this.writtenBytes + at);
+    this.writtenBytes += chunk.length;
+    this.writtenCount = this.count;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  /** Documents `from` to `to` (exclusive, at most {@link written}), read back in order. */
+  *read(from: number, to: number): Generator<RunDocumentInit> {
+    if (this.fd === undefined) throw new DaqError('unavailable', `the documents of ${this.path} were removed`);
+    const end = Math.min(to, this.writtenCount);
+    let index = Math.floor(from / INDEX_EVERY) * INDEX_EVERY;
+    let offset = this.offsets[index / INDEX_EVERY] ?? 0;
+    let buffer = Buffer.alloc(0);
+    while (index < end) {
+      if (buffer.length < 4 || buffer.length < 4 + buffer.readUInt32LE(0)) {
+        const more = Buffer.alloc(Math.max(READ_BYTES, buffer.length >= 4 ? 4 + buffer.readUInt32LE(0) : 0));
+        const n = readSync(this.fd, more, 0, more.length, offset);
+        if (n === 0) throw new DaqError('internal', `${this.path} ends before document ${index}`);
+        offset += n;
+        buffer = Buffer.concat([buffer, more.subarray(0, n)]);
+        continue;
+      }
+      const length = buffer.readUInt32LE(0);
+      if (index >= from) yield fromBinary(RunDocumentSchema, buffer.subarray(4, 4 + length)) as unknown as RunDocumentInit;
+      buffer = buffer.subarray(4 + length);
+      index++;
+    }
+  }
+
+  /** Closes and deletes the file. */
+  remove(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    rmSync(this.path, { force: true });
+  }
+}
+
+/** Makes `dir` and removes the spill files an earlier daemon left there. */
+export function prepareSpillDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync(dir)) if (name.endsWith('.docs')) rmSync(join(dir, name), { force: true });
+}
