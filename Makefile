@@ -18,7 +18,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 SYSTEM_PACKAGES := socat chromium hdf5-tools openssl bsdutils
 SYSTEM_COMMANDS := socat chromium h5dump openssl script
 
-.PHONY: help system deps install uninstall generate native build bench-cli typecheck lint unit python pytest test test-under-load demo demo-serial bench bench-venv clean web
+.PHONY: help system deps install uninstall generate native build bench-cli typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-venv clean web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -132,6 +132,12 @@ pytest: system build python ## the Python client's tests
 	cd clients/python && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests
 
 test: system build typecheck lint unit pytest ## install everything, then type-check, lint and run every test
+
+# The fuzz tests of test/fuzz (record names and values, lab configs, ring damage, request bodies)
+# run a few hundred seeded cases in `make test`; here many more (FUZZ_SEED=N for other cases).
+FUZZ_RUNS ?= 20000
+fuzz: system build ## the fuzz tests at length (FUZZ_RUNS cases each, default 20000)
+	FUZZ_RUNS=$(FUZZ_RUNS) npx vitest run test/fuzz
 
 # Tests must not depend on the machine's speed: the whole of `make test` with a busy loop on every
 # core (HOGS=N for more), started before and always stopped after, also when a test fails.
