@@ -33,3 +33,15 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.process.kill()
             return self.process.wait()
+
+
+def wait_for(predicate, timeout_s=120.0, what="condition"):
+    """Polls `predicate` until it returns something true (which is returned); fails after `timeout_s`,
+    a budget far above need on a loaded machine (tests wait on the condition, never on a guess)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")

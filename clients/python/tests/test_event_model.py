@@ -6,7 +6,6 @@ frames resolve through stream_resource/stream_datum to the pixels of the run's H
 
 from __future__ import annotations
 
-import time
 
 import h5py
 import numpy as np
@@ -15,21 +14,12 @@ import pytest
 import daq_client
 from daq_client.documents import file_path, frames, read_stream_datum
 
-from conftest_daemon import Daemon
+from conftest_daemon import Daemon, wait_for
 from event_model_support import LAB, SCRIPTS, TemporaryCatalog, best_effort, by_name, external_fields, scalar_fields, streams, validate_all
 
 EVENT_KEYS = {"uid", "time", "seq_num", "descriptor", "data", "timestamps", "filled"}
 EXIT = {"failing": "fail", "aborted": "abort"}
 
-
-def wait_for(predicate, timeout_s=60.0, what="condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pytest
 
 import daq_client
 
-from conftest_daemon import Daemon
+from conftest_daemon import Daemon, wait_for
 
 pytest.importorskip("punx", reason="the NeXus validators are test requirements (clients/python/requirements-dev.txt)")
 from nexusformat.nexus import nxload  # noqa: E402
@@ -74,15 +74,6 @@ for (let i = 0; i < 6; i++) {
 }""",
 }
 
-
-def wait_for(predicate, timeout_s=60.0, what="condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import io
 import json
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import h5py
@@ -18,7 +17,7 @@ import pytest
 import daq_client
 from daq_client.ring import RingReader
 
-from conftest_daemon import DAQ, ROOT, Daemon
+from conftest_daemon import DAQ, ROOT, Daemon, wait_for
 
 # A steady run: one event every ~20 ms with a small frame, until stopped or `n` events.
 STEADY = """
@@ -48,17 +47,6 @@ def small_lab(tmp_path):
     lab = tmp_path / "lab.toml"
     lab.write_text(SMALL_LAB)
     return lab
-
-
-def wait_for(predicate, timeout_s=120.0, what="condition"):
-    """Polls ``predicate`` until it is truthy; the budget only bounds a hang (a loaded machine is slow)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_daq_run_remote_writes_a_file_h5py_and_h5dump_read(daemon, client):
