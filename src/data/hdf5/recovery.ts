@@ -33,34 +33,51 @@ export function recoverRuns(ringPath: string, runs: RecoverRun[], options: RunFi
       results.push({ run: { uid: item.uid, path: item.path, rows: {}, eventsLost: 0, sizeBytes: 0, finished: false, error: message }, end: { ...(item.end ?? deadEnd(item.start.startTimeS, {})), eventsLost: 0 } });
       continue;
     }
-    let lastTimeS = item.start.startTimeS;
-    const maxSeq: Record<string, number> = {};
-    for (const [stream, n] of Object.entries(file.rows())) maxSeq[stream] = Math.max(n, file.lastSeq(stream));
-    if (src !== undefined) {
-      for (let pos = src.tail; pos < src.head; ) {
-        const header = src.headerAt(pos);
-        if (header === undefined) {
-          pos = src.tail;
-          continue;
-        }
-        const batch = header.kind === KIND_PADDING ? undefined : src.decode(header)?.batches[0];
-        if (batch !== undefined && batch.schema.metadata.get('daq.run_uid') === item.uid) {
-          const stream = batch.schema.metadata.get('daq.stream') ?? '';
-          file.append(stream, batch.schema, batch);
-          maxSeq[stream] = Math.max(maxSeq[stream] ?? 0, file.lastSeq(stream));
-          lastTimeS = Math.max(lastTimeS, header.tLastS);
-        }
-        pos = header.pos + header.length;
-      }
+    try {
+      results.push(finishFromRing(item, file, src));
+    } catch (error) {
+      // One run that cannot be finished never holds the others, nor the daemon's start.
+      file.close();
+      const message = `run ${item.uid}: cannot recover ${item.path}: ${DaqError.from(error).message}`;
+      results.push({ run: { uid: item.uid, path: item.path, rows: file.rows(), eventsLost: 0, sizeBytes: file.sizeBytes(), finished: true, error: message }, end: { ...(item.end ?? deadEnd(item.start.startTimeS, {})), eventsLost: 0 } });
     }
-    const rows = file.rows();
-    const end = item.end ?? deadEnd(lastTimeS, maxSeq);
-    const eventsLost = eventsLostOf(end.numEvents, rows);
-    file.finish({ ...end, eventsLost });
-    results.push({ run: { uid: item.uid, path: item.path, rows, eventsLost, sizeBytes: file.sizeBytes(), finished: true, error: '' }, end: { ...end, eventsLost } });
   }
   src?.close();
   return results;
+}
+
+/** Appends what the ring still holds of `item` past what its file has, then writes its end. */
+function finishFromRing(item: RecoverRun, file: RunFile, src: RecordSource | undefined): { run: RunProgress; end: RunFileEnd } {
+  let lastTimeS = item.start.startTimeS;
+  const maxSeq: Record<string, number> = {};
+  for (const [stream, n] of Object.entries(file.rows())) maxSeq[stream] = Math.max(n, file.lastSeq(stream));
+  if (src !== undefined) {
+    for (let pos = src.tail; pos < src.head; ) {
+      const header = src.headerAt(pos);
+      if (header === undefined) {
+        pos = src.tail;
+        continue;
+      }
+      let batch;
+      try {
+        batch = header.kind === KIND_PADDING ? undefined : src.decode(header)?.batches[0];
+      } catch {
+        batch = undefined; // a damaged record: its events count as lost
+      }
+      if (batch !== undefined && batch.schema.metadata.get('daq.run_uid') === item.uid) {
+        const stream = batch.schema.metadata.get('daq.stream') ?? '';
+        file.append(stream, batch.schema, batch);
+        maxSeq[stream] = Math.max(maxSeq[stream] ?? 0, file.lastSeq(stream));
+        lastTimeS = Math.max(lastTimeS, header.tLastS);
+      }
+      pos = header.pos + header.length;
+    }
+  }
+  const rows = file.rows();
+  const end = item.end ?? deadEnd(lastTimeS, maxSeq);
+  const eventsLost = eventsLostOf(end.numEvents, rows);
+  file.finish({ ...end, eventsLost });
+  return { run: { uid: item.uid, path: item.path, rows, eventsLost, sizeBytes: file.sizeBytes(), finished: true, error: '' }, end: { ...end, eventsLost } };
 }
 
 function deadEnd(endTimeS: number, numEvents: Record<string, number>): Omit<RunFileEnd, 'eventsLost'> {

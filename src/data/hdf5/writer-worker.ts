@@ -28,10 +28,20 @@ function drain(): ToWorker[] {
   for (let received = receiveMessageOnPort(control); received !== undefined; received = receiveMessageOnPort(control)) {
     const message = received.message as ToWorker;
     if (message.type === 'close') closing = true;
-    else if (message.type === 'recover') post({ type: 'recovered', runs: recoverRuns(message.ringPath, message.runs, { gzip }) });
+    else if (message.type === 'recover') post({ type: 'recovered', runs: recoverSafely(message.ringPath, message.runs) });
     else messages.push(message);
   }
   return messages;
+}
+
+/** Recovery always answers (the daemon waits for it before it listens): a failure is reported, never a hang. */
+function recoverSafely(ringPath: string, runs: Parameters<typeof recoverRuns>[1]): ReturnType<typeof recoverRuns> {
+  try {
+    return recoverRuns(ringPath, runs, { gzip });
+  } catch (error) {
+    post({ type: 'health', error: `recovering the runs of a daemon that died failed: ${(error as Error).message}` });
+    return [];
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
