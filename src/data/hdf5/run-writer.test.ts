@@ -264,4 +264,27 @@ describe('the run writer', () => {
       rw.close();
     }
   });
+
+  it('recovery finishes every run even when one cannot be finished and a ring record is damaged', () => {
+    const rw = RingWriter.create({ path: ring('recover-damaged'), capacityBytes: 1 << 20 });
+    const encoder = new StreamEncoder({ stream: 'scan', runUid: 'r7', dataKeys: KEYS }, rw);
+    for (let seq = 1; seq <= 3; seq++) {
+      encoder.add(event(seq));
+      encoder.flush();
+    }
+    // Damage the middle record's payload in shared memory (its header stays valid).
+    const view = (rw as unknown as { ring: { streamLastPos(id: number): number; recordAt(pos: number): { prevPos: number; payloadLength: number }; payloadOf(h: unknown): Uint8Array } }).ring;
+    const middle = view.recordAt(view.recordAt(view.streamLastPos(0)).prevPos);
+    view.payloadOf(middle).fill(0xff, 8, middle.payloadLength - 8);
+    const unwritable = join(dir, 'recover-damaged-blocked');
+    writeFileSync(unwritable, 'a file where a directory should be');
+    const results = recoverRuns(ring('recover-damaged'), [
+      { uid: 'r6', path: join(unwritable, 'run.h5'), start: start('r6') },
+      { uid: 'r7', path: join(dir, 'recover-damaged', 'run.h5'), start: start('r7') },
+    ]);
+    expect(results).toHaveLength(2);
+    expect(results[0]?.run.error).toMatch(/run r6: cannot recover/);
+    expect(results[1]).toMatchObject({ run: { rows: { scan: 2 }, finished: true, error: '' }, end: { exitStatus: 'fail', reason: 'daemon died' } });
+    rw.close();
+  });
 });
