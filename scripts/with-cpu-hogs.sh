@@ -45,11 +45,12 @@ for ((i = 0; i < hogs; i++)); do
   ) &
   pids+=($!)
 done
-echo "with-cpu-hogs: ${hogs} busy loop(s) on $(nproc) core(s) (pids ${pids[*]}) while: $*" >&2
 set -m
 "$@" &
 cmd=$!
 set +m
+# Said once the command runs: from here a signal to this script reaches it.
+echo "with-cpu-hogs: ${hogs} busy loop(s) on $(nproc) core(s) (pids ${pids[*]}) while: $*" >&2
 while :; do
   wait "$cmd"
   status=$?

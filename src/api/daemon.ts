@@ -209,7 +209,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     address,
     httpAddress: core.facts.httpListen || undefined,
     core,
-    stop: () => (stopping ??= stopDaemon(core, grpcServer, httpServer, shutdown, options.graceS ?? 5, say).finally(() => storage.close().finally(() => closeRing(ring, storage, say)))),
+    // "stopped" is the last line: after the files are written and the ring is closed (or removed).
+    stop: () => (stopping ??= stopDaemon(core, grpcServer, httpServer, shutdown, options.graceS ?? 5, say).finally(() => storage.close().finally(() => closeRing(ring, storage, say)).finally(() => say('info', 'stopped')))),
   };
 }
 
@@ -270,7 +271,6 @@ async function stopDaemon(core: DaemonCore, grpcServer: grpc.Server, httpServer:
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
   }
   await core.lab.disconnect();
-  say('info', 'stopped');
 }
 
 async function bindGrpc(server: grpc.Server, listen: string, tls: DaemonOptions['tls']): Promise<string> {

@@ -54,8 +54,9 @@ describe('daq run', () => {
     expect(result.stdout).toMatch(/seq\s+time\s+position\s+power\s+image/);
     expect(result.stdout).toContain('<1024x1024 uint16>');
     expect(result.stdout).toMatch(/success after [\d.]+ s \(3 in scan\)/);
-    // Values with units and SI prefixes (the power meter reads about 1 µW off the beam), times of day with milliseconds.
-    expect(result.stdout).toMatch(/^ +1 {2}\d\d:\d\d:\d\d\.\d{3} +0\.0000 +\d+\.\d+ [nµ]W {2}<1024x1024 uint16>$/m);
+    // Values with units and SI prefixes (the stage in mm; the power meter reads about 1 µW off the
+    // beam; each frame's own exposure), times of day with milliseconds.
+    expect(result.stdout).toMatch(/^ +1 {2}\d\d:\d\d:\d\d\.\d{3} +0\.0000 mm +\d+\.\d+ [nµ]W {2}<1024x1024 uint16> +5\.0000 ms$/m);
   });
 
   it('shows every row of the [peaks] stream of examples/multi_instrument.js between the scans, columns under their headers', async () => {

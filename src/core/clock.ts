@@ -59,8 +59,16 @@ export function createSystemClock(): Clock {
       new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(cancelled(signal));
         if (!(seconds > 0)) return resolve();
-        const cancelTimer = setLongTimeout(done, seconds * 1000); // Node's setTimeout wraps after 24.8 days
+        // Node's timers count whole milliseconds from a cached loop time, so they may fire a
+        // little before `seconds` of this clock (microseconds) have passed: wait out the rest.
+        const dueS = processTime() + seconds;
+        let cancelTimer = setLongTimeout(done, seconds * 1000); // Node's setTimeout wraps after 24.8 days
         function done(): void {
+          const leftS = dueS - processTime();
+          if (leftS > 0) {
+            cancelTimer = setLongTimeout(done, Math.max(1, leftS * 1000));
+            return;
+          }
           signal?.removeEventListener('abort', onAbort);
           resolve();
         }

@@ -1,7 +1,7 @@
 /** `daq rings [--dir DIR] [--remove-stale] [--json]`: the ring files in /dev/shm, which are stale, and removing those. */
 import type { Command } from 'commander';
 import { removeStaleRings, type RingStatus, ringStatuses, sharedMemoryDir } from '../../data/index.js';
-import { formatTable, printJson } from '../output.js';
+import { exitHelp, formatTable, printJson } from '../output.js';
 
 interface RingsOptions {
   dir: string;
@@ -19,14 +19,12 @@ export function registerRings(program: Command): void {
     .option('--json', 'print one JSON object: {rings: [{path, sizeBytes, writerPid, writerAlive, closed, createdS, owner, verdict, reason}], removed: [paths]}')
     .addHelpText(
       'after',
-      `
-A ring is stale when its writer closed it with every run written, when its writer died and its
+      exitHelp(
+        { 0: 'listed (also when there is nothing to remove)', 1: 'the folder cannot be read or a ring cannot be removed', 2: 'bad arguments' },
+        `A ring is stale when its writer closed it with every run written, when its writer died and its
 data directory is gone or has nothing left to recover, or when it records no data directory.
-"kept" rings hold runs a daemon recovers when it starts on their data directory again.
-
-Exit status: 0 (also when there is nothing to remove), 1 when the folder cannot be read or a
-ring cannot be removed, 2 on bad arguments.
-`,
+"kept" rings hold runs a daemon recovers when it starts on their data directory again.`,
+      ),
     )
     .action((options: RingsOptions) => {
       const removed = options.removeStale === true ? removeStaleRings(options.dir) : [];

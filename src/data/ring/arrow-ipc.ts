@@ -129,6 +129,7 @@ export function metadataBytes(payload: Uint8Array, schemaLength: number): number
 
 /** A parsed schema message (`bytes`: the encapsulated message). */
 export function decodeSchema(bytes: Uint8Array): Schema {
+  checkSchemaVectors(bytes.subarray(8));
   const message = Message.decode(bytes.subarray(8));
   if (!message.isSchema()) throw new Error('the first message is not a schema');
   return message.header();
@@ -140,6 +141,7 @@ export function decodeSchema(bytes: Uint8Array): Schema {
  * shared memory: the batch's buffers are views of `body`, never copies.
  */
 export function decodeBatch(schema: Schema, metadata: Uint8Array, body: Uint8Array, expectedRows?: number): RecordBatch {
+  checkBatchVectors(metadata.subarray(8));
   const message = Message.decode(metadata.subarray(8));
   if (!message.isRecordBatch()) throw new Error('the second message is not a record batch');
   const header = message.header();
@@ -158,6 +160,91 @@ export function decodeBatch(schema: Schema, metadata: Uint8Array, body: Uint8Arr
     if (DataTypeOf.isUtf8(child.type)) checkOffsets(child as Data<Utf8>);
   }
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }));
+}
+
+/**
+ * Bounds-checked reading of a flatbuffer (an Arrow IPC message's metadata): Arrow's decoder
+ * trusts every offset and vector length and allocates what a damaged one claims (an
+ * out-of-memory from shared memory any local process can write), so each vector a decoder will
+ * walk is checked to fit in the bytes first.
+ */
+class FlatbufferCheck {
+  private readonly view: DataView;
+
+  constructor(private readonly fb: Uint8Array) {
+    this.view = new DataView(fb.buffer, fb.byteOffset, fb.byteLength);
+  }
+
+  at(pos: number, bytes: number): number {
+    if (!Number.isInteger(pos) || pos < 0 || pos + bytes > this.fb.byteLength) throw new Error('the message metadata points outside itself');
+    return pos;
+  }
+
+  u32(pos: number): number {
+    return this.view.getUint32(this.at(pos, 4), true);
+  }
+
+  /** The root table. */
+  root(): number {
+    return this.u32(0);
+  }
+
+  /** Position of field `index` of the table at `table`, or undefined when absent. */
+  field(table: number, index: number): number | undefined {
+    const vtable = table - this.view.getInt32(this.at(table, 4), true);
+    const size = this.view.getUint16(this.at(vtable, 2), true);
+    if (4 + 2 * index + 2 > size) return undefined;
+    const offset = this.view.getUint16(this.at(vtable + 4 + 2 * index, 2), true);
+    return offset === 0 ? undefined : this.at(table + offset, 1);
+  }
+
+  /** The table a field points to, or undefined. */
+  table(table: number, index: number): number | undefined {
+    const f = this.field(table, index);
+    return f === undefined ? undefined : this.at(f + this.u32(f), 4);
+  }
+
+  /** The vector a field points to, checked to hold `length` elements of `size` bytes: [first element, length]. */
+  vector(table: number, index: number, size: number): [number, number] {
+    const f = this.field(table, index);
+    if (f === undefined) return [0, 0];
+    const v = f + this.u32(f);
+    const length = this.u32(v);
+    this.at(v + 4, length * size);
+    return [v + 4, length];
+  }
+
+  /** The tables of a vector of tables. */
+  tables(table: number, index: number): number[] {
+    const [first, length] = this.vector(table, index, 4);
+    return Array.from({ length }, (_, i) => this.at(first + 4 * i + this.u32(first + 4 * i), 4));
+  }
+}
+
+/** A schema message (Message -> Schema -> fields, their children and metadata) whose vectors fit. */
+function checkSchemaVectors(fb: Uint8Array): void {
+  const c = new FlatbufferCheck(fb);
+  c.tables(c.root(), 4); // the message's custom_metadata
+  const schema = c.table(c.root(), 2);
+  if (schema === undefined) throw new Error('the message has no header');
+  const checkField = (field: number, depth: number): void => {
+    if (depth > 16) throw new Error('fields nested too deep');
+    c.tables(field, 6); // custom_metadata
+    for (const child of c.tables(field, 5)) checkField(child, depth + 1);
+  };
+  for (const field of c.tables(schema, 1)) checkField(field, 0);
+  c.tables(schema, 2); // custom_metadata
+  c.vector(schema, 3, 8); // features
+}
+
+/** A record batch message (Message -> RecordBatch -> nodes, buffers) whose vectors fit. */
+function checkBatchVectors(fb: Uint8Array): void {
+  const c = new FlatbufferCheck(fb);
+  c.tables(c.root(), 4); // the message's custom_metadata
+  const batch = c.table(c.root(), 2);
+  if (batch === undefined) throw new Error('the message has no header');
+  c.vector(batch, 1, 16); // nodes
+  c.vector(batch, 2, 16); // buffers
 }
 
 /** The offsets of a string column rise and stay within its bytes. */

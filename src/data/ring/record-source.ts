@@ -55,12 +55,19 @@ export class RecordSource {
 
   /** Logical position of the oldest intact record. */
   get tail(): number {
-    return this.ring.load(H.tail);
+    return this.position(H.tail, 'tail');
   }
 
   /** Logical position just past the newest committed record. */
   get head(): number {
-    return this.ring.load(H.head);
+    return this.position(H.head, 'head');
+  }
+
+  /** A position counter of the header, refused when shared memory says something impossible. */
+  private position(slot: number, what: string): number {
+    const value = this.ring.load(slot);
+    if (!Number.isSafeInteger(value) || value < 0) throw new DaqError('internal', `ring ${this.path} is damaged: its ${what} position is ${value}`);
+    return value;
   }
 
   /** True once the writer has closed the ring. */
@@ -84,7 +91,7 @@ export class RecordSource {
 
   /** Names of the streams in the ring, in the order they first appeared. */
   streams(): string[] {
-    const count = this.ring.load(H.streamCount);
+    const count = Math.min(this.ring.load(H.streamCount), this.ring.geometry.maxStreams); // a damaged count never reads past the table
     const names: string[] = [];
     for (let id = 0; id < count; id++) names.push(this.ring.streamName(id));
     return names;

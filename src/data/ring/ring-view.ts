@@ -56,7 +56,8 @@ export class RingView {
   /** The name in stream slot `id` (published slots only). */
   streamName(id: number): string {
     const at = this.slotOffset(id);
-    const length = this.view.getUint32(at + S.nameLength, true);
+    // Shared memory may say anything: a name never reaches past its slot.
+    const length = Math.min(this.view.getUint32(at + S.nameLength, true), STREAM_SLOT_BYTES - S.name);
     return Buffer.from(this.buffer, at + S.name, length).toString('utf8');
   }
 
@@ -65,6 +66,7 @@ export class RingView {
    * a record header (the caller decides whether that means "overwritten" or "damaged").
    */
   recordAt(pos: number): RecordHeader | undefined {
+    if (!Number.isSafeInteger(pos) || pos < 0) return undefined;
     const at = this.offsetOf(pos);
     const v = this.view;
     if (at + RECORD_HEADER_BYTES > this.geometry.dataOffset + this.geometry.capacity) return undefined;
