@@ -27,30 +27,36 @@ stop_hogs() {
 # The command runs in its own process group (job control on): a signal to this script is passed
 # to all of it, as Ctrl-C in a terminal would be; `wait` below returns on a signal, a foreground
 # command would delay it until the command ended.
+pending=
 forward() {
-  [ -n "$cmd" ] && kill -"$1" -- "-$cmd" 2>/dev/null
+  if [ -z "$cmd" ]; then
+    pending=$1
+    return
+  fi
+  kill -"$1" -- "-$cmd" 2>/dev/null
 }
 trap stop_hogs EXIT
 trap 'forward INT' INT
 trap 'forward TERM' TERM
 
 for ((i = 0; i < hogs; i++)); do
-  # Spin; every ~100k iterations check that this script still lives (no orphan hog after SIGKILL).
+  # Spin; every 10k iterations check that this script still lives (no orphan hog after SIGKILL).
   (
     trap - INT TERM EXIT
     renice -n "$hog_nice" -p "$BASHPID" >/dev/null
     while kill -0 "$parent" 2>/dev/null; do
-      for ((j = 0; j < 100000; j++)); do :; done
+      for ((j = 0; j < 10000; j++)); do :; done
     done
   ) &
   pids+=($!)
 done
+echo "with-cpu-hogs: ${hogs} busy loop(s) on $(nproc) core(s) (pids ${pids[*]}) while: $*" >&2
 set -m
 "$@" &
 cmd=$!
 set +m
-# Said once the command runs: from here a signal to this script reaches it.
-echo "with-cpu-hogs: ${hogs} busy loop(s) on $(nproc) core(s) (pids ${pids[*]}) while: $*" >&2
+# A signal that came before the command started is passed on now.
+[ -n "$pending" ] && forward "$pending"
 while :; do
   wait "$cmd"
   status=$?
