@@ -154,7 +154,9 @@ class AsyncClient:
         """A run's documents from `from_index`, then live until its stop document."""
         request = control_pb2.StreamRunDocumentsRequest(run_uid=run_uid, from_index=from_index)
         async for message in self._stream(self._control.StreamRunDocuments, request):
-            yield document_dict(message.document)
+            document = document_dict(message.document)
+            if document is not None:  # stream_resource and stream_datum are Bluesky's only: documents() has them
+                yield document
 
     async def get_run(self, uid: str = "") -> dict[str, Any]:
         """A run's summary (empty uid: the current run)."""
@@ -168,12 +170,11 @@ class AsyncClient:
         """Aborts a run (default: the current one)."""
         return summary_dict((await self._call(self._control.StopRun, control_pb2.StopRunRequest(uid=uid, reason=reason))).run)
 
-    async def read_range(self, stream: str, t0_s: float = 0.0, t1_s: float = 0.0):
-        """A stream's rows between two times (s since the epoch; 0 = oldest / newest held) from the daemon's ring, as a pyarrow Table."""
-        import pyarrow as pa
-
-        response = await self._call(self._control.ReadStreamRange, control_pb2.ReadStreamRangeRequest(stream=stream, t0_s=t0_s, t1_s=t1_s))
-        return pa.ipc.open_stream(response.arrow_ipc).read_all()
+    async def read_range(self, stream: str, t0_s: float = 0.0, t1_s: float = 0.0, *, parts: bool = False, **options: Any):
+        """A stream's rows between two times (s since the epoch; 0 = oldest / newest held) from the daemon's ring, as a pyarrow
+        Table (see Client.read_range: the answer comes in pieces, a part per schema; ``parts=True`` gives the list)."""
+        request = control_pb2.ReadStreamRangeRequest(stream=stream, t0_s=t0_s, t1_s=t1_s, **options)
+        return _ctl.range_table([m async for m in self._stream(self._control.ReadStreamRange, request)], stream, parts)
 
     async def status(self, heartbeat_s: float = 1.0) -> AsyncIterator[dict[str, Any]]:
         """The daemon's status, on change and at least every `heartbeat_s`."""
@@ -197,7 +198,7 @@ class AsyncClient:
         return h5py.File(run["file"], "r", swmr=(not run["file_finished"]) if swmr is None else swmr)
 
     async def export(self, uid: str, format: str = "h5", stream: str = "", path: str | os.PathLike | None = None) -> Path:
-        """Downloads a finished run as `format` ("h5", "csv" or "arrow") into `path` (default: the daemon's file name here)."""
+        """Downloads a finished run as `format` ("h5", "csv", "arrow" or "parquet") into `path` (default: the daemon's file name here)."""
         out = None
         target = Path(path) if path is not None else None
         try:
@@ -215,10 +216,7 @@ class AsyncClient:
 
     async def run_table(self, uid: str, stream: str = ""):
         """One stream of a finished run as a pyarrow Table (Arrow IPC export; frames as fixed-size lists)."""
-        import pyarrow as pa
-
-        chunks = [r.chunk async for r in self._stream(self._control.ExportRun, _ctl.export_request(uid, "arrow", stream))]
-        return pa.ipc.open_stream(b"".join(chunks)).read_all()
+        return _ctl.arrow_file_table([r.chunk async for r in self._stream(self._control.ExportRun, _ctl.export_request(uid, "arrow", stream))])
 
     async def close(self) -> None:
         """Closes the channel (calls under way are cancelled)."""

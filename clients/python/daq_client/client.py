@@ -248,16 +248,8 @@ class Client:
         recorded the stream with other fields are in the table, null where their run did not
         record a field (see ``RingReader.latest``); ``parts=True`` gives the list of parts instead.
         ``options``: ``without_frames``, ``last_rows``, ``fields`` of ReadStreamRangeRequest."""
-        import pyarrow as pa
-
-        from ._ring_parts import unify
-
-        pieces: dict[int, list[bytes]] = {}
         request = control_pb2.ReadStreamRangeRequest(stream=stream, t0_s=t0_s, t1_s=t1_s, **options)
-        for message in self._stream(self._control.ReadStreamRange, request):
-            pieces.setdefault(message.part, []).append(message.arrow_ipc)
-        tables = [pa.ipc.open_stream(b"".join(pieces[k])).read_all() for k in sorted(pieces)]
-        return tables if parts else unify(tables, stream)
+        return _ctl.range_table(self._stream(self._control.ReadStreamRange, request), stream, parts)
 
     def status(self, heartbeat_s: float = 1.0) -> Iterator[dict[str, Any]]:
         """The daemon's status, on change and at least every `heartbeat_s`."""
@@ -285,10 +277,7 @@ class Client:
         """Downloads a finished run as `format` ("h5"; or one stream as "csv" with units in the header,
         "arrow", an Arrow IPC file for `pandas.read_feather` / `polars.read_ipc`, or "parquet") into
         `path` (default: the daemon's file name in the current directory); returns the path written."""
-        formats = {"h5": control_pb2.EXPORT_FORMAT_H5, "csv": control_pb2.EXPORT_FORMAT_CSV, "arrow": control_pb2.EXPORT_FORMAT_ARROW, "parquet": control_pb2.EXPORT_FORMAT_PARQUET}
-        if format not in formats:
-            raise ValueError(f"format must be one of {', '.join(formats)}, not {format!r}")
-        responses = self._stream(self._control.ExportRun, control_pb2.ExportRunRequest(run_uid=uid, format=formats[format], stream=stream))
+        responses = self._stream(self._control.ExportRun, _ctl.export_request(uid, format, stream))
         out = None
         try:
             for response in responses:
@@ -305,11 +294,7 @@ class Client:
 
     def run_table(self, uid: str, stream: str = ""):
         """One stream of a finished run as a pyarrow Table (exported by the daemon as an Arrow IPC file; frames as fixed-size lists)."""
-        import pyarrow as pa
-
-        formats = control_pb2.EXPORT_FORMAT_ARROW
-        data = b"".join(r.chunk for r in self._stream(self._control.ExportRun, control_pb2.ExportRunRequest(run_uid=uid, format=formats, stream=stream)))
-        return pa.ipc.open_file(pa.py_buffer(data)).read_all()
+        return _ctl.arrow_file_table(r.chunk for r in self._stream(self._control.ExportRun, _ctl.export_request(uid, "arrow", stream)))
 
     def close(self) -> None:
         self._channel.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from daq.v1 import control_pb2
 from daq_client.devices import to_value
@@ -16,7 +16,7 @@ from daq_client.devices import to_value
 # Channel options of both clients: run files and Arrow tables come in messages of up to 64 MiB.
 CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
 
-EXPORT_FORMATS = {"h5": control_pb2.EXPORT_FORMAT_H5, "csv": control_pb2.EXPORT_FORMAT_CSV, "arrow": control_pb2.EXPORT_FORMAT_ARROW}
+EXPORT_FORMATS = {"h5": control_pb2.EXPORT_FORMAT_H5, "csv": control_pb2.EXPORT_FORMAT_CSV, "arrow": control_pb2.EXPORT_FORMAT_ARROW, "parquet": control_pb2.EXPORT_FORMAT_PARQUET}
 
 
 def call_metadata(token: str | None) -> tuple[tuple[str, str], ...]:
@@ -54,7 +54,29 @@ def start_request(source_or_path: str | os.PathLike, params: Mapping[str, Any] |
 
 
 def export_request(uid: str, format: str, stream: str) -> control_pb2.ExportRunRequest:
-    """`ExportRun` of run `uid` as "h5", "csv" or "arrow" (ValueError for another format)."""
+    """`ExportRun` of run `uid` as "h5", "csv", "arrow" (an Arrow IPC file) or "parquet" (ValueError for another format)."""
     if format not in EXPORT_FORMATS:
         raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}, not {format!r}")
     return control_pb2.ExportRunRequest(run_uid=uid, format=EXPORT_FORMATS[format], stream=stream)
+
+
+def range_table(messages: Iterable[Any], stream: str, parts: bool = False):
+    """A ReadStreamRange answer (its pieces, in order) as a pyarrow Table: each part is one Arrow IPC
+    stream of rows of one schema; the parts are unified (null where a run did not record a field),
+    or given as a list with `parts=True`."""
+    import pyarrow as pa
+
+    from ._ring_parts import unify
+
+    pieces: dict[int, list[bytes]] = {}
+    for message in messages:
+        pieces.setdefault(message.part, []).append(message.arrow_ipc)
+    tables = [pa.ipc.open_stream(b"".join(pieces[k])).read_all() for k in sorted(pieces)]
+    return tables if parts else unify(tables, stream)
+
+
+def arrow_file_table(chunks: Iterable[bytes]):
+    """An ExportRun of format arrow (an Arrow IPC file, in chunks) as a pyarrow Table."""
+    import pyarrow as pa
+
+    return pa.ipc.open_file(pa.py_buffer(b"".join(chunks))).read_all()
