@@ -48,6 +48,11 @@ def test_a_run_followed_live(daemon):
             finished = await client.get_run(summary["uid"])
             assert finished["exit_status"] == "success" and finished["num_events"] == {"scan": 3}
             assert summary["uid"] in [r["uid"] for r in await client.runs()]
+            # The run's file is finished in the background after its stop document: wait for it (a budget, not a guess).
+            for _ in range(2400):
+                if (await client.get_run(summary["uid"]))["file_finished"]:
+                    break
+                await asyncio.sleep(0.05)
             table = await client.run_table(summary["uid"], "scan")
             assert table.column("position").to_pylist() == pytest.approx([0, 12.5, 25])
 
