@@ -5,7 +5,6 @@ default limits; and a stream whose fields changed between runs, every row kept, 
 from __future__ import annotations
 
 import subprocess
-import time
 
 import grpc
 import numpy as np
@@ -19,7 +18,7 @@ import daq_client
 from daq.v1 import control_pb2, control_pb2_grpc
 from daq_client.ring import RingError, RingReader, frames
 
-from conftest_daemon import DAQ, ROOT, Daemon
+from conftest_daemon import DAQ, ROOT, Daemon, wait_for
 
 SCAN = """
 for (let i = 0; i < 5; i++) {
@@ -48,12 +47,7 @@ def big_client(big_daemon):
 
 
 def finished_file(client, uid):
-    for _ in range(600):
-        run = client.get_run(uid)
-        if run["file_finished"]:
-            return run
-        time.sleep(0.05)
-    raise AssertionError(f"the file of run {uid} was not finished")
+    return wait_for(lambda: (run := client.get_run(uid))["file_finished"] and run, what=f"the file of run {uid}")
 
 
 def test_arrow_parquet_and_csv_exports_load_in_pandas_polars_and_pyarrow_with_units_and_run_uid(big_daemon, big_client, tmp_path):

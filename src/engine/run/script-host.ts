@@ -14,7 +14,6 @@ import { changesConfiguration, getterUnitsOf } from './device-getters.js';
 import { FrameTable } from './frame-table.js';
 import { type RecordValue, sourcesOf } from './record-values.js';
 import type { RunContext } from './run-context.js';
-import { checkFieldNames, checkStreamName } from './names.js';
 import { SCRIPT_PRELUDE } from './script-prelude.js';
 
 /** Methods of capabilities that cannot cross into a script (they take callbacks). */
@@ -96,7 +95,8 @@ function deviceReading(context: RunContext, frames: FrameTable): HostFunction {
  * that took them), values tagged by `__daq_sourced` (see record-rewrite.ts) become readings.
  */
 function recordValues(context: RunContext, frames: FrameTable, data: Record<string, JsonValue>): Record<string, RecordValue> {
-  const values: Record<string, RecordValue> = {};
+  // No prototype: a "__proto__" field stays a field, for the recorder to refuse by name.
+  const values = Object.create(null) as Record<string, RecordValue>;
   for (const [field, value] of Object.entries(data)) {
     if (FrameTable.isHandle(value)) values[field] = frames.resolve(value);
     else if (isSourcedTag(value)) {
@@ -157,9 +157,6 @@ function coreFunctions(context: RunContext, frames: FrameTable): Record<string, 
       if (typeof data !== 'object' || data === null || Array.isArray(data)) {
         throw new DaqError('invalid_argument', `record(stream, data): data must be an object such as {x: 1}, got ${JSON.stringify(data)}`);
       }
-      // before the values are copied: a "__proto__" key would vanish in the copy
-      checkStreamName(stream);
-      checkFieldNames(stream, Object.keys(data));
       return recordEvent(context, stream as string, recordValues(context, frames, data));
     },
   };
