@@ -1,16 +1,19 @@
 /**
  * The call channel between the daemon's thread and a script's worker: one SharedArrayBuffer with
- * an Int32 header and a data area. A host call goes:
+ * an Int32 header and a data area that carries the request, then its answer. A host call goes:
  *
- * 1. worker: header.state = waiting, then `postMessage("<index>:<args JSON>")` (the request, and
- *    the main thread's wake-up), then `Atomics.wait` on header.state;
- * 2. main: runs the host function, writes the answer's JSON into the data area (or, when it does
- *    not fit, posts it on the overflow port), sets kind and length, stores state = answered and
- *    `Atomics.notify`s;
- * 3. worker: wakes, reads the answer, stores state = idle.
+ * 1. worker: writes the request text (`"<index>:<args JSON>"` lines, see host-dispatch.ts) into the
+ *    data area (or, when it does not fit, posts it on the overflow port), stores state = waiting,
+ *    and wakes the main thread with a message only when the main thread is not already polling;
+ * 2. main: reads the request, runs the host function(s), writes the answer into the data area (or
+ *    the overflow port), sets kind and length, stores state = answered and `Atomics.notify`s, then
+ *    polls briefly for the next request before it returns to its event loop;
+ * 3. worker: polls briefly, then sleeps on `Atomics.wait`; it reads the answer, stores state = idle.
  *
- * The same header carries the abort flag and the deadline, which the worker's interrupt handler
- * reads without any help from the main thread. Used by both threads, so it imports only Node.
+ * A call therefore costs two stores and two loads of shared memory while both threads are busy
+ * with the script, and one message (the event loop's wake-up) only after a pause. The same header
+ * carries the abort flag and the deadline, which the worker's interrupt handler reads without any
+ * help from the main thread. Used by both threads, so it imports only Node.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
@@ -26,9 +29,15 @@ export const Slot = {
   abort: 3,
   /** The deadline, in milliseconds after the run's start time (`Date.now()` epoch ms, in workerData). */
   deadlineMs: 4,
+  /** Bytes of the request in the data area, or {@link LENGTH_ON_PORT}. */
+  requestLength: 5,
+  /** 1 while the main thread polls for requests (the worker then sends no wake-up message). */
+  mainPolling: 6,
+  /** Microseconds the worker spent between its last answer and its latest request (the script's own work). */
+  gapUs: 7,
 } as const;
 
-/** Bytes before the data area (8 Int32 slots; 5 used). */
+/** Bytes before the data area (8 Int32 slots). */
 export const HEADER_BYTES = 32;
 
 /** Where the current host call is. */
@@ -51,10 +60,10 @@ export const AnswerKind = {
 /** Whether the run was aborted: `soft` lets the script clean up, `hard` stops it now. */
 export const AbortState = { none: 0, soft: 1, hard: 2 } as const;
 
-/** The answer's text did not fit the data area and waits on the overflow port. */
+/** The text did not fit the data area and waits on the overflow port. */
 export const LENGTH_ON_PORT = -1;
 
-/** Default size of the data area in bytes: answers larger than this go through the overflow port. */
+/** Default size of the data area in bytes: longer requests and answers go through the overflow port. */
 export const DEFAULT_CHANNEL_BYTES = 256 * 1024;
 
 /** Typed views over a channel's SharedArrayBuffer. */
@@ -81,15 +90,74 @@ export const SPIN_MS = 0.2;
 
 /**
  * Polls the call state for up to {@link SPIN_MS} before the worker goes to sleep. Most device
- * calls answer within tens of microseconds, and waking a sleeping thread costs about as much
- * again (50-100 us on a virtual machine whose idle CPU must be woken first); a short poll saves
- * that wake-up for fast calls and costs at most 0.2 ms of one core for slow ones (a move).
+ * calls answer within microseconds, and waking a sleeping thread costs 50-100 us on a virtual
+ * machine; a short poll saves that wake-up for fast calls and costs at most 0.2 ms of one core
+ * for slow ones (a move).
  */
 function spinBriefly(header: Int32Array): void {
+  if (Atomics.load(header, Slot.state) !== CallState.waiting) return;
   const until = performance.now() + SPIN_MS;
   while (Atomics.load(header, Slot.state) === CallState.waiting && performance.now() < until) {
     // poll
   }
+}
+
+/** Writes `text` into the data area, or posts it on `overflow`; returns the length slot's value. */
+function put(data: Uint8Array, overflow: MessagePort, text: string): number {
+  if (text.length === 0) return 0;
+  const { read, written } = encoder.encodeInto(text, data);
+  if (read === text.length) return written;
+  overflow.postMessage(text);
+  return LENGTH_ON_PORT;
+}
+
+/** Reads what {@link put} wrote. */
+function take(data: Uint8Array, overflow: MessagePort, length: number): string {
+  if (length === LENGTH_ON_PORT) {
+    const received = receiveMessageOnPort(overflow);
+    return typeof received?.message === 'string' ? received.message : '';
+  }
+  return length > 0 ? decoder.decode(data.subarray(0, length)) : '';
+}
+
+/** Worker: when the last answer was read, `performance.now()` ms (the start of the script's own work). */
+let answeredAtMs = 0;
+
+/**
+ * Worker: sends a request. Returns whether the main thread must be woken with a message (it was
+ * not polling when the request became visible to it).
+ */
+export function writeRequest(channel: ChannelViews, overflow: MessagePort, text: string): boolean {
+  const { header, data } = channel;
+  header[Slot.requestLength] = put(data, overflow, text);
+  header[Slot.gapUs] = Math.min(2 ** 31 - 1, Math.round((performance.now() - answeredAtMs) * 1000));
+  Atomics.store(header, Slot.state, CallState.waiting);
+  return Atomics.load(header, Slot.mainPolling) === 0;
+}
+
+/** Main thread: reads the waiting request (call once per request, before answering it). */
+export function readRequest(channel: ChannelViews, overflow: MessagePort): string {
+  return take(channel.data, overflow, channel.header[Slot.requestLength] ?? 0);
+}
+
+/**
+ * Main thread: polls for up to `ms` until a request waits, with the polling flag raised so the
+ * worker sends no wake-up meanwhile. Returns whether one waits. The flag is lowered before the
+ * last look, so a request is either seen here or announced by a message. It does not poll at all
+ * when the script's last stretch of work between two calls took longer than `ms` (the script is
+ * computing, or its thread was not running: polling would only take a core from it).
+ */
+export function pollForRequest(channel: ChannelViews, ms: number): boolean {
+  const { header } = channel;
+  if (Atomics.load(header, Slot.state) === CallState.waiting) return true;
+  if ((header[Slot.gapUs] ?? 0) > ms * 1000) return false;
+  Atomics.store(header, Slot.mainPolling, 1);
+  const until = performance.now() + ms;
+  while (Atomics.load(header, Slot.state) !== CallState.waiting && performance.now() < until) {
+    // poll
+  }
+  Atomics.store(header, Slot.mainPolling, 0);
+  return Atomics.load(header, Slot.state) === CallState.waiting;
 }
 
 /**
@@ -98,18 +166,8 @@ function spinBriefly(header: Int32Array): void {
  */
 export function writeAnswer(channel: ChannelViews, overflow: MessagePort, kind: number, text: string): void {
   const { header, data } = channel;
-  let length = 0;
-  if (text.length > 0) {
-    const { read, written } = encoder.encodeInto(text, data);
-    if (read === text.length) {
-      length = written;
-    } else {
-      overflow.postMessage(text);
-      length = LENGTH_ON_PORT;
-    }
-  }
   header[Slot.kind] = kind;
-  header[Slot.length] = length;
+  header[Slot.length] = put(data, overflow, text);
   Atomics.store(header, Slot.state, CallState.answered);
   Atomics.notify(header, Slot.state);
 }
@@ -128,14 +186,8 @@ export function awaitAnswer(channel: ChannelViews, overflow: MessagePort): Answe
     Atomics.wait(header, Slot.state, CallState.waiting);
   }
   const kind = header[Slot.kind] ?? AnswerKind.undefined;
-  const length = header[Slot.length] ?? 0;
-  let text = '';
-  if (length === LENGTH_ON_PORT) {
-    const received = receiveMessageOnPort(overflow);
-    text = typeof received?.message === 'string' ? received.message : '';
-  } else if (length > 0) {
-    text = decoder.decode(data.subarray(0, length));
-  }
+  const text = take(data, overflow, header[Slot.length] ?? 0);
   Atomics.store(header, Slot.state, CallState.idle);
+  answeredAtMs = performance.now();
   return { kind, text };
 }

@@ -1,8 +1,8 @@
 /**
  * What the main thread and a script's worker tell each other besides host calls (which go
  * through the channel, see channel.ts): the worker's input, and its one final report.
- * Messages from the worker are either a host-call request (a string, "<index>:<args JSON>")
- * or a {@link WorkerReport} (an object).
+ * Messages from the worker are either a wake-up for the main thread (the string "w": a request
+ * waits in the channel) or a {@link WorkerReport} (an object).
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { WasmModule } from './wasm-api.js';
@@ -15,6 +15,8 @@ export interface WorkerInput {
   filename: string;
   /** Dotted names of the host functions; a request names one by its index here. */
   hostNames: string[];
+  /** Indexes in `hostNames` of the deferred functions (see `SandboxOptions.deferred`). */
+  deferred: number[];
   /** JSON of an object whose properties become globals. */
   globalsJson: string;
   /** JavaScript run before the script (see `SandboxOptions.prelude`); empty for none. */

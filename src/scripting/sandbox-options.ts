@@ -14,6 +14,14 @@ export interface SandboxOptions {
   filename: string;
   /** The functions the script can call, by dotted name (see {@link HostFunctions}). */
   host: HostFunctions;
+  /**
+   * Host functions whose calls the script does not wait for (`record`, `log`): the call answers
+   * `undefined` at once and is sent with the script's next waiting call (or after a few
+   * milliseconds, or once many are queued). The main thread runs them in order, before that
+   * call; an error one throws is thrown in the script at its next host call, or fails the run at
+   * its end. Each must be a name in `host`.
+   */
+  deferred?: readonly string[];
   /** Plain values the script sees as globals, e.g. `{ params: { steps: 10 } }`. */
   globals?: Record<string, JsonValue>;
   /** Limits; each one not given takes its default (see `DEFAULT_SCRIPT_LIMITS`). */
@@ -60,6 +68,11 @@ export function prepareOptions(options: SandboxOptions): PreparedOptions {
   }
   for (const name of leaves) {
     if (namespaces.has(name)) problems.push(new DaqError('invalid_argument', `host name "${name}" is both a function and a namespace`));
+  }
+  for (const name of options.deferred ?? []) {
+    if (!Object.prototype.hasOwnProperty.call(options.host, name)) {
+      problems.push(new DaqError('invalid_argument', `deferred host function "${name}" is not one of the host functions`));
+    }
   }
   const roots = new Set(hostNames.map((name) => name.split('.')[0]));
   const globals = options.globals ?? {};

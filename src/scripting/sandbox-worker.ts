@@ -13,7 +13,7 @@ import {
   type QuickJSHandle,
   type QuickJSSyncVariant,
 } from 'quickjs-emscripten-core';
-import { AbortState, AnswerKind, CallState, Slot, awaitAnswer, channelViews } from './channel.js';
+import { AbortState, AnswerKind, Slot, awaitAnswer, channelViews, writeRequest } from './channel.js';
 import type { RawScriptError, StopReason, WorkerInput, WorkerReport } from './protocol.js';
 import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE, PRELUDE_FILENAME } from './vm-bootstrap.js';
 import { WASM_PAGE_BYTES, wasmApi } from './wasm-api.js';
@@ -22,6 +22,12 @@ const MIB = 1024 * 1024;
 /** The QuickJS build declares 16 MiB of initial memory; a smaller one is refused. */
 const INITIAL_PAGES = 256;
 const STOPPED_ANSWER = 'e{"name":"DaqError","message":"the script was stopped","code":"cancelled"}';
+/** Deferred calls held before they are sent without waiting for another call (see `SandboxOptions.deferred`). */
+const MAX_QUEUED_CALLS = 256;
+/** Characters of arguments of held deferred calls that make the worker send them at once. */
+const MAX_QUEUED_CHARS = 64 * 1024;
+/** How long deferred calls wait in the worker while the script computes without calling the host, in ms. */
+export const MAX_QUEUED_MS = 2;
 
 const input = workerData as WorkerInput;
 const port = parentPort;
@@ -41,10 +47,22 @@ let describingStop = false;
 const DESCRIBE_TICKS = 10_000;
 let describeTicks = 0;
 let ticks = 0;
+const deferred = new Set(input.deferred);
+/** Deferred calls not sent yet, as request lines. */
+let queued: string[] = [];
+let queuedChars = 0;
+/** When the oldest queued call was made, `performance.now()` ms. */
+let queuedSinceMs = 0;
+/** An error answer that came while the script was not calling the host (a flush of the interrupt handler): thrown at its next call. */
+let laterAnswer: string | undefined;
 
 function shouldInterrupt(): boolean {
   if (stop !== undefined) return !describingStop || ++describeTicks > DESCRIBE_TICKS;
   ticks += 1;
+  if (queued.length > 0 && performance.now() - queuedSinceMs > MAX_QUEUED_MS) {
+    const answer = send(undefined);
+    if (answer.charCodeAt(0) === 101 /* e */) laterAnswer ??= answer;
+  }
   if (ticks > input.maxOperations) stop = 'maxOperations';
   else if (Date.now() - input.startEpochMs > Atomics.load(header, Slot.deadlineMs)) stop = 'wallTimeS';
   else {
@@ -54,27 +72,68 @@ function shouldInterrupt(): boolean {
   return stop !== undefined;
 }
 
-/** The native side of every host stub: blocks until the main thread answers (see channel.ts). */
+/**
+ * The native side of every host stub: a deferred call is queued and answers `undefined` at once;
+ * any other call is sent with the queued ones before it, and blocks until the main thread answers
+ * (see channel.ts). Answers are tagged strings (see vm-bootstrap.ts).
+ */
 function callHost(index: number, argsJson: string): string {
-  if (stop !== undefined) return STOPPED_ANSWER;
-  Atomics.store(header, Slot.state, CallState.waiting);
-  port?.postMessage(`${index}:${argsJson}`);
-  const { kind, text } = awaitAnswer(channel, input.overflow);
+  if (laterAnswer !== undefined) {
+    const answer = laterAnswer;
+    laterAnswer = undefined;
+    return answer;
+  }
+  if (stop !== undefined) {
+    if (queued.length > 0) send(undefined);
+    return STOPPED_ANSWER;
+  }
+  if (!deferred.has(index)) return send(`${index}:${argsJson}`);
+  if (queued.length === 0) queuedSinceMs = performance.now();
+  queued.push(`${index}:${argsJson}`);
+  queuedChars += argsJson.length;
+  return queued.length >= MAX_QUEUED_CALLS || queuedChars >= MAX_QUEUED_CHARS ? send(undefined) : 'u';
+}
+
+/** Sends the queued deferred calls and then `call` (none: a flush), and waits for the answer. */
+function send(call: string | undefined): string {
+  let text: string;
+  if (queued.length === 0) text = call ?? '';
+  else {
+    if (call !== undefined) queued.push(call);
+    text = queued.join('\n');
+    queued = [];
+    queuedChars = 0;
+  }
+  if (writeRequest(channel, input.overflow, text)) port?.postMessage('w');
+  const { kind, text: answer } = awaitAnswer(channel, input.overflow);
   switch (kind) {
     case AnswerKind.value:
-      return `v${text}`;
+      return `v${answer}`;
     case AnswerKind.undefined:
       return 'u';
     case AnswerKind.abort:
       abortDelivered = true;
       if (Atomics.load(header, Slot.abort) === AbortState.hard) stop = 'abort';
-      return `e${text}`;
+      return `e${answer}`;
     case AnswerKind.deadline:
       stop = 'wallTimeS';
-      return `e${text}`;
+      return `e${answer}`;
     default:
-      return `e${text}`;
+      return `e${answer}`;
   }
+}
+
+/**
+ * At the end of the script: sends the deferred calls still queued and returns the error the
+ * script has not seen yet (of a deferred call, or of the interrupt handler's flush), if any.
+ */
+function flushAtEnd(): RawScriptError | undefined {
+  const answer = queued.length > 0 ? send(undefined) : 'u';
+  const unseen = laterAnswer ?? (answer.charCodeAt(0) === 101 /* e */ ? answer : undefined);
+  laterAnswer = undefined;
+  if (unseen === undefined) return undefined;
+  const error = JSON.parse(unseen.slice(1)) as { name?: string; message?: string; code?: string };
+  return { name: error.name ?? 'Error', message: error.message ?? '', stack: '', ...(error.code === undefined ? {} : { code: error.code }) };
 }
 
 function unwrapDefault(module: QuickJSSyncVariant | { default: QuickJSSyncVariant }): QuickJSSyncVariant {
@@ -85,11 +144,20 @@ function post(report: WorkerReport): void {
   port?.postMessage(report);
 }
 
+/** Posts the successful end, or the error of a deferred call the script has not seen. */
+function succeed(report: Extract<WorkerReport, { ok: true }>): void {
+  const unseen = flushAtEnd();
+  if (unseen === undefined) post(report);
+  else fail('run', unseen);
+}
+
 function memoryFull(): boolean {
   return memory.buffer.byteLength >= 0.75 * input.maxMemoryMb * MIB;
 }
 
 function fail(phase: Extract<WorkerReport, { ok: false }>['phase'], error: RawScriptError): void {
+  // What the script recorded before it failed is kept: the queued calls still go (their errors no longer matter).
+  if (queued.length > 0) flushAtEnd();
   post({ type: 'done', ok: false, phase, error, memoryFull: memoryFull(), ...(stop === undefined ? {} : { stop }) });
 }
 
@@ -154,7 +222,7 @@ async function main(): Promise<void> {
   const exported = ctx.callFunction(exportValue, ctx.undefined, state.value);
   if (stop !== undefined) return fail('run', { name: 'InternalError', message: 'interrupted', stack: '' });
   const valueJson = exported.error || ctx.typeof(exported.value) !== 'string' ? undefined : ctx.getString(exported.value);
-  post(valueJson === undefined ? { type: 'done', ok: true } : { type: 'done', ok: true, valueJson });
+  succeed(valueJson === undefined ? { type: 'done', ok: true } : { type: 'done', ok: true, valueJson });
 }
 
 main().catch((error: unknown) => {

@@ -109,7 +109,7 @@ class SandboxRun {
     const channel = channelViews(this.channelBuffer);
     this.header = channel.header;
     this.header[Slot.deadlineMs] = Math.min(MAX_INT32, Math.round(prepared.limits.wallTimeS * 1000));
-    this.dispatcher = new HostDispatcher(options.host, prepared.hostNames, channel, this.ports.port1);
+    this.dispatcher = new HostDispatcher(options.host, prepared.hostNames, channel, this.ports.port1, options.deferred);
     if (options.signal?.aborted) {
       this.abort(options.signal.reason);
       return;
@@ -177,6 +177,7 @@ class SandboxRun {
       source,
       filename: this.file,
       hostNames,
+      deferred: (this.options.deferred ?? []).map((name) => hostNames.indexOf(name)),
       globalsJson,
       prelude: this.options.prelude ?? '',
       channel: this.channelBuffer,
@@ -198,7 +199,7 @@ class SandboxRun {
     });
     this.worker = worker;
     worker.on('message', (message: unknown) => {
-      if (typeof message === 'string') this.dispatcher.request(message);
+      if (typeof message === 'string') this.dispatcher.wake();
       else this.onReport(message as WorkerReport);
     });
     worker.on('error', (error) => this.onCrash(error));

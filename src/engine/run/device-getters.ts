@@ -28,9 +28,6 @@ const NOT_CONFIGURATION = new Set([
   ...Object.keys(FIXED_UNITS),
 ]);
 
-/** Matches a source that calls one of the getters (a cheap test before parsing a script). */
-export const GETTER_CALL = new RegExp(`\\.\\s*(?:position|${Object.keys(FIXED_UNITS).join('|')})\\s*\\(`);
-
 /** The units of `device.method()` when it is a getter whose value `record` tags, else `undefined`. */
 export function getterUnitsOf(device: Device | undefined, method: string): string | undefined {
   if (device === undefined || typeof (device as unknown as Record<string, unknown>)[method] !== 'function') return undefined;

@@ -7,27 +7,30 @@ const UNITS: Record<string, Record<string, string>> = { stage: { position: 'mm' 
 const rewrite = (source: string, name = 'test.js') => rewriteRecords(source, name, (device, method) => UNITS[device]?.[method]);
 
 describe('record() rewrite', () => {
-  it('a direct getter call becomes a host read; a const bound to one is tagged; nothing else changes', () => {
+  it('a direct getter call becomes a host read; a const bound to one is tagged; each call gets its line', () => {
     expect(rewrite(`record('s', { x: stage.position(), w: (laser.wavelength()), n: 1 });`)).toBe(
-      `record('s', { x: __daq_read("stage", "position"), w: (__daq_read("laser", "wavelength")), n: 1 });`,
+      `__daq_record_at(1, 's', { x: __daq_read("stage", "position"), w: (__daq_read("laser", "wavelength")), n: 1 });`,
     );
     expect(rewrite(`const p = stage.position();\nrecord('s', { p, q: p, r: p * 2 });`)).toBe(
-      `const p = stage.position();\nrecord('s', { p: __daq_sourced(p, "stage", "position"), q: __daq_sourced(p, "stage", "position"), r: p * 2 });`,
+      `const p = stage.position();\n__daq_record_at(2, 's', { p: __daq_sourced(p, "stage", "position"), q: __daq_sourced(p, "stage", "position"), r: p * 2 });`,
     );
+    expect(rewrite(`for (;;) {\n  progress(1, 2); record ('s', data)\n}`)).toBe(`for (;;) {\n  __daq_progress_at(2, 1, 2); __daq_record_at(2, 's', data)\n}`);
   });
 
   it('leaves alone what it cannot be sure of', () => {
-    const untouched = [
+    const untagged = [
       `let p = stage.position();\nrecord('s', { p });`, // may be reassigned
       `const stage = other;\nrecord('s', { x: stage.position() });`, // not the device
       `record('s', { x: stage.limits() });`, // not a getter with units
       `record('s', { x: stage.position(1) });`, // arguments
-      `function record(a, b) {}\nrecord('s', { x: stage.position() });`, // the script's own record
       `const p = stage.position();\nfunction f() { const p = 2; return p; }\nrecord('s', { p });`, // p declared twice
       `{ const p = stage.position(); }\nrecord('s', { p });`, // p out of scope here
       `const data = { x: stage.position() };\nrecord('s', data);`, // not an object literal in the call
     ];
-    for (const source of untouched) expect(rewrite(source)).toBe(source);
+    for (const source of untagged) expect(rewrite(source)).toBe(source.replace(/record\('s', /, (_, at: number) => `__daq_record_at(${source.slice(0, at).split('\n').length}, 's', `));
+    // the script's own record and progress are not ours
+    const own = `function record(a, b) {}\nfunction progress() {}\nrecord('s', { x: stage.position() }); progress(1, 2);`;
+    expect(rewrite(own)).toBe(own);
   });
 
   it('keeps every line where it was, in TypeScript too', () => {

@@ -8,6 +8,9 @@
  * - a name (`{x}` or `x: p`) bound once in the script by `const p = stage.position()` around the
  *   record: it becomes `x: __daq_sourced(p, "stage", "position")`, which tags the same number
  *   with its device and units (stamped with the record's time).
+ * Every `record(` and `progress(` call also becomes `__daq_record_at(<line>, ` (`__daq_progress_at`):
+ * the script does not wait for them (deferred host calls, see `SandboxOptions.deferred`), so one
+ * refused later names its line.
  * Only text on the same line is inserted, so error line numbers stay the script's own (columns
  * on a rewritten line move). The start document keeps the original source.
  */
@@ -17,21 +20,33 @@ import { isGlobal, type ParsedScript, parseScript, unwrap } from './script-analy
 /** Units of the getters whose values `record` tags, per device and method; `undefined` for other calls. */
 export type GetterUnits = (device: string, method: string) => string | undefined;
 
+/** A source that may call `record(` or `progress(`; only such a source is rewritten. */
+export const RECORD_CALL = /\b(?:record|progress)\s*\(/;
+
+/** The globals whose calls are tagged with their line. */
+const LINE_TAGGED = ['record', 'progress'];
+
 interface Edit {
   start: number;
   end: number;
   text: string;
 }
 
-/** The source of the script to run: `source` with its `record()` fields tagged (unchanged when nothing to tag). */
+/** The source of the script to run: its `record()` calls tagged with their lines, their fields with their devices (unchanged when there is no record call). */
 export function rewriteRecords(source: string, scriptName: string, units: GetterUnits): string {
-  if (!/\brecord\s*\(/.test(source)) return source;
+  if (!RECORD_CALL.test(source)) return source;
   const script = parseScript(source, scriptName);
-  if (script === undefined || !isGlobal(script, 'record')) return source;
+  if (script === undefined) return source;
+  const tagged = new Set(LINE_TAGGED.filter((name) => isGlobal(script, name)));
+  if (tagged.size === 0) return source;
   const edits: Edit[] = [];
   const { ts } = script;
   const visit = (node: Node): void => {
-    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'record' && node.arguments.length >= 2) {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && tagged.has(node.expression.text) && node.arguments.length >= 1) {
+      const line = script.file.getLineAndCharacterOfPosition(node.getStart(script.file)).line + 1;
+      edits.push({ start: node.expression.getStart(script.file), end: node.arguments.pos, text: `__daq_${node.expression.text}_at(${line}, ` });
+    }
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'record' && tagged.has('record') && node.arguments.length >= 2) {
       const data = unwrap(ts, node.arguments[1] as Node);
       if (ts.isObjectLiteralExpression(data)) edits.push(...fieldEdits(script, data, units));
     }

@@ -9,11 +9,11 @@ import { type Clock, DaqError, Emitter, formatErrorTree, type Unsubscribe } from
 import type { Lab } from '../../devices/index.js';
 import { type ScriptLimits, startSandboxed, type ScriptOutcome } from '../../scripting/index.js';
 import { DeviceConfigurations } from './configuration.js';
-import { GETTER_CALL, labGetterUnits } from './device-getters.js';
+import { labGetterUnits } from './device-getters.js';
 import type { ExitStatus, RunDocument } from './documents.js';
 import { detectPlan, type PlanInfo } from './plan-detection.js';
 import { RunRecorder, scriptStem } from './recorder.js';
-import { rewriteRecords } from './record-rewrite.js';
+import { RECORD_CALL, rewriteRecords } from './record-rewrite.js';
 import { Run, type RunRequest, type RunSummary } from './run.js';
 import type { LogEntry, LogLevel, RunContext } from './run-context.js';
 import { createScriptHost } from './script-host.js';
@@ -211,11 +211,12 @@ export class RunEngine {
     try {
       if (this.preparers.size > 0) await Promise.allSettled([...this.preparers].map((prepare) => prepare(run.uid)));
       if (run.signal.aborted) throw DaqError.from(run.signal.reason);
-      const world = createScriptHost(context, run.request.params ?? {});
+      const world = createScriptHost(context, run.request.params ?? {}, run.request.scriptName);
       const handle = startSandboxed({
         source: this.tagged(scriptName, source),
         filename: run.request.scriptName,
         host: world.host,
+        deferred: world.deferred,
         globals: world.globals,
         prelude: world.prelude,
         limits: { ...this.options.defaultLimits, ...run.request.limits },
@@ -242,9 +243,9 @@ export class RunEngine {
     }
   }
 
-  /** The source to run: `record()` fields read from devices tagged with their device and units (record-rewrite.ts). */
+  /** The source to run: `record()` calls tagged with their lines, fields read from devices with their device and units (record-rewrite.ts). */
   private tagged(scriptName: string, source: string): string {
-    if (!GETTER_CALL.test(source)) return source;
+    if (!RECORD_CALL.test(source)) return source;
     try {
       return rewriteRecords(source, scriptName, labGetterUnits(this.lab.devices()));
     } catch {

@@ -16,6 +16,12 @@ import { type RecordValue, sourcesOf } from './record-values.js';
 import type { RunContext } from './run-context.js';
 import { SCRIPT_PRELUDE } from './script-prelude.js';
 
+/**
+ * What a script does not wait for: it only hands data over. Run in order before its next device
+ * call; a refusal is thrown at that call, naming the record's line (record-rewrite.ts).
+ */
+const DEFERRED = ['record', '__daq_record_at', 'log', 'progress', '__daq_progress_at'];
+
 /** Methods of capabilities that cannot cross into a script (they take callbacks). */
 const NOT_FOR_SCRIPTS = new Set(['onFrame']);
 
@@ -29,12 +35,14 @@ export interface DeviceInfo {
 /** Host functions, plain globals and prelude of one run's script. */
 export interface ScriptHost {
   host: HostFunctions;
+  /** The host functions the script does not wait for (see `SandboxOptions.deferred`). */
+  deferred: string[];
   globals: Record<string, JsonValue>;
   prelude: string;
 }
 
-/** Builds the script's world for `context`; `params` become the `params` global. */
-export function createScriptHost(context: RunContext, params: Record<string, JsonValue>): ScriptHost {
+/** Builds the script's world for `context`; `params` become the `params` global; `scriptName` is named in errors. */
+export function createScriptHost(context: RunContext, params: Record<string, JsonValue>, scriptName = 'script'): ScriptHost {
   const frames = new FrameTable();
   const host: Record<string, HostFunction> = {};
   const devices: Record<string, JsonValue> = {};
@@ -44,8 +52,8 @@ export function createScriptHost(context: RunContext, params: Record<string, Jso
     for (const method of info.methods) host[`${device.name}.${method}`] = deviceMethod(context, frames, device, method);
   }
   host['__daq_read'] = deviceReading(context, frames);
-  Object.assign(host, coreFunctions(context, frames), planFunctions(context));
-  return { host, globals: { params, __daq_devices: devices }, prelude: SCRIPT_PRELUDE };
+  Object.assign(host, coreFunctions(context, frames, scriptName), planFunctions(context));
+  return { host, deferred: DEFERRED, globals: { params, __daq_devices: devices }, prelude: SCRIPT_PRELUDE };
 }
 
 /** The capabilities and script methods of `device`. */
@@ -136,7 +144,14 @@ function toScript(source: string, value: unknown, frames: FrameTable): JsonValue
 }
 
 
-function coreFunctions(context: RunContext, frames: FrameTable): Record<string, HostFunction> {
+function coreFunctions(context: RunContext, frames: FrameTable, scriptName: string): Record<string, HostFunction> {
+  const progress: HostFunction = ([done, total]) => {
+    if (typeof done !== 'number' || typeof total !== 'number') {
+      throw new DaqError('invalid_argument', 'progress(done, total): both must be numbers');
+    }
+    context.progress(done, total);
+  };
+  const record: HostFunction = ([stream, data]) => recordData(context, frames, stream, data);
   return {
     sleep: async ([seconds]) => {
       if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
@@ -147,19 +162,43 @@ function coreFunctions(context: RunContext, frames: FrameTable): Record<string, 
     },
     log: (args) => context.log('info', args.map(formatLogValue).join(' ')),
     now: () => context.clock.now(),
-    progress: ([done, total]) => {
-      if (typeof done !== 'number' || typeof total !== 'number') {
-        throw new DaqError('invalid_argument', 'progress(done, total): both must be numbers');
-      }
-      context.progress(done, total);
-    },
-    record: ([stream, data]) => {
-      if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-        throw new DaqError('invalid_argument', `record(stream, data): data must be an object such as {x: 1}, got ${JSON.stringify(data)}`);
-      }
-      return recordEvent(context, stream as string, recordValues(context, frames, data));
-    },
+    progress,
+    record,
+    // the same at a known line of the script (record-rewrite.ts)
+    __daq_progress_at: atLine(progress, scriptName),
+    __daq_record_at: atLine(record, scriptName),
   };
+}
+
+/**
+ * `fn` called as `fn(line, ...args)`: the script does not wait for these calls, so an error is
+ * thrown later, at its next call; the message names the line where the refused call was made.
+ */
+function atLine(fn: HostFunction, scriptName: string): HostFunction {
+  return ([line, ...args], call) => {
+    const refused = (error: unknown): never => {
+      const problem = DaqError.from(error);
+      throw new DaqError(problem.code, `${problem.message} (at ${scriptName}:${String(line)})`, { cause: problem });
+    };
+    try {
+      const result = fn(args, call);
+      return isPromise(result) ? result.catch(refused) : result;
+    } catch (error) {
+      return refused(error);
+    }
+  };
+}
+
+function isPromise(value: unknown): value is Promise<JsonValue | undefined | void> {
+  return value instanceof Promise;
+}
+
+/** `record(stream, data)`. */
+function recordData(context: RunContext, frames: FrameTable, stream: JsonValue | undefined, data: JsonValue | undefined): void | Promise<void> {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new DaqError('invalid_argument', `record(stream, data): data must be an object such as {x: 1}, got ${JSON.stringify(data)}`);
+  }
+  return recordEvent(context, stream as string, recordValues(context, frames, data));
 }
 
 function formatLogValue(value: JsonValue): string {

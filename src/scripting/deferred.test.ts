@@ -1,0 +1,140 @@
+import { describe, expect, test } from 'vitest';
+import { DaqError } from '../core/errors.js';
+import { runSandboxed, startSandboxed } from './sandbox.js';
+import type { HostFunctions, JsonValue } from './types.js';
+
+/** Host functions that note every call in order; `note` is deferred. */
+function noting(): { calls: string[]; host: HostFunctions } {
+  const calls: string[] = [];
+  const host: HostFunctions = {
+    note: (args) => {
+      calls.push(`note ${JSON.stringify(args)}`);
+    },
+    get: async () => {
+      calls.push('get');
+      return calls.length;
+    },
+  };
+  return { calls, host };
+}
+
+describe('deferred host calls (the script does not wait for them)', () => {
+  test('run in order, before the next call the script waits for, and all of them before the run ends', async () => {
+    const { calls, host } = noting();
+    const outcome = await runSandboxed({
+      source: `note(1); note('two', {x: [3]}); const n = get(); for (let i = 0; i < 1000; i++) note(i); n`,
+      filename: 'deferred.js',
+      host,
+      deferred: ['note'],
+    });
+    expect(outcome).toMatchObject({ status: 'success', value: 3, hostCalls: 1003 });
+    expect(calls.slice(0, 3)).toEqual(['note [1]', 'note ["two",{"x":[3]}]', 'get']);
+    expect(calls.slice(3)).toEqual(Array.from({ length: 1000 }, (_, i) => `note [${i}]`));
+  });
+
+  test('an error of one is thrown at the script\'s next call (which does not run), and the script can catch it', async () => {
+    const calls: string[] = [];
+    const host: HostFunctions = {
+      check: ([x]) => {
+        calls.push(`check ${String(x)}`);
+        if (x === 'bad') throw new DaqError('invalid_argument', 'check: "bad" is refused (at deferred.js:2)');
+      },
+      other: () => {
+        calls.push('other');
+        return 1;
+      },
+    };
+    const outcome = await runSandboxed({
+      source: `check('ok');\ncheck('bad');\ncheck('after');\nlet seen;\ntry { other(); } catch (e) { seen = [e.code, e.message]; }\n[seen, other()]`,
+      filename: 'deferred.js',
+      host,
+      deferred: ['check'],
+    });
+    expect(outcome).toMatchObject({ status: 'success', value: [['invalid_argument', 'check: "bad" is refused (at deferred.js:2)'], 1] });
+    expect(calls).toEqual(['check ok', 'check bad', 'check after', 'other']);
+  });
+
+  test('an error of one the script never saw fails the run at its end', async () => {
+    const outcome = await runSandboxed({
+      source: `bad(); 42`,
+      filename: 'deferred.js',
+      host: {
+        bad: async () => {
+          throw new DaqError('out_of_range', 'bad: refused');
+        },
+      },
+      deferred: ['bad'],
+    });
+    expect(outcome.status).toBe('fail');
+    if (outcome.status !== 'success') expect(outcome.error).toMatchObject({ code: 'out_of_range', message: 'bad: refused' });
+  });
+
+  test('are sent within milliseconds while the script computes without calling the host, and kept when it is aborted', async () => {
+    const arrived: JsonValue[] = [];
+    let first: () => void = () => undefined;
+    const firstArrived = new Promise<void>((resolve) => (first = resolve));
+    const handle = startSandboxed({
+      source: `note('before the loop'); for (;;) {}`,
+      filename: 'deferred.js',
+      host: {
+        note: ([x]) => {
+          arrived.push(x ?? null);
+          first();
+        },
+      },
+      deferred: ['note'],
+    });
+    await firstArrived;
+    handle.abort();
+    expect((await handle.outcome).status).toBe('abort');
+    expect(arrived).toEqual(['before the loop']);
+  });
+
+  test('made before a stop by the wall-time limit are still delivered', async () => {
+    const arrived: number[] = [];
+    const outcome = await runSandboxed({
+      source: `for (let i = 0; i < 10; i++) note(i); block();`,
+      filename: 'deferred.js',
+      host: {
+        note: ([x]) => {
+          arrived.push(Number(x));
+        },
+        block: () => new Promise(() => undefined),
+      },
+      deferred: ['note'],
+      limits: { wallTimeS: 0.5 },
+    });
+    expect(outcome.status).toBe('fail');
+    expect(arrived).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  test('while paused, deferred calls still run; the waiting call is held until resume', async () => {
+    const { calls, host } = noting();
+    let noted: () => void = () => undefined;
+    const notedAll = new Promise<void>((resolve) => (noted = resolve));
+    const handle = startSandboxed({
+      source: `note('a'); note('b'); get()`,
+      filename: 'deferred.js',
+      host: {
+        ...host,
+        note: (args, context) => {
+          void (host.note as (a: JsonValue[], c: typeof context) => void)(args, context);
+          if (calls.length === 2) noted();
+        },
+      },
+      deferred: ['note'],
+    });
+    handle.pause();
+    await notedAll;
+    await expect.poll(() => handle.holding).toBe(true);
+    expect(calls).toEqual(['note ["a"]', 'note ["b"]']);
+    handle.resume();
+    expect(await handle.outcome).toMatchObject({ status: 'success', value: 3 });
+  });
+
+  test('a deferred name that is not a host function is refused before anything runs', async () => {
+    await expect(runSandboxed({ source: '1', filename: 'x.js', host: { a: () => 1 }, deferred: ['b'] })).rejects.toThrow(
+      'deferred host function "b" is not one of the host functions',
+    );
+  });
+});
