@@ -4,7 +4,7 @@
  * that is not a read, a motion or an acquisition: `setExposure`, `setParameter`, `openShutter`,
  * ...; the device's settings are read again before its next recorded event).
  */
-import { isMovable } from '../../capabilities/index.js';
+import { isMovable, isReadable } from '../../capabilities/index.js';
 import type { Device } from '../../devices/index.js';
 import type { GetterUnits } from './record-rewrite.js';
 
@@ -39,6 +39,18 @@ export function getterUnitsOf(device: Device | undefined, method: string): strin
 export function labGetterUnits(devices: readonly Device[]): GetterUnits {
   const byName = new Map(devices.map((d) => [d.name, d]));
   return (device, method) => getterUnitsOf(byName.get(device), method);
+}
+
+/**
+ * Which direct device calls in a `record()`'s fields the daemon makes by itself, in order, while
+ * the script goes on (record-rewrite.ts): the getters with units, and `read()` of a detector.
+ */
+export function labRecordReads(devices: readonly Device[]): (device: string, method: string) => boolean {
+  const byName = new Map(devices.map((d) => [d.name, d]));
+  return (name, method) => {
+    const device = byName.get(name);
+    return getterUnitsOf(device, method) !== undefined || (method === 'read' && device !== undefined && isReadable(device));
+  };
 }
 
 /** Whether calling `method` may change the device's configuration (its settings). */

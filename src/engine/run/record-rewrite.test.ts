@@ -9,7 +9,7 @@ const rewrite = (source: string, name = 'test.js') => rewriteRecords(source, nam
 describe('record() rewrite', () => {
   it('a direct getter call becomes a host read; a const bound to one is tagged; each call gets its line', () => {
     expect(rewrite(`record('s', { x: stage.position(), w: (laser.wavelength()), n: 1 });`)).toBe(
-      `__daq_record_at(1, 's', { x: __daq_read("stage", "position"), w: (__daq_read("laser", "wavelength")), n: 1 });`,
+      `__daq_record_at(1, 's', { x: __daq_later("stage", "position"), w: (__daq_later("laser", "wavelength")), n: 1 });`,
     );
     expect(rewrite(`const p = stage.position();\nrecord('s', { p, q: p, r: p * 2 });`)).toBe(
       `const p = stage.position();\n__daq_record_at(2, 's', { p: __daq_sourced(p, "stage", "position"), q: __daq_sourced(p, "stage", "position"), r: p * 2 });`,
@@ -38,7 +38,7 @@ describe('record() rewrite', () => {
     const out = rewrite(source, 'test.ts');
     expect(out.split('\n')).toHaveLength(source.split('\n').length);
     expect(out.split('\n')[5]).toBe(`throw new Error('here');`);
-    expect(out).toContain('x: __daq_read("stage", "position") as number');
+    expect(out).toContain('x: __daq_later("stage", "position") as number');
   });
 });
 
@@ -64,6 +64,23 @@ describe('values read from devices keep units and source', () => {
     const event = documents.find((d): d is RunEvent => d.kind === 'event');
     expect(event?.data).toMatchObject({ x: 3, p: 3, w: 800, twice: 6 });
     expect(event?.timestamps['x']).toBeGreaterThan(0);
+    await lab.disconnect();
+  });
+
+  it('reads made for a record come after the moves before it, in order; a read whose record never came is recorded nowhere', async () => {
+    const { engine, documents, lab } = await engineFor();
+    const { stop } = await runScript(
+      engine,
+      `for (let i = 0; i < 5; i++) { stage.moveAbs(i); record('s', { x: stage.position(), p: power_meter.read() }); }
+       try { record('s', { x: stage.position(), p: nope() }); } catch (e) {}
+       stage.moveAbs(7); record('s', { x: stage.position(), p: power_meter.read() });`,
+    );
+    expect(stop).toMatchObject({ exitStatus: 'success' });
+    const events = documents.filter((d): d is RunEvent => d.kind === 'event');
+    expect(events.map((e) => e.data['x'])).toEqual([0, 1, 2, 3, 4, 7]);
+    expect(events.every((e) => typeof e.data['p'] === 'number' && (e.timestamps['p'] ?? 0) > 0)).toBe(true);
+    const descriptor = documents.find((d): d is EventDescriptor => d.kind === 'descriptor');
+    expect(descriptor?.dataKeys['p']).toMatchObject({ units: 'W', source: 'power_meter' });
     await lab.disconnect();
   });
 

@@ -2,9 +2,11 @@
  * Values read from devices keep their device and units when recorded, while the script keeps
  * seeing plain numbers: before a run, each `record(stream, {...})` whose data is an object
  * literal is rewritten where a field's value is
- * - a direct getter call on a device (`x: stage.position()`): it becomes
- *   `x: __daq_read("stage", "position")`, a host call that makes the same device call and hands
- *   `record` a reading with the device's units, the device as source and the time it answered;
+ * - a direct getter call on a device (`x: stage.position()`), or a detector's `read()`: it
+ *   becomes `x: __daq_later("stage", "position")`, which asks the daemon to make the same device
+ *   call without waiting for it (a deferred host call, run in order before the record) and hands
+ *   `record` a reading with the device's units, the device as source and the time it answered
+ *   (the script never sees the value, so it need not wait for it);
  * - a name (`{x}` or `x: p`) bound once in the script by `const p = stage.position()` around the
  *   record: it becomes `x: __daq_sourced(p, "stage", "position")`, which tags the same number
  *   with its device and units (stamped with the record's time).
@@ -32,8 +34,12 @@ interface Edit {
   text: string;
 }
 
-/** The source of the script to run: its `record()` calls tagged with their lines, their fields with their devices (unchanged when there is no record call). */
-export function rewriteRecords(source: string, scriptName: string, units: GetterUnits): string {
+/**
+ * The source of the script to run: its `record()` calls tagged with their lines, their fields with
+ * their devices (unchanged when there is no record call). `later(device, method)` says which
+ * direct device calls in a record's fields the daemon makes by itself (by default the getters with units).
+ */
+export function rewriteRecords(source: string, scriptName: string, units: GetterUnits, later: (device: string, method: string) => boolean = (d, m) => units(d, m) !== undefined): string {
   if (!RECORD_CALL.test(source)) return source;
   const script = parseScript(source, scriptName);
   if (script === undefined) return source;
@@ -48,7 +54,7 @@ export function rewriteRecords(source: string, scriptName: string, units: Getter
     }
     if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'record' && tagged.has('record') && node.arguments.length >= 2) {
       const data = unwrap(ts, node.arguments[1] as Node);
-      if (ts.isObjectLiteralExpression(data)) edits.push(...fieldEdits(script, data, units));
+      if (ts.isObjectLiteralExpression(data)) edits.push(...fieldEdits(script, data, units, later));
     }
     ts.forEachChild(node, visit);
   };
@@ -58,15 +64,15 @@ export function rewriteRecords(source: string, scriptName: string, units: Getter
   return out;
 }
 
-function fieldEdits(script: ParsedScript, data: ObjectLiteralExpression, units: GetterUnits): Edit[] {
+function fieldEdits(script: ParsedScript, data: ObjectLiteralExpression, units: GetterUnits, later: (device: string, method: string) => boolean): Edit[] {
   const { ts, file } = script;
   const edits: Edit[] = [];
   for (const property of data.properties) {
     if (ts.isPropertyAssignment(property)) {
       const value = unwrap(ts, property.initializer);
-      const getter = getterCall(script, value, units);
-      if (getter !== undefined) {
-        edits.push({ start: value.getStart(file), end: value.end, text: `__daq_read(${JSON.stringify(getter.device)}, ${JSON.stringify(getter.method)})` });
+      const call = deviceCall(script, value, later);
+      if (call !== undefined) {
+        edits.push({ start: value.getStart(file), end: value.end, text: `__daq_later(${JSON.stringify(call.device)}, ${JSON.stringify(call.method)})` });
       } else if (ts.isIdentifier(value)) {
         const bound = constGetter(script, value.text, property, units);
         if (bound !== undefined) edits.push({ start: value.getStart(file), end: value.end, text: tag(value.text, bound) });
@@ -85,13 +91,18 @@ function tag(name: string, getter: { device: string; method: string }): string {
 
 /** `device.method()` with no arguments, on a device global, for a getter with units. */
 function getterCall(script: ParsedScript, node: Node, units: GetterUnits): { device: string; method: string } | undefined {
+  return deviceCall(script, node, (device, method) => units(device, method) !== undefined);
+}
+
+/** `device.method()` with no arguments, on a device global, when `accept(device, method)`. */
+function deviceCall(script: ParsedScript, node: Node, accept: (device: string, method: string) => boolean): { device: string; method: string } | undefined {
   const { ts } = script;
   if (!ts.isCallExpression(node) || node.arguments.length > 0 || node.questionDotToken !== undefined) return undefined;
   const callee = node.expression;
   if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression) || !ts.isIdentifier(callee.name)) return undefined;
   const device = callee.expression.text;
   const method = callee.name.text;
-  if (!isGlobal(script, device) || units(device, method) === undefined) return undefined;
+  if (!isGlobal(script, device) || !accept(device, method)) return undefined;
   return { device, method };
 }
 

@@ -9,7 +9,7 @@ import { type Clock, DaqError, Emitter, formatErrorTree, type Unsubscribe } from
 import type { Lab } from '../../devices/index.js';
 import { type ScriptLimits, startSandboxed, type ScriptOutcome } from '../../scripting/index.js';
 import { DeviceConfigurations } from './configuration.js';
-import { labGetterUnits } from './device-getters.js';
+import { labGetterUnits, labRecordReads } from './device-getters.js';
 import type { ExitStatus, RunDocument } from './documents.js';
 import { detectPlan, type PlanInfo } from './plan-detection.js';
 import { RunRecorder, scriptStem } from './recorder.js';
@@ -247,7 +247,7 @@ export class RunEngine {
   private tagged(scriptName: string, source: string): string {
     if (!RECORD_CALL.test(source)) return source;
     try {
-      return rewriteRecords(source, scriptName, labGetterUnits(this.lab.devices()));
+      return rewriteRecords(source, scriptName, labGetterUnits(this.lab.devices()), labRecordReads(this.lab.devices()));
     } catch {
       return source; // TypeScript missing: the sandbox says so for a .ts script; a .js script runs untagged
     }

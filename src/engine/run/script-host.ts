@@ -15,12 +15,13 @@ import { FrameTable } from './frame-table.js';
 import { type RecordValue, sourcesOf } from './record-values.js';
 import type { RunContext } from './run-context.js';
 import { SCRIPT_PRELUDE } from './script-prelude.js';
+import { isPendingRead, RecordReads } from './record-reads.js';
 
 /**
  * What a script does not wait for: it only hands data over. Run in order before its next device
  * call; a refusal is thrown at that call, naming the record's line (record-rewrite.ts).
  */
-const DEFERRED = ['record', '__daq_record_at', 'log', 'progress', '__daq_progress_at'];
+const DEFERRED = ['record', '__daq_record_at', 'log', 'progress', '__daq_progress_at', '__daq_read_later'];
 
 /** Methods of capabilities that cannot cross into a script (they take callbacks). */
 const NOT_FOR_SCRIPTS = new Set(['onFrame']);
@@ -51,8 +52,13 @@ export function createScriptHost(context: RunContext, params: Record<string, Jso
     devices[device.name] = info as unknown as JsonValue;
     for (const method of info.methods) host[`${device.name}.${method}`] = deviceMethod(context, frames, device, method);
   }
-  host['__daq_read'] = deviceReading(context, frames);
-  Object.assign(host, coreFunctions(context, frames, scriptName), planFunctions(context));
+  const reads = new RecordReads(
+    (name) => context.lab.device(name),
+    (device, method) => deviceMethod(context, frames, device, method)([], undefined as never) as Promise<JsonValue | undefined>,
+    () => context.clock.now(),
+  );
+  host['__daq_read_later'] = reads.readLater;
+  Object.assign(host, coreFunctions(context, frames, reads, scriptName), planFunctions(context));
   return { host, deferred: DEFERRED, globals: { params, __daq_devices: devices }, prelude: SCRIPT_PRELUDE };
 }
 
@@ -84,29 +90,16 @@ function deviceMethod(context: RunContext, frames: FrameTable, device: Device, m
 }
 
 /**
- * `__daq_read(device, method)`: what `record` gets for a field written `device.getter()` (see
- * record-rewrite.ts): the same device call, as a reading with the getter's units, the device as
- * its source and the time the device answered.
- */
-function deviceReading(context: RunContext, frames: FrameTable): HostFunction {
-  return async ([name, method]) => {
-    const device = context.lab.device(String(name));
-    const units = getterUnitsOf(device, String(method));
-    if (units === undefined) throw new DaqError('invalid_argument', `${String(name)}.${String(method)}() is not a getter with units`);
-    const value = await deviceMethod(context, frames, device, String(method))([], undefined as never);
-    return { value: value as JsonValue, units, timestampS: context.clock.now(), source: device.name };
-  };
-}
-
-/**
  * `record`'s data with each value's device: frame handles become their frames (from the camera
- * that took them), values tagged by `__daq_sourced` (see record-rewrite.ts) become readings.
+ * that took them), values tagged by `__daq_sourced` (see record-rewrite.ts) become readings, and
+ * placeholders of reads made for the record (record-reads.ts) become those readings.
  */
-function recordValues(context: RunContext, frames: FrameTable, data: Record<string, JsonValue>): Record<string, RecordValue> {
+function recordValues(context: RunContext, frames: FrameTable, reads: RecordReads, data: Record<string, JsonValue>): Record<string, RecordValue> {
   // No prototype: a "__proto__" field stays a field, for the recorder to refuse by name.
   const values = Object.create(null) as Record<string, RecordValue>;
   for (const [field, value] of Object.entries(data)) {
     if (FrameTable.isHandle(value)) values[field] = frames.resolve(value);
+    else if (isPendingRead(value)) values[field] = reads.take(value.__daq_pending, field);
     else if (isSourcedTag(value)) {
       const device = context.lab.device(value.device);
       values[field] = { value: value.value as number, units: getterUnitsOf(device, value.method) ?? '', timestampS: context.clock.now(), source: device.name };
@@ -144,14 +137,14 @@ function toScript(source: string, value: unknown, frames: FrameTable): JsonValue
 }
 
 
-function coreFunctions(context: RunContext, frames: FrameTable, scriptName: string): Record<string, HostFunction> {
+function coreFunctions(context: RunContext, frames: FrameTable, reads: RecordReads, scriptName: string): Record<string, HostFunction> {
   const progress: HostFunction = ([done, total]) => {
     if (typeof done !== 'number' || typeof total !== 'number') {
       throw new DaqError('invalid_argument', 'progress(done, total): both must be numbers');
     }
     context.progress(done, total);
   };
-  const record: HostFunction = ([stream, data]) => recordData(context, frames, stream, data);
+  const record: HostFunction = ([stream, data]) => recordData(context, frames, reads, stream, data);
   return {
     sleep: async ([seconds]) => {
       if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
@@ -194,11 +187,11 @@ function isPromise(value: unknown): value is Promise<JsonValue | undefined | voi
 }
 
 /** `record(stream, data)`. */
-function recordData(context: RunContext, frames: FrameTable, stream: JsonValue | undefined, data: JsonValue | undefined): void | Promise<void> {
+function recordData(context: RunContext, frames: FrameTable, reads: RecordReads, stream: JsonValue | undefined, data: JsonValue | undefined): void | Promise<void> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new DaqError('invalid_argument', `record(stream, data): data must be an object such as {x: 1}, got ${JSON.stringify(data)}`);
   }
-  return recordEvent(context, stream as string, recordValues(context, frames, data));
+  return recordEvent(context, stream as string, recordValues(context, frames, reads, data));
 }
 
 function formatLogValue(value: JsonValue): string {

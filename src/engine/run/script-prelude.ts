@@ -36,6 +36,13 @@ export const SCRIPT_PRELUDE = String.raw`
     var list = Array.isArray(devices) ? devices : [devices];
     return list.map(function (d) { return nameOf(d, plan, 'each detector'); });
   }
+  // A device read the daemon makes for record() while the script goes on (record-reads.ts).
+  var readLater = globalThis.__daq_read_later;
+  delete globalThis.__daq_read_later;
+  var reads = 0;
+  Object.defineProperty(globalThis, '__daq_later', {
+    value: function (device, method) { reads += 1; readLater(reads, device, method); return { __daq_pending: reads }; },
+  });
   // Tags a value read from a device for record() (see record-rewrite.ts); never seen by the script itself.
   Object.defineProperty(globalThis, '__daq_sourced', {
     value: function (value, device, method) { return { __daq_sourced: true, value: value, device: device, method: method }; },
