@@ -55,8 +55,16 @@ try { stage.moveAbs(5); sleep(3600); } finally { log('cleaned up'); }
     const uid = run?.uid ?? '';
     const stalled = StalledStream.runDocuments(daemon.address, uid);
     perTest.defer(() => stalled.close());
-    const following = followRun(client, uid);
+    // The follower has every event before the shutdown (on a busy machine it may lag the run):
+    // what is checked is that the stop document still reaches it, with a stalled client attached.
+    let events = 0;
+    let allEvents: () => void = () => undefined;
+    const haveAll = new Promise<void>((resolve) => (allEvents = resolve));
+    const following = followRun(client, uid, (document) => {
+      if (document.document.case === 'event' && ++events === 300) allEvents();
+    });
     await daemon.proc.waitFor(/\] waiting\n/, 'stderr');
+    await haveAll;
     daemon.proc.child.kill('SIGTERM');
 
     const followed = await following;
