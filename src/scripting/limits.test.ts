@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_SCRIPT_LIMITS, resolveLimits } from './limits.js';
 import { runSandboxed, type ScriptOutcome } from './sandbox.js';
+import { failureError } from './script-error.js';
 import type { ScriptLimits } from './limits.js';
 import type { HostFunctions } from './types.js';
 
@@ -96,4 +97,15 @@ describe("a run's outcome is the host's own record of why it stopped", () => {
   test('a thrown plain object is still shown as JSON', async () => {
     expect(failed(await run('throw { reason: "bad", n: 2 }', {})).error.message).toContain('uncaught exception: {"reason":"bad","n":2}');
   });
+});
+
+test('QuickJS out of memory so far that it throws null (no room for its error) is reported as the memory limit', () => {
+  const report = { type: 'done', ok: false, phase: 'run', error: { name: 'Error', message: 'uncaught exception: null', stack: '' } } as const;
+  expect(failureError({ ...report, memoryFull: true }, DEFAULT_SCRIPT_LIMITS, 'scan.js')).toMatchObject({
+    code: 'resource_exhausted',
+    limit: 'maxMemoryMb',
+    message: 'script exceeded its memory limit of 64 MB',
+  });
+  // `throw null` in a script with memory to spare stays the script's own exception
+  expect(failureError({ ...report, memoryFull: false }, DEFAULT_SCRIPT_LIMITS, 'scan.js').message).toBe('uncaught exception: null');
 });

@@ -78,6 +78,8 @@ function limitOf(report: Extract<WorkerReport, { ok: false }>): LimitName | unde
   if (name === 'InternalError' && message === 'out of memory') return 'maxMemoryMb';
   if (name === 'InternalError' && message === 'stack overflow') return 'maxStackKb';
   if (report.phase === 'crash' && report.memoryFull) return 'maxMemoryMb';
+  // QuickJS throws null when it cannot even make its "out of memory" error
+  if (report.memoryFull && name === 'Error' && message === `uncaught exception: null`) return 'maxMemoryMb';
   if (report.phase === 'crash' && /call stack size/i.test(message)) return 'maxStackKb';
   return undefined;
 }

@@ -175,6 +175,34 @@ describe('run engine: script API', () => {
     await lab.disconnect();
   });
 
+  it('a plan hands back its points packed: 25,000 fit a script of 20 MB (they once ran it out of memory), and they behave as an array', async () => {
+    const { engine, logs, lab } = await engineFor();
+    const script = `
+      const pts = lineScan(stage, power_meter, { start: 0, stop: 25, num: 25000 });
+      pts.forEach(function (p) { p.twice = 2 * p.positions.stage; });
+      let sum = 0;
+      for (const p of pts) sum += p.twice;
+      const last = pts[pts.length - 1];
+      log(pts.length, Array.isArray(pts), pts[7] === pts[7], 24999 in pts, 25000 in pts, Math.round(sum), last.index, last.targets.stage, last.readings.power_meter.units);
+      log(JSON.stringify(pts.slice(1, 2).map(function (p) { return Object.keys(p).concat(Object.keys(p.readings.power_meter)); })));`;
+    const { stop } = await runScript(engine, script, { limits: { maxMemoryMb: 20 } });
+    expect(stop).toMatchObject({ exitStatus: 'success', numEvents: { primary: 25000 } });
+    expect(logs.map((l) => l.message)).toEqual([
+      '25000 true true true false 625000 24999 25 W',
+      JSON.stringify([['index', 'targets', 'positions', 'readings', 'twice', 'value', 'timestampS', 'units']]),
+    ]);
+    await lab.disconnect();
+  });
+
+  it('a plan whose points do not fit the script\'s memory names the limit (it said "uncaught exception: null"), and its events are kept', async () => {
+    const { engine, lab } = await engineFor();
+    const { stop } = await runScript(engine, `const pts = lineScan(stage, power_meter, { start: 0, stop: 25, num: 100000 });`, { limits: { maxMemoryMb: 20 } });
+    expect(stop.exitStatus).toBe('fail');
+    expect(stop.reason).toMatch(/^script exceeded its memory limit of 20 MB\n {4}at .*test\.js:1/);
+    expect(stop.numEvents).toEqual({ primary: 100000 });
+    await lab.disconnect();
+  });
+
   it('plans refuse a device without the capability they need', async () => {
     const { engine, lab } = await engineFor();
     const { stop } = await runScript(engine, `lineScan(camera, power_meter, {start: 0, stop: 1, num: 2});`);

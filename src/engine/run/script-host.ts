@@ -12,6 +12,7 @@ import type { HostFunction, HostFunctions, JsonValue } from '../../scripting/ind
 import { count, gridScan, listScan, lineScan, type ScanDetector, type ScanMotor, type ScanPoint } from '../plans/index.js';
 import { changesConfiguration, getterUnitsOf } from './device-getters.js';
 import { FrameTable } from './frame-table.js';
+import { packPoints } from './packed-points.js';
 import { type RecordValue, sourcesOf } from './record-values.js';
 import type { RunContext } from './run-context.js';
 import { SCRIPT_PRELUDE } from './script-prelude.js';
@@ -228,7 +229,8 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
       },
     };
   };
-  const result = (points: ScanPoint[]): JsonValue => points as unknown as JsonValue;
+  // packed by column: the script prelude unpacks them (packed-points.ts)
+  const result = (points: ScanPoint[]): JsonValue => packPoints(points) as unknown as JsonValue;
   return {
     '__plans.lineScan': async ([m, d, o]) => result(await lineScan(motor(m ?? null, 'lineScan'), detectors(d ?? null, 'lineScan'), options(o ?? null, 'lineScan') as never)),
     '__plans.listScan': async ([m, d, o]) => result(await listScan(motor(m ?? null, 'listScan'), detectors(d ?? null, 'listScan'), options(o ?? null, 'listScan') as never)),

@@ -47,17 +47,64 @@ export const SCRIPT_PRELUDE = String.raw`
   Object.defineProperty(globalThis, '__daq_sourced', {
     value: function (value, device, method) { return { __daq_sourced: true, value: value, device: device, method: method }; },
   });
+  // A plan's points come packed by column (packed-points.ts): the array the script gets builds
+  // each point when it is first read and keeps it (so a point can be changed like any object).
+  function cell(column, i) { return Array.isArray(column) ? column[i] : column.c; }
+  function unpack(packed) {
+    if (packed === null || typeof packed !== 'object' || typeof packed.__daq_points !== 'number') return packed;
+    var n = packed.__daq_points;
+    var motors = Object.keys(packed.targets);
+    var detectors = Object.keys(packed.readings);
+    function point(i) {
+      var p = { index: i, targets: {}, positions: {}, readings: {} };
+      motors.forEach(function (m) { p.targets[m] = cell(packed.targets[m], i); p.positions[m] = cell(packed.positions[m], i); });
+      detectors.forEach(function (d) {
+        var columns = packed.readings[d];
+        if (Array.isArray(columns)) { p.readings[d] = columns[i]; return; }
+        var reading = {};
+        Object.keys(columns).forEach(function (field) { reading[field] = cell(columns[field], i); });
+        p.readings[d] = reading;
+      });
+      return p;
+    }
+    function indexOf(key) {
+      if (typeof key !== 'string') return -1;
+      var i = Number(key);
+      return key !== '' && i >= 0 && i < n && String(i) === key && Math.floor(i) === i ? i : -1;
+    }
+    var has = Object.prototype.hasOwnProperty;
+    function built(t, key, i) {
+      if (!has.call(t, key)) t[i] = point(i);
+      return t[i];
+    }
+    return new Proxy(new Array(n), {
+      get: function (t, key, receiver) {
+        var i = indexOf(key);
+        return i >= 0 ? built(t, key, i) : Reflect.get(t, key, receiver);
+      },
+      has: function (t, key) { return indexOf(key) >= 0 || Reflect.has(t, key); },
+      getOwnPropertyDescriptor: function (t, key) {
+        var i = indexOf(key);
+        if (i >= 0) built(t, key, i);
+        return Reflect.getOwnPropertyDescriptor(t, key);
+      },
+      ownKeys: function (t) {
+        for (var i = 0; i < n; i++) built(t, String(i), i);
+        return Reflect.ownKeys(t);
+      },
+    });
+  }
   globalThis.lineScan = function (motor, detectors, options) {
-    return plans.lineScan(nameOf(motor, 'lineScan', 'the motor'), namesOf(detectors, 'lineScan'), options);
+    return unpack(plans.lineScan(nameOf(motor, 'lineScan', 'the motor'), namesOf(detectors, 'lineScan'), options));
   };
   globalThis.listScan = function (motor, detectors, options) {
-    return plans.listScan(nameOf(motor, 'listScan', 'the motor'), namesOf(detectors, 'listScan'), options);
+    return unpack(plans.listScan(nameOf(motor, 'listScan', 'the motor'), namesOf(detectors, 'listScan'), options));
   };
   globalThis.gridScan = function (outer, inner, detectors, options) {
-    return plans.gridScan(nameOf(outer, 'gridScan', 'the outer motor'), nameOf(inner, 'gridScan', 'the inner motor'), namesOf(detectors, 'gridScan'), options);
+    return unpack(plans.gridScan(nameOf(outer, 'gridScan', 'the outer motor'), nameOf(inner, 'gridScan', 'the inner motor'), namesOf(detectors, 'gridScan'), options));
   };
   globalThis.count = function (detectors, options) {
-    return plans.count(namesOf(detectors, 'count'), options || { num: 1 });
+    return unpack(plans.count(namesOf(detectors, 'count'), options || { num: 1 }));
   };
 })();
 `;
