@@ -177,7 +177,8 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Paramet
       this.motion = finishedMotion(profile);
       return this.motion;
     }
-    const controller = new AbortController();
+    // A motion that ended by itself was never aborted: its controller serves the next one.
+    const controller = previous.finished && !previous.controller.signal.aborted ? previous.controller : new AbortController();
     const release = this.beginActivity();
     const motion: Motion = { profile, controller, done: Promise.resolve(), ended: Promise.resolve(), finished: false };
     motion.done = (async () => {

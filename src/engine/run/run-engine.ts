@@ -4,6 +4,7 @@
  * and ends with a stop document whatever happens. When a run is aborted or fails, every
  * `Stoppable` device it used is put in its safe state (motion halted, shutters closed).
  */
+import { performance } from 'node:perf_hooks';
 import { isStoppable } from '../../capabilities/index.js';
 import { type Clock, DaqError, Emitter, formatErrorTree, type Unsubscribe } from '../../core/index.js';
 import type { Lab } from '../../devices/index.js';
@@ -197,10 +198,8 @@ export class RunEngine {
       this.clock,
       { configuration: configurations },
     );
-    recorder.onDocument((document) => {
-      if (document.kind === 'event') run.numEvents = recorder.numEvents;
-      this.documents.emit({ runUid: run.uid, document });
-    });
+    run.countEvents = () => recorder.numEvents;
+    recorder.onDocument((document) => this.documents.emit({ runUid: run.uid, document }));
     run.state = 'running';
     run.startTimeS = this.clock.now();
     recorder.open();
@@ -254,6 +253,15 @@ export class RunEngine {
   }
 
   private contextFor(run: Run, recorder: RunRecorder, configurations: DeviceConfigurations): RunContext {
+    // Progress is told to listeners (displays, status streams) at most every PROGRESS_EVERY_MS
+    // and when it reaches its total: a fast plan calls it for every point.
+    let toldMs = -Infinity;
+    let telling: NodeJS.Timeout | undefined;
+    const tell = (): void => {
+      telling = undefined;
+      toldMs = performance.now();
+      if (run.state !== 'finished') this.changes.emit(run.summary());
+    };
     return {
       lab: this.lab,
       clock: this.clock,
@@ -265,7 +273,10 @@ export class RunEngine {
       progress: (done, total) => {
         checkProgress(done, total);
         run.progress = { done, total };
-        this.changes.emit(run.summary());
+        if (done === total || performance.now() - toldMs >= PROGRESS_EVERY_MS) {
+          if (telling !== undefined) clearTimeout(telling);
+          tell();
+        } else telling ??= setTimeout(tell, PROGRESS_EVERY_MS - (performance.now() - toldMs)).unref();
       },
       touch: (device) => run.touched.add(device),
     };
@@ -299,6 +310,9 @@ function ending(run: Run, outcome: ScriptOutcome | undefined, failure: DaqError 
   }
   return ['fail', outcome.error.stack ?? outcome.error.message];
 }
+
+/** Least time between two progress changes told to listeners, ms. */
+const PROGRESS_EVERY_MS = 20;
 
 /** Largest progress count clients can be sent (uint32 in the API). */
 const MAX_PROGRESS = 2 ** 32 - 1;

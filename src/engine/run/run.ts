@@ -43,7 +43,8 @@ export class Run {
   progress: { done: number; total: number } | undefined;
   startTimeS: number | undefined;
   stop: RunStop | undefined;
-  numEvents: Record<string, number> = {};
+  /** Where the running run's event counts are read (its recorder), set when it starts. */
+  countEvents: (() => Record<string, number>) | undefined;
   /** Devices the run used, by name: these go to their safe state if it fails or is aborted. */
   readonly touched = new Set<string>();
   private readonly aborter = new AbortController();
@@ -102,8 +103,12 @@ export class Run {
   finish(stop: RunStop): void {
     this.state = 'finished';
     this.stop = stop;
-    this.numEvents = stop.numEvents;
     this.resolveFinished(stop);
+  }
+
+  /** Events recorded so far, per stream. */
+  get numEvents(): Record<string, number> {
+    return this.stop?.numEvents ?? this.countEvents?.() ?? {};
   }
 
   /** The run as clients see it. */

@@ -219,12 +219,13 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
   const options = (raw: JsonValue, plan: string) => {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DaqError('invalid_argument', `${plan}: options must be an object`);
     const stream = (raw as PlanArgs).stream ?? 'primary';
+    const pointRecord = pointRecorder(context);
     return {
       ...(raw as Record<string, unknown>),
       signal: context.signal,
       checkpoint: () => context.checkpoint(),
       onPoint: async (point: ScanPoint, total: number) => {
-        await recordEvent(context, stream, pointRecord(context, point));
+        await recordEvent(context, stream, pointRecord(point));
         context.progress(point.index + 1, total);
       },
     };
@@ -243,15 +244,30 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
   };
 }
 
-/** One scan point as a record: each motor's position (and setpoint), each detector's reading. */
-function pointRecord(context: RunContext, point: ScanPoint): Record<string, RecordValue> {
-  const values: Record<string, RecordValue> = {};
-  for (const [name, position] of Object.entries(point.positions)) {
-    const device = context.lab.device(name);
-    const units = isMovable(device) ? device.units : '';
-    values[name] = { value: position, units, timestampS: context.clock.now(), source: name };
-    values[`${name}_setpoint`] = { value: point.targets[name] as number, units, timestampS: context.clock.now(), source: name };
-  }
-  for (const [name, reading] of Object.entries(point.readings)) values[name] = { ...reading, source: name };
-  return values;
+/**
+ * One scan point as a record: each motor's position (and setpoint), each detector's reading.
+ * A scan's motors are the same at every point: their units are looked up once.
+ */
+function pointRecorder(context: RunContext): (point: ScanPoint) => Record<string, RecordValue> {
+  const units = new Map<string, { units: string; setpoint: string }>();
+  const motorOf = (name: string) => {
+    let motor = units.get(name);
+    if (motor === undefined) {
+      const device = context.lab.device(name);
+      motor = { units: isMovable(device) ? device.units : '', setpoint: `${name}_setpoint` };
+      units.set(name, motor);
+    }
+    return motor;
+  };
+  return (point) => {
+    const values: Record<string, RecordValue> = {};
+    const timestampS = context.clock.now();
+    for (const name in point.positions) {
+      const motor = motorOf(name);
+      values[name] = { value: point.positions[name] as number, units: motor.units, timestampS, source: name };
+      values[motor.setpoint] = { value: point.targets[name] as number, units: motor.units, timestampS, source: name };
+    }
+    for (const name in point.readings) values[name] = { ...(point.readings[name] as RecordValue & object), source: name };
+    return values;
+  };
 }
