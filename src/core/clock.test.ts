@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createPreciseTime, createSystemClock } from './clock.js';
 
 describe('system clock', () => {
@@ -28,6 +28,26 @@ describe('system clock', () => {
     }
     expect(backwards).toBe(0);
     expect(Math.abs(now() - Date.now() / 1000)).toBeLessThan(0.01);
+  });
+
+  it('sleeps under a millisecond without a timer (a timer would make a 20 ns move last a millisecond or more), and never wakes early', async () => {
+    const clock = createSystemClock();
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      for (const seconds of [2e-8, 5e-5, 4e-4]) {
+        const t0 = clock.now();
+        await clock.sleep(seconds);
+        expect(clock.now() - t0).toBeGreaterThanOrEqual(seconds);
+      }
+      expect(timers).not.toHaveBeenCalled();
+      // an abort still ends such a sleep
+      const aborter = new AbortController();
+      const sleeping = clock.sleep(9e-4, aborter.signal);
+      aborter.abort();
+      await expect(sleeping).rejects.toMatchObject({ code: 'cancelled' });
+    } finally {
+      timers.mockRestore();
+    }
   });
 
   it('shares one time line among the clocks of a process', () => {

@@ -61,12 +61,19 @@ export function createSystemClock(): Clock {
         if (!(seconds > 0)) return resolve();
         // Node's timers count whole milliseconds from a cached loop time, so they may fire a
         // little before `seconds` of this clock (microseconds) have passed: wait out the rest.
+        // What is left under a millisecond (a fast simulated move takes nanoseconds) is waited
+        // out turn by turn of the event loop: a timer would round it up to a millisecond or more.
         const dueS = processTime() + seconds;
-        let cancelTimer = setLongTimeout(done, seconds * 1000); // Node's setTimeout wraps after 24.8 days
+        let cancelTimer = wait(seconds);
+        function wait(leftS: number): () => void {
+          if (leftS * 1000 >= 1) return setLongTimeout(done, leftS * 1000); // Node's setTimeout wraps after 24.8 days
+          const immediate = setImmediate(done);
+          return () => clearImmediate(immediate);
+        }
         function done(): void {
           const leftS = dueS - processTime();
           if (leftS > 0) {
-            cancelTimer = setLongTimeout(done, Math.max(1, leftS * 1000));
+            cancelTimer = wait(leftS);
             return;
           }
           signal?.removeEventListener('abort', onAbort);

@@ -154,6 +154,8 @@ export class HostDispatcher {
           const colon = line.indexOf(':');
           const index = Number(line.slice(0, colon));
           if (this.deferred.has(index)) {
+            // after a refused call the script would have stopped there: what it sent after is not done
+            if (this.deferredError !== undefined) continue;
             const running = this.runDeferred(index, line.slice(colon + 1));
             if (running !== undefined) await running;
           } else if (i === last) {

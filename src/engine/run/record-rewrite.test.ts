@@ -33,6 +33,20 @@ describe('record() rewrite', () => {
     expect(rewrite(own)).toBe(own);
   });
 
+  it('a move whose result is not used is not waited for, unless the script has a try statement', () => {
+    const moves = (source: string) => rewriteRecords(source, 'test.js', (device, method) => UNITS[device]?.[method], undefined, (device) => device === 'stage');
+    expect(moves(`for (let i = 0; i < 3; i++) {\n  stage.moveAbs(i * 2, { wait: true });\n  stage.moveRel(1)\n}`)).toBe(
+      `for (let i = 0; i < 3; i++) {\n  __daq_move_at(2, "stage", "moveAbs", i * 2, { wait: true });\n  __daq_move_at(3, "stage", "moveRel", 1)\n}`,
+    );
+    const waited = [
+      `const done = stage.moveAbs(1);`, // its result is used
+      `laser.moveAbs(1);`, // not a motor
+      `stage.moveAbs(1);\ntry { stage.moveAbs(2000); } catch (e) { log('refused'); }`, // a failure may be caught
+      `function f() { stage.moveAbs(1); }\ntry { f(); } finally { log('done'); }`,
+    ];
+    for (const source of waited) expect(moves(source)).toBe(source);
+  });
+
   it('keeps every line where it was, in TypeScript too', () => {
     const source = `const p: number = stage.position();\nrecord('s', {\n  p,\n  x: stage.position() as number,\n});\nthrow new Error('here');`;
     const out = rewrite(source, 'test.ts');
@@ -92,6 +106,21 @@ describe('values read from devices keep units and source', () => {
     expect(stop.reason).toContain('test.ts:3');
     const descriptor = documents.find((d): d is EventDescriptor => d.kind === 'descriptor');
     expect([descriptor?.dataKeys['p']?.source, descriptor?.dataKeys['x']?.units]).toEqual(['stage', 'mm']);
+    await lab.disconnect();
+  });
+
+  it('a move the script does not wait for is made in order; one that fails fails the run naming its line, and nothing after it is done', async () => {
+    const { engine, documents, logs, lab } = await engineFor();
+    const { stop } = await runScript(engine, `for (let i = 0; i < 3; i++) { stage.moveAbs(i * 10); record('s', { x: stage.position() }); }\nstage.moveAbs(5000);\nlog('after');\nrecord('s', { x: 1 });\nlog('not reached', now());`);
+    expect(stop.exitStatus).toBe('fail');
+    expect(stop.reason).toMatch(/stage: position 5000 mm is outside .* \(at test\.js:2\)/);
+    const events = documents.filter((d): d is RunEvent => d.kind === 'event');
+    expect(events.map((e) => e.data['x'])).toEqual([0, 10, 20]);
+    expect(logs.map((l) => l.message)).not.toContain('after');
+    // a script with a try statement waits for its moves, so it can catch a refused one
+    const caught = await runScript(engine, `try { stage.moveAbs(5000); } catch (e) { log('caught', e.message); }`);
+    expect(caught.stop.exitStatus).toBe('success');
+    expect(logs.at(-1)?.message).toMatch(/^caught stage: /);
     await lab.disconnect();
   });
 });

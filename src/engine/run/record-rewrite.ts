@@ -13,6 +13,10 @@
  * Every `record(` and `progress(` call also becomes `__daq_record_at(<line>, ` (`__daq_progress_at`):
  * the script does not wait for them (deferred host calls, see `SandboxOptions.deferred`), so one
  * refused later names its line.
+ * A move written as a statement of its own (`stage.moveAbs(x);`, its result unused) becomes
+ * `__daq_move_at(<line>, "stage", "moveAbs", x)`: the script does not wait for it either (the daemon
+ * makes it in order, before the script's next waiting call, which waits for it), unless the script
+ * has a `try` statement anywhere: a move that fails is then thrown where the script can catch it.
  * Only text on the same line is inserted, so error line numbers stay the script's own (columns
  * on a rewritten line move). The start document keeps the original source.
  */
@@ -22,8 +26,11 @@ import { isGlobal, type ParsedScript, parseScript, unwrap } from './script-analy
 /** Units of the getters whose values `record` tags, per device and method; `undefined` for other calls. */
 export type GetterUnits = (device: string, method: string) => string | undefined;
 
-/** A source that may call `record(` or `progress(`; only such a source is rewritten. */
-export const RECORD_CALL = /\b(?:record|progress)\s*\(/;
+/** A source that may call `record(`, `progress(` or move a motor; only such a source is rewritten. */
+export const RECORD_CALL = /\b(?:record|progress)\s*\(|\.move(?:Abs|Rel)\s*\(/;
+
+/** The motor methods a script need not wait for when it does not use their result. */
+const MOVES = new Set(['moveAbs', 'moveRel']);
 
 /** The globals whose calls are tagged with their line. */
 const LINE_TAGGED = ['record', 'progress'];
@@ -39,15 +46,29 @@ interface Edit {
  * their devices (unchanged when there is no record call). `later(device, method)` says which
  * direct device calls in a record's fields the daemon makes by itself (by default the getters with units).
  */
-export function rewriteRecords(source: string, scriptName: string, units: GetterUnits, later: (device: string, method: string) => boolean = (d, m) => units(d, m) !== undefined): string {
+export function rewriteRecords(
+  source: string,
+  scriptName: string,
+  units: GetterUnits,
+  later: (device: string, method: string) => boolean = (d, m) => units(d, m) !== undefined,
+  movable: (device: string) => boolean = () => false,
+): string {
   if (!RECORD_CALL.test(source)) return source;
   const script = parseScript(source, scriptName);
   if (script === undefined) return source;
   const tagged = new Set(LINE_TAGGED.filter((name) => isGlobal(script, name)));
-  if (tagged.size === 0) return source;
   const edits: Edit[] = [];
   const { ts } = script;
+  const deferMoves = !hasTry(script);
   const visit = (node: Node): void => {
+    if (deferMoves && ts.isExpressionStatement(node)) {
+      const call = unwrap(ts, node.expression);
+      const move = ts.isCallExpression(call) ? deviceCall(script, call, (device, method) => MOVES.has(method) && movable(device), true) : undefined;
+      if (move !== undefined && ts.isCallExpression(call)) {
+        const line = script.file.getLineAndCharacterOfPosition(call.getStart(script.file)).line + 1;
+        edits.push({ start: call.expression.getStart(script.file), end: call.arguments.pos, text: `__daq_move_at(${line}, ${JSON.stringify(move.device)}, ${JSON.stringify(move.method)}${call.arguments.length > 0 ? ', ' : ''}` });
+      }
+    }
     if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && tagged.has(node.expression.text) && node.arguments.length >= 1) {
       const line = script.file.getLineAndCharacterOfPosition(node.getStart(script.file)).line + 1;
       edits.push({ start: node.expression.getStart(script.file), end: node.arguments.pos, text: `__daq_${node.expression.text}_at(${line}, ` });
@@ -94,10 +115,17 @@ function getterCall(script: ParsedScript, node: Node, units: GetterUnits): { dev
   return deviceCall(script, node, (device, method) => units(device, method) !== undefined);
 }
 
-/** `device.method()` with no arguments, on a device global, when `accept(device, method)`. */
-function deviceCall(script: ParsedScript, node: Node, accept: (device: string, method: string) => boolean): { device: string; method: string } | undefined {
+/** Whether the script has a `try` statement anywhere. */
+function hasTry(script: ParsedScript): boolean {
   const { ts } = script;
-  if (!ts.isCallExpression(node) || node.arguments.length > 0 || node.questionDotToken !== undefined) return undefined;
+  const visit = (node: Node): boolean => ts.isTryStatement(node) || (ts.forEachChild(node, visit) ?? false);
+  return visit(script.file);
+}
+
+/** `device.method()` on a device global (with no arguments unless `withArguments`), when `accept(device, method)`. */
+function deviceCall(script: ParsedScript, node: Node, accept: (device: string, method: string) => boolean, withArguments = false): { device: string; method: string } | undefined {
+  const { ts } = script;
+  if (!ts.isCallExpression(node) || (node.arguments.length > 0 && !withArguments) || node.questionDotToken !== undefined) return undefined;
   const callee = node.expression;
   if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression) || !ts.isIdentifier(callee.name)) return undefined;
   const device = callee.expression.text;

@@ -5,7 +5,7 @@
  * `Stoppable` device it used is put in its safe state (motion halted, shutters closed).
  */
 import { performance } from 'node:perf_hooks';
-import { isStoppable } from '../../capabilities/index.js';
+import { isMovable, isStoppable } from '../../capabilities/index.js';
 import { type Clock, DaqError, Emitter, formatErrorTree, type Unsubscribe } from '../../core/index.js';
 import type { Lab } from '../../devices/index.js';
 import { type ScriptLimits, startSandboxed, type ScriptOutcome } from '../../scripting/index.js';
@@ -246,7 +246,8 @@ export class RunEngine {
   private tagged(scriptName: string, source: string): string {
     if (!RECORD_CALL.test(source)) return source;
     try {
-      return rewriteRecords(source, scriptName, labGetterUnits(this.lab.devices()), labRecordReads(this.lab.devices()));
+      const motors = new Set(this.lab.devices().filter(isMovable).map((d) => d.name));
+      return rewriteRecords(source, scriptName, labGetterUnits(this.lab.devices()), labRecordReads(this.lab.devices()), (device) => motors.has(device));
     } catch {
       return source; // TypeScript missing: the sandbox says so for a .ts script; a .js script runs untagged
     }

@@ -22,7 +22,7 @@ import { isPendingRead, RecordReads } from './record-reads.js';
  * What a script does not wait for: it only hands data over. Run in order before its next device
  * call; a refusal is thrown at that call, naming the record's line (record-rewrite.ts).
  */
-const DEFERRED = ['record', '__daq_record_at', 'log', 'progress', '__daq_progress_at', '__daq_read_later'];
+const DEFERRED = ['record', '__daq_record_at', 'log', 'progress', '__daq_progress_at', '__daq_read_later', '__daq_move_at'];
 
 /** Methods of capabilities that cannot cross into a script (they take callbacks). */
 const NOT_FOR_SCRIPTS = new Set(['onFrame']);
@@ -59,6 +59,12 @@ export function createScriptHost(context: RunContext, params: Record<string, Jso
     () => context.clock.now(),
   );
   host['__daq_read_later'] = reads.readLater;
+  // a move whose result the script does not use (record-rewrite.ts): made in order, a failure thrown at the next call naming the line
+  host['__daq_move_at'] = atLine(([device, method, ...args], call) => {
+    const move = host[`${String(device)}.${String(method)}`];
+    if (move === undefined) throw new DaqError('internal', `no device call ${String(device)}.${String(method)}`);
+    return move(args, call);
+  }, scriptName);
   Object.assign(host, coreFunctions(context, frames, reads, scriptName), planFunctions(context));
   return { host, deferred: DEFERRED, globals: { params, __daq_devices: devices }, prelude: SCRIPT_PRELUDE };
 }
