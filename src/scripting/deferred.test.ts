@@ -55,6 +55,27 @@ describe('deferred host calls (the script does not wait for them)', () => {
     expect(calls).toEqual(['check ok', 'check bad', 'other']);
   });
 
+  test('sent in batches the script does not wait for: a refusal in one drops every call made after it, in that batch and those queued since', async () => {
+    const done: number[] = [];
+    const outcome = await runSandboxed({
+      source: `let thrownAt = -1;\ntry { for (let i = 0; i < 2000; i++) { thrownAt = i; check(i); } } catch (e) { thrownAt = [thrownAt, e.message]; }\nthrownAt`,
+      filename: 'deferred.js',
+      host: {
+        check: ([i]) => {
+          done.push(Number(i));
+          if (i === 10) throw new DaqError('invalid_argument', 'check: 10 is refused');
+        },
+      },
+      deferred: ['check'],
+    });
+    expect(outcome.status).toBe('success');
+    const [thrownAt, message] = (outcome as unknown as { value: [number, string] }).value;
+    expect(message).toBe('check: 10 is refused');
+    // the script went on while its first batch ran, and learnt of the refusal when it sent the next
+    expect(thrownAt).toBeGreaterThan(10);
+    expect(done).toEqual(Array.from({ length: 11 }, (_, i) => i));
+  });
+
   test('an error of one the script never saw fails the run at its end', async () => {
     const outcome = await runSandboxed({
       source: `bad(); 42`,
@@ -103,7 +124,8 @@ describe('deferred host calls (the script does not wait for them)', () => {
         block: () => new Promise(() => undefined),
       },
       deferred: ['note'],
-      limits: { wallTimeS: 0.5 },
+      // the limit counts from the worker's start, which takes most of a second on a machine whose cores are all busy
+      limits: { wallTimeS: 3 },
     });
     expect(outcome.status).toBe('fail');
     expect(arrived).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -55,12 +55,17 @@ let queuedChars = 0;
 let queuedSinceMs = 0;
 /** An error answer that came while the script was not calling the host (a flush of the interrupt handler): thrown at its next call. */
 let laterAnswer: string | undefined;
+/**
+ * Whether a batch of deferred calls was sent and its answer not read yet: the script goes on
+ * (making the next batch) while the main thread runs it; the answer is read before the next send.
+ */
+let inFlight = false;
 
 function shouldInterrupt(): boolean {
   if (stop !== undefined) return !describingStop || ++describeTicks > DESCRIBE_TICKS;
   ticks += 1;
   if (queued.length > 0 && performance.now() - queuedSinceMs > MAX_QUEUED_MS) {
-    const answer = send(undefined);
+    const answer = sendBatch();
     if (answer.charCodeAt(0) === 101 /* e */) laterAnswer ??= answer;
   }
   if (ticks > input.maxOperations) stop = 'maxOperations';
@@ -84,18 +89,47 @@ function callHost(index: number, argsJson: string): string {
     return answer;
   }
   if (stop !== undefined) {
-    if (queued.length > 0) send(undefined);
+    if (queued.length > 0 || inFlight) send(undefined);
     return STOPPED_ANSWER;
   }
   if (!deferred.has(index)) return send(`${index}:${argsJson}`);
   if (queued.length === 0) queuedSinceMs = performance.now();
   queued.push(`${index}:${argsJson}`);
   queuedChars += argsJson.length;
-  return queued.length >= MAX_QUEUED_CALLS || queuedChars >= MAX_QUEUED_CHARS ? send(undefined) : 'u';
+  return queued.length >= MAX_QUEUED_CALLS || queuedChars >= MAX_QUEUED_CHARS ? sendBatch() : 'u';
+}
+
+/**
+ * Reads the answer of the batch in flight, if any. An error in it was made by a call before
+ * everything queued since: those are dropped (had the script waited, it would have stopped there).
+ */
+function collect(): string {
+  if (!inFlight) return 'u';
+  inFlight = false;
+  const answer = tagged(awaitAnswer(channel, input.overflow));
+  if (answer.charCodeAt(0) === 101 /* e */) {
+    queued = [];
+    queuedChars = 0;
+  }
+  return answer;
+}
+
+/** Sends the queued deferred calls without waiting for them (after reading the answer of the batch before). */
+function sendBatch(): string {
+  const before = collect();
+  if (before !== 'u' || queued.length === 0) return before;
+  const text = queued.join('\n');
+  queued = [];
+  queuedChars = 0;
+  if (writeRequest(channel, input.overflow, text)) port?.postMessage('w');
+  inFlight = true;
+  return 'u';
 }
 
 /** Sends the queued deferred calls and then `call` (none: a flush), and waits for the answer. */
 function send(call: string | undefined): string {
+  const before = collect();
+  if (before !== 'u') return before;
   let text: string;
   if (queued.length === 0) text = call ?? '';
   else {
@@ -105,7 +139,11 @@ function send(call: string | undefined): string {
     queuedChars = 0;
   }
   if (writeRequest(channel, input.overflow, text)) port?.postMessage('w');
-  const { kind, text: answer } = awaitAnswer(channel, input.overflow);
+  return tagged(awaitAnswer(channel, input.overflow));
+}
+
+/** An answer as the bootstrap's stubs take it: `v<json>`, `u` or `e<json>` (see vm-bootstrap.ts). */
+function tagged({ kind, text: answer }: { kind: number; text: string }): string {
   switch (kind) {
     case AnswerKind.value:
       return `v${answer}`;
@@ -128,7 +166,7 @@ function send(call: string | undefined): string {
  * script has not seen yet (of a deferred call, or of the interrupt handler's flush), if any.
  */
 function flushAtEnd(): RawScriptError | undefined {
-  const answer = queued.length > 0 ? send(undefined) : 'u';
+  const answer = queued.length > 0 || inFlight ? send(undefined) : 'u';
   const unseen = laterAnswer ?? (answer.charCodeAt(0) === 101 /* e */ ? answer : undefined);
   laterAnswer = undefined;
   if (unseen === undefined) return undefined;
@@ -157,7 +195,7 @@ function memoryFull(): boolean {
 
 function fail(phase: Extract<WorkerReport, { ok: false }>['phase'], error: RawScriptError): void {
   // What the script recorded before it failed is kept: the queued calls still go (their errors no longer matter).
-  if (queued.length > 0) flushAtEnd();
+  if (queued.length > 0 || inFlight) flushAtEnd();
   post({ type: 'done', ok: false, phase, error, memoryFull: memoryFull(), ...(stop === undefined ? {} : { stop }) });
 }
 

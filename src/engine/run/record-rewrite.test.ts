@@ -43,6 +43,8 @@ describe('record() rewrite', () => {
       `laser.moveAbs(1);`, // not a motor
       `stage.moveAbs(1);\ntry { stage.moveAbs(2000); } catch (e) { log('refused'); }`, // a failure may be caught
       `function f() { stage.moveAbs(1); }\ntry { f(); } finally { log('done'); }`,
+      `function go(x) {\n  stage.moveAbs(x);\n}\ngo(60);`, // in a function: its error keeps the calls that led to it
+      `[1, 2].forEach((x) => { stage.moveAbs(x); });`,
     ];
     for (const source of waited) expect(moves(source)).toBe(source);
   });

@@ -13,7 +13,7 @@
  * Every `record(` and `progress(` call also becomes `__daq_record_at(<line>, ` (`__daq_progress_at`):
  * the script does not wait for them (deferred host calls, see `SandboxOptions.deferred`), so one
  * refused later names its line.
- * A move written as a statement of its own (`stage.moveAbs(x);`, its result unused) becomes
+ * A move written as a statement of its own outside any function (`stage.moveAbs(x);`, its result unused) becomes
  * `__daq_move_at(<line>, "stage", "moveAbs", x)`: the script does not wait for it either (the daemon
  * makes it in order, before the script's next waiting call, which waits for it), unless the script
  * has a `try` statement anywhere: a move that fails is then thrown where the script can catch it.
@@ -61,7 +61,7 @@ export function rewriteRecords(
   const { ts } = script;
   const deferMoves = !hasTry(script);
   const visit = (node: Node): void => {
-    if (deferMoves && ts.isExpressionStatement(node)) {
+    if (deferMoves && ts.isExpressionStatement(node) && !inFunction(script, node)) {
       const call = unwrap(ts, node.expression);
       const move = ts.isCallExpression(call) ? deviceCall(script, call, (device, method) => MOVES.has(method) && movable(device), true) : undefined;
       if (move !== undefined && ts.isCallExpression(call)) {
@@ -113,6 +113,12 @@ function tag(name: string, getter: { device: string; method: string }): string {
 /** `device.method()` with no arguments, on a device global, for a getter with units. */
 function getterCall(script: ParsedScript, node: Node, units: GetterUnits): { device: string; method: string } | undefined {
   return deviceCall(script, node, (device, method) => units(device, method) !== undefined);
+}
+
+/** Whether `node` is inside a function (a move there is waited for: its error keeps the stack of calls that led to it). */
+function inFunction(script: ParsedScript, node: Node): boolean {
+  for (let at: Node | undefined = node.parent; at !== undefined; at = at.parent) if (script.ts.isFunctionLike(at)) return true;
+  return false;
 }
 
 /** Whether the script has a `try` statement anywhere. */
