@@ -6,6 +6,10 @@ import { VirtualClock } from '../core/index.js';
 import { RunRecorder } from '../engine/run/recorder.js';
 import { DocumentLog, MEMORY_WINDOW } from './document-log.js';
 import type { RunDocumentInit } from './convert.js';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { encodedOf, encodedResponse } from './encoded.js';
+import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
+import { StreamRunDocumentsResponseSchema } from './gen/daq/v1/control_pb.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -43,6 +47,24 @@ function memoryOf(log: DocumentLog, uid: string): number {
 }
 
 describe('the document log with a spill directory', () => {
+  it('encodes each document once: followers, from memory and from the file, are sent the bytes the file got, which say the same document', async () => {
+    const log = new DocumentLog(50, {}, spillDir());
+    const uid = recordRun(log, MEMORY_WINDOW * 3);
+    const memory = await all(log, uid); // a finished run is read from its file
+    const live = new DocumentLog(50, {}, spillDir());
+    const liveUid = recordRun(live, 5, undefined, undefined);
+    expect(memory.length).toBeGreaterThan(MEMORY_WINDOW * 3);
+    for (const document of [...memory.slice(0, 5), ...memory.slice(-5), ...(await all(live, liveUid))]) {
+      const bytes = encodedOf(document);
+      expect(bytes).toBeDefined();
+      expect(Buffer.from(bytes as Uint8Array)).toEqual(Buffer.from(toBinary(RunDocumentSchema, create(RunDocumentSchema, document))));
+      const response = encodedResponse(StreamRunDocumentsResponseSchema, { document, dropped: 0 });
+      expect(fromBinary(StreamRunDocumentsResponseSchema, response as Buffer)).toEqual(fromBinary(StreamRunDocumentsResponseSchema, toBinary(StreamRunDocumentsResponseSchema, create(StreamRunDocumentsResponseSchema, { document, dropped: 0 }))));
+    }
+    // a count of dropped documents is not in the document's bytes: encoded the ordinary way
+    expect(encodedResponse(StreamRunDocumentsResponseSchema, { document: memory[0], dropped: 3 })).toBeUndefined();
+  });
+
   it('keeps memory flat during a long run, and a follower that comes after the end still gets every document in order', async () => {
     const dir = spillDir();
     const log = new DocumentLog(50, {}, dir);

@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { DaqError } from '../core/index.js';
 import { DocumentSpill, prepareSpillDir } from './document-spill.js';
+import { withEncoded } from './encoded.js';
 import { createEventModelSerializer, type EventModelOptions, type EventModelSerializer, type RunDocumentEvent } from '../engine/index.js';
 import { type RunDocumentInit, toRunDocument } from './convert.js';
 
@@ -36,7 +37,7 @@ class RunLog {
   append(document: RunDocumentInit, last: boolean): void {
     this.documents.push(document);
     if (this.spill !== undefined) {
-      this.spill.append(document);
+      withEncoded(document, this.spill.append(document));
       if (last) {
         // A finished run is read from its file: nothing of it stays in memory.
         this.spill.flush();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { DaqError } from '../core/index.js';
 import type { RunDocumentInit } from './convert.js';
+import { withEncoded } from './encoded.js';
 import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 
 /** Every how many documents the byte offset is remembered. */
@@ -42,8 +43,8 @@ export class DocumentSpill {
     return this.writtenCount;
   }
 
-  /** Appends the next document; written in batches. */
-  append(document: RunDocumentInit): void {
+  /** Appends the next document (written in batches); returns its encoding. */
+  append(document: RunDocumentInit): Uint8Array {
     const bytes = toBinary(RunDocumentSchema, create(RunDocumentSchema, document));
     const prefix = Buffer.alloc(4);
     prefix.writeUInt32LE(bytes.length);
@@ -52,6 +53,7 @@ export class DocumentSpill {
     this.pendingBytes += 4 + bytes.length;
     this.count++;
     if (this.pendingBytes >= BATCH_BYTES) this.flush();
+    return bytes;
   }
 
   /** Writes what is pending. */
@@ -83,7 +85,10 @@ export class DocumentSpill {
         continue;
       }
       const length = buffer.readUInt32LE(0);
-      if (index >= from) yield fromBinary(RunDocumentSchema, buffer.subarray(4, 4 + length)) as unknown as RunDocumentInit;
+      if (index >= from) {
+        const bytes = buffer.subarray(4, 4 + length);
+        yield withEncoded(fromBinary(RunDocumentSchema, bytes) as unknown as RunDocumentInit, bytes);
+      }
       buffer = buffer.subarray(4 + length);
       index++;
     }

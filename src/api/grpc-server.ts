@@ -11,6 +11,7 @@ import { toStatus } from './errors.js';
 import { MAX_REQUEST_BYTES } from './limits.js';
 import type { CallGate } from './gate.js';
 import type { AnyHandler, CallContext } from './handlers.js';
+import { encodedResponse } from './encoded.js';
 
 /** A service and its handlers, by method local name. */
 export interface ServiceBinding {
@@ -42,7 +43,7 @@ function methodDefinition(service: DescService, method: DescMethod): grpc.Method
     responseStream: method.methodKind === 'server_streaming',
     requestSerialize: (message) => Buffer.from(toBinary(method.input, create(method.input, message as never))),
     requestDeserialize: (bytes) => fromBinary(method.input, bytes),
-    responseSerialize: (message) => Buffer.from(toBinary(method.output, create(method.output, message as never))),
+    responseSerialize: (message) => encodedResponse(method.output, message) ?? Buffer.from(toBinary(method.output, create(method.output, message as never))),
     responseDeserialize: (bytes) => fromBinary(method.output, bytes),
   };
 }
