@@ -57,7 +57,7 @@ describe('the document log with a spill directory', () => {
     for (const document of [...memory.slice(0, 5), ...memory.slice(-5), ...(await all(live, liveUid))]) {
       const bytes = encodedOf(document);
       expect(bytes).toBeDefined();
-      expect(Buffer.from(bytes as Uint8Array)).toEqual(Buffer.from(toBinary(RunDocumentSchema, create(RunDocumentSchema, document))));
+      expect(fromBinary(RunDocumentSchema, bytes as Uint8Array)).toEqual(fromBinary(RunDocumentSchema, toBinary(RunDocumentSchema, create(RunDocumentSchema, document))));
       const response = encodedResponse(StreamRunDocumentsResponseSchema, { document, dropped: 0 });
       expect(fromBinary(StreamRunDocumentsResponseSchema, response as Buffer)).toEqual(fromBinary(StreamRunDocumentsResponseSchema, toBinary(StreamRunDocumentsResponseSchema, create(StreamRunDocumentsResponseSchema, { document, dropped: 0 }))));
     }

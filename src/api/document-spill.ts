@@ -8,10 +8,11 @@
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { fromBinary } from '@bufbuild/protobuf';
 import { DaqError } from '../core/index.js';
 import type { RunDocumentInit } from './convert.js';
 import { withEncoded } from './encoded.js';
+import { encodeRunDocument } from './event-encoder.js';
 import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 
 /** Every how many documents the byte offset is remembered. */
@@ -45,7 +46,7 @@ export class DocumentSpill {
 
   /** Appends the next document (written in batches); returns its encoding. */
   append(document: RunDocumentInit): Uint8Array {
-    const bytes = toBinary(RunDocumentSchema, create(RunDocumentSchema, document));
+    const bytes = encodeRunDocument(document);
     const prefix = Buffer.alloc(4);
     prefix.writeUInt32LE(bytes.length);
     if (this.count % INDEX_EVERY === 0) this.offsets.push(this.writtenBytes + this.pendingBytes);
