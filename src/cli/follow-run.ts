@@ -37,7 +37,9 @@ export async function followRemoteRun(client: DaemonClient, first: RunSummary, o
   const detached = handleInterrupts(client, first, display, following);
   const side = options.json ? [] : [followLogs(client, uid, display, following.signal), followStatus(client, uid, display, queue, following.signal)];
   try {
-    for await (const message of client.stream(ControlService.method.streamRunDocuments, { runUid: uid }, following.signal)) {
+    // --json prints only the summary: the run's documents need not cross (they cost the daemon and this process per point)
+    if (options.json) await waitForEnd(client, uid, following.signal);
+    else for await (const message of client.stream(ControlService.method.streamRunDocuments, { runUid: uid }, following.signal)) {
       // Its start document: a queued run has started (the status stream may not have shown it running).
       if (message.document?.document.case === 'start') queue.started();
       const document = message.document === undefined ? undefined : localDocument(message.document);
@@ -126,6 +128,15 @@ class QueueWatch {
     const now = await this.position();
     if (this.hasStarted) return;
     if (now !== undefined && now !== before) this.say(`run ${this.uid} now at position ${now} in the queue`);
+  }
+}
+
+/** Resolves once run `uid` has finished (or is gone), from the daemon's status stream. */
+async function waitForEnd(client: DaemonClient, uid: string, signal: AbortSignal): Promise<void> {
+  for await (const status of client.stream(ControlService.method.streamStatus, { heartbeatS: 1 }, signal)) {
+    if (status.currentRun?.uid === uid) continue;
+    const run = (await client.call(ControlService.method.getRun, { uid })).run;
+    if (run === undefined || run.state === RunState.FINISHED) return;
   }
 }
 
