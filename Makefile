@@ -150,13 +150,13 @@ demo: build ## the simulated lab, the daemon, and an experiment run through it (
 
 BENCH_VENV := build/bench-venv
 
-$(BENCH_VENV)/.stamp: bench/bluesky/requirements.txt
+$(BENCH_VENV)/.stamp: bench/bluesky/requirements.txt bench/qcodes/requirements.txt
 	rm -rf $(BENCH_VENV)
 	python3 -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install --quiet --no-input --disable-pip-version-check -r bench/bluesky/requirements.txt
+	$(BENCH_VENV)/bin/pip install --quiet --no-input --disable-pip-version-check -r bench/bluesky/requirements.txt -r bench/qcodes/requirements.txt
 	@touch $@
 
-bench-venv: $(BENCH_VENV)/.stamp ## the Python venv with Bluesky + ophyd, the baseline of the scan benchmark
+bench-venv: $(BENCH_VENV)/.stamp ## the Python venv with Bluesky + ophyd and QCoDeS, the baselines of the scan benchmark
 
 bench: build bench-venv python ## run the benchmarks (they print their figures, and ratios against Bluesky)
 	node dist/bench/run.js

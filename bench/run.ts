@@ -10,7 +10,7 @@ import { Lab, parseLabConfig } from '../src/devices/index.js';
 import { DRIVERS } from '../src/drivers/index.js';
 import { lineScan } from '../src/engine/index.js';
 import { report } from './report.js';
-import { blueskyScan, deviceCallRoundTrip, scriptScan } from './script-scan.js';
+import { blueskyScan, deviceCallRoundTrip, qcodesScan, scriptScan } from './script-scan.js';
 
 async function benchConfig(): Promise<void> {
   const source = await readFile(new URL('../../examples/lab.toml', import.meta.url), 'utf8');
@@ -66,6 +66,15 @@ if (bluesky === undefined) {
   report(`Bluesky RunEngine scan with ophyd.sim, per point`, bluesky.perPointUs, 'us', bluesky.versions);
   report('ratio Bluesky / ts-daq script loop', bluesky.perPointUs / scan.loopUs, 'x', 'target >= 20');
   report('ratio Bluesky / ts-daq lineScan plan', bluesky.perPointUs / scan.planUs, 'x', 'target >= 20');
+}
+const qcodes = qcodesScan();
+if (qcodes === undefined) {
+  process.stdout.write('qcodes baseline: skipped (no QCoDeS in build/bench-venv; `make bench-venv` creates it)\n');
+} else {
+  report('QCoDeS Measurement (sqlite) scan, per point', qcodes.measurementUs, 'us', `${qcodes.version}; CPU ${qcodes.measurementCpuUs.toFixed(1)} us`);
+  report('QCoDeS bare set/get loop, per point', qcodes.bareUs, 'us', `CPU ${qcodes.bareCpuUs.toFixed(1)} us`);
+  report('ratio QCoDeS Measurement / ts-daq lineScan plan', qcodes.measurementUs / scan.planUs, 'x');
+  report('ratio QCoDeS Measurement / ts-daq script loop', qcodes.measurementUs / scan.loopUs, 'x');
 }
 const { runRingBenchmarks } = await import('./ring.js');
 await runRingBenchmarks(report);

@@ -99,3 +99,40 @@ export function blueskyScan(points = 10_000): { perPointUs: number; versions: st
   }
   return { perPointUs: Number(result.per_point_us), versions: `bluesky ${result.bluesky}, ophyd ${result.ophyd}` };
 }
+
+/** QCoDeS' per-point times for the same scan (Measurement into sqlite, and the bare set/get loop), or undefined without the bench venv. */
+export function qcodesScan(points = 10_000): { measurementUs: number; measurementCpuUs: number; bareUs: number; bareCpuUs: number; version: string } | undefined {
+  const python = 'build/bench-venv/bin/python';
+  if (!existsSync(python)) return undefined;
+  let out: string;
+  try {
+    out = execFileSync(python, ['bench/qcodes/step_scan.py', '--points', String(points)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 600_000,
+    });
+  } catch (error) {
+    // A venv made before QCoDeS was added to it (`make bench-venv` remakes it).
+    if (String((error as { stderr?: string }).stderr).includes("No module named 'qcodes'")) return undefined;
+    throw error;
+  }
+  const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+    tool?: string;
+    qcodes?: string;
+    results?: number;
+    measurement_per_point_us?: number;
+    measurement_cpu_per_point_us?: number;
+    bare_per_point_us?: number;
+    bare_cpu_per_point_us?: number;
+  };
+  if (result.tool !== 'qcodes' || result.results !== points || !(Number(result.measurement_per_point_us) > 0) || !(Number(result.bare_per_point_us) > 0)) {
+    throw new Error(`unexpected output of bench/qcodes/step_scan.py: ${out}`);
+  }
+  return {
+    measurementUs: Number(result.measurement_per_point_us),
+    measurementCpuUs: Number(result.measurement_cpu_per_point_us),
+    bareUs: Number(result.bare_per_point_us),
+    bareCpuUs: Number(result.bare_cpu_per_point_us),
+    version: `qcodes ${result.qcodes}`,
+  };
+}
