@@ -1,0 +1,232 @@
+/**
+ * Benchmarks through a real daemon (issue 14): a `daq daemon` child process from dist/ on the
+ * bench lab of ./script-scan.ts (instant simulated devices, real time: the daemon has no
+ * simulated time), with its default limits, ring and data directory (a temp dir), driven by the
+ * Node client of src/api/client.ts.
+ *
+ * How a run is timed: the client starts it (StartRun, an inline script) and polls GetRun every
+ * 20 ms until it is finished; its time is the daemon's own `end_time_s - start_time_s` of the run
+ * (the run's clock, microsecond resolution), so neither the polling nor the RPCs count. Per point
+ * = (t_N - t_10) / (N - 10), which removes what a run costs once (the worker, the start and stop
+ * documents, the file); the figure is the median over interleaved rounds (10, N, 10, N, ...).
+ * The daemon's CPU time per point (all its threads, from /proc/PID/stat, 10 ms ticks) is taken
+ * over the same runs.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DaemonClient } from '../src/api/client.js';
+import { ControlService, type RunSummary, RunState } from '../src/api/gen/daq/v1/control_pb.js';
+import { type Event, ExitStatus } from '../src/api/gen/daq/v1/documents_pb.js';
+import { BENCH_LAB, type PerPoint, perPoint, SCRIPTS } from './script-scan.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const DAQ = join(ROOT, 'dist/src/cli/main.js');
+
+/** Resident memory of a process, in MB (from /proc/PID/status). */
+export interface Rss {
+  /** VmRSS: everything resident, the shared-memory ring's touched pages included. */
+  total: number;
+  /** RssAnon: the heaps (JS, native) and stacks. */
+  anon: number;
+  /** RssFile: mapped files (code, the native addon). */
+  file: number;
+  /** RssShmem: shared memory (the ring in /dev/shm, as far as it has been written). */
+  shmem: number;
+}
+
+/** A `daq daemon` child process and a client connected to it. */
+export class BenchDaemon {
+  private stderrTail = '';
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly client: DaemonClient,
+    readonly address: string,
+    private readonly dir: string,
+  ) {
+    child.stderr?.on('data', (chunk: Buffer) => (this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000)));
+  }
+
+  /** Starts a daemon on the bench lab (default ring, limits and options, plus `args`) in a new temp dir. */
+  static async start(args: readonly string[] = []): Promise<BenchDaemon> {
+    const dir = await mkdtemp(join(tmpdir(), 'daq-bench-daemon-'));
+    await writeFile(join(dir, 'lab.toml'), BENCH_LAB);
+    const child = spawn(process.execPath, [DAQ, 'daemon', '--config', join(dir, 'lab.toml'), '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const kill = (): void => void child.kill('SIGKILL');
+    process.once('exit', kill);
+    child.once('exit', () => process.removeListener('exit', kill));
+    let stdout = '';
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    const address = await new Promise<string>((ok, fail) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /daq daemon listening on (\S+)\n/.exec(stdout);
+        if (match !== null) ok((match[1] as string).replace(/^0\.0\.0\.0:/, '127.0.0.1:'));
+      });
+      child.once('exit', (code) => fail(new Error(`daq daemon exited (${code}) before listening:\n${stdout}\n${stderr}`)));
+    });
+    // Keep reading its output so that it never blocks on a full pipe.
+    child.stdout?.resume();
+    return new BenchDaemon(child, new DaemonClient(address), address, dir);
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  /** Its resident memory now. */
+  async rss(): Promise<Rss> {
+    const status = await readFile(`/proc/${this.pid}/status`, 'utf8');
+    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { total: kb('VmRSS') / 1024, anon: kb('RssAnon') / 1024, file: kb('RssFile') / 1024, shmem: kb('RssShmem') / 1024 };
+  }
+
+  /** CPU seconds it has used (user + system, all threads). */
+  async cpuS(): Promise<number> {
+    const stat = await readFile(`/proc/${this.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  }
+
+  /** Queues a run of inline `source` (default limits); resolves with its uid. */
+  async startRun(source: string): Promise<string> {
+    const { run } = await this.client.call(ControlService.method.startRun, { script: { case: 'inline', value: { name: 'bench.js', source } } });
+    if (run === undefined) throw new Error('StartRun answered no run');
+    return run.uid;
+  }
+
+  /** Polls the run every `everyMs` until it is finished (`onPoll` sees each summary); throws unless it succeeded. */
+  async finished(uid: string, everyMs = 20, onPoll?: (run: RunSummary) => Promise<void> | void): Promise<RunSummary> {
+    for (;;) {
+      const { run } = await this.client.call(ControlService.method.getRun, { uid });
+      if (run === undefined) throw new Error(`run ${uid} is unknown`);
+      await onPoll?.(run);
+      if (run.state === RunState.FINISHED) {
+        if (run.exitStatus !== ExitStatus.SUCCESS) throw new Error(`bench run ${uid} ended ${ExitStatus[run.exitStatus]}: ${run.reason}\n${this.stderrTail}`);
+        return run;
+      }
+      await sleep(everyMs);
+    }
+  }
+
+  /** Runs `source` to success; its duration on the daemon's clock in seconds, and the daemon's CPU seconds meanwhile. */
+  async run(source: string): Promise<{ wallS: number; cpuS: number; run: RunSummary }> {
+    const cpu0 = await this.cpuS();
+    const run = await this.finished(await this.startRun(source));
+    const cpuS = (await this.cpuS()) - cpu0;
+    return { wallS: run.endTimeS - run.startTimeS, cpuS, run };
+  }
+
+  /** The events of a finished run (read back from the start). */
+  async events(uid: string): Promise<Event[]> {
+    const events: Event[] = [];
+    for await (const { document } of this.client.stream(ControlService.method.streamRunDocuments, { runUid: uid, fromIndex: 0 })) {
+      if (document?.document.case === 'event') events.push(document.document.value);
+    }
+    return events;
+  }
+
+  /** SIGTERM, waits for the exit, removes the temp dir. */
+  async stop(): Promise<void> {
+    this.client.close();
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((ok) => this.child.once('exit', ok));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Script -> device call round trip through the daemon: the script reads the power meter `calls`
+ * times in a row (after 2,000 untimed reads) and keeps each reading's timestamp, which the daemon
+ * takes when the device answers (the daemon's clock, microseconds). A read returns a value, so
+ * the script waits for it before making the next: the interval between two successive readings
+ * is one full round trip (worker -> main thread -> device -> back -> the next call). The script
+ * records the sorted intervals' p50 and p99, read back here.
+ */
+export async function daemonRoundTrip(daemon: BenchDaemon, calls = 20_000): Promise<{ p50: number; p99: number }> {
+  const source = `for (let i = 0; i < 2000; i++) power_meter.read();
+const t = [];
+for (let i = 0; i < ${calls}; i++) t.push(power_meter.read().timestampS);
+const d = [];
+for (let i = 1; i < t.length; i++) d.push((t[i] - t[i - 1]) * 1e6);
+d.sort((a, b) => a - b);
+record('round_trip', { p50_us: d[Math.floor(d.length * 0.5)], p99_us: d[Math.floor(d.length * 0.99)] });`;
+  const { run } = await daemon.run(source);
+  const [event] = await daemon.events(run.uid);
+  const value = (key: string): number => {
+    const kind = event?.data[key]?.kind;
+    if (kind?.case !== 'number') throw new Error(`the round-trip run recorded no ${key}`);
+    return kind.value;
+  };
+  return { p50: value('p50_us'), p99: value('p99_us') };
+}
+
+/** Per-point time of a lineScan plan run with `followers` clients following every document of each run from its start. */
+export async function followedPlan(daemon: BenchDaemon, followers: number, points = 10_000, rounds = 3): Promise<PerPoint> {
+  const clients = Array.from({ length: followers }, () => new DaemonClient(daemon.address));
+  const time = async (n: number): Promise<{ wallS: number; cpuS: number }> => {
+    if (followers === 0) return daemon.run(SCRIPTS.plan(n));
+    // Queue the run with the queue stopped, let every client follow it, then start the queue.
+    await daemon.client.call(ControlService.method.stopQueue, {});
+    const uid = await daemon.startRun(SCRIPTS.plan(n));
+    const following = clients.map(async (client) => {
+      let events = 0;
+      for await (const { document } of client.stream(ControlService.method.streamRunDocuments, { runUid: uid, fromIndex: 0 })) {
+        if (document?.document.case === 'event') events++;
+      }
+      if (events !== n) throw new Error(`a follower got ${events} events of ${n}`);
+    });
+    // A unary call on each client answered after its stream was opened: the server has the streams.
+    await Promise.all(clients.map((client) => client.call(ControlService.method.getRun, { uid })));
+    const cpu0 = await daemon.cpuS();
+    await daemon.client.call(ControlService.method.startQueue, {});
+    const run = await daemon.finished(uid);
+    const cpuS = (await daemon.cpuS()) - cpu0;
+    await Promise.all(following);
+    return { wallS: run.endTimeS - run.startTimeS, cpuS };
+  };
+  try {
+    return await perPoint(time, points, 10, rounds);
+  } finally {
+    for (const client of clients) client.close();
+  }
+}
+
+/** Prints the daemon figures beside the local ones (`local`: the same scripts in this process, see ./script-scan.ts). */
+export async function benchDaemon(
+  report: (name: string, value: number, unit: string, extra?: string) => void,
+  local: { plan: PerPoint; loop: PerPoint; record: PerPoint },
+): Promise<void> {
+  const daemon = await BenchDaemon.start();
+  try {
+    const plan = await perPoint((n) => daemon.run(SCRIPTS.plan(n)));
+    report('daemon: lineScan plan, per point', plan.wallUs, 'us', `10,000 points; daemon CPU ${plan.cpuUs.toFixed(1)} us`);
+    report('ratio daemon / local, lineScan plan', plan.wallUs / local.plan.wallUs, 'x', 'target <= 1.5');
+    const loop = await perPoint((n) => daemon.run(SCRIPTS.loop(n)));
+    report('daemon: script loop (moveAbs, position, read, record), per point', loop.wallUs, 'us', `10,000 points; daemon CPU ${loop.cpuUs.toFixed(1)} us`);
+    report('ratio daemon / local, script loop', loop.wallUs / local.loop.wallUs, 'x', 'target <= 1.5');
+    const calls = await daemonRoundTrip(daemon);
+    report('daemon: script device call round trip, p50', calls.p50, 'us', 'target <= 10');
+    report('daemon: script device call round trip, p99', calls.p99, 'us', 'target <= 100');
+    const records = await perPoint((n) => daemon.run(SCRIPTS.record(n)), 100_000);
+    report('daemon: record() from a script, amortised per record', records.wallUs, 'us', `target <= 5; 100,000 records; daemon CPU ${records.cpuUs.toFixed(1)} us`);
+    report('ratio daemon / local, record()', records.wallUs / local.record.wallUs, 'x');
+    const alone = await followedPlan(daemon, 0);
+    const followed = await followedPlan(daemon, 100);
+    report('daemon: lineScan plan, per point, 0 followers', alone.wallUs, 'us', `daemon CPU ${alone.cpuUs.toFixed(1)} us`);
+    report('daemon: lineScan plan, per point, 100 followers', followed.wallUs, 'us', `daemon CPU ${followed.cpuUs.toFixed(1)} us`);
+    report('change with 100 followers', ((followed.wallUs - alone.wallUs) / alone.wallUs) * 100, '%', 'target < 5');
+  } finally {
+    await daemon.stop();
+  }
+}
