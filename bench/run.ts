@@ -60,7 +60,7 @@ const scan = await scriptScan();
 const cpu = (figure: { cpuUs: number }): string => `CPU ${figure.cpuUs.toFixed(1)} us`;
 report('script step scan (lineScan plan, recorded), per point', scan.plan.wallUs, 'us', `target <= 10; 10,000 points; ${cpu(scan.plan)}`);
 report('script step scan (loop: moveAbs, position, read, record), per point', scan.loop.wallUs, 'us', `target <= 30; 10,000 points; ${cpu(scan.loop)}`);
-report('record() from a script, amortised per record', scan.record.wallUs, 'us', `target <= 5; 100,000 records; ${cpu(scan.record)}`);
+report('record() from a script, amortised per record', scan.record.wallUs, 'us', `target <= 5; 20,000 records; ${cpu(scan.record)}`);
 const bluesky = blueskyScan();
 if (bluesky === undefined) {
   process.stdout.write('bluesky baseline: skipped (no build/bench-venv; `make bench` creates it)\n');

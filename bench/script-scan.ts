@@ -123,13 +123,13 @@ export interface PerPoint {
 /**
  * Per-point time of a 10,000-point step scan from a script in this process (the engine and the
  * script's worker thread, as `daq run --config`): the loop, the lineScan plan, and a loop of
- * record() alone (per record, 100,000 records), each by {@link perPoint}.
+ * record() alone (per record, 20,000 records), each by {@link perPoint}.
  */
 export async function scriptScan(points = 10_000): Promise<{ loop: PerPoint; plan: PerPoint; record: PerPoint }> {
   const { lab: theLab, engine } = await lab();
   const loop = await perPoint((n) => timed(engine, SCRIPTS.loop(n)), points);
   const plan = await perPoint((n) => timed(engine, SCRIPTS.plan(n)), points);
-  const record = await perPoint((n) => timed(engine, SCRIPTS.record(n)), 100_000);
+  const record = await perPoint((n) => timed(engine, SCRIPTS.record(n)), 20_000);
   await theLab.disconnect();
   return { loop, plan, record };
 }
