@@ -18,7 +18,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 SYSTEM_PACKAGES := socat chromium hdf5-tools openssl bsdutils
 SYSTEM_COMMANDS := socat chromium h5dump openssl script
 
-.PHONY: help system deps install uninstall generate native build bench-cli typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-venv clean web
+.PHONY: help system deps install uninstall generate native build bench-cli typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-long bench-venv clean web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -160,6 +160,10 @@ bench-venv: $(BENCH_VENV)/.stamp ## the Python venv with Bluesky + ophyd and QCo
 
 bench: build bench-venv python ## run the benchmarks (they print their figures, and ratios against Bluesky)
 	node dist/bench/run.js
+
+# POINTS=N for a shorter check (default 1,000,000 points a run); takes many minutes.
+bench-long: build ## a 1,000,000-point plan and script loop through the daemon: its RSS growth (not in make test nor make bench)
+	node dist/bench/long.js $(if $(POINTS),--points $(POINTS))
 
 bench-cli: build ## only the start-up of `daq` (--version, --help, status --remote) beside bare `node -e 0`
 	node dist/bench/cli-startup.js
