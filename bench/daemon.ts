@@ -14,6 +14,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,10 +22,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DaemonClient } from '../src/api/client.js';
 import { ControlService, type RunSummary, RunState } from '../src/api/gen/daq/v1/control_pb.js';
 import { type Event, ExitStatus } from '../src/api/gen/daq/v1/documents_pb.js';
+import { sharedMemoryDir } from '../src/data/ring/ring-files.js';
 import { BENCH_LAB, type PerPoint, perPoint, SCRIPTS } from './script-scan.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DAQ = join(ROOT, 'dist/src/cli/main.js');
+let started = 0;
 
 /** Resident memory of a process, in MB (from /proc/PID/status). */
 export interface Rss {
@@ -47,21 +50,41 @@ export class BenchDaemon {
     readonly client: DaemonClient,
     readonly address: string,
     private readonly dir: string,
+    private readonly ring: string,
   ) {
     child.stderr?.on('data', (chunk: Buffer) => (this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000)));
   }
 
-  /** Starts a daemon on the bench lab (default ring, limits and options, plus `args`) in a new temp dir. */
+  /**
+   * Starts a daemon on the bench lab (default limits and options, plus `args`) in a new temp dir.
+   * Its ring has the default size and is in shared memory as by default, but named here
+   * (`daq-bench-PID-N.ring`) so that {@link stop} removes it even when the daemon keeps it.
+   */
   static async start(args: readonly string[] = []): Promise<BenchDaemon> {
     const dir = await mkdtemp(join(tmpdir(), 'daq-bench-daemon-'));
     await writeFile(join(dir, 'lab.toml'), BENCH_LAB);
-    const child = spawn(process.execPath, [DAQ, 'daemon', '--config', join(dir, 'lab.toml'), '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), ...args], {
+    const ring = join(sharedMemoryDir(), `daq-bench-${process.pid}-${started++}.ring`);
+    const child = spawn(process.execPath, [DAQ, 'daemon', '--config', join(dir, 'lab.toml'), '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--ring', ring, ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const kill = (): void => void child.kill('SIGKILL');
+    // Never leave it running: at this process's exit, and on Ctrl-C or SIGTERM of this process.
+    const kill = (): void => {
+      child.kill('SIGKILL');
+      rmSync(ring, { force: true });
+    };
+    const interrupted = (signal: NodeJS.Signals): void => {
+      kill();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
     process.once('exit', kill);
-    child.once('exit', () => process.removeListener('exit', kill));
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
+    child.once('exit', () => {
+      process.removeListener('exit', kill);
+      process.removeListener('SIGINT', interrupted);
+      process.removeListener('SIGTERM', interrupted);
+    });
     let stdout = '';
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
@@ -75,7 +98,7 @@ export class BenchDaemon {
     });
     // Keep reading its output so that it never blocks on a full pipe.
     child.stdout?.resume();
-    return new BenchDaemon(child, new DaemonClient(address), address, dir);
+    return new BenchDaemon(child, new DaemonClient(address), address, dir, ring);
   }
 
   get pid(): number {
@@ -106,7 +129,8 @@ export class BenchDaemon {
   /** Polls the run every `everyMs` until it is finished (`onPoll` sees each summary); throws unless it succeeded. */
   async finished(uid: string, everyMs = 20, onPoll?: (run: RunSummary) => Promise<void> | void): Promise<RunSummary> {
     for (;;) {
-      const { run } = await this.client.call(ControlService.method.getRun, { uid });
+      // A daemon busy with a plan may answer nothing until the run ends: wait as long as it takes.
+      const { run } = await this.client.call(ControlService.method.getRun, { uid }, 24 * 3600);
       if (run === undefined) throw new Error(`run ${uid} is unknown`);
       await onPoll?.(run);
       if (run.state === RunState.FINISHED) {
@@ -134,7 +158,7 @@ export class BenchDaemon {
     return events;
   }
 
-  /** SIGTERM, waits for the exit, removes the temp dir. */
+  /** SIGTERM, waits for the exit, removes the temp dir and the ring. */
   async stop(): Promise<void> {
     this.client.close();
     if (this.child.exitCode === null && this.child.signalCode === null) {
@@ -143,6 +167,7 @@ export class BenchDaemon {
       await exited;
     }
     await rm(this.dir, { recursive: true, force: true });
+    await rm(this.ring, { force: true });
   }
 }
 
