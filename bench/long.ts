@@ -2,7 +2,7 @@
  * `make bench-long` (issue 14, not part of `make test` nor `make bench`): a 1,000,000-point
  * lineScan plan (`returnPoints: false`) and a 1,000,000-point script loop (moveAbs, position,
  * read, record) through a real `daq daemon` with its default limits, ring and options (see
- * ./daemon.ts). While each run goes, the daemon's resident memory (/proc/PID/status) is sampled
+ * ./daemon.ts), each on a daemon of its own. While each run goes, the daemon's resident memory (/proc/PID/status) is sampled
  * every 200 ms and the client polls the run (GetRun) every 200 ms for its event count. The
  * sample at event 10,000 is the first one taken after the time the run reached event 10,000,
  * found by linear interpolation between the polls that bracket it (a daemon busy with a plan may
@@ -10,9 +10,10 @@
  * rate); the growth from there to the end of the run is printed (goal < 50 MB).
  *
  * Two growths are printed: VmRSS (all resident memory) and VmRSS without RssShmem. The ring
- * buffer is a fixed-size shared-memory mapping (256 MiB by default) whose pages become resident
- * as the run writes into it for the first time, so a long run grows VmRSS by up to the ring's
- * size however flat the daemon's own memory is; the growth of the rest is the daemon's heaps.
+ * buffer is a fixed-size shared-memory file (256 MiB by default), mapped by the daemon's writer
+ * and again by its file writer, whose pages count as resident in each mapping once touched, so
+ * RssShmem moves between 256 and 512 MB however flat the daemon's own memory is; the rest
+ * (RssAnon + RssFile) is the daemon's heaps, stacks and code, and is what the goal is about.
  *
  * Exit status: 0 when every run succeeded (whatever the figures), 1 when one did not (or the
  * daemon died), 2 on bad arguments.
@@ -97,14 +98,15 @@ async function longRun(daemon: BenchDaemon, kind: keyof typeof SCRIPTS, points: 
 }
 
 const points = pointsArgument();
-const daemon = await BenchDaemon.start();
 let ok = true;
-try {
-  process.stdout.write(`daemon pid ${daemon.pid}, default limits; ${points.toLocaleString('en')} points a run\n`);
-  for (const kind of ['plan', 'loop'] as const) {
+// A fresh daemon for each run, so that the second run's figures start from no garbage of the first.
+for (const kind of ['plan', 'loop'] as const) {
+  const daemon = await BenchDaemon.start();
+  try {
+    process.stdout.write(`daemon pid ${daemon.pid}, default limits; ${points.toLocaleString('en')} points\n`);
     if (!(await longRun(daemon, kind, points))) ok = false;
+  } finally {
+    await daemon.stop();
   }
-} finally {
-  await daemon.stop();
 }
 process.exitCode = ok ? 0 : 1;
