@@ -197,47 +197,74 @@ record('round_trip', { p50_us: d[Math.floor(d.length * 0.5)], p99_us: d[Math.flo
   return { p50: value('p50_us'), p99: value('p99_us') };
 }
 
+/** A run of `source` with `clients` following it from its start document; how long it took, and the events each follower had got by its end. */
+async function followedRun(daemon: BenchDaemon, clients: readonly DaemonClient[], source: string): Promise<{ wallS: number; cpuS: number; received: number[] }> {
+  if (clients.length === 0) return { ...(await daemon.run(source)), received: [] };
+  // Queue the run with the queue stopped, let every client follow it, then start the queue.
+  await daemon.client.call(ControlService.method.stopQueue, {});
+  const uid = await daemon.startRun(source);
+  const cancel = new AbortController();
+  setMaxListeners(clients.length + 10, cancel.signal);
+  const received = clients.map(() => 0);
+  const following = clients.map(async (client, i) => {
+    try {
+      for await (const { document } of client.stream(ControlService.method.streamRunDocuments, { runUid: uid, fromIndex: 0 }, cancel.signal)) {
+        if (document?.document.case === 'event') received[i] = (received[i] as number) + 1;
+      }
+    } catch (error) {
+      if (!cancel.signal.aborted) throw error;
+    }
+  });
+  // A unary call on each client answered after its stream was opened: the server has the streams.
+  await Promise.all(clients.map((client) => client.call(ControlService.method.getRun, { uid })));
+  const cpu0 = await daemon.cpuS();
+  await daemon.client.call(ControlService.method.startQueue, {});
+  const run = await daemon.finished(uid);
+  const cpuS = (await daemon.cpuS()) - cpu0;
+  cancel.abort();
+  await Promise.all(following);
+  return { wallS: run.endTimeS - run.startTimeS, cpuS, received: [...received] };
+}
+
 /**
- * Per-point time of a lineScan plan run with `followers` clients following each run from its
- * start document (each its own DaemonClient; grpc-js shares one connection among them). The
- * followers are in this process; when the run has finished they are cancelled rather than waited
- * for (100 clients catching up on 10,000 events each takes minutes on 2 cores, which is not the
- * run's time), and `delivered` tells what share of the events they had by then (their mean).
+ * Per-point time of `script` runs with no follower and with `followers` clients following each
+ * run from its start document (each its own DaemonClient, in this process; grpc-js shares one
+ * connection among them): (t_N - t_10) / (N - 10) for each, medians of `rounds` rounds, the two
+ * interleaved in each round (ABBA order), so that a change of the machine's load hits both alike.
+ * When a run has finished its followers are cancelled rather than waited for (100 clients
+ * catching up on 10,000 events each takes minutes on 2 cores, which is not the run's time);
+ * `delivered` is the share of the events they had got by then (their mean, over the N-point runs).
  */
-export async function followedPlan(daemon: BenchDaemon, followers: number, points = 10_000, rounds = 3): Promise<PerPoint & { delivered: number }> {
+export async function followersBench(daemon: BenchDaemon, script: (n: number) => string, followers: number, points: number, rounds = 3): Promise<{ alone: PerPoint; followed: PerPoint; delivered: number }> {
   const clients = Array.from({ length: followers }, () => new DaemonClient(daemon.address));
   const shares: number[] = [];
-  const time = async (n: number): Promise<{ wallS: number; cpuS: number }> => {
-    if (followers === 0) return daemon.run(SCRIPTS.plan(n));
-    // Queue the run with the queue stopped, let every client follow it, then start the queue.
-    await daemon.client.call(ControlService.method.stopQueue, {});
-    const uid = await daemon.startRun(SCRIPTS.plan(n));
-    const cancel = new AbortController();
-    setMaxListeners(followers + 10, cancel.signal);
-    const counts = clients.map(() => 0);
-    const following = clients.map(async (client, i) => {
-      try {
-        for await (const { document } of client.stream(ControlService.method.streamRunDocuments, { runUid: uid, fromIndex: 0 }, cancel.signal)) {
-          if (document?.document.case === 'event') counts[i] = (counts[i] as number) + 1;
-        }
-      } catch (error) {
-        if (!cancel.signal.aborted) throw error;
-      }
-    });
-    // A unary call on each client answered after its stream was opened: the server has the streams.
-    await Promise.all(clients.map((client) => client.call(ControlService.method.getRun, { uid })));
-    const cpu0 = await daemon.cpuS();
-    await daemon.client.call(ControlService.method.startQueue, {});
-    const run = await daemon.finished(uid);
-    const cpuS = (await daemon.cpuS()) - cpu0;
-    if (n === points) shares.push(counts.reduce((a, b) => a + b, 0) / followers / n);
-    cancel.abort();
-    await Promise.all(following);
-    return { wallS: run.endTimeS - run.startTimeS, cpuS };
+  const small = 10;
+  const time = async (withFollowers: boolean, n: number): Promise<{ wallS: number; cpuS: number }> => {
+    const result = await followedRun(daemon, withFollowers ? clients : [], script(n));
+    if (withFollowers && n === points) shares.push(result.received.reduce((a, b) => a + b, 0) / followers / n);
+    return result;
   };
   try {
-    const figure = await perPoint(time, points, 10, rounds);
-    return { ...figure, delivered: shares.length === 0 ? 1 : shares.reduce((a, b) => a + b, 0) / shares.length };
+    await time(true, small);
+    const alone: PerPoint[] = [];
+    const followed: PerPoint[] = [];
+    const figure = async (withFollowers: boolean): Promise<PerPoint> => {
+      const a = await time(withFollowers, small);
+      const b = await time(withFollowers, points);
+      return { wallUs: ((b.wallS - a.wallS) / (points - small)) * 1e6, cpuUs: ((b.cpuS - a.cpuS) / (points - small)) * 1e6 };
+    };
+    for (let round = 0; round < rounds; round++) {
+      for (const withFollowers of round % 2 === 0 ? [false, true] : [true, false]) (withFollowers ? followed : alone).push(await figure(withFollowers));
+    }
+    const median = (figures: PerPoint[], key: keyof PerPoint): number => {
+      const sorted = figures.map((f) => f[key]).sort((x, y) => x - y);
+      return sorted[Math.floor(sorted.length / 2)] as number;
+    };
+    return {
+      alone: { wallUs: median(alone, 'wallUs'), cpuUs: median(alone, 'cpuUs') },
+      followed: { wallUs: median(followed, 'wallUs'), cpuUs: median(followed, 'cpuUs') },
+      delivered: shares.reduce((a, b) => a + b, 0) / shares.length,
+    };
   } finally {
     for (const client of clients) client.close();
   }
@@ -262,11 +289,16 @@ export async function benchDaemon(
     const records = await perPoint((n) => daemon.run(SCRIPTS.record(n)), 20_000);
     report('daemon: record() from a script, amortised per record', records.wallUs, 'us', `target <= 5; 20,000 records; daemon CPU ${records.cpuUs.toFixed(1)} us`);
     report('ratio daemon / local, record()', records.wallUs / local.record.wallUs, 'x');
-    const alone = await followedPlan(daemon, 0);
-    const followed = await followedPlan(daemon, 100);
-    report('daemon: lineScan plan, per point, 0 followers', alone.wallUs, 'us', `daemon CPU ${alone.cpuUs.toFixed(1)} us`);
-    report('daemon: lineScan plan, per point, 100 followers', followed.wallUs, 'us', `daemon CPU ${followed.cpuUs.toFixed(1)} us; ${(followed.delivered * 100).toFixed(0)}% of the events reached them during the run`);
-    report('change with 100 followers', ((followed.wallUs - alone.wallUs) / alone.wallUs) * 100, '%', 'target < 5');
+    for (const [name, script, points] of [
+      ['lineScan plan', SCRIPTS.plan, 10_000],
+      ['script loop', SCRIPTS.loop, 2_000],
+    ] as const) {
+      const { alone, followed, delivered } = await followersBench(daemon, script, 100, points);
+      const pts = `${points.toLocaleString('en')} points`;
+      report(`daemon: ${name}, per point, 0 followers`, alone.wallUs, 'us', `${pts}; daemon CPU ${alone.cpuUs.toFixed(1)} us`);
+      report(`daemon: ${name}, per point, 100 followers`, followed.wallUs, 'us', `${pts}; daemon CPU ${followed.cpuUs.toFixed(1)} us; ${(delivered * 100).toFixed(0)}% of the events reached them during the run`);
+      report(`change with 100 followers, ${name}`, ((followed.wallUs - alone.wallUs) / alone.wallUs) * 100, '%', 'target < 5');
+    }
   } finally {
     await daemon.stop();
   }
