@@ -18,7 +18,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 SYSTEM_PACKAGES := socat chromium hdf5-tools openssl bsdutils
 SYSTEM_COMMANDS := socat chromium h5dump openssl script
 
-.PHONY: help system deps install uninstall generate native build bench-cli typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-venv clean web
+.PHONY: help system deps install uninstall generate native build bench-cli typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-long bench-venv clean web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -150,16 +150,20 @@ demo: build ## the simulated lab, the daemon, and an experiment run through it (
 
 BENCH_VENV := build/bench-venv
 
-$(BENCH_VENV)/.stamp: bench/bluesky/requirements.txt
+$(BENCH_VENV)/.stamp: bench/bluesky/requirements.txt bench/qcodes/requirements.txt
 	rm -rf $(BENCH_VENV)
 	python3 -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install --quiet --no-input --disable-pip-version-check -r bench/bluesky/requirements.txt
+	$(BENCH_VENV)/bin/pip install --quiet --no-input --disable-pip-version-check -r bench/bluesky/requirements.txt -r bench/qcodes/requirements.txt
 	@touch $@
 
-bench-venv: $(BENCH_VENV)/.stamp ## the Python venv with Bluesky + ophyd, the baseline of the scan benchmark
+bench-venv: $(BENCH_VENV)/.stamp ## the Python venv with Bluesky + ophyd and QCoDeS, the baselines of the scan benchmark
 
 bench: build bench-venv python ## run the benchmarks (they print their figures, and ratios against Bluesky)
 	node dist/bench/run.js
+
+# POINTS=N for a shorter check (default 1,000,000 points a run); takes many minutes.
+bench-long: build ## a 1,000,000-point plan and script loop through the daemon: its RSS growth (not in make test nor make bench)
+	node dist/bench/long.js $(if $(POINTS),--points $(POINTS))
 
 bench-cli: build ## only the start-up of `daq` (--version, --help, status --remote) beside bare `node -e 0`
 	node dist/bench/cli-startup.js

@@ -10,7 +10,7 @@ import { Lab, parseLabConfig } from '../src/devices/index.js';
 import { DRIVERS } from '../src/drivers/index.js';
 import { lineScan } from '../src/engine/index.js';
 import { report } from './report.js';
-import { blueskyScan, deviceCallRoundTrip, scriptScan } from './script-scan.js';
+import { blueskyScan, deviceCallRoundTrip, qcodesScan, scriptScan } from './script-scan.js';
 
 async function benchConfig(): Promise<void> {
   const source = await readFile(new URL('../../examples/lab.toml', import.meta.url), 'utf8');
@@ -54,19 +54,33 @@ await benchCliStartup(report);
 await benchConfig();
 await benchHostLineScan(10_000);
 const calls = await deviceCallRoundTrip();
-report('script device call round trip, p50', calls.p50, 'us', 'target <= 50');
-report('script device call round trip, p99', calls.p99, 'us', 'target <= 250');
+report('script device call round trip, p50', calls.p50, 'us', 'target <= 10');
+report('script device call round trip, p99', calls.p99, 'us', 'target <= 100');
 const scan = await scriptScan();
-report('script step scan (loop: moveAbs, position, read, record), per point', scan.loopUs, 'us', '10,000 points');
-report('script step scan (lineScan plan, recorded), per point', scan.planUs, 'us', '10,000 points');
+const cpu = (figure: { cpuUs: number }): string => `CPU ${figure.cpuUs.toFixed(1)} us`;
+report('script step scan (lineScan plan, recorded), per point', scan.plan.wallUs, 'us', `target <= 10; 10,000 points; ${cpu(scan.plan)}`);
+report('script step scan (loop: moveAbs, position, read, record), per point', scan.loop.wallUs, 'us', `target <= 30; 10,000 points; ${cpu(scan.loop)}`);
+report('record() from a script, amortised per record', scan.record.wallUs, 'us', `target <= 5; 20,000 records; ${cpu(scan.record)}`);
 const bluesky = blueskyScan();
 if (bluesky === undefined) {
   process.stdout.write('bluesky baseline: skipped (no build/bench-venv; `make bench` creates it)\n');
 } else {
   report(`Bluesky RunEngine scan with ophyd.sim, per point`, bluesky.perPointUs, 'us', bluesky.versions);
-  report('ratio Bluesky / ts-daq script loop', bluesky.perPointUs / scan.loopUs, 'x', 'target >= 20');
-  report('ratio Bluesky / ts-daq lineScan plan', bluesky.perPointUs / scan.planUs, 'x', 'target >= 20');
+  report('ratio Bluesky / ts-daq lineScan plan', bluesky.perPointUs / scan.plan.wallUs, 'x');
+  report('ratio Bluesky / ts-daq script loop', bluesky.perPointUs / scan.loop.wallUs, 'x');
 }
+const qcodes = qcodesScan();
+if (qcodes === undefined) {
+  process.stdout.write('qcodes baseline: skipped (no QCoDeS in build/bench-venv; `make bench-venv` creates it)\n');
+} else {
+  report('QCoDeS Measurement (sqlite) scan, per point', qcodes.measurementUs, 'us', `${qcodes.version}; CPU ${qcodes.measurementCpuUs.toFixed(1)} us`);
+  report('QCoDeS bare set/get loop, per point', qcodes.bareUs, 'us', `CPU ${qcodes.bareCpuUs.toFixed(1)} us`);
+  report('ratio QCoDeS Measurement / ts-daq lineScan plan', qcodes.measurementUs / scan.plan.wallUs, 'x', 'goal >= 6');
+  report('ratio QCoDeS Measurement / ts-daq script loop', qcodes.measurementUs / scan.loop.wallUs, 'x');
+  report('ratio QCoDeS bare loop / ts-daq script loop', qcodes.bareUs / scan.loop.wallUs, 'x');
+}
+const { benchDaemon } = await import('./daemon.js');
+await benchDaemon(report, scan);
 const { runRingBenchmarks } = await import('./ring.js');
 await runRingBenchmarks(report);
 const { benchRpc } = await import('./rpc.js');

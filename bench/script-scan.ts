@@ -4,7 +4,10 @@
  *   between successive calls arriving at the device while the script does nothing else is one
  *   full round trip (script -> worker stub -> daemon thread -> device -> back -> next call);
  * - per-point overhead of a 10,000-point step scan (sim stage + sim power meter, zero simulated
- *   latency), written as a plain script loop and with the lineScan plan;
+ *   latency), written as a plain script loop and with the lineScan plan, and of record() alone:
+ *   (t_N - t_10) / (N - 10), medians of 3 interleaved rounds;
+ * - the same scan with QCoDeS (Measurement into sqlite, and a bare set/get loop), when the
+ *   bench venv has it;
  * - the same scan run by Bluesky's RunEngine with ophyd.sim devices, when the bench venv exists
  *   (`make bench-venv`), and the ratio.
  */
@@ -16,7 +19,8 @@ import { Lab, parseLabConfig } from '../src/devices/index.js';
 import { DRIVERS } from '../src/drivers/index.js';
 import { RunEngine } from '../src/engine/index.js';
 
-const LAB = `
+/** The bench lab: instant simulated devices (also the lab of the daemon benches, ./daemon.ts). */
+export const BENCH_LAB = `
 [devices.stage]
 driver = "sim-stage"
 max = 1000
@@ -34,7 +38,7 @@ driver = "sim-thermometer"
 
 async function lab(): Promise<{ lab: Lab; engine: RunEngine }> {
   const clock = new VirtualClock();
-  const theLab = Lab.create(parseLabConfig(LAB, 'bench.toml', DRIVERS), DRIVERS, clock);
+  const theLab = Lab.create(parseLabConfig(BENCH_LAB, 'bench.toml', DRIVERS), DRIVERS, clock);
   await theLab.connect();
   return { lab: theLab, engine: new RunEngine(theLab, clock) };
 }
@@ -49,6 +53,48 @@ async function run(engine: RunEngine, source: string): Promise<number> {
   if (stop.exitStatus !== 'success') throw new Error(`bench script failed: ${stop.reason}`);
   return performance.now() - t0;
 }
+
+/** A run's wall time and this process's CPU time (all threads: the script's worker too), in seconds. */
+async function timed(engine: RunEngine, source: string): Promise<{ wallS: number; cpuS: number }> {
+  const cpu0 = process.cpuUsage();
+  const wallMs = await run(engine, source);
+  const cpu = process.cpuUsage(cpu0);
+  return { wallS: wallMs / 1000, cpuS: (cpu.user + cpu.system) / 1e6 };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Per-point wall and CPU time in microseconds: (t_N - t_small) / (N - small), which removes what
+ * a run costs once; medians of `rounds` interleaved rounds (small, N, small, N, ...) after an
+ * untimed small run.
+ */
+export async function perPoint(time: (n: number) => Promise<{ wallS: number; cpuS: number }>, points = 10_000, small = 10, rounds = 3): Promise<{ wallUs: number; cpuUs: number }> {
+  await time(small);
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const a = await time(small);
+    const b = await time(points);
+    walls.push(((b.wallS - a.wallS) / (points - small)) * 1e6);
+    cpus.push(((b.cpuS - a.cpuS) / (points - small)) * 1e6);
+  }
+  return { wallUs: median(walls), cpuUs: median(cpus) };
+}
+
+/** The scripts of the scan benches, here and through the daemon (./daemon.ts). */
+export const SCRIPTS = {
+  plan: (n: number) => `lineScan(stage, power_meter, { start: 0, stop: 500, num: ${n} });`,
+  loop: (n: number) => `for (let i = 0; i < ${n}; i++) {
+  stage.moveAbs(i * 0.05);
+  record('scan', { stage: stage.position(), power_meter: power_meter.read() });
+}`,
+  record: (n: number) => `for (let i = 0; i < ${n}; i++) record('r', { i });`,
+};
 
 /** Round trip of one device call from a script, p50 and p99 in microseconds. */
 export async function deviceCallRoundTrip(calls = 20_000): Promise<{ p50: number; p99: number }> {
@@ -68,20 +114,24 @@ export async function deviceCallRoundTrip(calls = 20_000): Promise<{ p50: number
   return { p50: percentile(intervals, 50), p99: percentile(intervals, 99) };
 }
 
-/** Per-point time of an N-point step scan from a script, in microseconds. */
-export async function scriptScan(points = 10_000): Promise<{ loopUs: number; planUs: number }> {
+/** A figure of {@link perPoint}: wall and CPU microseconds per point. */
+export interface PerPoint {
+  wallUs: number;
+  cpuUs: number;
+}
+
+/**
+ * Per-point time of a 10,000-point step scan from a script in this process (the engine and the
+ * script's worker thread, as `daq run --config`): the loop, the lineScan plan, and a loop of
+ * record() alone (per record, 20,000 records), each by {@link perPoint}.
+ */
+export async function scriptScan(points = 10_000): Promise<{ loop: PerPoint; plan: PerPoint; record: PerPoint }> {
   const { lab: theLab, engine } = await lab();
-  const loop = (n: number) => `for (let i = 0; i < ${n}; i++) {
-    stage.moveAbs(i * 0.05);
-    record('scan', { stage: stage.position(), power_meter: power_meter.read() });
-  }`;
-  const plan = (n: number) => `lineScan(stage, power_meter, { start: 0, stop: 500, num: ${n} });`;
-  await run(engine, loop(500));
-  const loopMs = await run(engine, loop(points));
-  await run(engine, plan(500));
-  const planMs = await run(engine, plan(points));
+  const loop = await perPoint((n) => timed(engine, SCRIPTS.loop(n)), points);
+  const plan = await perPoint((n) => timed(engine, SCRIPTS.plan(n)), points);
+  const record = await perPoint((n) => timed(engine, SCRIPTS.record(n)), 20_000);
   await theLab.disconnect();
-  return { loopUs: (loopMs / points) * 1000, planUs: (planMs / points) * 1000 };
+  return { loop, plan, record };
 }
 
 /** Bluesky's per-point time for the same scan, or undefined without the bench venv. */
@@ -98,4 +148,41 @@ export function blueskyScan(points = 10_000): { perPointUs: number; versions: st
     throw new Error(`unexpected output of bench/bluesky/step_scan.py: ${out}`);
   }
   return { perPointUs: Number(result.per_point_us), versions: `bluesky ${result.bluesky}, ophyd ${result.ophyd}` };
+}
+
+/** QCoDeS' per-point times for the same scan (Measurement into sqlite, and the bare set/get loop), or undefined without the bench venv. */
+export function qcodesScan(points = 10_000): { measurementUs: number; measurementCpuUs: number; bareUs: number; bareCpuUs: number; version: string } | undefined {
+  const python = 'build/bench-venv/bin/python';
+  if (!existsSync(python)) return undefined;
+  let out: string;
+  try {
+    out = execFileSync(python, ['bench/qcodes/step_scan.py', '--points', String(points)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 600_000,
+    });
+  } catch (error) {
+    // A venv made before QCoDeS was added to it (`make bench-venv` remakes it).
+    if (String((error as { stderr?: string }).stderr).includes("No module named 'qcodes'")) return undefined;
+    throw error;
+  }
+  const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+    tool?: string;
+    qcodes?: string;
+    results?: number;
+    measurement_per_point_us?: number;
+    measurement_cpu_per_point_us?: number;
+    bare_per_point_us?: number;
+    bare_cpu_per_point_us?: number;
+  };
+  if (result.tool !== 'qcodes' || result.results !== points || !(Number(result.measurement_per_point_us) > 0) || !(Number(result.bare_per_point_us) > 0)) {
+    throw new Error(`unexpected output of bench/qcodes/step_scan.py: ${out}`);
+  }
+  return {
+    measurementUs: Number(result.measurement_per_point_us),
+    measurementCpuUs: Number(result.measurement_cpu_per_point_us),
+    bareUs: Number(result.bare_per_point_us),
+    bareCpuUs: Number(result.bare_cpu_per_point_us),
+    version: `qcodes ${result.qcodes}`,
+  };
 }

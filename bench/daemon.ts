@@ -1,0 +1,305 @@
+/**
+ * Benchmarks through a real daemon (issue 14): a `daq daemon` child process from dist/ on the
+ * bench lab of ./script-scan.ts (instant simulated devices, real time: the daemon has no
+ * simulated time), with its default limits, ring and data directory (a temp dir), driven by the
+ * Node client of src/api/client.ts.
+ *
+ * How a run is timed: the client starts it (StartRun, an inline script) and polls GetRun every
+ * 20 ms until it is finished; its time is the daemon's own `end_time_s - start_time_s` of the run
+ * (the run's clock, microsecond resolution), so neither the polling nor the RPCs count. Per point
+ * = (t_N - t_10) / (N - 10), which removes what a run costs once (the worker, the start and stop
+ * documents, the file); the figure is the median over interleaved rounds (10, N, 10, N, ...).
+ * The daemon's CPU time per point (all its threads, from /proc/PID/stat, 10 ms ticks) is taken
+ * over the same runs.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DaemonClient } from '../src/api/client.js';
+import { ControlService, type RunSummary, RunState } from '../src/api/gen/daq/v1/control_pb.js';
+import { type Event, ExitStatus } from '../src/api/gen/daq/v1/documents_pb.js';
+import { sharedMemoryDir } from '../src/data/ring/ring-files.js';
+import { BENCH_LAB, type PerPoint, perPoint, SCRIPTS } from './script-scan.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const DAQ = join(ROOT, 'dist/src/cli/main.js');
+let started = 0;
+
+/** Resident memory of a process, in MB (from /proc/PID/status). */
+export interface Rss {
+  /** VmRSS: everything resident, the shared-memory ring's touched pages included. */
+  total: number;
+  /** RssAnon: the heaps (JS, native) and stacks. */
+  anon: number;
+  /** RssFile: mapped files (code, the native addon). */
+  file: number;
+  /** RssShmem: shared memory (the ring in /dev/shm, as far as it has been written). */
+  shmem: number;
+}
+
+/** A `daq daemon` child process and a client connected to it. */
+export class BenchDaemon {
+  private stderrTail = '';
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly client: DaemonClient,
+    readonly address: string,
+    private readonly dir: string,
+    private readonly ring: string,
+  ) {
+    child.stderr?.on('data', (chunk: Buffer) => (this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000)));
+  }
+
+  /**
+   * Starts a daemon on the bench lab (default limits and options, plus `args`) in a new temp dir.
+   * Its ring has the default size and is in shared memory as by default, but named here
+   * (`daq-bench-PID-N.ring`) so that {@link stop} removes it even when the daemon keeps it.
+   */
+  static async start(args: readonly string[] = []): Promise<BenchDaemon> {
+    const dir = await mkdtemp(join(tmpdir(), 'daq-bench-daemon-'));
+    await writeFile(join(dir, 'lab.toml'), BENCH_LAB);
+    const ring = join(sharedMemoryDir(), `daq-bench-${process.pid}-${started++}.ring`);
+    const child = spawn(process.execPath, [DAQ, 'daemon', '--config', join(dir, 'lab.toml'), '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--ring', ring, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Never leave it running: at this process's exit, and on Ctrl-C or SIGTERM of this process.
+    const kill = (): void => {
+      child.kill('SIGKILL');
+      rmSync(ring, { force: true });
+    };
+    const interrupted = (signal: NodeJS.Signals): void => {
+      kill();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('exit', kill);
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
+    child.once('exit', () => {
+      process.removeListener('exit', kill);
+      process.removeListener('SIGINT', interrupted);
+      process.removeListener('SIGTERM', interrupted);
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    const address = await new Promise<string>((ok, fail) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /daq daemon listening on (\S+)\n/.exec(stdout);
+        if (match !== null) ok((match[1] as string).replace(/^0\.0\.0\.0:/, '127.0.0.1:'));
+      });
+      child.once('exit', (code) => fail(new Error(`daq daemon exited (${code}) before listening:\n${stdout}\n${stderr}`)));
+    });
+    // Keep reading its output so that it never blocks on a full pipe.
+    child.stdout?.resume();
+    return new BenchDaemon(child, new DaemonClient(address), address, dir, ring);
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  /** Its resident memory now. */
+  async rss(): Promise<Rss> {
+    const status = await readFile(`/proc/${this.pid}/status`, 'utf8');
+    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { total: kb('VmRSS') / 1024, anon: kb('RssAnon') / 1024, file: kb('RssFile') / 1024, shmem: kb('RssShmem') / 1024 };
+  }
+
+  /** CPU seconds it has used (user + system, all threads). */
+  async cpuS(): Promise<number> {
+    const stat = await readFile(`/proc/${this.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  }
+
+  /** Queues a run of inline `source` (default limits); resolves with its uid. */
+  async startRun(source: string): Promise<string> {
+    const { run } = await this.client.call(ControlService.method.startRun, { script: { case: 'inline', value: { name: 'bench.js', source } } });
+    if (run === undefined) throw new Error('StartRun answered no run');
+    return run.uid;
+  }
+
+  /** Polls the run every `everyMs` until it is finished (`onPoll` sees each summary); throws unless it succeeded. */
+  async finished(uid: string, everyMs = 20, onPoll?: (run: RunSummary) => Promise<void> | void): Promise<RunSummary> {
+    for (;;) {
+      // A daemon busy with a plan may answer nothing until the run ends: wait as long as it takes.
+      const { run } = await this.client.call(ControlService.method.getRun, { uid }, 24 * 3600);
+      if (run === undefined) throw new Error(`run ${uid} is unknown`);
+      await onPoll?.(run);
+      if (run.state === RunState.FINISHED) {
+        if (run.exitStatus !== ExitStatus.SUCCESS) throw new Error(`bench run ${uid} ended ${ExitStatus[run.exitStatus]}: ${run.reason}\n${this.stderrTail}`);
+        return run;
+      }
+      await sleep(everyMs);
+    }
+  }
+
+  /** Runs `source` to success; its duration on the daemon's clock in seconds, and the daemon's CPU seconds meanwhile. */
+  async run(source: string): Promise<{ wallS: number; cpuS: number; run: RunSummary }> {
+    const cpu0 = await this.cpuS();
+    const run = await this.finished(await this.startRun(source));
+    const cpuS = (await this.cpuS()) - cpu0;
+    return { wallS: run.endTimeS - run.startTimeS, cpuS, run };
+  }
+
+  /** The events of a finished run (read back from the start). */
+  async events(uid: string): Promise<Event[]> {
+    const events: Event[] = [];
+    for await (const { document } of this.client.stream(ControlService.method.streamRunDocuments, { runUid: uid, fromIndex: 0 })) {
+      if (document?.document.case === 'event') events.push(document.document.value);
+    }
+    return events;
+  }
+
+  /** SIGTERM, waits for the exit, removes the temp dir and the ring. */
+  async stop(): Promise<void> {
+    this.client.close();
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((ok) => this.child.once('exit', ok));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(this.dir, { recursive: true, force: true });
+    await rm(this.ring, { force: true });
+  }
+}
+
+/**
+ * Script -> device call round trip through the daemon: the script reads the power meter `calls`
+ * times in a row (after 2,000 untimed reads) and keeps each reading's timestamp, which the daemon
+ * takes when the device answers (the daemon's clock, microseconds). A read returns a value, so
+ * the script waits for it before making the next: the interval between two successive readings
+ * is one full round trip (worker -> main thread -> device -> back -> the next call). The script
+ * records the sorted intervals' p50 and p99, read back here.
+ */
+export async function daemonRoundTrip(daemon: BenchDaemon, calls = 20_000): Promise<{ p50: number; p99: number }> {
+  const source = `for (let i = 0; i < 2000; i++) power_meter.read();
+const t = [];
+for (let i = 0; i < ${calls}; i++) t.push(power_meter.read().timestampS);
+const d = [];
+for (let i = 1; i < t.length; i++) d.push((t[i] - t[i - 1]) * 1e6);
+d.sort((a, b) => a - b);
+record('round_trip', { p50_us: d[Math.floor(d.length * 0.5)], p99_us: d[Math.floor(d.length * 0.99)] });`;
+  const { run } = await daemon.run(source);
+  const [event] = await daemon.events(run.uid);
+  const value = (key: string): number => {
+    const kind = event?.data[key]?.kind;
+    if (kind?.case !== 'number') throw new Error(`the round-trip run recorded no ${key}`);
+    return kind.value;
+  };
+  return { p50: value('p50_us'), p99: value('p99_us') };
+}
+
+/** A run of `source` with `clients` following it from its start document; how long it took, and the events each follower had got by its end. */
+async function followedRun(daemon: BenchDaemon, clients: readonly DaemonClient[], source: string): Promise<{ wallS: number; cpuS: number; received: number[] }> {
+  if (clients.length === 0) return { ...(await daemon.run(source)), received: [] };
+  // Queue the run with the queue stopped, let every client follow it, then start the queue.
+  await daemon.client.call(ControlService.method.stopQueue, {});
+  const uid = await daemon.startRun(source);
+  const cancel = new AbortController();
+  setMaxListeners(clients.length + 10, cancel.signal);
+  const received = clients.map(() => 0);
+  const following = clients.map(async (client, i) => {
+    try {
+      for await (const { document } of client.stream(ControlService.method.streamRunDocuments, { runUid: uid, fromIndex: 0 }, cancel.signal)) {
+        if (document?.document.case === 'event') received[i] = (received[i] as number) + 1;
+      }
+    } catch (error) {
+      if (!cancel.signal.aborted) throw error;
+    }
+  });
+  // A unary call on each client answered after its stream was opened: the server has the streams.
+  await Promise.all(clients.map((client) => client.call(ControlService.method.getRun, { uid })));
+  const cpu0 = await daemon.cpuS();
+  await daemon.client.call(ControlService.method.startQueue, {});
+  const run = await daemon.finished(uid);
+  const cpuS = (await daemon.cpuS()) - cpu0;
+  cancel.abort();
+  await Promise.all(following);
+  return { wallS: run.endTimeS - run.startTimeS, cpuS, received: [...received] };
+}
+
+/**
+ * Per-point time of `script` runs with no follower and with `followers` clients following each
+ * run from its start document (each its own DaemonClient, in this process; grpc-js shares one
+ * connection among them): (t_N - t_10) / (N - 10) for each, medians of `rounds` rounds, the two
+ * interleaved in each round (ABBA order), so that a change of the machine's load hits both alike.
+ * When a run has finished its followers are cancelled rather than waited for (100 clients
+ * catching up on 10,000 events each takes minutes on 2 cores, which is not the run's time);
+ * `delivered` is the share of the events they had got by then (their mean, over the N-point runs).
+ */
+export async function followersBench(daemon: BenchDaemon, script: (n: number) => string, followers: number, points: number, rounds = 3): Promise<{ alone: PerPoint; followed: PerPoint; delivered: number }> {
+  const clients = Array.from({ length: followers }, () => new DaemonClient(daemon.address));
+  const shares: number[] = [];
+  const small = 10;
+  const time = async (withFollowers: boolean, n: number): Promise<{ wallS: number; cpuS: number }> => {
+    const result = await followedRun(daemon, withFollowers ? clients : [], script(n));
+    if (withFollowers && n === points) shares.push(result.received.reduce((a, b) => a + b, 0) / followers / n);
+    return result;
+  };
+  try {
+    await time(true, small);
+    const alone: PerPoint[] = [];
+    const followed: PerPoint[] = [];
+    const figure = async (withFollowers: boolean): Promise<PerPoint> => {
+      const a = await time(withFollowers, small);
+      const b = await time(withFollowers, points);
+      return { wallUs: ((b.wallS - a.wallS) / (points - small)) * 1e6, cpuUs: ((b.cpuS - a.cpuS) / (points - small)) * 1e6 };
+    };
+    for (let round = 0; round < rounds; round++) {
+      for (const withFollowers of round % 2 === 0 ? [false, true] : [true, false]) (withFollowers ? followed : alone).push(await figure(withFollowers));
+    }
+    const median = (figures: PerPoint[], key: keyof PerPoint): number => {
+      const sorted = figures.map((f) => f[key]).sort((x, y) => x - y);
+      return sorted[Math.floor(sorted.length / 2)] as number;
+    };
+    return {
+      alone: { wallUs: median(alone, 'wallUs'), cpuUs: median(alone, 'cpuUs') },
+      followed: { wallUs: median(followed, 'wallUs'), cpuUs: median(followed, 'cpuUs') },
+      delivered: shares.reduce((a, b) => a + b, 0) / shares.length,
+    };
+  } finally {
+    for (const client of clients) client.close();
+  }
+}
+
+/** Prints the daemon figures beside the local ones (`local`: the same scripts in this process, see ./script-scan.ts). */
+export async function benchDaemon(
+  report: (name: string, value: number, unit: string, extra?: string) => void,
+  local: { plan: PerPoint; loop: PerPoint; record: PerPoint },
+): Promise<void> {
+  const daemon = await BenchDaemon.start();
+  try {
+    const plan = await perPoint((n) => daemon.run(SCRIPTS.plan(n)));
+    report('daemon: lineScan plan, per point', plan.wallUs, 'us', `10,000 points; daemon CPU ${plan.cpuUs.toFixed(1)} us`);
+    report('ratio daemon / local, lineScan plan', plan.wallUs / local.plan.wallUs, 'x', 'target <= 1.5');
+    const loop = await perPoint((n) => daemon.run(SCRIPTS.loop(n)));
+    report('daemon: script loop (moveAbs, position, read, record), per point', loop.wallUs, 'us', `10,000 points; daemon CPU ${loop.cpuUs.toFixed(1)} us`);
+    report('ratio daemon / local, script loop', loop.wallUs / local.loop.wallUs, 'x', 'target <= 1.5');
+    const calls = await daemonRoundTrip(daemon);
+    report('daemon: script device call round trip, p50', calls.p50, 'us', 'target <= 10');
+    report('daemon: script device call round trip, p99', calls.p99, 'us', 'target <= 100');
+    const records = await perPoint((n) => daemon.run(SCRIPTS.record(n)), 20_000);
+    report('daemon: record() from a script, amortised per record', records.wallUs, 'us', `target <= 5; 20,000 records; daemon CPU ${records.cpuUs.toFixed(1)} us`);
+    report('ratio daemon / local, record()', records.wallUs / local.record.wallUs, 'x');
+    for (const [name, script, points] of [
+      ['lineScan plan', SCRIPTS.plan, 10_000],
+      ['script loop', SCRIPTS.loop, 2_000],
+    ] as const) {
+      const { alone, followed, delivered } = await followersBench(daemon, script, 100, points);
+      const pts = `${points.toLocaleString('en')} points`;
+      report(`daemon: ${name}, per point, 0 followers`, alone.wallUs, 'us', `${pts}; daemon CPU ${alone.cpuUs.toFixed(1)} us`);
+      report(`daemon: ${name}, per point, 100 followers`, followed.wallUs, 'us', `${pts}; daemon CPU ${followed.cpuUs.toFixed(1)} us; ${(delivered * 100).toFixed(0)}% of the events reached them during the run`);
+      report(`change with 100 followers, ${name}`, ((followed.wallUs - alone.wallUs) / alone.wallUs) * 100, '%', 'target < 5');
+    }
+  } finally {
+    await daemon.stop();
+  }
+}
