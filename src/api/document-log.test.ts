@@ -66,6 +66,33 @@ describe('the document log with a spill directory', () => {
     expect(middle[0]?.json).toBe(late[3 * MEMORY_WINDOW + 7]?.json);
   });
 
+  it('a follower that starts behind the memory window of a running run gets every document in order, live to the stop', async () => {
+    const log = new DocumentLog(50, {}, spillDir());
+    const recorder = new RunRecorder({ scriptName: 'long.js', scriptSource: '', params: {}, metadata: {}, lab: 'test' }, new VirtualClock());
+    recorder.onDocument((document) => log.add({ runUid: recorder.uid, document }));
+    recorder.open();
+    const total = 8 * MEMORY_WINDOW + 5;
+    let recorded = 0;
+    const record = (n: number): void => {
+      for (const end = Math.min(total, recorded + n); recorded < end; ) recorder.record('scan', { x: recorded++ });
+      if (recorded === total) recorder.close('success');
+    };
+    record(3 * MEMORY_WINDOW); // the first documents are only in the file now
+    expect(memoryOf(log, recorder.uid)).toBeLessThanOrEqual(2 * MEMORY_WINDOW);
+    const indices: number[] = [];
+    const seqNums: number[] = [];
+    for await (const document of log.follow(recorder.uid, 0, new AbortController().signal)) {
+      indices.push(document.index ?? -1);
+      if (document.document?.case === 'event') seqNums.push(document.document.value.seqNum ?? -1);
+      // The run goes on faster than the follower reads (the window moves on while it reads the
+      // file), and never lets it catch up before the stop (it would wait for more).
+      if (recorded < total && (indices.length % 1000 === 0 || indices.length >= recorded)) record(1500);
+    }
+    expect(indices).toEqual(indices.map((_, i) => i));
+    expect(seqNums).toEqual(seqNums.map((_, i) => i + 1));
+    expect(seqNums).toHaveLength(total);
+  });
+
   it("removes a run's file when the run leaves the log, and the files an earlier daemon left", async () => {
     const dir = spillDir();
     new DocumentLog(50, {}, dir);

@@ -153,9 +153,14 @@ export class DocumentLog {
   }
 
   private nextRun(signal: AbortSignal): Promise<void> {
+    // The abort listener goes when the wait ends: a follower waiting through many queue changes leaves none behind.
     return new Promise<void>((resolve) => {
-      this.created.push(resolve);
-      signal.addEventListener('abort', () => resolve(), { once: true });
+      const wake = (): void => {
+        signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      this.created.push(wake);
+      signal.addEventListener('abort', wake, { once: true });
     });
   }
 }

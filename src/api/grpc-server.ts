@@ -4,7 +4,7 @@
  * generated types. A stream writes with backpressure: a slow client makes only its own handler
  * wait (the data behind it is buffered per client and dropped or lagged there, never upstream).
  */
-import { once } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { create, type DescMethod, type DescService, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { toStatus } from './errors.js';
@@ -81,7 +81,7 @@ function serverStreaming(method: DescMethod, handler: AnyHandler, gate: CallGate
       const context = contextOf(call, method, gate);
       for await (const message of handler(call.request, context) as AsyncIterable<unknown>) {
         if (context.signal.aborted) break;
-        if (!call.write(message)) await Promise.race([once(call, 'drain'), once(context.signal, 'abort')]);
+        if (!call.write(message)) await drainedOrAborted(call, context.signal);
       }
       if (!call.cancelled) call.end();
     } catch (error) {
@@ -89,4 +89,22 @@ function serverStreaming(method: DescMethod, handler: AnyHandler, gate: CallGate
       if (!call.cancelled) call.emit('error', { code: status.code, details: status.message });
     }
   };
+}
+
+/**
+ * Resolves when `stream` emits 'drain' or `signal` aborts, whichever comes first, and removes
+ * both listeners: a follower that waits for a drain at every message of a long run leaves nothing
+ * behind on its call or its signal (an `events.once` per wait kept one listener each).
+ */
+export function drainedOrAborted(stream: EventEmitter, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
