@@ -8,10 +8,13 @@
  * {@link MEMORY_WINDOW} of the running run stay in memory; a late follower reads the file.
  */
 import { join } from 'node:path';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { DaqError } from '../core/index.js';
 import { DocumentSpill, prepareSpillDir } from './document-spill.js';
 import { createEventModelSerializer, type EventModelOptions, type EventModelSerializer, type RunDocumentEvent } from '../engine/index.js';
 import { type RunDocumentInit, toRunDocument } from './convert.js';
+import { withEncoding } from './encoded.js';
+import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 
 /** Documents of the running run kept in memory when they also go to a spill file. */
 export const MEMORY_WINDOW = 4096;
@@ -36,7 +39,10 @@ class RunLog {
   append(document: RunDocumentInit, last: boolean): void {
     this.documents.push(document);
     if (this.spill !== undefined) {
-      this.spill.append(document);
+      // Encoded once, here: the spill file and every gRPC follower use these bytes (encoded.ts).
+      const bytes = toBinary(RunDocumentSchema, create(RunDocumentSchema, document));
+      withEncoding(document, bytes);
+      this.spill.appendEncoded(bytes);
       if (last) {
         // A finished run is read from its file: nothing of it stays in memory.
         this.spill.flush();

@@ -7,6 +7,7 @@
 import type { EventEmitter } from 'node:events';
 import { create, type DescMethod, type DescService, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import { encodingOf } from './encoded.js';
 import { toStatus } from './errors.js';
 import { MAX_REQUEST_BYTES } from './limits.js';
 import type { CallGate } from './gate.js';
@@ -42,7 +43,10 @@ function methodDefinition(service: DescService, method: DescMethod): grpc.Method
     responseStream: method.methodKind === 'server_streaming',
     requestSerialize: (message) => Buffer.from(toBinary(method.input, create(method.input, message as never))),
     requestDeserialize: (bytes) => fromBinary(method.input, bytes),
-    responseSerialize: (message) => Buffer.from(toBinary(method.output, create(method.output, message as never))),
+    responseSerialize: (message) => {
+      const known = encodingOf(message); // encoded once for every follower (encoded.ts)
+      return known === undefined ? Buffer.from(toBinary(method.output, create(method.output, message as never))) : Buffer.from(known.buffer, known.byteOffset, known.byteLength);
+    },
     responseDeserialize: (bytes) => fromBinary(method.output, bytes),
   };
 }
