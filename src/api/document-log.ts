@@ -8,13 +8,11 @@
  * {@link MEMORY_WINDOW} of the running run stay in memory; a late follower reads the file.
  */
 import { join } from 'node:path';
-import { create, toBinary } from '@bufbuild/protobuf';
 import { DaqError } from '../core/index.js';
 import { DocumentSpill, prepareSpillDir } from './document-spill.js';
 import { createEventModelSerializer, type EventModelOptions, type EventModelSerializer, type RunDocumentEvent } from '../engine/index.js';
 import { type RunDocumentInit, toRunDocument } from './convert.js';
-import { withEncoding } from './encoded.js';
-import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
+import { encodeRunDocument, withEncoding } from './encoded.js';
 
 /** Documents of the running run kept in memory when they also go to a spill file. */
 export const MEMORY_WINDOW = 4096;
@@ -40,7 +38,7 @@ class RunLog {
     this.documents.push(document);
     if (this.spill !== undefined) {
       // Encoded once, here: the spill file and every gRPC follower use these bytes (encoded.ts).
-      const bytes = toBinary(RunDocumentSchema, create(RunDocumentSchema, document));
+      const bytes = encodeRunDocument(document);
       withEncoding(document, bytes);
       this.spill.appendEncoded(bytes);
       if (last) {

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../core/index.js';
 import { RunRecorder } from '../engine/run/recorder.js';
 import { DocumentLog, MEMORY_WINDOW } from './document-log.js';
-import { encodingOf, wrapEncoded } from './encoded.js';
+import { encodeRunDocument, encodingOf, wrapEncoded } from './encoded.js';
+import { toRunDocument } from './convert.js';
 import { StreamRunDocumentsResponseSchema } from './gen/daq/v1/control_pb.js';
 import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 
@@ -35,5 +36,27 @@ describe('run documents encoded once', () => {
       if (document.index === total - 1) recorder.close('success'); // the run is still going while the early documents come from the file
     }
     expect(checked).toBeGreaterThan(80);
+  });
+
+  it('an event encoded by hand has the bytes protobuf-es makes, for every kind of value and edge of the wire format', () => {
+    let seed = 12345;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)] as T;
+    const numbers = [0, -0, 1, -1, 0.1, 1e300, -1e-300, NaN, Infinity, -Infinity, 2 ** 53, 79.99];
+    const texts = ['', 'a', 'µ-meter', '日本', '\u{1F600} emoji', 'x'.repeat(200), 'y'.repeat(20_000), 'lone \uD800 surrogate'];
+    const value = (): unknown => pick([() => pick(numbers), () => pick(texts), () => random() < 0.5, () => Array.from({ length: Math.floor(random() * 4) * 40 }, () => pick(numbers))])();
+    for (let i = 0; i < 400; i++) {
+      const fields = Math.floor(random() * 5);
+      const data: Record<string, unknown> = {};
+      const timestamps: Record<string, number> = {};
+      for (let f = 0; f < fields; f++) {
+        const key = pick(['x', 'power_meter', '', '2', '10', 'ü', `k${f}`]);
+        data[key] = value();
+        timestamps[key] = pick(numbers);
+      }
+      const event = { kind: 'event' as const, uid: pick(['', 'u-1']), descriptor: 'd', stream: pick(['primary', '']), seqNum: pick([0, 1, 127, 128, 16_384, 2 ** 32 - 1]), timeS: pick(numbers), data: data as never, timestamps };
+      const document = toRunDocument(pick(['', 'run-1']), pick([0, 1, 300, 2 ** 31]), event, { name: 'event', doc: {}, json: pick(texts) });
+      expect(encodeRunDocument(document)).toEqual(toBinary(RunDocumentSchema, create(RunDocumentSchema, document)));
+    }
   });
 });
