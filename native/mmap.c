@@ -7,6 +7,12 @@
  *                                                 2: create (must not exist), allocate byteLength
  *   unmap(arrayBuffer)                            detaches the buffer (views read as empty) and
  *                                                 unmaps at once; otherwise the GC unmaps it.
+ *   release(arrayBuffer, offset, length)          drops this process's pages from the one holding
+ *                                                 offset to the last one that ends by offset +
+ *                                                 length (madvise MADV_DONTNEED; the mapping is
+ *                                                 shared, so the file keeps its bytes and a later
+ *                                                 read maps them again). Keeps a reader's resident
+ *                                                 memory to what it reads now, not all it has read.
  *   lock(path) -> fd | -1                         opens (creates) path and takes an exclusive
  *                                                 flock(2) on it without waiting: the fd, or -1
  *                                                 when another open file holds it. The lock dies
@@ -103,6 +109,23 @@ static napi_value unmap(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value release(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  Mapping *m = NULL;
+  int64_t offset, length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || napi_unwrap(env, argv[0], (void **)&m) != napi_ok || m == NULL ||
+      m->addr == NULL || napi_get_value_int64(env, argv[1], &offset) != napi_ok || napi_get_value_int64(env, argv[2], &length) != napi_ok)
+    return NULL; /* not ours, or unmapped */
+  if (offset < 0 || length <= 0 || (uint64_t)offset >= m->len) return NULL;
+  uint64_t end = (uint64_t)offset + (uint64_t)length;
+  if (end > m->len) end = m->len;
+  uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+  uint64_t from = (uint64_t)offset / page * page, to = end / page * page;
+  if (to > from) madvise((char *)m->addr + from, to - from, MADV_DONTNEED);
+  return NULL;
+}
+
 static napi_value lock(napi_env env, napi_callback_info info) {
   size_t argc = 1, length;
   napi_value argv[1], result;
@@ -138,6 +161,8 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "map", NAPI_AUTO_LENGTH, map, NULL, &fn);
   napi_set_named_property(env, exports, "map", fn);
+  napi_create_function(env, "release", NAPI_AUTO_LENGTH, release, NULL, &fn);
+  napi_set_named_property(env, exports, "release", fn);
   napi_create_function(env, "unmap", NAPI_AUTO_LENGTH, unmap, NULL, &fn);
   napi_set_named_property(env, exports, "unmap", fn);
   napi_create_function(env, "lock", NAPI_AUTO_LENGTH, lock, NULL, &fn);

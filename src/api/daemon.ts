@@ -111,7 +111,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   say('info', `lab "${lab.name}": ${report.connected.length} of ${lab.devices().length} devices connected`);
   if (report.failures !== undefined) say('warn', formatErrorTree(report.failures));
 
-  const engine = new RunEngine(lab, clock, { nextScanId: () => storage.nextScanId() });
+  // On the system clock, a run gives the event loop a turn every 10 ms (clients, streams, GC; see yieldEveryMs).
+  const engine = new RunEngine(lab, clock, { nextScanId: () => storage.nextScanId(), ...(options.clock === undefined ? { yieldEveryMs: 10 } : {}) });
   const ring =
     options.ring === false
       ? undefined

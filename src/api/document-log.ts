@@ -10,9 +10,9 @@
 import { join } from 'node:path';
 import { DaqError } from '../core/index.js';
 import { DocumentSpill, prepareSpillDir } from './document-spill.js';
-import { withEncoded } from './encoded.js';
 import { createEventModelSerializer, type EventModelOptions, type EventModelSerializer, type RunDocumentEvent } from '../engine/index.js';
 import { type RunDocumentInit, toRunDocument } from './convert.js';
+import { encodeRunDocument, withEncoding } from './encoded.js';
 
 /** Documents of the running run kept in memory when they also go to a spill file. */
 export const MEMORY_WINDOW = 4096;
@@ -37,7 +37,10 @@ class RunLog {
   append(document: RunDocumentInit, last: boolean): void {
     this.documents.push(document);
     if (this.spill !== undefined) {
-      withEncoded(document, this.spill.append(document));
+      // Encoded once, here: the spill file and every gRPC follower use these bytes (encoded.ts).
+      const bytes = encodeRunDocument(document);
+      withEncoding(document, bytes);
+      this.spill.appendEncoded(bytes);
       if (last) {
         // A finished run is read from its file: nothing of it stays in memory.
         this.spill.flush();
@@ -154,9 +157,14 @@ export class DocumentLog {
   }
 
   private nextRun(signal: AbortSignal): Promise<void> {
+    // The abort listener goes when the wait ends: a follower waiting through many queue changes leaves none behind.
     return new Promise<void>((resolve) => {
-      this.created.push(resolve);
-      signal.addEventListener('abort', () => resolve(), { once: true });
+      const wake = (): void => {
+        signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      this.created.push(wake);
+      signal.addEventListener('abort', wake, { once: true });
     });
   }
 }

@@ -8,11 +8,10 @@
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { DaqError } from '../core/index.js';
 import type { RunDocumentInit } from './convert.js';
-import { withEncoded } from './encoded.js';
-import { encodeRunDocument } from './event-encoder.js';
+import { withEncoding } from './encoded.js';
 import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 
 /** Every how many documents the byte offset is remembered. */
@@ -25,7 +24,8 @@ const READ_BYTES = 1024 * 1024;
 /** One run's spill file: append in order, read any index below {@link DocumentSpill.written}. */
 export class DocumentSpill {
   private fd: number | undefined;
-  private pending: Buffer[] = [];
+  /** Documents not written yet, length-prefixed, in one buffer reused from batch to batch. */
+  private batch = Buffer.allocUnsafe(BATCH_BYTES + 4096);
   private pendingBytes = 0;
   /** Documents appended (written or pending). */
   private count = 0;
@@ -44,28 +44,34 @@ export class DocumentSpill {
     return this.writtenCount;
   }
 
-  /** Appends the next document (written in batches); returns its encoding. */
-  append(document: RunDocumentInit): Uint8Array {
-    const bytes = encodeRunDocument(document);
-    const prefix = Buffer.alloc(4);
-    prefix.writeUInt32LE(bytes.length);
+  /** Appends the next document; written in batches. */
+  append(document: RunDocumentInit): void {
+    this.appendEncoded(toBinary(RunDocumentSchema, create(RunDocumentSchema, document)));
+  }
+
+  /** Appends the next document, given as its RunDocument protobuf bytes (copied). */
+  appendEncoded(bytes: Uint8Array): void {
     if (this.count % INDEX_EVERY === 0) this.offsets.push(this.writtenBytes + this.pendingBytes);
-    this.pending.push(prefix, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
-    this.pendingBytes += 4 + bytes.length;
+    const need = this.pendingBytes + 4 + bytes.length;
+    if (need > this.batch.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, 2 * this.batch.length));
+      this.batch.copy(bigger, 0, 0, this.pendingBytes);
+      this.batch = bigger;
+    }
+    this.batch.writeUInt32LE(bytes.length, this.pendingBytes);
+    this.batch.set(bytes, this.pendingBytes + 4);
+    this.pendingBytes = need;
     this.count++;
     if (this.pendingBytes >= BATCH_BYTES) this.flush();
-    return bytes;
   }
 
   /** Writes what is pending. */
   flush(): void {
     if (this.pendingBytes === 0 || this.fd === undefined) return;
-    const chunk = Buffer.concat(this.pending, this.pendingBytes);
     let at = 0;
-    while (at < chunk.length) at += writeSync(this.fd, chunk, at, chunk.length - at, this.writtenBytes + at);
-    this.writtenBytes += chunk.length;
+    while (at < this.pendingBytes) at += writeSync(this.fd, this.batch, at, this.pendingBytes - at, this.writtenBytes + at);
+    this.writtenBytes += this.pendingBytes;
     this.writtenCount = this.count;
-    this.pending = [];
     this.pendingBytes = 0;
   }
 
@@ -87,8 +93,9 @@ export class DocumentSpill {
       }
       const length = buffer.readUInt32LE(0);
       if (index >= from) {
+        // Its bytes go with it: a gRPC follower sends them as they are (encoded.ts).
         const bytes = buffer.subarray(4, 4 + length);
-        yield withEncoded(fromBinary(RunDocumentSchema, bytes) as unknown as RunDocumentInit, bytes);
+        yield withEncoding(fromBinary(RunDocumentSchema, bytes) as unknown as RunDocumentInit, new Uint8Array(bytes)); // a copy, not a view of the chunk
       }
       buffer = buffer.subarray(4 + length);
       index++;

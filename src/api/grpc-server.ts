@@ -4,14 +4,14 @@
  * generated types. A stream writes with backpressure: a slow client makes only its own handler
  * wait (the data behind it is buffered per client and dropped or lagged there, never upstream).
  */
-import { once } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { create, type DescMethod, type DescService, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import { encodingOf } from './encoded.js';
 import { toStatus } from './errors.js';
 import { MAX_REQUEST_BYTES } from './limits.js';
 import type { CallGate } from './gate.js';
 import type { AnyHandler, CallContext } from './handlers.js';
-import { encodedResponse } from './encoded.js';
 
 /** A service and its handlers, by method local name. */
 export interface ServiceBinding {
@@ -43,7 +43,10 @@ function methodDefinition(service: DescService, method: DescMethod): grpc.Method
     responseStream: method.methodKind === 'server_streaming',
     requestSerialize: (message) => Buffer.from(toBinary(method.input, create(method.input, message as never))),
     requestDeserialize: (bytes) => fromBinary(method.input, bytes),
-    responseSerialize: (message) => encodedResponse(method.output, message) ?? Buffer.from(toBinary(method.output, create(method.output, message as never))),
+    responseSerialize: (message) => {
+      const known = encodingOf(message); // encoded once for every follower (encoded.ts)
+      return known === undefined ? Buffer.from(toBinary(method.output, create(method.output, message as never))) : Buffer.from(known.buffer, known.byteOffset, known.byteLength);
+    },
     responseDeserialize: (bytes) => fromBinary(method.output, bytes),
   };
 }
@@ -82,7 +85,7 @@ function serverStreaming(method: DescMethod, handler: AnyHandler, gate: CallGate
       const context = contextOf(call, method, gate);
       for await (const message of handler(call.request, context) as AsyncIterable<unknown>) {
         if (context.signal.aborted) break;
-        if (!call.write(message)) await Promise.race([once(call, 'drain'), once(context.signal, 'abort')]);
+        if (!call.write(message)) await drainedOrAborted(call, context.signal);
       }
       if (!call.cancelled) call.end();
     } catch (error) {
@@ -90,4 +93,22 @@ function serverStreaming(method: DescMethod, handler: AnyHandler, gate: CallGate
       if (!call.cancelled) call.emit('error', { code: status.code, details: status.message });
     }
   };
+}
+
+/**
+ * Resolves when `stream` emits 'drain' or `signal` aborts, whichever comes first, and removes
+ * both listeners: a follower that waits for a drain at every message of a long run leaves nothing
+ * behind on its call or its signal (an `events.once` per wait kept one listener each).
+ */
+export function drainedOrAborted(stream: EventEmitter, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

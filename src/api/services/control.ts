@@ -4,6 +4,7 @@ import { readRange, type RunStorage } from '../../data/index.js';
 import type { LogEntry, Run } from '../../engine/index.js';
 import type { CallContext, ServiceHandlers } from '../handlers.js';
 import { catalogSummary, fromValue } from '../convert.js';
+import { encodingOf, withEncoding, wrapEncoded } from '../encoded.js';
 import type { DaemonCore } from '../core.js';
 import { type ControlService, LogLevel, type StartRunRequest } from '../gen/daq/v1/control_pb.js';
 import { PIECE_BYTES } from '../limits.js';
@@ -125,7 +126,10 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
       const queued = (): boolean => request.runUid !== '' && engine.queued().some((r) => r.uid === request.runUid);
       if (request.runUid !== '') engine.run(request.runUid);
       for await (const document of core.documents.follow(request.runUid, request.fromIndex, linked(core, context), queued)) {
-        yield { document, dropped: 0 };
+        // The document's bytes, when the log has them, make the response's: not encoded again per follower.
+        const bytes = encodingOf(document);
+        const response = { document, dropped: 0 };
+        yield bytes === undefined ? response : withEncoding(response, wrapEncoded(1, bytes));
       }
     },
     async *streamLogs(request, context) {

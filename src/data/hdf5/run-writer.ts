@@ -115,6 +115,7 @@ export class RunWriter {
         }
         this.next = header.pos + header.length;
       }
+      src.release(this.next); // records are copied: the pages behind leave this worker's memory
     }
     const caughtUp = !blocked && this.next >= head;
     this.blocked = blocked;

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { mapFile } from './native.js';
-import { ringDirectory } from './ring.fixture.js';
+import { residentKb, ringDirectory } from './ring.fixture.js';
 
 const path = ringDirectory();
 
@@ -25,6 +25,27 @@ describe('mapping a file (native addon)', () => {
     expect(mapping.buffer.byteLength).toBe(0);
     expect(view.length).toBe(0);
     mapping.unmap(); // twice is harmless
+  });
+
+  it('release drops the pages from this process only: its resident memory shrinks, the bytes stay', () => {
+    const bytes = 8 * 1024 * 1024;
+    const file = path('released');
+    const content = Buffer.alloc(bytes);
+    for (let i = 0; i < bytes; i += 4096) content[i] = (i / 4096) % 251;
+    writeFileSync(file, content);
+    const reader = mapFile(file, 'read');
+    const view = new Uint8Array(reader.buffer);
+    let sum = 0;
+    for (let i = 0; i < bytes; i += 4096) sum += view[i] as number; // every page is mapped now
+    expect(residentKb(file)).toBeGreaterThanOrEqual(bytes / 1024 - 64);
+    reader.release(4096 + 100, bytes); // from the page holding offset 4196 to the end
+    expect(residentKb(file)).toBeLessThanOrEqual(64);
+    let again = 0;
+    for (let i = 0; i < bytes; i += 4096) again += view[i] as number;
+    expect(again).toBe(sum);
+    reader.release(bytes + 4096, 10); // beyond the end: nothing
+    reader.unmap();
+    reader.release(0, bytes); // unmapped: nothing
   });
 
   it('errors name the path and the system reason', () => {

@@ -21,11 +21,18 @@ export interface Mapping {
   readonly path: string;
   /** Unmaps at once (otherwise the garbage collector does); views of the buffer become empty. */
   unmap(): void;
+  /**
+   * Drops this process's pages from the one holding `offset` to the last one that ends by
+   * `offset + length`: the file keeps its bytes and a later read maps them again, so this is
+   * always safe; it only keeps a reader's resident memory to what it reads now.
+   */
+  release(offset: number, length: number): void;
 }
 
 interface Addon {
   map(path: string, byteLength: number, mode: 0 | 1 | 2): ArrayBuffer;
   unmap(buffer: ArrayBuffer): void;
+  release(buffer: ArrayBuffer, offset: number, length: number): void;
   lock(path: string): number;
   unlock(fd: number): void;
 }
@@ -68,7 +75,7 @@ export function mapFile(path: string, mode: MapMode, byteLength = 0): Mapping {
     const errno = (error as { errno?: number }).errno ?? 0;
     throw new DaqError(codeOf(errno), (error as Error).message, { cause: error });
   }
-  return { buffer, path, unmap: () => native.unmap(buffer) };
+  return { buffer, path, unmap: () => native.unmap(buffer), release: (offset, length) => native.release(buffer, offset, length) };
 }
 
 /**

@@ -18,6 +18,9 @@ export interface DecodedRecord {
   batches: RecordBatch[];
 }
 
+/** Bytes a reader reads on before it drops the pages behind it ({@link RecordSource.release}). */
+export const RELEASE_BYTES = 4 * 1024 * 1024;
+
 /** Read-only access to a ring's records with overwrite detection. */
 export class RecordSource {
   private readonly mapping: Mapping;
@@ -27,6 +30,8 @@ export class RecordSource {
   private readonly schemas = new Map<number, { bytes: Uint8Array; schema: Schema }>();
   /** Records skipped because the writer overwrote them while (or before) they were read. */
   overtaken = 0;
+  /** Logical position below which this reader's pages have been dropped. */
+  private released: number | undefined;
 
   /**
    * Opens `path`. With `copy`, records are copied out of the ring before they are decoded, so
@@ -172,6 +177,26 @@ export class RecordSource {
     if (this.copy) return true;
     const pos = Number(data.schema.metadata.get('daq.ring_pos') ?? NaN);
     return Number.isFinite(pos) && pos >= this.tail;
+  }
+
+  /**
+   * Says that this reader reads nothing below position `pos` any more: once it has read
+   * {@link RELEASE_BYTES} more, the pages behind it leave this process's memory (the file keeps
+   * them). Without it, a reader that follows the writer maps the whole ring, page by page, as it
+   * goes round: the process's resident memory grows by the ring's size a second time (the writer
+   * has it mapped too). Only for a reader whose records are copied (`copy`) or no longer used.
+   */
+  release(pos: number): void {
+    this.released ??= pos;
+    if (pos - this.released < RELEASE_BYTES) return;
+    const { capacity } = this.ring.geometry;
+    // The span [released, pos) wraps at most once (it is never longer than the ring).
+    const from = Math.max(this.released, pos - capacity);
+    const start = this.ring.offsetOf(from);
+    const first = Math.min(pos - from, capacity - (from % capacity));
+    this.mapping.release(start, first);
+    if (first < pos - from) this.mapping.release(this.ring.offsetOf(from + first), pos - from - first);
+    this.released = pos;
   }
 
   /** Unmaps the ring: batches decoded without `copy` become empty. */

@@ -1,5 +1,5 @@
 /** Helpers for the ring tests: ring files in a fresh directory (under /dev/shm), removed afterwards. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
@@ -17,4 +17,15 @@ export const SYNTHETIC_CLI = join(import.meta.dirname, '../../../dist/src/data/r
 /** Fails with the command to run when the build is missing. */
 export function requireBuild(): void {
   if (!existsSync(SYNTHETIC_CLI)) throw new Error(`${SYNTHETIC_CLI} is missing: run \`make build\` first`);
+}
+
+/** Resident kB of this process's mappings of `file` (summed over its mappings, from /proc/self/smaps). */
+export function residentKb(file: string): number {
+  let total = 0;
+  let inFile = false;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inFile = line.endsWith(file);
+    else if (inFile && line.startsWith('Rss:')) total += Number.parseInt(line.slice(4), 10);
+  }
+  return total;
 }

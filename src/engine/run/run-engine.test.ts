@@ -3,7 +3,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { isShutterControl, isMovable } from '../../capabilities/index.js';
 import { checkScript, labDeclarations } from '../../scripting/types/index.js';
 import type { EventDescriptor, RunEvent, RunStart } from './documents.js';
+import { createSystemClock } from '../../core/index.js';
+import { Lab, parseLabConfig } from '../../devices/index.js';
+import { DRIVERS } from '../../drivers/index.js';
 import { engineFor, runScript } from './run-engine.fixture.js';
+import { RunEngine } from './run-engine.js';
 
 describe('run engine: documents', () => {
   it('a run emits start, one descriptor per stream, events and a stop, in that order', async () => {
@@ -337,4 +341,47 @@ describe('examples', () => {
       await lab.disconnect();
     });
   }
+});
+
+describe('a run on instant devices', () => {
+  const LAB = `
+[devices.stage]
+driver = "sim-stage"
+max = 1000
+velocity = 1e9
+acceleration = 1e15
+settle_time = 0
+[devices.laser]
+driver = "sim-laser"
+[devices.power_meter]
+driver = "sim-power-meter"
+averaging_time = 0
+`;
+
+  async function turnsDuringPlan(yieldEveryMs: number): Promise<number> {
+    const clock = createSystemClock();
+    const lab = Lab.create(parseLabConfig(LAB, 'instant.toml', DRIVERS), DRIVERS, clock);
+    await lab.connect();
+    const engine = new RunEngine(lab, clock, { yieldEveryMs });
+    let turns = 0;
+    const seen: number[] = [];
+    engine.onDocument(({ document }) => {
+      if (document.kind === 'event') seen.push(turns);
+    });
+    const tick = (): void => {
+      turns++;
+      timer = setImmediate(tick);
+    };
+    let timer = setImmediate(tick);
+    const stop = await engine.submit({ scriptName: 'scan.js', source: 'lineScan(stage, power_meter, { start: 0, stop: 10, num: 2000, returnPoints: false });' }).done;
+    clearImmediate(timer);
+    await lab.disconnect();
+    expect(stop.exitStatus).toBe('success');
+    expect(seen).toHaveLength(2000);
+    return (seen.at(-1) as number) - (seen[0] as number);
+  }
+
+  it('gives the event loop turns during a plan whose device calls resolve at once, when told to (yieldEveryMs)', async () => {
+    expect(await turnsDuringPlan(0)).toBeGreaterThan(0);
+  });
 });

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { afterAll, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../core/index.js';
+import { RunRecorder } from '../engine/run/recorder.js';
+import { DocumentLog, MEMORY_WINDOW } from './document-log.js';
+import { encodeRunDocument, encodingOf, wrapEncoded } from './encoded.js';
+import { toRunDocument } from './convert.js';
+import { StreamRunDocumentsResponseSchema } from './gen/daq/v1/control_pb.js';
+import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'daq-encoded-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('run documents encoded once', () => {
+  it('every document a follower gets, from memory or from the spill file, carries exactly the bytes protobuf-es would make, and so does the response around it', async () => {
+    const log = new DocumentLog(50, {}, join(dir, 'documents'));
+    const recorder = new RunRecorder({ scriptName: 'long.js', scriptSource: '', params: {}, metadata: {}, lab: 'test' }, new VirtualClock());
+    recorder.onDocument((document) => log.add({ runUid: recorder.uid, document }));
+    recorder.open();
+    const total = 2 * MEMORY_WINDOW + 100;
+    // Some documents large enough for a 2- and a 3-byte length prefix.
+    for (let i = 0; i < total; i++) recorder.record('scan', { x: i, label: i % 1000 === 7 ? 'y'.repeat(i % 2 === 0 ? 300 : 20_000) : `p${i}` });
+    let checked = 0;
+    const follower = log.follow(recorder.uid, 0, new AbortController().signal);
+    for await (const document of follower) {
+      const bytes = encodingOf(document);
+      expect(bytes).toBeDefined();
+      if (document.index === 0 || document.index! % 97 === 0 || document.index! % 1000 === 9) {
+        expect(bytes).toEqual(toBinary(RunDocumentSchema, create(RunDocumentSchema, document)));
+        expect(wrapEncoded(1, bytes!)).toEqual(toBinary(StreamRunDocumentsResponseSchema, create(StreamRunDocumentsResponseSchema, { document, dropped: 0 })));
+        checked++;
+      }
+      if (document.index === total - 1) recorder.close('success'); // the run is still going while the early documents come from the file
+    }
+    expect(checked).toBeGreaterThan(80);
+  });
+
+  it('an event encoded by hand has the bytes protobuf-es makes, for every kind of value and edge of the wire format', () => {
+    let seed = 12345;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)] as T;
+    const numbers = [0, -0, 1, -1, 0.1, 1e300, -1e-300, NaN, Infinity, -Infinity, 2 ** 53, 79.99];
+    const texts = ['', 'a', 'µ-meter', '日本', '\u{1F600} emoji', 'x'.repeat(200), 'y'.repeat(20_000), 'lone \uD800 surrogate'];
+    const value = (): unknown => pick([() => pick(numbers), () => pick(texts), () => random() < 0.5, () => Array.from({ length: Math.floor(random() * 4) * 40 }, () => pick(numbers))])();
+    for (let i = 0; i < 400; i++) {
+      const fields = Math.floor(random() * 5);
+      const data: Record<string, unknown> = {};
+      const timestamps: Record<string, number> = {};
+      for (let f = 0; f < fields; f++) {
+        const key = pick(['x', 'power_meter', '', '2', '10', 'ü', `k${f}`]);
+        data[key] = value();
+        timestamps[key] = pick(numbers);
+      }
+      const event = { kind: 'event' as const, uid: pick(['', 'u-1']), descriptor: 'd', stream: pick(['primary', '']), seqNum: pick([0, 1, 127, 128, 16_384, 2 ** 32 - 1]), timeS: pick(numbers), data: data as never, timestamps };
+      const document = toRunDocument(pick(['', 'run-1']), pick([0, 1, 300, 2 ** 31]), event, { name: 'event', doc: {}, json: pick(texts) });
+      expect(encodeRunDocument(document)).toEqual(toBinary(RunDocumentSchema, create(RunDocumentSchema, document)));
+    }
+  });
+});
