@@ -18,6 +18,21 @@ export interface PendingRead {
   __daq_pending: number;
 }
 
+/**
+ * The placeholder of a read the daemon makes when it takes the record itself (`__daq_read_in`):
+ * used when nothing else in the record's fields calls anything, so no call of the script can
+ * come between where the field is written and the record. No host call at all for the read.
+ */
+export interface InRecordRead {
+  __daq_read: string;
+  __daq_method: string;
+}
+
+/** Whether `value` is an {@link InRecordRead}. */
+export function isInRecordRead(value: JsonValue): value is JsonValue & InRecordRead {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as Record<string, JsonValue>)['__daq_read'] === 'string';
+}
+
 /** Whether `value` is a {@link PendingRead}. */
 export function isPendingRead(value: JsonValue): value is JsonValue & PendingRead {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as Record<string, JsonValue>)['__daq_pending'] === 'number';
@@ -58,6 +73,16 @@ export class RecordReads {
     if (entry === undefined) throw new DaqError('internal', `field "${field}": its device read ${n} was never made`);
     if ('error' in entry) throw new DaqError(entry.error.code, `field "${field}": ${entry.error.message}`, { cause: entry.error });
     return entry.reading;
+  }
+
+  /** Makes the read of an {@link InRecordRead} now, for field `field` of a record. */
+  async readIn(placeholder: InRecordRead, field: string): Promise<RecordValue> {
+    try {
+      return await this.read(placeholder.__daq_read, placeholder.__daq_method);
+    } catch (error) {
+      const problem = DaqError.from(error);
+      throw new DaqError(problem.code, `field "${field}": ${problem.message}`, { cause: problem });
+    }
   }
 
   private async read(name: string, method: string): Promise<RecordValue> {

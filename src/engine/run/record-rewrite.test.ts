@@ -8,8 +8,13 @@ const rewrite = (source: string, name = 'test.js') => rewriteRecords(source, nam
 
 describe('record() rewrite', () => {
   it('a direct getter call becomes a host read; a const bound to one is tagged; each call gets its line', () => {
-    expect(rewrite(`record('s', { x: stage.position(), w: (laser.wavelength()), n: 1 });`)).toBe(
-      `__daq_record_at(1, 's', { x: __daq_later("stage", "position"), w: (__daq_later("laser", "wavelength")), n: 1 });`,
+    // nothing else in the record calls anything: the daemon makes the reads when it takes the record
+    expect(rewrite(`record('s', { x: stage.position(), w: (laser.wavelength()), n: 1, m: [i * 2, -i] });`)).toBe(
+      `__daq_record_at(1, 's', { x: __daq_read_in("stage", "position"), w: (__daq_read_in("laser", "wavelength")), n: 1, m: [i * 2, -i] });`,
+    );
+    // another call in the record could act between a field and the record: each read is made where it is written
+    expect(rewrite(`record('s', { x: stage.position(), y: f(), z: new Date() });`)).toBe(
+      `__daq_record_at(1, 's', { x: __daq_later("stage", "position"), y: f(), z: new Date() });`,
     );
     expect(rewrite(`const p = stage.position();\nrecord('s', { p, q: p, r: p * 2 });`)).toBe(
       `const p = stage.position();\n__daq_record_at(2, 's', { p: __daq_sourced(p, "stage", "position"), q: __daq_sourced(p, "stage", "position"), r: p * 2 });`,
@@ -54,7 +59,7 @@ describe('record() rewrite', () => {
     const out = rewrite(source, 'test.ts');
     expect(out.split('\n')).toHaveLength(source.split('\n').length);
     expect(out.split('\n')[5]).toBe(`throw new Error('here');`);
-    expect(out).toContain('x: __daq_later("stage", "position") as number');
+    expect(out).toContain('x: __daq_read_in("stage", "position") as number');
   });
 });
 
@@ -123,6 +128,16 @@ describe('values read from devices keep units and source', () => {
     const caught = await runScript(engine, `try { stage.moveAbs(5000); } catch (e) { log('caught', e.message); }`);
     expect(caught.stop.exitStatus).toBe('success');
     expect(logs.at(-1)?.message).toMatch(/^caught stage: /);
+    await lab.disconnect();
+  });
+
+  it('a read the daemon makes for a record that fails refuses that record, naming the field and the line, and nothing is recorded', async () => {
+    const { engine, documents, lab } = await engineFor();
+    await lab.device('power_meter').disconnect();
+    const { stop } = await runScript(engine, `stage.moveAbs(1);\nrecord('s', { x: stage.position(), p: power_meter.read() });\nlog('not reached', now());`);
+    expect(stop.exitStatus).toBe('fail');
+    expect(stop.reason).toMatch(/field "p": .*power_meter.* \(at test\.js:2\)/);
+    expect(documents.filter((d) => d.kind === 'event')).toHaveLength(0);
     await lab.disconnect();
   });
 });

@@ -75,7 +75,7 @@ export function rewriteRecords(
     }
     if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'record' && tagged.has('record') && node.arguments.length >= 2) {
       const data = unwrap(ts, node.arguments[1] as Node);
-      if (ts.isObjectLiteralExpression(data)) edits.push(...fieldEdits(script, data, units, later));
+      if (ts.isObjectLiteralExpression(data)) edits.push(...fieldEdits(script, data, units, later, onlyDeviceCalls(script, data, later)));
     }
     ts.forEachChild(node, visit);
   };
@@ -85,15 +85,31 @@ export function rewriteRecords(
   return out;
 }
 
-function fieldEdits(script: ParsedScript, data: ObjectLiteralExpression, units: GetterUnits, later: (device: string, method: string) => boolean): Edit[] {
+/**
+ * Whether the only calls in a record's fields are the device reads the daemon makes for it: then
+ * nothing the script calls can come between a field and its record, and the reads are made when
+ * the daemon takes the record (`__daq_read_in`), with no host call of their own.
+ */
+function onlyDeviceCalls(script: ParsedScript, data: ObjectLiteralExpression, later: (device: string, method: string) => boolean): boolean {
+  const { ts } = script;
+  const visit = (node: Node): boolean => {
+    if (ts.isCallExpression(node)) return deviceCall(script, node, later) !== undefined;
+    if (ts.isNewExpression(node) || ts.isTaggedTemplateExpression(node) || ts.isFunctionLike(node) || ts.isSpreadAssignment(node) || ts.isAccessor(node)) return false;
+    return !(ts.forEachChild(node, (child) => (visit(child) ? undefined : true)) ?? false);
+  };
+  return visit(data);
+}
+
+function fieldEdits(script: ParsedScript, data: ObjectLiteralExpression, units: GetterUnits, later: (device: string, method: string) => boolean, inRecord = false): Edit[] {
   const { ts, file } = script;
   const edits: Edit[] = [];
+  const reader = inRecord ? '__daq_read_in' : '__daq_later';
   for (const property of data.properties) {
     if (ts.isPropertyAssignment(property)) {
       const value = unwrap(ts, property.initializer);
       const call = deviceCall(script, value, later);
       if (call !== undefined) {
-        edits.push({ start: value.getStart(file), end: value.end, text: `__daq_later(${JSON.stringify(call.device)}, ${JSON.stringify(call.method)})` });
+        edits.push({ start: value.getStart(file), end: value.end, text: `${reader}(${JSON.stringify(call.device)}, ${JSON.stringify(call.method)})` });
       } else if (ts.isIdentifier(value)) {
         const bound = constGetter(script, value.text, property, units);
         if (bound !== undefined) edits.push({ start: value.getStart(file), end: value.end, text: tag(value.text, bound) });

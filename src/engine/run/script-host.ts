@@ -16,7 +16,7 @@ import { packPoints } from './packed-points.js';
 import { type RecordValue, sourcesOf } from './record-values.js';
 import type { RunContext } from './run-context.js';
 import { SCRIPT_PRELUDE } from './script-prelude.js';
-import { isPendingRead, RecordReads } from './record-reads.js';
+import { isInRecordRead, isPendingRead, RecordReads } from './record-reads.js';
 
 /**
  * What a script does not wait for: it only hands data over. Run in order before its next device
@@ -198,7 +198,20 @@ function recordData(context: RunContext, frames: FrameTable, reads: RecordReads,
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new DaqError('invalid_argument', `record(stream, data): data must be an object such as {x: 1}, got ${JSON.stringify(data)}`);
   }
+  for (const field in data) if (isInRecordRead(data[field] as JsonValue)) return readThenRecord(context, frames, reads, stream as string, data);
   return recordEvent(context, stream as string, recordValues(context, frames, reads, data));
+}
+
+/** A record whose fields hold reads to make (record-reads.ts): made now, one after the other in field order, then recorded. */
+async function readThenRecord(context: RunContext, frames: FrameTable, reads: RecordReads, stream: string, data: Record<string, JsonValue>): Promise<void> {
+  const made: Record<string, RecordValue> = Object.create(null) as Record<string, RecordValue>;
+  for (const field in data) {
+    const value = data[field] as JsonValue;
+    if (isInRecordRead(value)) made[field] = await reads.readIn(value, field);
+  }
+  const values = recordValues(context, frames, reads, data);
+  for (const field in made) values[field] = made[field] as RecordValue;
+  return recordEvent(context, stream, values);
 }
 
 function formatLogValue(value: JsonValue): string {

@@ -43,6 +43,10 @@ export const SCRIPT_PRELUDE = String.raw`
   Object.defineProperty(globalThis, '__daq_later', {
     value: function (device, method) { reads += 1; readLater(reads, device, method); return { __daq_pending: reads }; },
   });
+  // ... made when the daemon takes the record (nothing else in the record calls anything): no host call here
+  Object.defineProperty(globalThis, '__daq_read_in', {
+    value: function (device, method) { return { __daq_read: device, __daq_method: method }; },
+  });
   // Tags a value read from a device for record() (see record-rewrite.ts); never seen by the script itself.
   Object.defineProperty(globalThis, '__daq_sourced', {
     value: function (value, device, method) { return { __daq_sourced: true, value: value, device: device, method: method }; },
