@@ -158,7 +158,7 @@ $(BENCH_VENV)/.stamp: bench/bluesky/requirements.txt bench/qcodes/requirements.t
 
 bench-venv: $(BENCH_VENV)/.stamp ## the Python venv with Bluesky + ophyd and QCoDeS, the baselines of the scan benchmark
 
-bench: build bench-venv python ## run the benchmarks (they print their figures, and ratios against Bluesky)
+bench: build bench-venv python ## run the benchmarks (they print their figures, and ratios against Bluesky and QCoDeS; docs/benchmarks.md)
 	node dist/bench/run.js
 
 # POINTS=N for a shorter check (default 1,000,000 points a run); takes many minutes.
