@@ -126,7 +126,11 @@ export async function count<D extends Readable & Device>(
       ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
       onPoint: (p) => options.onPoint?.({ ...p, index: i }, options.num),
     });
-    if (keep) points.push({ ...(point as ScanPoint), index: i });
+    if (keep) {
+      const indexed = { ...(point as ScanPoint), index: i };
+      if (options.keep === undefined) points.push(indexed);
+      else options.keep(indexed);
+    }
   }
   return points;
 }

@@ -34,6 +34,8 @@ export interface ScanOptions {
   checkpoint?: () => Promise<void>;
   /** False: return no points (needed beyond {@link MAX_RETURNED_POINTS}; they are recorded anyway). */
   returnPoints?: boolean;
+  /** Where each point goes instead of the returned array (which is then empty), when points are kept. */
+  keep?: (point: ScanPoint) => void;
 }
 
 /**
@@ -88,7 +90,10 @@ export async function stepScan(
     const values = await Promise.all(detectors.map((d) => d.read()));
     const readings = Object.fromEntries(detectors.map((d, i) => [d.name, values[i] as Reading]));
     const point: ScanPoint = { index, targets, positions, readings };
-    if (keep) points.push(point);
+    if (keep) {
+      if (options.keep === undefined) points.push(point);
+      else options.keep(point);
+    }
     await options.onPoint?.(point, path.length);
   }
   return points;

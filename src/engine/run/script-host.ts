@@ -12,7 +12,7 @@ import type { HostFunction, HostFunctions, JsonValue } from '../../scripting/ind
 import { count, gridScan, listScan, lineScan, type ScanDetector, type ScanMotor, type ScanPoint } from '../plans/index.js';
 import { changesConfiguration, getterUnitsOf } from './device-getters.js';
 import { FrameTable } from './frame-table.js';
-import { packPoints } from './packed-points.js';
+import { PointPacker } from './packed-points.js';
 import { type RecordValue, sourcesOf } from './record-values.js';
 import type { RunContext } from './run-context.js';
 import { SCRIPT_PRELUDE } from './script-prelude.js';
@@ -239,8 +239,12 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DaqError('invalid_argument', `${plan}: options must be an object`);
     const stream = (raw as PlanArgs).stream ?? 'primary';
     const pointRecord = pointRecorder(context);
+    // the points for the script, packed as the plan goes (packed-points.ts; the prelude unpacks them)
+    const packer = new PointPacker();
     return {
       ...(raw as Record<string, unknown>),
+      packer,
+      keep: (point: ScanPoint) => packer.add(point),
       signal: context.signal,
       checkpoint: () => context.checkpoint(),
       onPoint: async (point: ScanPoint, total: number) => {
@@ -249,16 +253,27 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
       },
     };
   };
-  // packed by column: the script prelude unpacks them (packed-points.ts)
-  const result = (points: ScanPoint[]): JsonValue => packPoints(points) as unknown as JsonValue;
+  const result = (opts: { packer: PointPacker }): JsonValue => opts.packer.packed() as unknown as JsonValue;
   return {
-    '__plans.lineScan': async ([m, d, o]) => result(await lineScan(motor(m ?? null, 'lineScan'), detectors(d ?? null, 'lineScan'), options(o ?? null, 'lineScan') as never)),
-    '__plans.listScan': async ([m, d, o]) => result(await listScan(motor(m ?? null, 'listScan'), detectors(d ?? null, 'listScan'), options(o ?? null, 'listScan') as never)),
-    '__plans.gridScan': async ([a, b, d, o]) =>
-      result(await gridScan(motor(a ?? null, 'gridScan'), motor(b ?? null, 'gridScan'), detectors(d ?? null, 'gridScan'), options(o ?? null, 'gridScan') as never)),
+    '__plans.lineScan': async ([m, d, o]) => {
+      const opts = options(o ?? null, 'lineScan');
+      await lineScan(motor(m ?? null, 'lineScan'), detectors(d ?? null, 'lineScan'), opts as never);
+      return result(opts);
+    },
+    '__plans.listScan': async ([m, d, o]) => {
+      const opts = options(o ?? null, 'listScan');
+      await listScan(motor(m ?? null, 'listScan'), detectors(d ?? null, 'listScan'), opts as never);
+      return result(opts);
+    },
+    '__plans.gridScan': async ([a, b, d, o]) => {
+      const opts = options(o ?? null, 'gridScan');
+      await gridScan(motor(a ?? null, 'gridScan'), motor(b ?? null, 'gridScan'), detectors(d ?? null, 'gridScan'), opts as never);
+      return result(opts);
+    },
     '__plans.count': async ([d, o]) => {
       const opts = options(o ?? null, 'count') as ReturnType<typeof options> & { delay?: number; num: number };
-      return result(await count(detectors(d ?? null, 'count'), { ...opts, delayS: opts.delay ?? 0, sleep: (s) => context.clock.sleep(s, context.signal) }));
+      await count(detectors(d ?? null, 'count'), { ...opts, delayS: opts.delay ?? 0, sleep: (s) => context.clock.sleep(s, context.signal) });
+      return result(opts);
     },
   };
 }
