@@ -17,6 +17,8 @@ export interface WorkerInput {
   hostNames: string[];
   /** Indexes in `hostNames` of the deferred functions (see `SandboxOptions.deferred`). */
   deferred: number[];
+  /** Whether the script's last value is sent back as JSON (see `SandboxOptions.keepValue`). */
+  keepValue: boolean;
   /** JSON of an object whose properties become globals. */
   globalsJson: string;
   /** JavaScript run before the script (see `SandboxOptions.prelude`); empty for none. */

@@ -22,6 +22,11 @@ export interface SandboxOptions {
    * its end. Each must be a name in `host`.
    */
   deferred?: readonly string[];
+  /**
+   * False: the script's last value is not turned into JSON for the outcome (a run does not use it;
+   * a script ending in a plan call would otherwise build every point of the plan for nothing).
+   */
+  keepValue?: boolean;
   /** Plain values the script sees as globals, e.g. `{ params: { steps: 10 } }`. */
   globals?: Record<string, JsonValue>;
   /** Limits; each one not given takes its default (see `DEFAULT_SCRIPT_LIMITS`). */

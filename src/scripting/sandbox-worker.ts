@@ -257,6 +257,7 @@ async function main(): Promise<void> {
   }
   // The last value's JSON runs script code (toJSON, getters): it counts against the limits, and a
   // stop while it runs is the run's outcome (the script's objects never decide it).
+  if (!input.keepValue) return succeed({ type: 'done', ok: true });
   const exported = ctx.callFunction(exportValue, ctx.undefined, state.value);
   if (stop !== undefined) return fail('run', { name: 'InternalError', message: 'interrupted', stack: '' });
   const valueJson = exported.error || ctx.typeof(exported.value) !== 'string' ? undefined : ctx.getString(exported.value);

@@ -12,6 +12,16 @@ const run = (source: string, host: HostFunctions = {}, globals?: Record<string, 
   runSandboxed({ source, filename: 'experiment.js', host, ...(globals === undefined ? {} : { globals }) });
 
 describe('host calls', () => {
+  test('keepValue: false leaves the script\'s last value alone (no JSON of it, none of its toJSON runs)', async () => {
+    let asked = 0;
+    const source = '({ toJSON() { note(); return 42; } })';
+    const host: HostFunctions = { note: () => void asked++ };
+    expect(await runSandboxed({ source, filename: 'v.js', host, keepValue: false })).toMatchObject({ status: 'success', value: undefined });
+    expect(asked).toBe(0);
+    expect(await runSandboxed({ source, filename: 'v.js', host })).toMatchObject({ status: 'success', value: 42 });
+    expect(asked).toBe(1);
+  });
+
   test('round-trip JSON values through synchronous-looking calls, sync and async host functions alike', async () => {
     const seen: JsonValue[][] = [];
     const host: HostFunctions = {

@@ -178,6 +178,7 @@ class SandboxRun {
       filename: this.file,
       hostNames,
       deferred: (this.options.deferred ?? []).map((name) => hostNames.indexOf(name)),
+      keepValue: this.options.keepValue !== false,
       globalsJson,
       prelude: this.options.prelude ?? '',
       channel: this.channelBuffer,

@@ -225,6 +225,7 @@ export class RunEngine {
         filename: run.request.scriptName,
         host: world.host,
         deferred: world.deferred,
+        keepValue: false,
         globals: world.globals,
         prelude: world.prelude,
         limits: { ...this.options.defaultLimits, ...run.request.limits },
