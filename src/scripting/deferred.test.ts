@@ -112,6 +112,33 @@ describe('deferred host calls (the script does not wait for them)', () => {
     expect(arrived).toEqual(['before the loop']);
   });
 
+  test('an abort while a batch runs keeps what the script queued after that batch', async () => {
+    const arrived: number[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let first: () => void = () => undefined;
+    const firstArrived = new Promise<void>((resolve) => (first = resolve));
+    const handle = startSandboxed({
+      // 300 calls: the first 256 go as a batch the script does not wait for, the rest are queued behind it
+      source: `for (let i = 0; i < 300; i++) note(i); for (;;) {}`,
+      filename: 'deferred.js',
+      host: {
+        note: ([x]) => {
+          arrived.push(Number(x));
+          if (x !== 0) return undefined;
+          first();
+          return held; // the first batch is still running when the run is aborted
+        },
+      },
+      deferred: ['note'],
+    });
+    await firstArrived;
+    handle.abort();
+    release();
+    expect((await handle.outcome).status).toBe('abort');
+    expect(arrived).toEqual(Array.from({ length: 300 }, (_, i) => i));
+  });
+
   test('made before a stop by the wall-time limit are still delivered', async () => {
     const arrived: number[] = [];
     const outcome = await runSandboxed({

@@ -100,18 +100,19 @@ function callHost(index: number, argsJson: string): string {
 }
 
 /**
- * Reads the answer of the batch in flight, if any. An error in it was made by a call before
+ * Reads the answer of the batch in flight, if any. A refusal in it was made by a call before
  * everything queued since: those are dropped (had the script waited, it would have stopped there).
+ * A stop (abort, deadline) keeps them: they were made before it, and still go.
  */
 function collect(): string {
   if (!inFlight) return 'u';
   inFlight = false;
-  const answer = tagged(awaitAnswer(channel, input.overflow));
-  if (answer.charCodeAt(0) === 101 /* e */) {
+  const answer = awaitAnswer(channel, input.overflow);
+  if (answer.kind === AnswerKind.error) {
     queued = [];
     queuedChars = 0;
   }
-  return answer;
+  return tagged(answer);
 }
 
 /** Sends the queued deferred calls without waiting for them (after reading the answer of the batch before). */
@@ -129,7 +130,11 @@ function sendBatch(): string {
 /** Sends the queued deferred calls and then `call` (none: a flush), and waits for the answer. */
 function send(call: string | undefined): string {
   const before = collect();
-  if (before !== 'u') return before;
+  if (before !== 'u') {
+    // the batch before was refused (nothing is queued then) or stopped: what is queued still goes, `call` does not
+    if (queued.length > 0) send(undefined);
+    return before;
+  }
   let text: string;
   if (queued.length === 0) text = call ?? '';
   else {
