@@ -131,10 +131,17 @@ class QueueWatch {
   }
 }
 
-/** Resolves once run `uid` has finished (or is gone), from the daemon's status stream. */
+/**
+ * Resolves once run `uid` has finished (or is gone), from the daemon's status stream: asked of
+ * the daemon when the current run is not this one and has changed (or none runs), not at every
+ * progress message of another run this one waits behind.
+ */
 async function waitForEnd(client: DaemonClient, uid: string, signal: AbortSignal): Promise<void> {
+  let asked: string | undefined;
   for await (const status of client.stream(ControlService.method.streamStatus, { heartbeatS: 1 }, signal)) {
-    if (status.currentRun?.uid === uid) continue;
+    const current = status.currentRun?.uid;
+    if (current === uid || (current !== undefined && current === asked)) continue;
+    asked = current;
     const run = (await client.call(ControlService.method.getRun, { uid })).run;
     if (run === undefined || run.state === RunState.FINISHED) return;
   }

@@ -253,28 +253,22 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
       },
     };
   };
-  const result = (opts: { packer: PointPacker }): JsonValue => opts.packer.packed() as unknown as JsonValue;
+  /** Runs `plan` with the options of `raw`; answers its points, packed. */
+  const planned = async (name: string, raw: JsonValue | undefined, plan: (opts: ReturnType<typeof options>) => Promise<unknown>): Promise<JsonValue> => {
+    const opts = options(raw ?? null, name);
+    await plan(opts);
+    return opts.packer.packed() as unknown as JsonValue;
+  };
   return {
-    '__plans.lineScan': async ([m, d, o]) => {
-      const opts = options(o ?? null, 'lineScan');
-      await lineScan(motor(m ?? null, 'lineScan'), detectors(d ?? null, 'lineScan'), opts as never);
-      return result(opts);
-    },
-    '__plans.listScan': async ([m, d, o]) => {
-      const opts = options(o ?? null, 'listScan');
-      await listScan(motor(m ?? null, 'listScan'), detectors(d ?? null, 'listScan'), opts as never);
-      return result(opts);
-    },
-    '__plans.gridScan': async ([a, b, d, o]) => {
-      const opts = options(o ?? null, 'gridScan');
-      await gridScan(motor(a ?? null, 'gridScan'), motor(b ?? null, 'gridScan'), detectors(d ?? null, 'gridScan'), opts as never);
-      return result(opts);
-    },
-    '__plans.count': async ([d, o]) => {
-      const opts = options(o ?? null, 'count') as ReturnType<typeof options> & { delay?: number; num: number };
-      await count(detectors(d ?? null, 'count'), { ...opts, delayS: opts.delay ?? 0, sleep: (s) => context.clock.sleep(s, context.signal) });
-      return result(opts);
-    },
+    '__plans.lineScan': ([m, d, o]) => planned('lineScan', o, (opts) => lineScan(motor(m ?? null, 'lineScan'), detectors(d ?? null, 'lineScan'), opts as never)),
+    '__plans.listScan': ([m, d, o]) => planned('listScan', o, (opts) => listScan(motor(m ?? null, 'listScan'), detectors(d ?? null, 'listScan'), opts as never)),
+    '__plans.gridScan': ([a, b, d, o]) =>
+      planned('gridScan', o, (opts) => gridScan(motor(a ?? null, 'gridScan'), motor(b ?? null, 'gridScan'), detectors(d ?? null, 'gridScan'), opts as never)),
+    '__plans.count': ([d, o]) =>
+      planned('count', o, (opts) => {
+        const delay = (opts as { delay?: number }).delay ?? 0;
+        return count(detectors(d ?? null, 'count'), { ...(opts as typeof opts & { num: number }), delayS: delay, sleep: (s) => context.clock.sleep(s, context.signal) });
+      }),
   };
 }
 
