@@ -96,3 +96,5 @@ export const isVoltageSource = voltageSource.is;
 export const isStageable = stageable.is;
 export const isStoppable = stoppable.is;
 export const isParameterized = parameterized.is;
+
+export * from './settable.js';

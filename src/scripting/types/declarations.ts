@@ -6,7 +6,7 @@
  * from them by `ScriptSide<T>` (see script-globals.ts), so the declarations say exactly what the
  * daemon implements. The text is self-contained: it type-checks on its own with the ES library.
  */
-import { CAPABILITIES, capabilitiesOf, isParameterized, type ParameterInfo } from '../../capabilities/index.js';
+import { CAPABILITIES, capabilitiesOf, isParameterized, type ParameterInfo, SETTABLE_METHOD_NAMES } from '../../capabilities/index.js';
 import { DaqError } from '../../core/errors.js';
 import type { Lab } from '../../devices/index.js';
 import { collectDeclarations, type TypeDeclaration, type TypeRoots } from './type-source.js';
@@ -74,6 +74,7 @@ export function derivedDeclarations(): string {
     '}',
     '',
     `/** The name of a capability. */\ntype CapabilityName = ${capabilities.map((c) => `'${c}'`).join(' | ')};\n`,
+    `/** Methods that name a settable quantity (a plan's axis: \`laser.wavelength\`). */\ntype SettableMethodName = ${SETTABLE_METHOD_NAMES.map((m) => `'${m}'`).join(' | ')};\n`,
     ...CAPABILITIES.map((c) => `/** ${c.name}: ${oneLine(c.summary)}. Script side of {@link Daq.${c.name}}. */\ninterface ${c.name} extends ScriptSide<Daq.${c.name}> {}\n`),
     ...types.map((d) => scriptAlias(d)),
   ].join('\n');

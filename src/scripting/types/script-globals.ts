@@ -57,9 +57,25 @@ type ScriptSide<T> = {
   [K in keyof T as T[K] extends AnyFunction ? (TakesCallback<T[K]> extends true ? never : K) : never]: T[K] extends (
     ...args: infer A
   ) => infer R
-    ? (...args: { [I in keyof A]: Scripted<A[I]> }) => Scripted<Awaited<R>>
+    ? ((...args: { [I in keyof A]: Scripted<A[I]> }) => Scripted<Awaited<R>>) & (K extends SettableMethodName ? Settable : unknown)
     : never;
 };
+
+/**
+ * A settable quantity of a device, named by its getter or setter: \`laser.wavelength\`,
+ * \`piezo_bias.voltage\`, \`camera.exposure\`, \`camera.temperatureSetpoint\`, \`stage.position\`. A plan
+ * takes it as an axis; its values are recorded as \`<device>_<quantity>\` with its units.
+ */
+interface Settable {
+  /** Which device and quantity (\`laser.wavelength\`). */
+  readonly __daq_axis: string;
+}
+
+/**
+ * What a plan can scan: a device that can be set (a stage by its position; a laser, a voltage
+ * source by their only settable quantity), or one settable quantity of a device (\`laser.wavelength\`).
+ */
+type Axis = Movable | WavelengthTunable | VoltageSource | ExposureControl | Cooled | Settable;
 
 /**
  * A camera frame as a script sees it: a handle with its shape, timing and a few figures. The
@@ -116,25 +132,51 @@ interface PlanOptions {
   returnPoints?: boolean;
 }
 
-/**
- * Moves \`motor\` through \`num\` evenly spaced positions from \`start\` to \`stop\` and reads
- * \`detectors\` at each; returns the points (also recorded to the stream).
- */
-declare function lineScan(motor: Movable, detectors: Detectors, options: AxisRange & PlanOptions): ScanPoint[];
+/** What every plan that sets axes can be told. */
+interface AxisPlanOptions extends PlanOptions {
+  /**
+   * true: positions are offsets from where each axis is when the plan starts, and the axes are
+   * set back there when it ends (also after a failed point; not after an abort).
+   */
+  relative?: boolean;
+}
 
 /**
- * Moves \`outer\` and \`inner\` over a grid (inner fastest) and reads \`detectors\` at each point;
- * with \`snake\`, the inner motor reverses direction on every other row.
+ * Sets \`axis\` to \`num\` evenly spaced values from \`start\` to \`stop\` (in the axis's units) and
+ * reads \`detectors\` at each; returns the points (also recorded to the stream).
+ */
+declare function lineScan(axis: Axis, detectors: Detectors, options: AxisRange & AxisPlanOptions): ScanPoint[];
+
+/**
+ * Sets \`outer\` and \`inner\` over a grid (inner fastest) and reads \`detectors\` at each point;
+ * with \`snake\`, the inner axis reverses direction on every other row.
  */
 declare function gridScan(
-  outer: Movable,
-  inner: Movable,
+  outer: Axis,
+  inner: Axis,
   detectors: Detectors,
-  options: { outer: AxisRange; inner: AxisRange; snake?: boolean } & PlanOptions,
+  options: { outer: AxisRange; inner: AxisRange; snake?: boolean } & AxisPlanOptions,
 ): ScanPoint[];
 
-/** Moves \`motor\` to each of \`positions\` in turn and reads \`detectors\` at each. */
-declare function listScan(motor: Movable, detectors: Detectors, options: { positions: readonly number[] } & PlanOptions): ScanPoint[];
+/** Sets \`axis\` to each of \`positions\` in turn and reads \`detectors\` at each. */
+declare function listScan(axis: Axis, detectors: Detectors, options: { positions: readonly number[] } & AxisPlanOptions): ScanPoint[];
+
+/**
+ * Every combination of the axes' values, the first axis outermost (any number of axes); with
+ * \`snake\`, each inner axis reverses on every other pass.
+ */
+declare function productScan(
+  axes: readonly ({ axis: Axis } & AxisRange)[],
+  detectors: Detectors,
+  options?: { snake?: boolean } & AxisPlanOptions,
+): ScanPoint[];
+
+/** Sets all the axes together through \`num\` points, each from its own \`start\` to its own \`stop\`. */
+declare function innerScan(
+  axes: readonly { axis: Axis; start: number; stop: number }[],
+  detectors: Detectors,
+  options: { num: number } & AxisPlanOptions,
+): ScanPoint[];
 
 /** Reads \`detectors\` \`num\` times (default once), \`delay\` seconds apart (default 0). */
 declare function count(detectors: Detectors, options?: { num: number; delay?: number } & PlanOptions): ScanPoint[];
@@ -142,5 +184,5 @@ declare function count(detectors: Detectors, options?: { num: number; delay?: nu
 
 /** Names the script globals take: no device may use them. */
 export const SCRIPT_GLOBAL_NAMES: readonly string[] = [
-  'sleep', 'log', 'params', 'record', 'progress', 'now', 'lineScan', 'gridScan', 'listScan', 'count',
+  'sleep', 'log', 'params', 'record', 'progress', 'now', 'lineScan', 'gridScan', 'listScan', 'productScan', 'innerScan', 'count',
 ];
