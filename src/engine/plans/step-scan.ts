@@ -6,6 +6,7 @@
 import type { Movable, Readable, Reading } from '../../capabilities/index.js';
 import { DaqError } from '../../core/index.js';
 import type { Device } from '../../devices/index.js';
+import { stopCheck, type StopWhen } from './stop-when.js';
 
 /** A motor of a scan. */
 export type ScanMotor = Movable & Device;
@@ -36,6 +37,12 @@ export interface ScanOptions {
   returnPoints?: boolean;
   /** Where each point goes instead of the returned array (which is then empty), when points are kept. */
   keep?: (point: ScanPoint) => void;
+  /** Ends the scan early, cleanly, after the first point whose reading crosses a threshold (stop-when.ts); a list: any of them. */
+  stopWhen?: StopWhen | readonly StopWhen[];
+  /** Called when `stopWhen` ended the scan, with why (for the run's log) and the last point. */
+  onStop?: (reason: string, point: ScanPoint) => void;
+  /** The plan's name, for error messages (`lineScan`). */
+  planName?: string;
 }
 
 /**
@@ -43,7 +50,7 @@ export interface ScanOptions {
  * before it starts (its whole path used to be built in the daemon's main thread).
  */
 export interface ScanPath {
-  /** Number of points. */
+  /** Number of points; read again before each point, so a path may choose its next point from the points read so far (adaptive-scan.ts). */
   readonly length: number;
   /** The targets of every motor at point `index` (0-based), in motor order. */
   at(index: number): readonly number[];
@@ -73,6 +80,7 @@ export async function stepScan(
       `a scan of ${path.length} points cannot return them all to the script (at most ${MAX_RETURNED_POINTS}); pass returnPoints: false (every point is recorded in the stream either way)`,
     );
   }
+  const stopAt = stopCheck(options.stopWhen, options.planName ?? 'scan', motors, detectors);
   await checkPath(motors, path);
   const points: ScanPoint[] = [];
   const moveOptions = options.signal === undefined ? {} : { signal: options.signal };
@@ -95,6 +103,11 @@ export async function stepScan(
       else options.keep(point);
     }
     await options.onPoint?.(point, path.length);
+    const stop = stopAt?.(point);
+    if (stop !== undefined) {
+      options.onStop?.(stop, point);
+      break;
+    }
   }
   return points;
 }
