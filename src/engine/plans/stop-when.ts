@@ -62,7 +62,7 @@ export function stopCheck(stopWhen: unknown, plan: string, motors: readonly Plan
 
 function watchedOf(raw: unknown, option: string, plan: string, motors: readonly PlanDevice[], detectors: readonly PlanDevice[]): Watched {
   const refuse = (problem: string): never => {
-    throw new DaqError('invalid_argument', `${plan}: ${option} ${problem}`);
+    throw new DaqError('invalid_argument', `${plan}: ${option}${problem.startsWith('.') ? '' : ' '}${problem}`);
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return refuse(`must be an object such as { device: ${detectors[0]?.name ?? 'power_meter'}, above: 0.001 }, got ${JSON.stringify(raw)}`);
