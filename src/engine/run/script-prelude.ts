@@ -98,6 +98,31 @@ export const SCRIPT_PRELUDE = String.raw`
       },
     });
   }
+  // Devices named in a plan's options (stopWhen's device, adaptiveScan's detector) cross by
+  // name, like the plan's own devices: a device global does not survive the trip as JSON.
+  function optionDevice(value) {
+    return value && typeof value === 'object' && typeof value.name === 'string' && infos[value.name] ? value.name : value;
+  }
+  function withDeviceNames(options) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) return options;
+    var out = Object.assign({}, options);
+    if ('detector' in out) out.detector = optionDevice(out.detector);
+    var named = function (c) { return c && typeof c === 'object' && !Array.isArray(c) ? Object.assign({}, c, { device: optionDevice(c.device) }) : c; };
+    if (Array.isArray(out.stopWhen)) out.stopWhen = out.stopWhen.map(named);
+    else if (out.stopWhen !== undefined) out.stopWhen = named(out.stopWhen);
+    return out;
+  }
+  Object.keys(plans).forEach(function (key) {
+    var call = plans[key];
+    plans[key] = function () {
+      var args = Array.prototype.slice.call(arguments);
+      args[args.length - 1] = withDeviceNames(args[args.length - 1]);
+      return call.apply(null, args);
+    };
+  });
+  globalThis.adaptiveScan = function (motor, detectors, options) {
+    return unpack(plans.adaptiveScan(nameOf(motor, 'adaptiveScan', 'the motor'), namesOf(detectors, 'adaptiveScan'), options));
+  };
   globalThis.lineScan = function (motor, detectors, options) {
     return unpack(plans.lineScan(nameOf(motor, 'lineScan', 'the motor'), namesOf(detectors, 'lineScan'), options));
   };
