@@ -2,3 +2,5 @@
 export * from './scans.js';
 export * from './step-scan.js';
 export * from './axis.js';
+export * from './adaptive-scan.js';
+export * from './stop-when.js';

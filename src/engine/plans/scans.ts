@@ -228,12 +228,19 @@ export async function count<D extends Readable & Device>(
   const points: ScanPoint[] = [];
   const list = asList(detectors);
   const once: ScanPath = { length: 1, at: () => [], range: () => ({ lo: 0, hi: 0 }) };
-  for (let i = 0; i < options.num; i++) {
+  let stopped = false;
+  for (let i = 0; i < options.num && !stopped; i++) {
     if (i > 0 && (options.delayS ?? 0) > 0) await options.sleep?.(options.delayS ?? 0);
     const [point] = await stepScan([], list, once, {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
       onPoint: (p) => options.onPoint?.({ ...p, index: i }, options.num),
+      // stopWhen is checked by the step scan of each reading; it ends the count too
+      ...(options.stopWhen === undefined ? {} : { stopWhen: options.stopWhen, planName: options.planName ?? 'count' }),
+      onStop: (reason, p) => {
+        stopped = true;
+        options.onStop?.(reason, { ...p, index: i });
+      },
     });
     if (keep) {
       const indexed = { ...(point as ScanPoint), index: i };

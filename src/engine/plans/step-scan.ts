@@ -8,6 +8,7 @@ import type { Movable, Readable, Reading } from '../../capabilities/index.js';
 import { DaqError } from '../../core/index.js';
 import type { Device } from '../../devices/index.js';
 import { type AxisLike, type ScanAxis, toAxis } from './axis.js';
+import { stopCheck, type StopWhen } from './stop-when.js';
 
 /** A motor of a scan (any {@link AxisLike} is accepted where a scan takes its axes). */
 export type ScanMotor = Movable & Device;
@@ -38,6 +39,12 @@ export interface ScanOptions {
   returnPoints?: boolean;
   /** Where each point goes instead of the returned array (which is then empty), when points are kept. */
   keep?: (point: ScanPoint) => void;
+  /** Ends the scan early, cleanly, after the first point whose reading crosses a threshold (stop-when.ts); a list: any of them. */
+  stopWhen?: StopWhen | readonly StopWhen[];
+  /** Called when `stopWhen` ended the scan, with why (for the run's log) and the last point. */
+  onStop?: (reason: string, point: ScanPoint) => void;
+  /** The plan's name, for error messages (`lineScan`). */
+  planName?: string;
 }
 
 /**
@@ -45,7 +52,7 @@ export interface ScanOptions {
  * before it starts (its whole path used to be built in the daemon's main thread).
  */
 export interface ScanPath {
-  /** Number of points. */
+  /** Number of points; read again before each point, so a path may choose its next point from the points read so far (adaptive-scan.ts). */
   readonly length: number;
   /** The targets of every axis at point `index` (0-based), in axis order. */
   at(index: number): readonly number[];
@@ -76,6 +83,7 @@ export async function stepScan(
     );
   }
   const axes = axesOrDevices.map((a) => toAxis(a));
+  const stopAt = stopCheck(options.stopWhen, options.planName ?? 'scan', axes, detectors);
   await checkPath(axes, path);
   const points: ScanPoint[] = [];
   const moveOptions = options.signal === undefined ? {} : { signal: options.signal };
@@ -98,6 +106,11 @@ export async function stepScan(
       else options.keep(point);
     }
     await options.onPoint?.(point, path.length);
+    const stop = stopAt?.(point);
+    if (stop !== undefined) {
+      options.onStop?.(stop, point);
+      break;
+    }
   }
   return points;
 }

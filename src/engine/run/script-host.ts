@@ -9,7 +9,7 @@ import { capabilitiesOf, capabilitySpec, isFrame, isReadable, isReading, settabl
 import { DaqError } from '../../core/index.js';
 import type { Device } from '../../devices/index.js';
 import type { HostFunction, HostFunctions, JsonValue } from '../../scripting/index.js';
-import { axisOf, count, gridScan, innerScan, listScan, lineScan, productScan, type ScanAxis, type ScanDetector, type ScanPoint } from '../plans/index.js';
+import { adaptiveScan, axisOf, count, gridScan, innerScan, listScan, lineScan, productScan, type ScanAxis, type ScanDetector, type ScanPoint } from '../plans/index.js';
 import { changesConfiguration, getterUnitsOf } from './device-getters.js';
 import { FrameTable } from './frame-table.js';
 import { PointPacker } from './packed-points.js';
@@ -267,6 +267,12 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
         await recordEvent(context, stream, pointRecord(point));
         context.progress(point.index + 1, total);
       },
+      planName: plan,
+      // stopWhen ended the plan: the run goes on; its log says why
+      onStop: (reason: string, point: ScanPoint) => {
+        context.log('info', `${plan} stopped early after point ${point.index + 1} (stream ${stream}): ${reason}`);
+        context.progress(point.index + 1, point.index + 1);
+      },
     };
   };
   /** Runs `plan` with the options of `raw`; answers its points, packed. */
@@ -276,6 +282,7 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
     return opts.packer.packed() as unknown as JsonValue;
   };
   return {
+    '__plans.adaptiveScan': ([m, d, o]) => planned('adaptiveScan', o, (opts) => adaptiveScan(axis(m ?? null, 'adaptiveScan'), detectors(d ?? null, 'adaptiveScan'), opts as never)),
     '__plans.lineScan': ([m, d, o]) => planned('lineScan', o, (opts) => lineScan(axis(m ?? null, 'lineScan'), detectors(d ?? null, 'lineScan'), opts as never)),
     '__plans.listScan': ([m, d, o]) => planned('listScan', o, (opts) => listScan(axis(m ?? null, 'listScan'), detectors(d ?? null, 'listScan'), opts as never)),
     '__plans.gridScan': ([a, b, d, o]) =>

@@ -118,23 +118,40 @@ export const SCRIPT_PRELUDE = String.raw`
       },
     });
   }
+  // Devices named in a plan's options (stopWhen's device, adaptiveScan's detector) cross by
+  // name, like the plan's own devices: a device global does not survive the trip as JSON.
+  function optionDevice(value) {
+    return value && typeof value === 'object' && typeof value.name === 'string' && infos[value.name] ? value.name : value;
+  }
+  function withDeviceNames(options) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) return options;
+    var out = Object.assign({}, options);
+    if ('detector' in out) out.detector = optionDevice(out.detector);
+    var named = function (c) { return c && typeof c === 'object' && !Array.isArray(c) ? Object.assign({}, c, { device: optionDevice(c.device) }) : c; };
+    if (Array.isArray(out.stopWhen)) out.stopWhen = out.stopWhen.map(named);
+    else if (out.stopWhen !== undefined) out.stopWhen = named(out.stopWhen);
+    return out;
+  }
+  globalThis.adaptiveScan = function (axis, detectors, options) {
+    return unpack(plans.adaptiveScan(axisOf(axis, 'adaptiveScan', 'the axis'), namesOf(detectors, 'adaptiveScan'), withDeviceNames(options)));
+  };
   globalThis.lineScan = function (axis, detectors, options) {
-    return unpack(plans.lineScan(axisOf(axis, 'lineScan', 'the axis'), namesOf(detectors, 'lineScan'), options));
+    return unpack(plans.lineScan(axisOf(axis, 'lineScan', 'the axis'), namesOf(detectors, 'lineScan'), withDeviceNames(options)));
   };
   globalThis.listScan = function (axis, detectors, options) {
-    return unpack(plans.listScan(axisOf(axis, 'listScan', 'the axis'), namesOf(detectors, 'listScan'), options));
+    return unpack(plans.listScan(axisOf(axis, 'listScan', 'the axis'), namesOf(detectors, 'listScan'), withDeviceNames(options)));
   };
   globalThis.gridScan = function (outer, inner, detectors, options) {
-    return unpack(plans.gridScan(axisOf(outer, 'gridScan', 'the outer axis'), axisOf(inner, 'gridScan', 'the inner axis'), namesOf(detectors, 'gridScan'), options));
+    return unpack(plans.gridScan(axisOf(outer, 'gridScan', 'the outer axis'), axisOf(inner, 'gridScan', 'the inner axis'), namesOf(detectors, 'gridScan'), withDeviceNames(options)));
   };
   globalThis.productScan = function (axes, detectors, options) {
-    return unpack(plans.productScan(spansOf(axes, 'productScan'), namesOf(detectors, 'productScan'), options || {}));
+    return unpack(plans.productScan(spansOf(axes, 'productScan'), namesOf(detectors, 'productScan'), withDeviceNames(options || {})));
   };
   globalThis.innerScan = function (axes, detectors, options) {
-    return unpack(plans.innerScan(spansOf(axes, 'innerScan'), namesOf(detectors, 'innerScan'), options));
+    return unpack(plans.innerScan(spansOf(axes, 'innerScan'), namesOf(detectors, 'innerScan'), withDeviceNames(options)));
   };
   globalThis.count = function (detectors, options) {
-    return unpack(plans.count(namesOf(detectors, 'count'), options || { num: 1 }));
+    return unpack(plans.count(namesOf(detectors, 'count'), withDeviceNames(options || { num: 1 })));
   };
 })();
 `;

@@ -49,6 +49,7 @@ export function labDeclarations(lab: DeclaredLab): string {
 export const TYPE_ROOTS: readonly TypeRoots[] = [
   { module: 'capabilities/index', names: CAPABILITIES.map((c) => c.name) },
   { module: 'engine/plans/index', names: ['ScanPoint', 'AxisRange'] },
+  { module: 'engine/plans/index', names: ['AdaptiveRange', 'StopWhen'] },
   { module: 'engine/run/frame-table', names: ['FrameHandle'] },
   { module: 'engine/run/recorder', names: ['RecordValue'] },
   { module: 'engine/run/documents', names: ['ParamValue'] },

@@ -130,6 +130,12 @@ interface PlanOptions {
    * scans of more than 100,000 points, which could not all be handed back to the script.
    */
   returnPoints?: boolean;
+  /**
+   * Ends the plan early, after the first point whose reading crosses a threshold (that point is
+   * recorded; the run goes on and its log says why): \`{ device: power_meter, above: 1e-3 }\`.
+   * A list: the first that holds.
+   */
+  stopWhen?: StopWhen | readonly StopWhen[];
 }
 
 /** What every plan that sets axes can be told. */
@@ -178,11 +184,18 @@ declare function innerScan(
   options: { num: number } & AxisPlanOptions,
 ): ScanPoint[];
 
+/**
+ * Sets \`axis\` from \`start\` to \`stop\` with a step that adapts to the signal of \`detector\`
+ * (default the first detector): small where it changes, up to \`maxStep\` where it is flat; reads
+ * \`detectors\` at each point and returns the points in the order read.
+ */
+declare function adaptiveScan(axis: Axis, detectors: Detectors, options: AdaptiveRange & PlanOptions): ScanPoint[];
+
 /** Reads \`detectors\` \`num\` times (default once), \`delay\` seconds apart (default 0). */
 declare function count(detectors: Detectors, options?: { num: number; delay?: number } & PlanOptions): ScanPoint[];
 `;
 
 /** Names the script globals take: no device may use them. */
 export const SCRIPT_GLOBAL_NAMES: readonly string[] = [
-  'sleep', 'log', 'params', 'record', 'progress', 'now', 'lineScan', 'gridScan', 'listScan', 'productScan', 'innerScan', 'count',
+  'sleep', 'log', 'params', 'record', 'progress', 'now', 'lineScan', 'gridScan', 'listScan', 'productScan', 'innerScan', 'count', 'adaptiveScan',
 ];
