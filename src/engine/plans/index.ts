@@ -1,3 +1,4 @@
 /** Plans: experiment building blocks written against capabilities, not devices. */
 export * from './scans.js';
 export * from './step-scan.js';
+export * from './fly-scan.js';
