@@ -1,6 +1,6 @@
 /**
  * What a run is, for its start document, found before it runs: a script whose only plan call is
- * one `lineScan`, `listScan`, `gridScan` or `count` at its top level (not in a loop, a branch or
+ * one `lineScan`, `listScan`, `gridScan`, `count` or `flyScan` at its top level (not in a loop, a branch or
  * a function; a `try` block is fine, and so are other statements around it) is that plan: `plan_name` is the plan,
  * `plan_type` is `plan`, `motors` and `detectors` are the devices named in its arguments, and
  * `hints.dimensions` gives the motors (or `time` for a count) as the x axes of its stream. Any
@@ -23,11 +23,11 @@ export interface PlanInfo {
   dimensions?: [string[], string][];
 }
 
-const PLANS = ['lineScan', 'listScan', 'gridScan', 'count'] as const;
+const PLANS = ['lineScan', 'listScan', 'gridScan', 'count', 'flyScan'] as const;
 type PlanName = (typeof PLANS)[number];
 /** How many leading arguments of each plan are motors. */
-const MOTOR_ARGS: Record<PlanName, number> = { lineScan: 1, listScan: 1, gridScan: 2, count: 0 };
-const MAY_CALL_A_PLAN = /\b(lineScan|listScan|gridScan|count)\s*\(/;
+const MOTOR_ARGS: Record<PlanName, number> = { lineScan: 1, listScan: 1, gridScan: 2, count: 0, flyScan: 1 };
+const MAY_CALL_A_PLAN = /\b(lineScan|listScan|gridScan|count|flyScan)\s*\(/;
 
 /**
  * The plan of a script, from its source. `devices` are the lab's device names (an argument that

@@ -11,6 +11,7 @@ import type { Device } from '../../devices/index.js';
 import type { HostFunction, HostFunctions, JsonValue } from '../../scripting/index.js';
 import { count, gridScan, listScan, lineScan, type ScanDetector, type ScanMotor, type ScanPoint } from '../plans/index.js';
 import { changesConfiguration, getterUnitsOf } from './device-getters.js';
+import { flyScanHost } from './fly-host.js';
 import { FrameTable } from './frame-table.js';
 import { PointPacker } from './packed-points.js';
 import { type RecordValue, sourcesOf } from './record-values.js';
@@ -25,7 +26,7 @@ import { isInRecordRead, isPendingRead, RecordReads } from './record-reads.js';
 const DEFERRED = ['record', '__daq_record_at', 'log', 'progress', '__daq_progress_at', '__daq_read_later', '__daq_move_at'];
 
 /** Methods of capabilities that cannot cross into a script (they take callbacks). */
-const NOT_FOR_SCRIPTS = new Set(['onFrame']);
+const NOT_FOR_SCRIPTS = new Set(['onFrame', 'onPulse', 'onTriggered', 'followTrigger']);
 
 /** What a device looks like to the script's prelude. */
 export interface DeviceInfo {
@@ -269,6 +270,7 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
         const delay = (opts as { delay?: number }).delay ?? 0;
         return count(detectors(d ?? null, 'count'), { ...(opts as typeof opts & { num: number }), delayS: delay, sleep: (s) => context.clock.sleep(s, context.signal) });
       }),
+    '__plans.flyScan': flyScanHost(context, { motor, planned }),
   };
 }
 
@@ -296,6 +298,9 @@ function pointRecorder(context: RunContext): (point: ScanPoint) => Record<string
       values[motor.setpoint] = { value: point.targets[name] as number, units: motor.units, timestampS, source: name };
     }
     for (const name in point.readings) values[name] = { ...(point.readings[name] as RecordValue & object), source: name };
+    // a fly scan's frames (fly-scan.ts)
+    const frames = (point as { frames?: Record<string, RecordValue & object> }).frames;
+    for (const name in frames) values[name] = { ...(frames[name] as RecordValue & object), source: name };
     return values;
   };
 }

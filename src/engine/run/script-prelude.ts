@@ -107,6 +107,9 @@ export const SCRIPT_PRELUDE = String.raw`
   globalThis.gridScan = function (outer, inner, detectors, options) {
     return unpack(plans.gridScan(nameOf(outer, 'gridScan', 'the outer motor'), nameOf(inner, 'gridScan', 'the inner motor'), namesOf(detectors, 'gridScan'), options));
   };
+  globalThis.flyScan = function (motor, detectors, options) {
+    return unpack(plans.flyScan(nameOf(motor, 'flyScan', 'the motor'), namesOf(detectors, 'flyScan'), options));
+  };
   globalThis.count = function (detectors, options) {
     return unpack(plans.count(namesOf(detectors, 'count'), options || { num: 1 }));
   };
