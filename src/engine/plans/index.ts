@@ -4,3 +4,4 @@ export * from './step-scan.js';
 export * from './axis.js';
 export * from './adaptive-scan.js';
 export * from './stop-when.js';
+export * from './fly-scan.js';

@@ -1,6 +1,6 @@
 /**
  * What a run is, for its start document, found before it runs: a script whose only plan call is
- * one `lineScan`, `listScan`, `gridScan`, `productScan`, `innerScan`, `adaptiveScan` or `count` at its top level (not in a loop, a branch or
+ * one `lineScan`, `listScan`, `gridScan`, `productScan`, `innerScan`, `adaptiveScan`, `flyScan` or `count` at its top level (not in a loop, a branch or
  * a function; a `try` block is fine, and so are other statements around it) is that plan: `plan_name` is the plan,
  * `plan_type` is `plan`, `motors` are the axes it sets by their recorded names (`stage`,
  * `laser_wavelength`), `detectors` the devices it reads, and
@@ -24,11 +24,11 @@ export interface PlanInfo {
   dimensions?: [string[], string][];
 }
 
-const PLANS = ['lineScan', 'listScan', 'gridScan', 'productScan', 'innerScan', 'adaptiveScan', 'count'] as const;
+const PLANS = ['lineScan', 'listScan', 'gridScan', 'productScan', 'innerScan', 'adaptiveScan', 'flyScan', 'count'] as const;
 type PlanName = (typeof PLANS)[number];
 /** How many leading arguments of each plan are axes (`spans`: the first argument is an array of `{axis, ...}`). */
-const MOTOR_ARGS: Record<PlanName, number | 'spans'> = { lineScan: 1, listScan: 1, gridScan: 2, productScan: 'spans', innerScan: 'spans', adaptiveScan: 1, count: 0 };
-const MAY_CALL_A_PLAN = /\b(lineScan|listScan|gridScan|productScan|innerScan|adaptiveScan|count)\s*\(/;
+const MOTOR_ARGS: Record<PlanName, number | 'spans'> = { lineScan: 1, listScan: 1, gridScan: 2, productScan: 'spans', innerScan: 'spans', adaptiveScan: 1, flyScan: 1, count: 0 };
+const MAY_CALL_A_PLAN = /\b(lineScan|listScan|gridScan|productScan|innerScan|adaptiveScan|flyScan|count)\s*\(/;
 
 /**
  * The recorded name of the axis a script names: `device` alone (`stage`) or one of its quantities

@@ -5,12 +5,13 @@
  * blocks at its next device call, and an aborted one stops), and its result is made fit for the
  * script: readings say which device they came from, frames become handles.
  */
-import { capabilitiesOf, capabilitySpec, isFrame, isReadable, isReading, settableQuantitiesOf } from '../../capabilities/index.js';
+import { capabilitiesOf, capabilitySpec, isFrame, isMovable, isReadable, isReading, settableQuantitiesOf } from '../../capabilities/index.js';
 import { DaqError } from '../../core/index.js';
 import type { Device } from '../../devices/index.js';
 import type { HostFunction, HostFunctions, JsonValue } from '../../scripting/index.js';
-import { adaptiveScan, axisOf, count, gridScan, innerScan, listScan, lineScan, productScan, type ScanAxis, type ScanDetector, type ScanPoint } from '../plans/index.js';
+import { adaptiveScan, axisOf, count, gridScan, innerScan, listScan, lineScan, productScan, type ScanAxis, type ScanDetector, type ScanMotor, type ScanPoint } from '../plans/index.js';
 import { changesConfiguration, getterUnitsOf } from './device-getters.js';
+import { flyScanHost } from './fly-host.js';
 import { FrameTable } from './frame-table.js';
 import { PointPacker } from './packed-points.js';
 import { type RecordValue, sourcesOf } from './record-values.js';
@@ -25,7 +26,7 @@ import { isInRecordRead, isPendingRead, RecordReads } from './record-reads.js';
 const DEFERRED = ['record', '__daq_record_at', 'log', 'progress', '__daq_progress_at', '__daq_read_later', '__daq_move_at'];
 
 /** Methods of capabilities that cannot cross into a script (they take callbacks). */
-const NOT_FOR_SCRIPTS = new Set(['onFrame']);
+const NOT_FOR_SCRIPTS = new Set(['onFrame', 'onPulse', 'onTriggered', 'followTrigger']);
 
 /** What a device looks like to the script's prelude. */
 export interface DeviceInfo {
@@ -238,6 +239,13 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
     axes.set(scanned.name, scanned);
     return scanned;
   };
+  /** A plan's motor that must be a Movable device itself (a fly scan moves it at a set velocity). */
+  const motor = (ref: JsonValue, plan: string): ScanMotor => {
+    const device = context.lab.device(String(ref));
+    if (!isMovable(device)) throw new DaqError('invalid_argument', `${plan}: ${device.name} cannot be moved (it is ${capabilitiesOf(device).join(', ')})`, { device: device.name });
+    axis(device.name, plan);
+    return device as ScanMotor;
+  };
   const spans = (raw: JsonValue | undefined, plan: string): ({ axis: ScanAxis } & Record<string, unknown>)[] => {
     if (!Array.isArray(raw) || raw.length === 0) throw new DaqError('invalid_argument', `${plan}: axes must be a non-empty array of {axis, start, stop${plan === 'productScan' ? ', num' : ''}}`);
     return raw.map((span, k) => {
@@ -295,6 +303,7 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
         const delay = (opts as { delay?: number }).delay ?? 0;
         return count(detectors(d ?? null, 'count'), { ...(opts as typeof opts & { num: number }), delayS: delay, sleep: (s) => context.clock.sleep(s, context.signal) });
       }),
+    '__plans.flyScan': flyScanHost(context, { motor, planned }),
   };
 }
 
@@ -323,6 +332,9 @@ function pointRecorder(context: RunContext, axes: ReadonlyMap<string, ScanAxis>)
       values[field.setpoint] = { value: point.targets[name] as number, units: field.units, timestampS, source: field.source };
     }
     for (const name in point.readings) values[name] = { ...(point.readings[name] as RecordValue & object), source: name };
+    // a fly scan's frames (fly-scan.ts)
+    const frames = (point as { frames?: Record<string, RecordValue & object> }).frames;
+    for (const name in frames) values[name] = { ...(frames[name] as RecordValue & object), source: name };
     return values;
   };
 }

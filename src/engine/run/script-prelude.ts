@@ -150,6 +150,9 @@ export const SCRIPT_PRELUDE = String.raw`
   globalThis.innerScan = function (axes, detectors, options) {
     return unpack(plans.innerScan(spansOf(axes, 'innerScan'), namesOf(detectors, 'innerScan'), withDeviceNames(options)));
   };
+  globalThis.flyScan = function (motor, detectors, options) {
+    return unpack(plans.flyScan(nameOf(motor, 'flyScan', 'the motor'), namesOf(detectors, 'flyScan'), options));
+  };
   globalThis.count = function (detectors, options) {
     return unpack(plans.count(namesOf(detectors, 'count'), withDeviceNames(options || { num: 1 })));
   };

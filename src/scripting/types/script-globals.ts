@@ -41,6 +41,9 @@ type Scripted<T> = T extends Daq.Frame
         : Omit<T, HostOnlyKeys<T>>
       : T;
 
+/** Methods that take a device object (\`followTrigger(source)\`): plans use them, scripts cannot (use \`flyScan\`). */
+type HostOnlyMethods = 'followTrigger';
+
 /** True when a method takes a callback: callbacks cannot cross the sandbox wall. */
 type TakesCallback<F> = F extends (...args: infer A) => unknown
   ? [Extract<A[number], AnyFunction>] extends [never]
@@ -54,7 +57,7 @@ type TakesCallback<F> = F extends (...args: infer A) => unknown
  * handles; methods that take a callback (\`onFrame\`) are left out.
  */
 type ScriptSide<T> = {
-  [K in keyof T as T[K] extends AnyFunction ? (TakesCallback<T[K]> extends true ? never : K) : never]: T[K] extends (
+  [K in keyof T as T[K] extends AnyFunction ? (TakesCallback<T[K]> extends true ? never : K extends HostOnlyMethods ? never : K) : never]: T[K] extends (
     ...args: infer A
   ) => infer R
     ? ((...args: { [I in keyof A]: Scripted<A[I]> }) => Scripted<Awaited<R>>) & (K extends SettableMethodName ? Settable : unknown)
@@ -191,11 +194,24 @@ declare function innerScan(
  */
 declare function adaptiveScan(axis: Axis, detectors: Detectors, options: AdaptiveRange & PlanOptions): ScanPoint[];
 
+/**
+ * Flies \`motor\` across \`num\` evenly spaced points from \`start\` to \`stop\` at constant
+ * \`velocity\` (units/s; default its velocity setting), after a run-up; its trigger output pulses
+ * at each point and \`detectors\` acquire on each pulse (a frame, a reading). Each point is
+ * stamped with the position at the middle of the exposure. Returns the points (also recorded,
+ * frames included); frames are in the stream, not in the points.
+ */
+declare function flyScan(
+  motor: Movable & TriggerSource,
+  detectors: HardwareTriggered | readonly HardwareTriggered[],
+  options: AxisRange & { velocity?: number; runUp?: number } & PlanOptions,
+): ScanPoint[];
+
 /** Reads \`detectors\` \`num\` times (default once), \`delay\` seconds apart (default 0). */
 declare function count(detectors: Detectors, options?: { num: number; delay?: number } & PlanOptions): ScanPoint[];
 `;
 
 /** Names the script globals take: no device may use them. */
 export const SCRIPT_GLOBAL_NAMES: readonly string[] = [
-  'sleep', 'log', 'params', 'record', 'progress', 'now', 'lineScan', 'gridScan', 'listScan', 'productScan', 'innerScan', 'count', 'adaptiveScan',
+  'sleep', 'log', 'params', 'record', 'progress', 'now', 'lineScan', 'gridScan', 'listScan', 'productScan', 'innerScan', 'count', 'adaptiveScan', 'flyScan',
 ];
