@@ -124,6 +124,7 @@ export async function count<D extends Readable & Device>(
     const [point] = await stepScan([], list, once, {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
+      ...(options.retake === undefined ? {} : { retake: options.retake }),
       onPoint: (p) => options.onPoint?.({ ...p, index: i }, options.num),
     });
     if (keep) {

@@ -107,6 +107,22 @@ export const SCRIPT_PRELUDE = String.raw`
   globalThis.gridScan = function (outer, inner, detectors, options) {
     return unpack(plans.gridScan(nameOf(outer, 'gridScan', 'the outer motor'), nameOf(inner, 'gridScan', 'the inner motor'), namesOf(detectors, 'gridScan'), options));
   };
+  // Suspenders (suspenders.ts): a condition that holds the run; a step taken again when one began during it.
+  var suspendWhen = globalThis.__daq_suspend_when, stepStart = globalThis.__daq_step_start, stepEnd = globalThis.__daq_step_end;
+  delete globalThis.__daq_suspend_when;
+  delete globalThis.__daq_step_start;
+  delete globalThis.__daq_step_end;
+  globalThis.suspendWhen = function (device, condition) {
+    suspendWhen(nameOf(device, 'suspendWhen', 'the device watched'), condition);
+  };
+  globalThis.retakeIfSuspended = function (step) {
+    if (typeof step !== 'function') throw new TypeError('retakeIfSuspended(step): step must be a function, such as () => power_meter.read()');
+    for (;;) {
+      var mark = stepStart();
+      var result = step();
+      if (!stepEnd(mark)) return result;
+    }
+  };
   globalThis.count = function (detectors, options) {
     return unpack(plans.count(namesOf(detectors, 'count'), options || { num: 1 }));
   };
