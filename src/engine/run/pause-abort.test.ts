@@ -3,7 +3,7 @@
  * first point's long move, and during a later one. Time is a VirtualClock moved by the test.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { isMovable } from '../../capabilities/index.js';
+import { isMovable, isWavelengthTunable } from '../../capabilities/index.js';
 import type { VirtualClock } from '../../core/index.js';
 import type { RunEvent } from './documents.js';
 import { engineFor } from './run-engine.fixture.js';
@@ -142,6 +142,26 @@ describe.each(Object.entries(SOURCES))('pause and abort at any moment: %s', (kin
     const stop = await ended(clock, run);
     expect(stop).toMatchObject({ exitStatus: 'abort', reason: 'changed my mind' });
     expect((await stage.position()) - during).toBeLessThanOrEqual(VELOCITY * 0.1);
+    await lab.disconnect();
+  });
+});
+
+describe('abort during a long tuning', () => {
+  it('halts the laser where it is (it does not go on tuning after the run)', async () => {
+    const { engine, clock, lab } = await slowLab();
+    const laser = lab.device('laser');
+    if (!isWavelengthTunable(laser)) throw new Error('lab');
+    // 800 -> 1040 nm at 50 nm/s: 4.8 s
+    const run = engine.submit({ scriptName: 'tune.js', source: `laser.setWavelength(1040);\nrecord('tuned', { nm: laser.wavelength() });` });
+    await until(clock, () => expect(laser.state).toBe('busy'));
+    await clock.advance(1);
+    run.abort('wrong line');
+    const stop = await ended(clock, run);
+    expect(stop).toMatchObject({ exitStatus: 'abort', numEvents: {} });
+    const halted = await laser.wavelength();
+    expect(halted).toBeLessThan(900);
+    await pass(clock, 10);
+    expect(await laser.wavelength()).toBe(halted);
     await lab.disconnect();
   });
 });
