@@ -221,7 +221,6 @@ export class RunEngine {
     try {
       if (this.preparers.size > 0) await Promise.allSettled([...this.preparers].map((prepare) => prepare(run.uid)));
       if (run.signal.aborted) throw DaqError.from(run.signal.reason);
-      for (const [i, spec] of (run.request.suspenders ?? []).entries()) await suspenders.add(spec, `the run's suspender ${i + 1}`);
       const world = createScriptHost(context, run.request.params ?? {}, run.request.scriptName);
       const handle = startSandboxed({
         source: this.tagged(scriptName, source),

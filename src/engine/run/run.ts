@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { DaqError } from '../../core/index.js';
 import type { ScriptLimits } from '../../scripting/index.js';
 import type { ExitStatus, ParamValue, RunStop } from './documents.js';
-import type { SuspenderSpec } from './suspenders.js';
 
 /** What to run. */
 export interface RunRequest {
@@ -18,8 +17,6 @@ export interface RunRequest {
   params?: Record<string, ParamValue>;
   metadata?: Record<string, ParamValue>;
   limits?: Partial<ScriptLimits>;
-  /** Conditions that suspend the run while they hold, from its start (besides the script's `suspendWhen`). */
-  suspenders?: SuspenderSpec[];
 }
 
 /**

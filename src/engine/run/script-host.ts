@@ -298,8 +298,9 @@ function suspenderFunctions(context: RunContext): Record<string, HostFunction> {
       if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) {
         throw new DaqError('invalid_argument', `suspendWhen(${String(device)}, condition): condition must be an object such as {below: 0.5, settle: 5}`);
       }
-      await context.suspenders.add({ ...condition, device }, `suspendWhen(${String(device)}, ...)`);
+      return context.suspenders.add({ ...condition, device }, `suspendWhen(${String(device)}, ...)`);
     },
+    __daq_suspender_remove: ([id]) => context.suspenders.remove(Number(id)),
     __daq_step_start: async () => {
       await context.checkpoint();
       return context.suspenders.mark();

@@ -104,6 +104,24 @@ record('after', { x: stage.position() });`;
     await lab.disconnect();
   });
 
+  it('a removed suspender no longer holds the run: a script can close the shutter it watched and go on', async () => {
+    const { engine, documents, lab } = await engineFor();
+    const source = `laser.enableEmission();
+laser.openShutter();
+stage.moveAbs(12.5);
+const beam = suspendWhen(power_meter, { below: 0.5 });
+record('on_peak', { p: power_meter.read() });
+beam.remove();
+laser.closeShutter();
+stage.moveAbs(0);
+record('parked', { x: stage.position() });`;
+    const { stop } = await runScript(engine, source);
+    expect(stop.exitStatus).toBe('success');
+    expect(stop.numEvents).toEqual({ on_peak: 1, parked: 1 });
+    expect(eventsOf(documents, 'parked')[0]?.data['x']).toBe(0);
+    await lab.disconnect();
+  });
+
   it('refuses a suspender that names no condition, an unknown field or a getter the device lacks, saying which', async () => {
     const { engine, lab } = await engineFor();
     const cases: [string, RegExp][] = [

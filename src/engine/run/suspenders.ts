@@ -117,12 +117,15 @@ interface Watch {
   clearSinceS: number | undefined;
   /** The checks of this suspender, one after the other. */
   chain: Promise<void>;
+  /** Aborted when the suspender is removed or the run ends. */
+  stopped: AbortController;
 }
 
 /** The suspenders of one run: watching, suspending, resuming, and telling which steps to retake. */
 export class RunSuspenders {
   private readonly watches: Watch[] = [];
   private readonly closer = new AbortController();
+  private added = 0;
 
   /**
    * @param report told of each suspension and resumption (the run engine records it and tells clients)
@@ -139,14 +142,30 @@ export class RunSuspenders {
     return this.watches.length;
   }
 
-  /** Adds a suspender and checks it at once (one that holds suspends the run now), then watches it. */
-  async add(raw: unknown, where: string): Promise<void> {
+  /**
+   * Adds a suspender and checks it at once (one that holds suspends the run now), then watches
+   * it. Returns its id, for {@link remove}.
+   */
+  async add(raw: unknown, where: string): Promise<number> {
     if (this.closer.signal.aborted) throw new DaqError('failed_precondition', `${where}: the run has ended`);
     const spec = parseSuspender(raw, this.lab, where);
-    const watch: Watch = { key: `${this.watches.length}: ${describeSuspender(spec)}`, spec, clearSinceS: undefined, chain: Promise.resolve() };
+    const id = this.added++;
+    const watch: Watch = { key: `${id}: ${describeSuspender(spec)}`, spec, clearSinceS: undefined, chain: Promise.resolve(), stopped: new AbortController() };
     this.watches.push(watch);
     await this.check(watch);
     void this.watch(watch);
+    return id;
+  }
+
+  /** Removes suspender `id`: no longer watched; if it held the run, the run goes on (recorded as a resumption). */
+  remove(id: number): void {
+    const watch = this.watches.find((w) => w.key.startsWith(`${id}: `));
+    if (watch === undefined) return;
+    this.watches.splice(this.watches.indexOf(watch), 1);
+    watch.stopped.abort();
+    if (!this.run.holdsFor(watch.key)) return;
+    this.run.unsuspend(watch.key);
+    this.report({ suspended: false, suspender: describeSuspender(watch.spec), reason: 'the suspender was removed' });
   }
 
   /** A mark taken at the start of a step, for {@link interrupted}. */
@@ -168,11 +187,14 @@ export class RunSuspenders {
   /** Stops watching (the run has ended); the run is no longer held by any suspender. */
   close(): void {
     this.closer.abort();
-    for (const watch of this.watches) this.run.unsuspend(watch.key);
+    for (const watch of this.watches) {
+      watch.stopped.abort();
+      this.run.unsuspend(watch.key);
+    }
   }
 
   private async watch(watch: Watch): Promise<void> {
-    const signal = this.closer.signal;
+    const signal = watch.stopped.signal;
     while (!signal.aborted) {
       // Settling: wake up when the settle time is over rather than at the next regular check.
       const left = watch.clearSinceS === undefined ? watch.spec.every : Math.min(watch.spec.every, watch.clearSinceS + watch.spec.settle - this.clock.now());
@@ -192,9 +214,9 @@ export class RunSuspenders {
   }
 
   private async evaluate(watch: Watch, given: unknown): Promise<void> {
-    if (this.closer.signal.aborted) return;
+    if (watch.stopped.signal.aborted) return;
     const held = await this.holds(watch.spec, given);
-    if (this.closer.signal.aborted) return;
+    if (watch.stopped.signal.aborted) return;
     const name = describeSuspender(watch.spec);
     if (held !== undefined) {
       watch.clearSinceS = undefined;

@@ -162,13 +162,19 @@ interface SuspendCondition {
   every?: number;
 }
 
+/** A suspender of the run, as {@link suspendWhen} gives it. */
+interface Suspender {
+  /** Stops watching; if its condition holds the run, the run goes on at once. */
+  remove(): void;
+}
+
 /**
- * Suspends the run while \`condition\` holds on \`device\`, from now to the end of the run: the run
+ * Suspends the run while \`condition\` holds on \`device\`, from now until removed (\`.remove()\`) or the run ends: the run
  * waits at its next device call (devices stay where they are), and goes on by itself once the
  * condition has been clear for \`settle\` seconds. A plan takes again the point during which a
  * suspension began; in a script loop, wrap a step in {@link retakeIfSuspended}.
  */
-declare function suspendWhen(device: Device, condition: SuspendCondition): void;
+declare function suspendWhen(device: Device, condition: SuspendCondition): Suspender;
 
 /**
  * Runs \`step\` and returns its result; runs it again when a suspension began while it ran (or a
