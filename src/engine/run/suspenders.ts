@@ -68,7 +68,8 @@ export function parseSuspender(raw: unknown, lab: Lab, where: string): Required<
   if (typeof spec['device'] !== 'string') bad('"device" must name a device of the lab');
   const device = lab.devices().find((d) => d.name === spec['device']) ?? bad(`no device "${String(spec['device'])}" in the lab`);
   const method = spec['method'] ?? 'read';
-  if (typeof method !== 'string' || !isWatchable(device, method)) {
+  const onValue = ['below', 'above', 'outside', 'equals'].some((key) => spec[key] !== undefined);
+  if (typeof method !== 'string' || (onValue && !isWatchable(device, method))) {
     bad(`${device.name}.${String(method)}() cannot be watched: give "read" for a Readable device, or a getter such as temperature, position, wavelength, isEmissionEnabled`);
   }
   const number = (key: string): void => {
