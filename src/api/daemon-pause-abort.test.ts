@@ -111,3 +111,41 @@ describe.each(Object.entries(SOURCES))('pause and abort through the daemon: %s',
     expect(followed.events[2]?.timeS).toBeGreaterThan(resumedAtS);
   }, 60_000);
 });
+
+describe('a suspended run through the daemon', () => {
+  const processes = new TestProcesses();
+  let daemon: DaemonProcess;
+
+  beforeAll(async () => {
+    const dir = await processes.labDir();
+    await writeFile(join(dir, 'lab.toml'), LAB);
+    daemon = await startDaemonProcess(processes, dir);
+  }, 120_000);
+  afterAll(() => processes.cleanup());
+
+  it('says suspended and why while the condition holds, then goes on by itself; resume is refused meanwhile', async () => {
+    const client = daemon.client();
+    // The stage takes 3 s to pass 15 mm: the run is suspended from the declaration until then, and 0.2 s more.
+    const source = `stage.moveAbs(0);
+stage.moveAbs(20, { wait: false });
+suspendWhen(stage, { method: 'position', below: 15, settle: 0.2 });
+record('after', { x: stage.position() });`;
+    const { run } = await client.call(ControlService.method.startRun, inlineRun(source, {}, 'suspended.js'));
+    const uid = run?.uid ?? '';
+    const following = followRun(client, uid);
+    const held = await until(() => client.call(ControlService.method.getRun, { uid }), (r) => r.run?.state === RunState.SUSPENDED, 'the run to be suspended');
+    expect(held.run?.suspendedReason).toMatch(/^stage\.position\(\) below 15: it is [0-9.e-]+ mm$/);
+    for await (const status of client.stream(ControlService.method.streamStatus, { heartbeatS: 1 })) {
+      expect(status.daemonState).toBe('suspended');
+      expect(status.currentRun?.suspendedReason).toContain('stage.position() below 15');
+      break;
+    }
+    await expect(client.call(ControlService.method.resumeRun, { uid })).rejects.toThrow(/is suspended .*it goes on by itself once that clears/);
+    const followed = await following;
+    expect(followed.stop?.exitStatus).toBe(ExitStatus.SUCCESS);
+    const streams = followed.events.map((e) => [e.seqNum, e.data['suspended']?.kind.value ?? e.data['x']?.kind.value]);
+    expect(streams[0]).toEqual([1, true]);
+    expect(streams[1]).toEqual([2, false]);
+    expect(streams[2]?.[1]).toBeGreaterThanOrEqual(15);
+  }, 60_000);
+});

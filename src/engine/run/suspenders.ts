@@ -255,7 +255,8 @@ export class RunSuspenders {
       }
     }
     const value = isReading(raw) ? raw.value : raw;
-    const units = isReading(raw) && raw.units !== '' ? ` ${raw.units}` : '';
+    const unitsOf = isReading(raw) ? raw.units : (getterUnitsOf(device, spec.method) ?? '');
+    const units = unitsOf === '' ? '' : ` ${unitsOf}`;
     const shown = typeof value === 'number' ? `${round(value)}${units}` : JSON.stringify(value);
     if (spec.equals !== undefined && value === spec.equals) return `${name}: it is ${shown}`;
     if (typeof value !== 'number') {
