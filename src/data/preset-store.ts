@@ -72,7 +72,7 @@ export class PresetStore {
     if (!force) {
       const existing = await this.read(preset.name).catch(() => undefined);
       if (existing !== undefined) {
-        throw new DaqError('already_exists', `preset "${preset.name}" exists (saved ${existing.savedAt} by ${existing.savedBy}); save with --force (force) to replace it`);
+        throw new DaqError('already_exists', `preset "${preset.name}" exists (saved ${existing.savedAt} by ${existing.savedBy}); replace it with --force (SavePreset: force)`);
       }
     }
     const path = this.pathOf(preset.name);

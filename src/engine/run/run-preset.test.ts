@@ -139,7 +139,7 @@ describe('preset files', () => {
       expect(JSON.parse(text).devices[0].fields[0]).toEqual({ name: 'position', value: 0, units: 'mm' });
       const again = new PresetStore(dir);
       expect(await again.get('aligned-800nm')).toEqual(preset);
-      await expect(again.save(preset)).rejects.toThrow(/preset "aligned-800nm" exists \(saved 2027-01-15T08:00:00.000Z by tester\); save with --force/);
+      await expect(again.save(preset)).rejects.toThrow(/preset "aligned-800nm" exists \(saved 2027-01-15T08:00:00.000Z by tester\); replace it with --force/);
       await again.save({ ...preset, note: 'second' }, true);
       expect((await again.get('aligned-800nm')).note).toBe('second');
       await expect(again.get('../etc')).rejects.toThrow('preset name "../etc": use letters, digits');
