@@ -10,7 +10,7 @@
  */
 import { DaqError, withTimeout } from '../core/index.js';
 import type { Device } from './device.js';
-import { type Preset, type PresetLab, type PresetValue, presetValueText, type Quantity, quantityOf, type Stage, STAGE_ORDER } from './preset.js';
+import { notReady, type Preset, type PresetLab, type PresetValue, presetValueText, type Quantity, quantityOf, type Stage, STAGE_ORDER } from './preset.js';
 
 /** Options of {@link applyPreset}. */
 export interface ApplyOptions {
@@ -77,8 +77,9 @@ async function plan(lab: PresetLab, preset: Preset, options: ApplyOptions): Prom
       continue;
     }
     const device = lab.device(entry.device);
-    if (device.state !== 'idle' && device.state !== 'busy') {
-      problems.push(new DaqError('failed_precondition', `${device.name}: ${device.state}${device.fault === undefined ? '' : ` (${device.fault.message})`}`, { device: device.name }));
+    const why = notReady(lab, device);
+    if (why !== undefined) {
+      problems.push(new DaqError('failed_precondition', why, { device: device.name }));
       continue;
     }
     for (const field of entry.fields) {

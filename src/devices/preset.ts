@@ -213,6 +213,17 @@ export interface PresetLab {
   readonly name: string;
   devices(): readonly Device[];
   device(name: string): Device;
+  /** Each device's state as users see it (faulted when its config settings could not be applied). */
+  summary(): readonly { name: string; state: string; fault?: string }[];
+}
+
+/** Why `device` cannot be read or set now (`stage: faulted (why)`), or undefined when it is connected. */
+export function notReady(lab: PresetLab, device: Device): string | undefined {
+  const seen = lab.summary().find((s) => s.name === device.name);
+  const state = seen?.state ?? device.state;
+  if (state === 'idle' || state === 'busy') return undefined;
+  const fault = seen?.fault ?? device.fault?.message;
+  return `${device.name}: ${state}${fault === undefined ? '' : ` (${fault})`}`;
 }
 
 /** Options of {@link capturePreset}. */
@@ -256,8 +267,8 @@ export async function capturePreset(lab: PresetLab, options: CaptureOptions): Pr
       if (named) throw new DaqError('failed_precondition', `preset ${options.name}: ${device.name} (${device.driver}) has nothing that can be set`, { device: device.name });
       continue;
     }
-    if (device.state !== 'idle' && device.state !== 'busy') {
-      const why = `${device.name}: ${device.state}${device.fault === undefined ? '' : ` (${device.fault.message})`}`;
+    const why = notReady(lab, device);
+    if (why !== undefined) {
       if (named) throw new DaqError('failed_precondition', `preset ${options.name}: cannot read ${why}`, { device: device.name });
       leftOut.push(why);
       continue;
@@ -272,6 +283,9 @@ export async function capturePreset(lab: PresetLab, options: CaptureOptions): Pr
       }
     }
     if (fields.length > 0) devices.push({ device: device.name, driver: device.driver, fields });
+  }
+  if (devices.length === 0) {
+    throw new DaqError('failed_precondition', `preset ${options.name}: nothing to save${leftOut.length === 0 ? ' (no device has anything that can be set)' : `: ${leftOut.join('; ')}`}`);
   }
   const preset: Preset = { name: options.name, note: options.note ?? '', savedAt: new Date(options.nowS * 1000).toISOString(), savedBy: options.savedBy, lab: lab.name, devices };
   return { preset, leftOut };
