@@ -2,9 +2,10 @@
  * Presets against a real daemon process over its socket: `daq preset save|list|show|apply|delete
  * --remote`, a preset file edited out of range (refused, nothing set), an apply refused while a
  * run holds the lab, `daq run --remote --preset` (set before the script; named in the start
- * document, Bluesky's too), and presets kept across a daemon restart. Needs `dist/`.
+ * document, Bluesky's too), and presets kept across a daemon restart; and in this process, with
+ * `--config` and `--data-dir`. Needs `dist/`.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonClient } from '../api/client.js';
@@ -125,5 +126,40 @@ describe('daq preset against a daemon', () => {
     expect((await daq('preset', 'list')).stdout).toMatch(/^edited .*\nfocus /m);
     expect(await daq('preset', 'delete', 'edited')).toMatchObject({ code: 0, stdout: 'deleted preset edited\n' });
     expect((await daq('preset', 'show', 'edited')).stderr).toBe('daq: no preset "edited" (presets: focus)\n');
+  }, 60_000);
+});
+
+describe('daq preset in this process (--config, --data-dir)', () => {
+  it('saves from the lab, refuses an edited value out of range, and daq run --config --preset starts from an edited one', async () => {
+    const dir = await perTest.labDir();
+    await copyFile(join(ROOT, 'examples/lab.toml'), join(dir, 'lab.toml'));
+    await writeFile(join(dir, 'where.js'), WHERE);
+    const data = join(dir, 'data');
+    const local = async (...args: string[]) => {
+      const proc = perTest.spawnNode([DAQ, ...args]);
+      const { code } = await proc.exited;
+      return { code, stdout: proc.stdout, stderr: proc.stderr };
+    };
+    const saved = await local('preset', 'save', 'here', '--config', join(dir, 'lab.toml'), '--data-dir', data, '--devices', 'stage,laser');
+    expect(saved).toMatchObject({ code: 0, stdout: 'saved preset here: 7 values of stage, laser\n' });
+    const path = join(data, 'presets', 'here.json');
+    const file = JSON.parse(await readFile(path, 'utf8')) as { devices: { device: string; fields: { name: string; value: unknown }[] }[] };
+    const field = (device: string, name: string) => file.devices.find((d) => d.device === device)?.fields.find((f) => f.name === name) ?? { value: undefined };
+    field('laser', 'wavelength').value = 2000;
+    await writeFile(path, JSON.stringify({ format: 'ts-daq preset 1', ...file }));
+    const refused = await local('preset', 'apply', 'here', '--config', join(dir, 'lab.toml'), '--data-dir', data);
+    expect(refused).toMatchObject({ code: 2, stderr: 'daq: preset here cannot be applied (nothing was set):\n  laser.wavelength: 2000 nm is outside 690..1040 nm\n' });
+
+    field('laser', 'wavelength').value = 780;
+    field('stage', 'position').value = 7;
+    await writeFile(path, JSON.stringify({ format: 'ts-daq preset 1', ...file }));
+    const ran = await local('run', join(dir, 'where.js'), '--config', join(dir, 'lab.toml'), '--data-dir', data, '--preset', 'here', '--json');
+    expect(ran.code).toBe(0);
+    expect(ran.stderr).toContain('preset here: set 2 values');
+    expect(ran.stderr).toContain('stage.position 0 mm -> 7 mm');
+    expect(ran.stderr).toContain('laser.wavelength 800 nm -> 780 nm');
+    expect(JSON.parse(ran.stdout)).toMatchObject({ exitStatus: 'success', numEvents: { where: 1 } });
+    const shown = await local('preset', 'show', 'here', '--data-dir', data, '--json');
+    expect(JSON.parse(shown.stdout)).toMatchObject({ name: 'here', lab: 'Simulated optics lab' });
   }, 60_000);
 });
