@@ -114,10 +114,12 @@ export const SCRIPT_PRELUDE = String.raw`
   }
   Object.keys(plans).forEach(function (key) {
     var call = plans[key];
-    plans[key] = function () {
-      var args = Array.prototype.slice.call(arguments);
-      args[args.length - 1] = withDeviceNames(args[args.length - 1]);
-      return call.apply(null, args);
+    // called directly, not by apply: a native frame would show in the script's stack traces
+    plans[key] = function (a, b, c, d) {
+      var n = arguments.length;
+      if (n <= 2) return call(a, withDeviceNames(b));
+      if (n === 3) return call(a, b, withDeviceNames(c));
+      return call(a, b, c, withDeviceNames(d));
     };
   });
   globalThis.adaptiveScan = function (motor, detectors, options) {
