@@ -13,8 +13,8 @@
  * coupling peak, see adaptive-scan.test.ts):
  * - The step shrinks at once when the signal turns steep. Bluesky moves only a fifth of the way
  *   to the new step each point (`0.2 * new_step + 0.8 * step`), so without backstep it strides
- *   over the rising edge and the top of a peak: 2 points on the top half of the lab's peak,
- *   against 21 here (growth is still gradual: at most x1.5 a point).
+ *   over the rising edge and the top of a peak: 2 points within half a beam width of the lab's
+ *   peak, against 25 here (growth is still gradual: at most x1.5 a point).
  * - The step also follows the curvature (the second difference of the last three points): the
  *   change over a step h is taken as |slope| h + |curvature| h^2 / 2. At the top of a peak the
  *   slope vanishes, and a slope-only rule takes its largest steps exactly there; two points that
