@@ -28,7 +28,8 @@
  * of the signal (a step over noise alone would look steep).
  */
 import { DaqError } from '../../core/index.js';
-import { MAX_RETURNED_POINTS, type ScanDetector, type ScanMotor, type ScanOptions, type ScanPath, type ScanPoint, stepScan } from './step-scan.js';
+import { type AxisLike, type ScanAxis, toAxis } from './axis.js';
+import { MAX_RETURNED_POINTS, type ScanDetector, type ScanOptions, type ScanPath, type ScanPoint, stepScan } from './step-scan.js';
 import type { DeviceRef } from './stop-when.js';
 
 /** Where and how finely an adaptive scan goes (motor units, except `targetDelta`). */
@@ -61,11 +62,12 @@ const GROWTH = 1.5;
  * it, before anything moves.
  */
 export async function adaptiveScan(
-  motor: ScanMotor,
+  scanned: AxisLike,
   detectors: ScanDetector | readonly ScanDetector[],
   options: AdaptiveRange & ScanOptions,
 ): Promise<ScanPoint[]> {
   const plan = options.planName ?? 'adaptiveScan';
+  const motor = toAxis(scanned, plan);
   const list: readonly ScanDetector[] = Array.isArray(detectors) ? detectors : [detectors as ScanDetector];
   const settings = checked(options, plan, list);
   const path = new AdaptivePath(settings);
@@ -129,7 +131,7 @@ function checked(options: AdaptiveRange & ScanOptions, plan: string, detectors: 
 }
 
 /** The number the step follows, from `point`. */
-function signalOf(point: ScanPoint, detector: string, plan: string, motor: ScanMotor): number {
+function signalOf(point: ScanPoint, detector: string, plan: string, motor: ScanAxis): number {
   const value = point.readings[detector]?.value;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new DaqError('failed_precondition', `${plan}: ${detector} read ${JSON.stringify(value)} at ${motor.name} = ${point.targets[motor.name]} ${motor.units}; the step follows a finite number`, { device: detector });
