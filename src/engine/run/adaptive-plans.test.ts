@@ -68,13 +68,13 @@ record('after', { points: points.length, counted: n });`;
     await lab.disconnect();
   });
 
-  it('daq check knows them: a missing threshold, a camera as the motor, a misspelt option', async () => {
+  it('daq check knows them: a missing threshold, a thermometer as the axis, a misspelt option', async () => {
     const { lab } = await engineFor();
     const declarations = labDeclarations(lab);
     const problems = (source: string) => checkScript(source, 'check.ts', declarations).map((d) => `${d.line}: ${d.message.split('\n')[0]}`);
     expect(problems('adaptiveScan(stage, power_meter, { start: 0, stop: 30, minStep: 0.01, maxStep: 1, targetDelta: 0.1, detector: power_meter, stopWhen: { device: stage, above: 20 } });')).toEqual([]);
     expect(problems('lineScan(stage, power_meter, { start: 0, stop: 1, num: 2, stopWhen: { device: power_meter } });')).toHaveLength(1);
-    expect(problems('adaptiveScan(camera, power_meter, { start: 0, stop: 30, minStep: 0.01, maxStep: 1, targetDelta: 0.1 });')).toHaveLength(1);
+    expect(problems('adaptiveScan(thermometer, power_meter, { start: 0, stop: 30, minStep: 0.01, maxStep: 1, targetDelta: 0.1 });')).toHaveLength(1);
     expect(problems('adaptiveScan(stage, power_meter, { start: 0, stop: 30, min_step: 0.01, maxStep: 1, targetDelta: 0.1 });')).toHaveLength(1);
     await lab.disconnect();
   });
