@@ -234,6 +234,7 @@ export async function count<D extends Readable & Device>(
     const [point] = await stepScan([], list, once, {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
+      ...(options.retake === undefined ? {} : { retake: options.retake }),
       onPoint: (p) => options.onPoint?.({ ...p, index: i }, options.num),
       // stopWhen is checked by the step scan of each reading; it ends the count too
       ...(options.stopWhen === undefined ? {} : { stopWhen: options.stopWhen, planName: options.planName ?? 'count' }),

@@ -35,6 +35,11 @@ export interface ScanOptions {
   onPoint?: (point: ScanPoint, total: number) => void | Promise<void>;
   /** Awaited before each point: a run's pause holds the scan here; throwing ends it. */
   checkpoint?: () => Promise<void>;
+  /**
+   * Awaited after a point is read, before it is kept and reported: true takes the same point
+   * again from its checkpoint (a suspender held the run while the point was read).
+   */
+  retake?: (point: ScanPoint) => Promise<boolean>;
   /** False: return no points (needed beyond {@link MAX_RETURNED_POINTS}; they are recorded anyway). */
   returnPoints?: boolean;
   /** Where each point goes instead of the returned array (which is then empty), when points are kept. */
@@ -101,6 +106,10 @@ export async function stepScan(
     const values = await Promise.all(detectors.map((d) => d.read()));
     const readings = Object.fromEntries(detectors.map((d, i) => [d.name, values[i] as Reading]));
     const point: ScanPoint = { index, targets, positions, readings };
+    if (options.retake !== undefined && (await options.retake(point))) {
+      index--; // the same point again
+      continue;
+    }
     if (keep) {
       if (options.keep === undefined) points.push(point);
       else options.keep(point);

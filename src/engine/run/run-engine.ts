@@ -19,6 +19,7 @@ import { RECORD_CALL, rewriteRecords } from './record-rewrite.js';
 import { Run, type RunRequest, type RunSummary } from './run.js';
 import type { LogEntry, LogLevel, RunContext } from './run-context.js';
 import { createScriptHost } from './script-host.js';
+import { RunSuspenders, SUSPENSIONS_STREAM, type SuspensionChange } from './suspenders.js';
 
 /** A document with the run it belongs to. */
 export interface RunDocumentEvent {
@@ -214,7 +215,8 @@ export class RunEngine {
     run.startTimeS = this.clock.now();
     recorder.open();
     this.changes.emit(run.summary());
-    const context = this.contextFor(run, recorder, configurations);
+    const suspenders = new RunSuspenders(this.lab, this.clock, run, (change) => this.suspension(run, recorder, change, log));
+    const context = this.contextFor(run, recorder, configurations, suspenders);
     let outcome: ScriptOutcome | undefined;
     let failure: DaqError | undefined;
     try {
@@ -236,6 +238,7 @@ export class RunEngine {
     } catch (error) {
       failure = DaqError.from(error);
     }
+    suspenders.close();
     const [status, reason] = ending(run, outcome, failure);
     if (status !== 'success') await this.safeState(run, context);
     this.history.push(run);
@@ -271,7 +274,18 @@ export class RunEngine {
     }
   }
 
-  private contextFor(run: Run, recorder: RunRecorder, configurations: DeviceConfigurations): RunContext {
+  /** Records a suspension or resumption in the run's `suspensions` stream, logs it and tells clients. */
+  private suspension(run: Run, recorder: RunRecorder, change: SuspensionChange, log: (level: LogLevel, message: string) => void): void {
+    log(change.suspended ? 'warn' : 'info', `${change.suspended ? 'suspended' : 'going on'}: ${change.reason}`);
+    try {
+      recorder.record(SUSPENSIONS_STREAM, { suspended: change.suspended, suspender: change.suspender, reason: change.reason });
+    } catch (error) {
+      log('error', `the suspension could not be recorded: ${DaqError.from(error).message}`);
+    }
+    this.changes.emit(run.summary());
+  }
+
+  private contextFor(run: Run, recorder: RunRecorder, configurations: DeviceConfigurations, suspenders: RunSuspenders): RunContext {
     // Progress is told to listeners (displays, status streams) at most every PROGRESS_EVERY_MS
     // and when it reaches its total: a fast plan calls it for every point.
     let toldMs = -Infinity;
@@ -286,6 +300,7 @@ export class RunEngine {
       clock: this.clock,
       recorder,
       configurations,
+      suspenders,
       signal: run.signal,
       checkpoint: this.options.yieldEveryMs === undefined ? () => run.checkpoint() : yieldingCheckpoint(run, this.options.yieldEveryMs),
       log: (level: LogLevel, message: string) => this.logs.emit({ runUid: run.uid, timeS: this.clock.now(), level, message }),

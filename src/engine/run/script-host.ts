@@ -68,7 +68,7 @@ export function createScriptHost(context: RunContext, params: Record<string, Jso
     if (move === undefined) throw new DaqError('internal', `no device call ${String(device)}.${String(method)}`);
     return move(args, call);
   }, scriptName);
-  Object.assign(host, coreFunctions(context, frames, reads, scriptName), planFunctions(context));
+  Object.assign(host, coreFunctions(context, frames, reads, scriptName), planFunctions(context), suspenderFunctions(context));
   return { host, deferred: DEFERRED, globals: { params, __daq_devices: devices }, prelude: SCRIPT_PRELUDE };
 }
 
@@ -270,7 +270,7 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
       packer,
       keep: (point: ScanPoint) => packer.add(point),
       signal: context.signal,
-      checkpoint: () => context.checkpoint(),
+      ...pointChecks(context),
       onPoint: async (point: ScanPoint, total: number) => {
         await recordEvent(context, stream, pointRecord(point));
         context.progress(point.index + 1, total);
@@ -304,6 +304,43 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
         return count(detectors(d ?? null, 'count'), { ...(opts as typeof opts & { num: number }), delayS: delay, sleep: (s) => context.clock.sleep(s, context.signal) });
       }),
     '__plans.flyScan': flyScanHost(context, { motor, planned }),
+  };
+}
+
+/**
+ * A plan's checkpoint and retake: with suspenders, a point during which a suspension began (or
+ * whose readings show a condition holding) is taken again once the run goes on.
+ */
+function pointChecks(context: RunContext): { checkpoint: () => Promise<void>; retake?: (point: ScanPoint) => Promise<boolean> } {
+  if (context.suspenders.size === 0) return { checkpoint: () => context.checkpoint() };
+  let mark = 0;
+  return {
+    checkpoint: async () => {
+      await context.checkpoint();
+      mark = context.suspenders.mark();
+    },
+    retake: (point) => context.suspenders.interrupted(mark, point.readings),
+  };
+}
+
+/**
+ * `suspendWhen(device, condition)` and the two halves of `retakeIfSuspended(fn)` (the prelude
+ * joins them: fn runs again while a suspension began during it).
+ */
+function suspenderFunctions(context: RunContext): Record<string, HostFunction> {
+  return {
+    __daq_suspend_when: async ([device, condition]) => {
+      if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) {
+        throw new DaqError('invalid_argument', `suspendWhen(${String(device)}, condition): condition must be an object such as {below: 0.5, settle: 5}`);
+      }
+      return context.suspenders.add({ ...condition, device }, `suspendWhen(${String(device)}, ...)`);
+    },
+    __daq_suspender_remove: ([id]) => context.suspenders.remove(Number(id)),
+    __daq_step_start: async () => {
+      await context.checkpoint();
+      return context.suspenders.mark();
+    },
+    __daq_step_end: async ([mark]) => context.suspenders.interrupted(Number(mark)),
   };
 }
 

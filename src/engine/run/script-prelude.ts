@@ -153,6 +153,25 @@ export const SCRIPT_PRELUDE = String.raw`
   globalThis.flyScan = function (motor, detectors, options) {
     return unpack(plans.flyScan(nameOf(motor, 'flyScan', 'the motor'), namesOf(detectors, 'flyScan'), options));
   };
+  // Suspenders (suspenders.ts): a condition that holds the run; a step taken again when one began during it.
+  var suspendWhen = globalThis.__daq_suspend_when, stepStart = globalThis.__daq_step_start, stepEnd = globalThis.__daq_step_end;
+  var removeSuspender = globalThis.__daq_suspender_remove;
+  delete globalThis.__daq_suspender_remove;
+  delete globalThis.__daq_suspend_when;
+  delete globalThis.__daq_step_start;
+  delete globalThis.__daq_step_end;
+  globalThis.suspendWhen = function (device, condition) {
+    var id = suspendWhen(nameOf(device, 'suspendWhen', 'the device watched'), condition);
+    return Object.freeze({ remove: function () { removeSuspender(id); } });
+  };
+  globalThis.retakeIfSuspended = function (step) {
+    if (typeof step !== 'function') throw new TypeError('retakeIfSuspended(step): step must be a function, such as () => power_meter.read()');
+    for (;;) {
+      var mark = stepStart();
+      var result = step();
+      if (!stepEnd(mark)) return result;
+    }
+  };
   globalThis.count = function (detectors, options) {
     return unpack(plans.count(namesOf(detectors, 'count'), withDeviceNames(options || { num: 1 })));
   };

@@ -209,9 +209,53 @@ declare function flyScan(
 
 /** Reads \`detectors\` \`num\` times (default once), \`delay\` seconds apart (default 0). */
 declare function count(detectors: Detectors, options?: { num: number; delay?: number } & PlanOptions): ScanPoint[];
+
+/**
+ * When a suspender's condition holds: give one or more of \`below\`, \`above\`, \`outside\`,
+ * \`equals\`, \`faulted\`, on the value of \`device.read()\` (or of \`method\`).
+ */
+interface SuspendCondition {
+  /** The getter watched: \`read\` (default), or one such as \`temperature\`, \`position\`, \`isEmissionEnabled\`. */
+  method?: string;
+  /** Holds while the value is below this (a floor, in the value's units). */
+  below?: number;
+  /** Holds while the value is above this (a ceiling). */
+  above?: number;
+  /** Holds while the value is outside the band [low, high]. */
+  outside?: readonly [number, number];
+  /** Holds while the value equals this (\`{method: 'isEmissionEnabled', equals: false}\`). */
+  equals?: number | boolean | string;
+  /** Holds while the device is faulted or disconnected. */
+  faulted?: true;
+  /** Seconds the condition must stay clear before the run goes on by itself (default 1). */
+  settle?: number;
+  /** Seconds between two checks (default 0.1). */
+  every?: number;
+}
+
+/** A suspender of the run, as {@link suspendWhen} gives it. */
+interface Suspender {
+  /** Stops watching; if its condition holds the run, the run goes on at once. */
+  remove(): void;
+}
+
+/**
+ * Suspends the run while \`condition\` holds on \`device\`, from now until removed (\`.remove()\`) or the run ends: the run
+ * waits at its next device call (devices stay where they are), and goes on by itself once the
+ * condition has been clear for \`settle\` seconds. A plan takes again the point during which a
+ * suspension began; in a script loop, wrap a step in {@link retakeIfSuspended}.
+ */
+declare function suspendWhen(device: Device, condition: SuspendCondition): Suspender;
+
+/**
+ * Runs \`step\` and returns its result; runs it again when a suspension began while it ran (or a
+ * suspender's condition holds at its end), once the run goes on. Record after it, not inside.
+ */
+declare function retakeIfSuspended<T>(step: () => T): T;
 `;
 
 /** Names the script globals take: no device may use them. */
 export const SCRIPT_GLOBAL_NAMES: readonly string[] = [
   'sleep', 'log', 'params', 'record', 'progress', 'now', 'lineScan', 'gridScan', 'listScan', 'productScan', 'innerScan', 'count', 'adaptiveScan', 'flyScan',
+  'suspendWhen', 'retakeIfSuspended',
 ];
