@@ -49,6 +49,29 @@ record('after', { points: points.length, counted: n });`;
     await lab.disconnect();
   });
 
+  it('every step plan takes stopWhen: productScan and innerScan too, a relative scan goes back; flyScan refuses it', async () => {
+    const { engine, lab, logs, documents } = await engineFor();
+    const source = `${LIGHT}const a = productScan([{ axis: laser.wavelength, start: 790, stop: 810, num: 3 }, { axis: stage, start: 10, stop: 14, num: 5 }], power_meter, { stream: 'p', stopWhen: { device: power_meter, above: 2 } });
+const b = innerScan([{ axis: stage, start: 10, stop: 14 }], power_meter, { num: 41, stream: 'i', stopWhen: { device: 'stage', above: 11.05 } });
+stage.moveAbs(10);
+const c = lineScan(stage, power_meter, { start: 0, stop: 4, num: 41, relative: true, stream: 'r', stopWhen: { device: power_meter, above: 2 } });
+record('after', { a: a.length, b: b.length, c: c.length, back: stage.position() });`;
+    const { stop } = await runScript(engine, source);
+    expect(stop).toMatchObject({ exitStatus: 'success', reason: '' });
+    expect(stop.numEvents).toMatchObject({ i: 12, after: 1 });
+    expect(stop.numEvents['p']).toBeLessThan(15);
+    expect(stop.numEvents['r']).toBeLessThan(41);
+    // the relative scan that stopped early set the stage back where it started
+    expect(documents.find((d): d is RunEvent => d.kind === 'event' && d.stream === 'after')?.data['back']).toBeCloseTo(10, 3);
+    const said = logs.map((l) => l.message);
+    expect(said).toContainEqual(expect.stringMatching(/^productScan stopped early after point \d+ \(stream p\): stopWhen: power_meter read [\d.]+ W, above 2 W$/));
+    expect(said).toContainEqual('innerScan stopped early after point 12 (stream i): stopWhen: stage read 11.1 mm, above 11.05 mm');
+    const flown = await runScript(engine, `${LIGHT}flyScan(stage, power_meter, { start: 6.5, stop: 18.5, num: 25, stopWhen: { device: power_meter, above: 1 } });`);
+    expect(flown.stop.exitStatus).toBe('fail');
+    expect(flown.stop.reason).toContain('flyScan: stopWhen is not taken by a fly scan');
+    await lab.disconnect();
+  });
+
   it('bad options fail the run before the motor moves, naming the plan and the option', async () => {
     const { engine, lab } = await engineFor();
     const stage = lab.device('stage');
