@@ -145,6 +145,18 @@ describe('adaptiveScan', () => {
     await lab.disconnect();
   });
 
+  it('relative: around where the stage is, set back there after (Bluesky\'s rel_adaptive_scan)', async () => {
+    const { lab, stage, meter } = await simulatedLab();
+    await stage.moveAbs(11);
+    const points = await adaptiveScan(stage, meter, { start: -4, stop: 5, minStep: 0.01, maxStep: 1, targetDelta: 0.1, relative: true });
+    expect(where(points[0] as ScanPoint)).toBe(7);
+    expect(where(points.at(-1) as ScanPoint)).toBe(16);
+    expect(Math.abs(gaussianCentre(points) - PEAK_MM)).toBeLessThan(0.01);
+    expect(await stage.position()).toBeCloseTo(11, 6);
+    await expect(adaptiveScan(stage, meter, { start: -12, stop: 5, minStep: 0.01, maxStep: 1, targetDelta: 0.1, relative: true })).rejects.toThrow('stage: scan -1..16 mm leaves the limits 0..50 mm');
+    await lab.disconnect();
+  });
+
   it('scans downwards, and without backstep never moves back', async () => {
     const { lab, stage, meter } = await simulatedLab();
     const points = await adaptiveScan(stage, meter, { start: 20, stop: 5, minStep: 0.01, maxStep: 1, targetDelta: 0.1, backstep: false });
