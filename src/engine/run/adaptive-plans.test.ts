@@ -28,6 +28,21 @@ record('result', { n: points.length, last: points[points.length - 1].positions.s
     await lab.disconnect();
   });
 
+  it('any settable quantity is an axis: the laser\'s gain peak over its wavelength', async () => {
+    const { engine, lab, documents } = await engineFor();
+    const source = `${LIGHT}const points = adaptiveScan(laser.wavelength, laser, { start: 700, stop: 1000, minStep: 0.5, maxStep: 20, targetDelta: 0.1 });
+let best = points[0];
+for (const p of points) if (p.readings.laser.value > best.readings.laser.value) best = p;
+record('best', { nm: best.positions.laser_wavelength, n: points.length });`;
+    const { stop } = await runScript(engine, source);
+    expect(stop).toMatchObject({ exitStatus: 'success', reason: '' });
+    const best = documents.find((d): d is RunEvent => d.kind === 'event' && d.stream === 'best')?.data;
+    // the gain peak of the simulated Ti:Sapphire is at 800 nm (src/drivers/sim/sim-laser.ts), broad and noisy at its top
+    expect(Math.abs((best?.['nm'] as number) - 800)).toBeLessThan(10);
+    expect(best?.['n']).toBeLessThan(601 / 3);
+    await lab.disconnect();
+  });
+
   it('stopWhen ends a plan cleanly: the run succeeds, the script goes on, the log says why', async () => {
     const { engine, lab, documents, logs } = await engineFor();
     const source = `${LIGHT}const points = lineScan(stage, power_meter, { start: 5, stop: 20, num: 61, stopWhen: { device: power_meter, above: 1 } });
