@@ -7,7 +7,7 @@
 import { cooled } from './cooled.js';
 import type { CapabilitySpec } from './define.js';
 import { exposureControl } from './exposure-control.js';
-import { type Limits, movable } from './movable.js';
+import { type Limits, type Movable, movable } from './movable.js';
 import { voltageSource } from './voltage-source.js';
 import { wavelengthTunable } from './wavelength-tunable.js';
 
@@ -49,7 +49,7 @@ export const SETTABLE_METHOD_NAMES: readonly string[] = SETTABLE_QUANTITIES.flat
 
 /** The settable quantities `device` has, in {@link SETTABLE_QUANTITIES} order. */
 export function settableQuantitiesOf(device: unknown): SettableQuantity[] {
-  return SETTABLE_QUANTITIES.filter((q) => (HAVE_SETTABLE[q.capability] as CapabilitySpec<unknown>).is(device));
+  return SETTABLE_QUANTITIES.filter((q) => hasSettable(device, q));
 }
 
 /** The settable quantity of `device` that script method `method` names, if any. */
@@ -60,4 +60,30 @@ export function settableQuantityNamed(device: unknown, method: string): Settable
 /** `device`'s range of `quantity`, whether its range method is sync or async. */
 export async function settableRange(device: object, quantity: SettableQuantity): Promise<Limits> {
   return await (device as Record<string, () => Limits | Promise<Limits>>)[quantity.range]!();
+}
+
+/** Whether `device` has `quantity`. */
+export function hasSettable(device: unknown, quantity: SettableQuantity): boolean {
+  return (HAVE_SETTABLE[quantity.capability] as CapabilitySpec<unknown>).is(device);
+}
+
+/** The value `device`'s `quantity` was last set to (its readback, except a temperature's setpoint). */
+export function settableSetpoint(device: object, quantity: SettableQuantity): Promise<number> {
+  return (device as Record<string, () => Promise<number>>)[quantity.setpoint ?? quantity.readback]!();
+}
+
+/** `device`'s `quantity` read back. */
+export function settableReadback(device: object, quantity: SettableQuantity): Promise<number> {
+  return (device as Record<string, () => Promise<number>>)[quantity.readback]!();
+}
+
+/** Sets `device`'s `quantity` to `value`; a move waits until settled, and `signal` aborts it. */
+export async function setSettable(device: object, quantity: SettableQuantity, value: number, signal?: AbortSignal): Promise<void> {
+  if (quantity.capability === 'Movable') return (device as Movable).moveAbs(value, signal === undefined ? {} : { signal });
+  await (device as Record<string, (v: number) => Promise<void>>)[quantity.set]!(value);
+}
+
+/** Units of `device`'s `quantity`. */
+export function settableUnits(device: object, quantity: SettableQuantity): string {
+  return quantity.units ?? (device as Movable).units;
 }
