@@ -37,7 +37,7 @@ export function registerPreset(program: Command): void {
   const preset = program
     .command('preset')
     .description("save the devices' settings under a name, and set them back later: save, apply, list, show, delete")
-    .addHelpText('after', `\nLocal (--config LAB.toml, presets in --data-dir, default ./${DEFAULT_DATA_DIR}) or on a daemon (--remote HOST:PORT or $DAQ_REMOTE).\nA run can start from a preset: daq run SCRIPT --preset NAME.\n`);
+    .addHelpText('after', exitHelp(EXIT_HELP, `Local (--config LAB.toml, presets in --data-dir, default ./${DEFAULT_DATA_DIR}) or on a daemon (--remote HOST:PORT or $DAQ_REMOTE).\nA run can start from a preset: daq run SCRIPT --preset NAME.`));
 
   withPlace(preset.command('save').description("read the devices now and save their settings as NAME (positions, wavelength, exposure, ROI, voltage, setpoints, shutter and emission states, writable settings)"), true)
     .argument('<name>', 'the preset name: letters, digits, ".", "_" and "-"')
