@@ -10,17 +10,17 @@
  */
 import {
   checkParameterValue,
-  cooled,
   emissionControl,
-  exposureControl,
   movable,
   parameterized,
   type Roi,
   type RoiSelectable,
   roiSelectable,
+  SETTABLE_QUANTITIES,
+  settableQuantitiesOf,
+  type SettableQuantity,
+  settableRange,
   shutterControl,
-  voltageSource,
-  wavelengthTunable,
 } from '../capabilities/index.js';
 import { DaqError, didYouMean, withTimeout } from '../core/index.js';
 import type { Device } from './device.js';
@@ -95,23 +95,25 @@ function flag(value: PresetValue): string | undefined {
   return typeof value === 'boolean' ? undefined : `expected true or false, got ${JSON.stringify(value)}`;
 }
 
-/** A number quantity of a capability (wavelength, exposure, ...). */
-function numeric<T>(
-  name: string,
-  guard: (d: unknown) => d is T,
-  units: string,
-  get: (d: T) => Promise<number>,
-  range: (d: T) => Limits | Promise<Limits>,
-  set: (d: T, value: number) => Promise<void>,
-): Quantity {
+/**
+ * A settable quantity of the capabilities (capabilities/settable.ts: position, wavelength,
+ * voltage, exposure, temperature setpoint) as a preset field. A quantity whose readback follows a
+ * setpoint (a temperature) is saved as its setpoint (`temperature_setpoint`): that is what is set.
+ */
+function fromSettable(q: SettableQuantity): Quantity {
+  const call = (d: Device, method: string, ...args: unknown[]): Promise<unknown> => (d as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!.call(d, ...args);
+  const units = (d: Device): string => q.units ?? (d as unknown as { units: string }).units;
   return {
-    name,
-    has: guard,
-    units: () => units,
-    read: (d) => get(d as T),
-    check: async (d, value) => inRange(value, await range(d as T), units),
-    stage: () => 'value',
-    set: (d, value) => set(d as T, value as number),
+    name: q.setpoint === undefined ? q.field : q.setpoint.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+    has: (d) => settableQuantitiesOf(d).includes(q),
+    units,
+    read: async (d) => (await call(d, q.setpoint ?? q.readback)) as number,
+    check: async (d, value) => inRange(value, await settableRange(d, q), units(d)),
+    stage: () => (q.capability === 'Movable' ? 'move' : 'value'),
+    set: async (d, value, signal) => {
+      if (q.capability === 'Movable' && movable.is(d)) await d.moveAbs(value as number, signal === undefined ? {} : { signal });
+      else await call(d, q.set, value);
+    },
   };
 }
 
@@ -154,19 +156,7 @@ const roi: Quantity = {
  * `daq devices`' readbacks, so that a setting of the same name is not saved twice).
  */
 export const QUANTITIES: readonly Quantity[] = [
-  {
-    name: 'position',
-    has: movable.is,
-    units: (d) => (d as unknown as { units: string }).units,
-    read: (d) => (movable.is(d) ? d.position() : Promise.reject(new Error('not Movable'))),
-    check: async (d, value) => (movable.is(d) ? inRange(value, await d.limits(), d.units) : 'not Movable'),
-    stage: () => 'move',
-    set: (d, value, signal) => (movable.is(d) ? d.moveAbs(value as number, signal === undefined ? {} : { signal }) : Promise.reject(new Error('not Movable'))),
-  },
-  numeric('wavelength', wavelengthTunable.is, 'nm', (d) => d.wavelength(), (d) => d.wavelengthRange(), (d, v) => d.setWavelength(v)),
-  numeric('exposure', exposureControl.is, 's', (d) => d.exposure(), (d) => d.exposureRange(), (d, v) => d.setExposure(v)),
-  numeric('voltage', voltageSource.is, 'V', (d) => d.voltage(), (d) => d.voltageRange(), (d, v) => d.setVoltage(v)),
-  numeric('temperature_setpoint', cooled.is, 'degC', (d) => d.temperatureSetpoint(), (d) => d.temperatureRange(), (d, v) => d.setTemperature(v)),
+  ...SETTABLE_QUANTITIES.map(fromSettable),
   roi,
   onOff('shutter_open', 'shutter-open', shutterControl.is, (d) => d.isShutterOpen(), (d) => d.openShutter(), (d) => d.closeShutter()),
   onOff('emission', 'emission-on', emissionControl.is, (d) => d.isEmissionEnabled(), (d) => d.enableEmission(), (d) => d.disableEmission()),
