@@ -4,13 +4,20 @@
  * Cooled device's temperature setpoint can each be set and read back, have a range and units.
  * One table, so plans, the script declarations and the recorded units agree.
  */
-import { capabilitySpec, type CapabilityName } from './index.js';
-import type { Limits } from './movable.js';
+import { cooled } from './cooled.js';
+import type { CapabilitySpec } from './define.js';
+import { exposureControl } from './exposure-control.js';
+import { type Limits, movable } from './movable.js';
+import { voltageSource } from './voltage-source.js';
+import { wavelengthTunable } from './wavelength-tunable.js';
+
+/** The capabilities that have a settable quantity (by name, and the spec that tells a device has it). */
+const HAVE_SETTABLE = { Movable: movable, WavelengthTunable: wavelengthTunable, VoltageSource: voltageSource, ExposureControl: exposureControl, Cooled: cooled } as const;
 
 /** One settable quantity of a capability. */
 export interface SettableQuantity {
   /** The capability that has it. */
-  readonly capability: CapabilityName;
+  readonly capability: keyof typeof HAVE_SETTABLE;
   /** Its name in recorded fields (`<device>_<field>`), and the getter scripts name it by. */
   readonly field: string;
   /** The method that sets it (its first argument is the value). */
@@ -42,7 +49,7 @@ export const SETTABLE_METHOD_NAMES: readonly string[] = SETTABLE_QUANTITIES.flat
 
 /** The settable quantities `device` has, in {@link SETTABLE_QUANTITIES} order. */
 export function settableQuantitiesOf(device: unknown): SettableQuantity[] {
-  return SETTABLE_QUANTITIES.filter((q) => capabilitySpec(q.capability)?.is(device) === true);
+  return SETTABLE_QUANTITIES.filter((q) => (HAVE_SETTABLE[q.capability] as CapabilitySpec<unknown>).is(device));
 }
 
 /** The settable quantity of `device` that script method `method` names, if any. */
