@@ -2,7 +2,7 @@
 // Start it from a preset that puts the stage (and the laser) where the experiment needs them:
 //
 //   daq preset save aligned --remote 127.0.0.1:50051
-//   daq run examples/fine_scan.js --remote 127.0.0.1:50051 --preset aligned --enable-emission
+//   daq run examples/fine_scan.js --remote 127.0.0.1:50051 --preset aligned
 //
 // Without --preset it scans around the stage's present position (or --param centre=MM).
 const width = Number(params.width ?? 2);      // mm, the whole scan

@@ -12,6 +12,7 @@ import type { DaemonClient } from '../api/client.js';
 import { type DaemonProcess, followRun, inlineRun, ROOT, startDaemonProcess, TestProcesses } from '../api/daemon.fixture.js';
 import { ControlService, RunState } from '../api/gen/daq/v1/control_pb.js';
 import { HardwareService } from '../api/gen/daq/v1/hardware_pb.js';
+import { PresetService } from '../api/gen/daq/v1/presets_pb.js';
 
 const DAQ = join(ROOT, 'dist/src/cli/main.js');
 const LONG = 'for (let i = 0; i < 1000; i++) { sleep(0.05); progress(i + 1, 1000); }\n';
@@ -119,13 +120,29 @@ describe('daq preset against a daemon', () => {
     expect(unknown.stderr).toContain('no preset "nope"');
   }, 60_000);
 
+  it('a run that starts while a preset is being applied waits for the apply before its script', async () => {
+    await move(95);
+    expect((await daq('preset', 'save', 'far', '--devices', 'stage')).code).toBe(0);
+    await move(0);
+    const applying = client.call(PresetService.method.applyPreset, { preset: { name: 'far' } });
+    const stop = new AbortController();
+    for await (const status of client.stream(ControlService.method.streamStatus, { heartbeatS: 1 }, stop.signal)) {
+      if (status.devices.some((d) => d.name === 'stage' && d.state === 'busy')) stop.abort(); // the move is under way
+    }
+    const uid = (await client.call(ControlService.method.startRun, inlineRun(WHERE, {}, 'where.js'))).run?.uid ?? '';
+    const followed = await followRun(client, uid);
+    expect(followed.events[0]?.data['x']?.kind.value).toBe(95);
+    expect((await applying).changed.map((c) => `${c.device}.${c.field}`)).toEqual(['stage.position']);
+    expect((await daq('preset', 'apply', 'far')).stdout).toMatch(/^preset far: nothing to set, \d+ already as saved\n$/);
+  }, 60_000);
+
   it('keeps presets across a restart of the daemon, and deletes them', async () => {
     await daemon.proc.stop();
     daemon = await startDaemonProcess(shared, dir);
     client = daemon.client();
-    expect((await daq('preset', 'list')).stdout).toMatch(/^edited .*\nfocus /m);
+    expect((await daq('preset', 'list')).stdout).toMatch(/^edited .*\nfar .*\nfocus /m);
     expect(await daq('preset', 'delete', 'edited')).toMatchObject({ code: 0, stdout: 'deleted preset edited\n' });
-    expect((await daq('preset', 'show', 'edited')).stderr).toBe('daq: no preset "edited" (presets: focus)\n');
+    expect((await daq('preset', 'show', 'edited')).stderr).toBe('daq: no preset "edited" (presets: far, focus)\n');
   }, 60_000);
 });
 

@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DaemonProcess, startDaemonProcess, TestProcesses } from '../../src/api/daemon.fixture.js';
 import { ControlService } from '../../src/api/gen/daq/v1/control_pb.js';
 import { HardwareService } from '../../src/api/gen/daq/v1/hardware_pb.js';
+import { PresetService } from '../../src/api/gen/daq/v1/presets_pb.js';
 import { fuzzParameters } from './fuzz-settings.js';
 
-const METHODS = [...ControlService.methods, ...HardwareService.methods].filter((m) => m.methodKind === 'unary').map((m) => `/${m.parent.typeName}/${m.name}`);
+const METHODS = [...ControlService.methods, ...HardwareService.methods, ...PresetService.methods].filter((m) => m.methodKind === 'unary').map((m) => `/${m.parent.typeName}/${m.name}`);
 
 /** A unary gRPC call with `payload` as its message bytes; resolves with the grpc-status. */
 function grpcRaw(address: string, path: string, payload: Uint8Array, compressedFlag: number): Promise<string> {

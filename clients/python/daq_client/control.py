@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from daq.v1 import control_pb2
+from daq.v1 import control_pb2, presets_pb2
 from daq_client.devices import to_value
 
 # Channel options of both clients: run files and Arrow tables come in messages of up to 64 MiB.
@@ -39,8 +39,9 @@ def status_dict(s: control_pb2.StreamStatusResponse, summary: Callable[[control_
 
 
 def start_request(source_or_path: str | os.PathLike, params: Mapping[str, Any] | None, metadata: Mapping[str, Any] | None,
-                  name: str | None) -> control_pb2.StartRunRequest:
-    """`StartRun` of a script given as its source, or as the path of a .js/.ts file (read here, sent inline)."""
+                  name: str | None, preset: str | None = None) -> control_pb2.StartRunRequest:
+    """`StartRun` of a script given as its source, or as the path of a .js/.ts file (read here, sent inline);
+    with `preset`, the run starts from that saved preset (`daq preset save NAME`; shutters and emission left as they are)."""
     path = Path(source_or_path) if not isinstance(source_or_path, str) or "\n" not in source_or_path else None
     if path is not None and path.suffix in (".js", ".ts") and path.exists():
         source, script_name = path.read_text(), name or path.name
@@ -50,6 +51,7 @@ def start_request(source_or_path: str | os.PathLike, params: Mapping[str, Any] |
         inline=control_pb2.InlineScript(name=script_name, source=source),
         params={k: to_value(v) for k, v in (params or {}).items()},
         metadata={k: to_value(v) for k, v in (metadata or {}).items()},
+        preset=presets_pb2.PresetApplyOptions(name=preset) if preset else None,
     )
 
 

@@ -7,6 +7,9 @@ frames resolve through stream_resource/stream_datum to the pixels of the run's H
 from __future__ import annotations
 
 
+import json
+import subprocess
+
 import h5py
 import numpy as np
 import pytest
@@ -14,7 +17,7 @@ import pytest
 import daq_client
 from daq_client.documents import file_path, frames, read_stream_datum
 
-from conftest_daemon import Daemon, wait_for
+from conftest_daemon import DAQ, Daemon, wait_for
 from event_model_support import LAB, SCRIPTS, TemporaryCatalog, best_effort, by_name, external_fields, scalar_fields, streams, validate_all
 
 EVENT_KEYS = {"uid", "time", "seq_num", "descriptor", "data", "timestamps", "filled"}
@@ -165,3 +168,23 @@ def test_a_tiled_catalog_takes_the_run_and_gives_back_every_value(runs, lab_daem
                     np.testing.assert_array_equal(dataset[field].values, f[f"/entry/data/{stream}/{field}"][()])
     finally:
         catalog.close()
+
+
+def test_a_run_from_a_preset_names_it_in_a_valid_start_document(lab_daemon):
+    """`daq preset save`, then `Client.run(..., preset=)`: the preset is applied before the script (the
+    stage is back where it was saved), and the start document, still valid, says which preset and what it held."""
+    saved = subprocess.run(["node", str(DAQ), "preset", "save", "model", "--devices", "stage", "--remote", lab_daemon.address],
+                           capture_output=True, text=True)
+    assert saved.returncode == 0, saved.stderr
+    with daq_client.Client(lab_daemon.address) as client:
+        client.run("stage.moveAbs(3);", name="move_away.js")
+        run = client.run("record('where', { x: stage.position() });", name="from_preset.js", preset="model", wait=False)
+        pairs = list(client.documents(run["uid"]))
+    validate_all(pairs)
+    docs = by_name(pairs)
+    start = docs["start"][0]
+    assert (start["preset"], start["preset_saved_by"]) == ("model", "local")
+    content = json.loads(start["preset_content"])
+    assert content[0]["device"] == "stage"
+    saved_position = next(f["value"] for f in content[0]["fields"] if f["name"] == "position")
+    assert docs["event"][0]["data"]["x"] == saved_position != 3

@@ -93,7 +93,8 @@ export function registerRun(program: Command): void {
       const config = options.config;
       if (config === undefined) throw new DaqError('invalid_argument', 'daq run needs --config LAB.toml (run here) or --remote HOST:PORT (run on a daemon)');
       // Before the lab connects: an unknown preset is bad input, said at once.
-      const preset = options.preset === undefined ? undefined : await new PresetStore(options.dataDir ?? DEFAULT_DATA_DIR).get(options.preset);
+      const presetOptions = presetOf(options).preset;
+      const preset = presetOptions === undefined ? undefined : await new PresetStore(options.dataDir ?? DEFAULT_DATA_DIR).get(presetOptions.name);
       const clock: Clock = options.simTime ? new VirtualClock({ startS: Date.now() / 1000 }) : createSystemClock();
       const lab = await Lab.load(config, DRIVERS, clock);
       const real = lab.devices().filter((d) => !d.driver.startsWith('sim-'));
@@ -117,7 +118,7 @@ export function registerRun(program: Command): void {
       if (!options.save && options.dataDir !== undefined) throw new DaqError('invalid_argument', 'give either --data-dir DIR (save the run there) or --no-save, not both');
       const storage = options.save ? await localStorage(options.dataDir ?? DEFAULT_DATA_DIR, engine, lab) : undefined;
       const request = { scriptName: script, source, params: options.param, metadata: options.meta, limits: limitsOf(options) };
-      const run = engine.submit(preset === undefined ? request : withPreset(request, lab, preset, presetOf(options).preset));
+      const run = engine.submit(preset === undefined ? request : withPreset(request, lab, preset, presetOptions));
       const detach = handleInterrupts(run, display);
       const stop = await run.done;
       detach();
