@@ -72,6 +72,10 @@ def test_every_document_is_valid_by_the_event_model_schemas(runs, name):
         assert "sample lost" in stop["reason"]
     if name == "aborted":
         assert stop["reason"] == "enough points"
+    if name == "suspended":
+        # the suspension and the resumption: events of a stream of their own, beside the plan's points
+        assert stop["num_events"] == {"suspensions": 2, "primary": 3}
+        assert [e["data"]["suspended"] for e in streams(pairs)["suspensions"]["events"]] == [True, False]
 
 
 @pytest.mark.parametrize("name", list(SCRIPTS))
