@@ -13,6 +13,7 @@ import { DeviceConfigurations } from './configuration.js';
 import { labGetterUnits, labRecordReads } from './device-getters.js';
 import type { ExitStatus, RunDocument } from './documents.js';
 import { detectPlan, type PlanInfo } from './plan-detection.js';
+import { axisOf } from '../plans/index.js';
 import { RunRecorder, scriptStem } from './recorder.js';
 import { RECORD_CALL, rewriteRecords } from './record-rewrite.js';
 import { Run, type RunRequest, type RunSummary } from './run.js';
@@ -249,7 +250,14 @@ export class RunEngine {
   private planOf(scriptName: string, source: string): PlanInfo {
     const stem = scriptStem(scriptName);
     try {
-      return detectPlan(source, scriptName, new Set(this.lab.devices().map((d) => d.name)), stem);
+      const axisName = (device: string, quantity?: string): string | undefined => {
+        try {
+          return axisOf(this.lab.device(device), quantity).name;
+        } catch {
+          return undefined;
+        }
+      };
+      return detectPlan(source, scriptName, new Set(this.lab.devices().map((d) => d.name)), stem, axisName);
     } catch {
       return { planName: stem, planType: 'script', motors: [], detectors: [] };
     }
