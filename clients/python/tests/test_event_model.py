@@ -19,6 +19,7 @@ from event_model_support import LAB, SCRIPTS, TemporaryCatalog, best_effort, by_
 
 EVENT_KEYS = {"uid", "time", "seq_num", "descriptor", "data", "timestamps", "filled"}
 EXIT = {"failing": "fail", "aborted": "abort"}
+HELD: dict[str, dict] = {}
 
 
 
@@ -45,6 +46,8 @@ def runs(lab_daemon):
                 pairs.append((doc_name, doc))
                 if name == "aborted" and doc_name == "event" and doc["seq_num"] == 3:
                     client.stop(run["uid"], reason="enough points")
+                if name == "suspended" and doc_name == "event" and doc["data"].get("suspended") is True:
+                    HELD[name] = client.get_run(run["uid"])  # as the run stands while it is suspended
             summary = wait_for(lambda: (r := client.get_run(run["uid"]))["file_finished"] and r, what=f"the file of {name}")
             out[name] = (summary, pairs)
     return out
@@ -73,6 +76,8 @@ def test_every_document_is_valid_by_the_event_model_schemas(runs, name):
     if name == "aborted":
         assert stop["reason"] == "enough points"
     if name == "suspended":
+        assert HELD[name]["state"] == "suspended"
+        assert HELD[name]["suspended_reason"].startswith("stage.position() below 10: it is ")
         # the suspension and the resumption: events of a stream of their own, beside the plan's points
         assert stop["num_events"] == {"suspensions": 2, "primary": 3}
         assert [e["data"]["suspended"] for e in streams(pairs)["suspensions"]["events"]] == [True, False]
