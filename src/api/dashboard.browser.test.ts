@@ -340,6 +340,22 @@ describe('the web dashboard in chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('shows a suspended run and why in the header, until it goes on by itself', async () => {
+    const client = daemon.client(OPERATOR);
+    const page = await login(OPERATOR);
+    // The laser's emission is off: the run is suspended from the declaration until it is on.
+    const source = "suspendWhen(laser, { method: 'isEmissionEnabled', equals: false, settle: 0.2 });\nrecord('after', { p: power_meter.read() });\n";
+    const { run } = await client.call(ControlService.method.startRun, { script: { case: 'inline', value: { name: 'suspended.js', source } } });
+    await eventually(() => page.locator('#current-run').textContent()).toMatch(/^suspended \(laser\.isEmissionEnabled\(\) equal to false: it is false\) suspended\.js/);
+    await shot(page, 'suspended');
+    await client.call(HardwareService.method.setEmission, { device: 'laser', enabled: true, takeOver: true });
+    const followed = await followRun(client, run?.uid ?? '');
+    expect(followed.stop?.exitStatus).toBe(1); // success
+    expect(followed.events.map((e) => e.data['suspended']?.kind.value)).toEqual([true, false, undefined]);
+    await client.call(HardwareService.method.setEmission, { device: 'laser', enabled: false });
+    await page.close();
+  }, 120_000);
+
   it('closing the tab during a run does not touch the run', async () => {
     const page = await login(OPERATOR);
     await tab(page, 'editor');

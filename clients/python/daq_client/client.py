@@ -35,6 +35,7 @@ _STATE = {
     control_pb2.RUN_STATE_QUEUED: "queued",
     control_pb2.RUN_STATE_RUNNING: "running",
     control_pb2.RUN_STATE_PAUSED: "paused",
+    control_pb2.RUN_STATE_SUSPENDED: "suspended",
     control_pb2.RUN_STATE_FINISHED: "finished",
 }
 
@@ -49,13 +50,15 @@ class DaqError(Exception):
 
 
 def summary_dict(run: control_pb2.RunSummary) -> dict[str, Any]:
-    """A run summary as a dict: uid, script, state, exit_status, reason, num_events, ..."""
+    """A run summary as a dict: uid, script, state (queued, running, paused, suspended, finished),
+    exit_status, reason, suspended_reason (why a suspended run is held), num_events, ..."""
     return {
         "uid": run.uid,
         "script": run.script_name,
         "state": _STATE.get(run.state, "unknown"),
         "exit_status": _EXIT.get(run.exit_status),
         "reason": run.reason,
+        "suspended_reason": run.suspended_reason,
         "num_events": dict(run.num_events),
         "progress": (run.progress_done, run.progress_total),
         "duration_s": run.end_time_s - run.start_time_s if run.end_time_s and run.start_time_s else None,

@@ -68,6 +68,14 @@ for (let i = 1; ; i++) {
   record('steady', { i, position: stage.position() });
   sleep(0.02);
 }""",
+    # suspended from the declaration until the stage has passed 10 mm (0.5 s at 20 mm/s), then 0.05 s more
+    "suspended": """
+stage.moveAbs(0);
+stage.setParameter('velocity', 20);
+stage.moveAbs(20, { wait: false });
+suspendWhen(stage, { method: 'position', below: 10, settle: 0.05 });
+lineScan(stage, power_meter, { start: 20, stop: 22, num: 3 });
+stage.setParameter('velocity', 500);""",
 }
 
 

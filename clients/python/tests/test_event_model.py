@@ -22,6 +22,7 @@ from event_model_support import LAB, SCRIPTS, TemporaryCatalog, best_effort, by_
 
 EVENT_KEYS = {"uid", "time", "seq_num", "descriptor", "data", "timestamps", "filled"}
 EXIT = {"failing": "fail", "aborted": "abort"}
+HELD: dict[str, dict] = {}
 
 
 
@@ -48,6 +49,8 @@ def runs(lab_daemon):
                 pairs.append((doc_name, doc))
                 if name == "aborted" and doc_name == "event" and doc["seq_num"] == 3:
                     client.stop(run["uid"], reason="enough points")
+                if name == "suspended" and doc_name == "event" and doc["data"].get("suspended") is True:
+                    HELD[name] = client.get_run(run["uid"])  # as the run stands while it is suspended
             summary = wait_for(lambda: (r := client.get_run(run["uid"]))["file_finished"] and r, what=f"the file of {name}")
             out[name] = (summary, pairs)
     return out
@@ -75,6 +78,12 @@ def test_every_document_is_valid_by_the_event_model_schemas(runs, name):
         assert "sample lost" in stop["reason"]
     if name == "aborted":
         assert stop["reason"] == "enough points"
+    if name == "suspended":
+        assert HELD[name]["state"] == "suspended"
+        assert HELD[name]["suspended_reason"].startswith("stage.position() below 10: it is ")
+        # the suspension and the resumption: events of a stream of their own, beside the plan's points
+        assert stop["num_events"] == {"suspensions": 2, "primary": 3}
+        assert [e["data"]["suspended"] for e in streams(pairs)["suspensions"]["events"]] == [True, False]
 
 
 @pytest.mark.parametrize("name", list(SCRIPTS))

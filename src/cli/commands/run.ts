@@ -222,7 +222,7 @@ function handleInterrupts(run: Run, display: RunDisplay): () => void {
     run.abort(reason);
   };
   const onSigint = (): void => {
-    if (asking || !process.stdin.isTTY || !process.stdout.isTTY || run.state !== 'running') return abort('interrupted (Ctrl-C)');
+    if (asking || !process.stdin.isTTY || !process.stdout.isTTY || (run.state !== 'running' && run.state !== 'suspended')) return abort('interrupted (Ctrl-C)');
     asking = true;
     run.pause();
     const question = 'Paused. Press r to resume, a to abort (devices go to their safe state): ';

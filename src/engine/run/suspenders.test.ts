@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isEmissionControl } from '../../capabilities/index.js';
 import type { RunEvent } from './documents.js';
 import { engineFor, runScript } from './run-engine.fixture.js';
+import { Run } from './run.js';
 
 const FLOOR_W = 0.01;
 const SETTLE_S = 2;
@@ -137,5 +138,31 @@ record('parked', { x: stage.position() });`;
       expect(stop.reason).toContain('test.js:1');
     }
     await lab.disconnect();
+  });
+});
+
+describe('a run held by a pause and a suspension at once', () => {
+  it('goes on only when both have ended: resume leaves it suspended, the suspension ending leaves it paused', async () => {
+    const run = new Run({ scriptName: 'r.js', source: '' }, 0);
+    run.state = 'running';
+    let passed = 0;
+    const pass = (): void => void run.checkpoint().then(() => passed++);
+    run.suspend('floor', 'power low');
+    expect(run.summary()).toMatchObject({ state: 'suspended', suspendedReason: 'power low' });
+    expect(() => run.resume()).toThrow(/is suspended \(power low\); it goes on by itself once that clears, or abort it/);
+    run.pause();
+    expect(run.state).toBe('paused');
+    run.resume();
+    expect(run.state).toBe('suspended');
+    run.pause();
+    pass();
+    run.unsuspend('floor');
+    await Promise.resolve();
+    expect(run.state).toBe('paused');
+    expect(passed).toBe(0);
+    run.resume();
+    await vi.waitFor(() => expect(passed).toBe(1));
+    expect(run.summary()).not.toHaveProperty('suspendedReason');
+    expect(run.suspensionCount).toBe(1);
   });
 });
