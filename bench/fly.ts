@@ -8,14 +8,15 @@
  * - frames/s achieved: frames recorded over the time from the first to the last (wall clock);
  * - frames lost: pulses the camera missed plus frames overwritten in the ring before the writer
  *   wrote them (target 0);
- * - the writer's lag: the most frames recorded but not yet in the file, sampled every 50 ms (in
- *   frames and in seconds at the frame rate), and the time from the last frame to the finished file.
+ * - the writer's lag: the most frames recorded but not yet in the file (its size on disk, sampled
+ *   every 50 ms; the file grows at each flush, every 0.5 s), in frames and in seconds at the
+ *   frame rate, and the time from the last frame to the finished file.
  *
  *   node dist/bench/fly.js [--frames N]        (default 1000 frames: 10 s, 2 GiB)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createSystemClock } from '../src/core/index.js';
 import { createDocumentSink, defaultRingPath, RingWriter, RunStorage } from '../src/data/index.js';
@@ -76,10 +77,18 @@ export async function benchFly(report: Report, frames = 1000): Promise<void> {
       lastMs = performance.now();
       if (recorded++ === 0) firstMs = lastMs;
     });
-    // The writer's backlog: frames recorded but not yet in the file (its size, updated as it writes).
+    // The writer's backlog: frames recorded but not yet in the file (its size on disk, which grows at each flush, every 0.5 s).
     let maxBacklog = 0;
+    const sizeOf = (file: string | undefined): number => {
+      if (file === undefined) return 0;
+      try {
+        return statSync(isAbsolute(file) ? file : join(dir, 'data', file)).size;
+      } catch {
+        return 0;
+      }
+    };
     const sampler = setInterval(() => {
-      const written = Math.floor((storage.run(runUid)?.fileSizeBytes ?? 0) / FRAME_BYTES);
+      const written = Math.floor(sizeOf(storage.run(runUid)?.file) / FRAME_BYTES);
       if (recorded > 0) maxBacklog = Math.max(maxBacklog, recorded - written);
     }, 50);
     const stop = 1 + (frames - 1) * SPACING_MM;
