@@ -15,7 +15,7 @@
  *   node dist/bench/fly.js [--frames N]        (default 1000 frames: 10 s, 2 GiB)
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createSystemClock } from '../src/core/index.js';
@@ -93,8 +93,12 @@ export async function benchFly(report: Report, frames = 1000): Promise<void> {
     }, 50);
     const stop = 1 + (frames - 1) * SPACING_MM;
     const source = `flyScan(stage, camera, { start: 1, stop: ${stop}, num: ${frames}, velocity: ${VELOCITY_MM_S}, returnPoints: false });`;
+    const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
     const run = engine.submit({ scriptName: 'fly-bench.js', source });
     const end = await run.done;
+    const elu = performance.eventLoopUtilization(elu0);
+    const cpu = process.cpuUsage(cpu0);
     const stoppedMs = performance.now();
     // The file is finished once the writer has written every frame and closed it.
     while (storage.run(runUid)?.fileFinished !== true && performance.now() - stoppedMs < 120_000) await new Promise((r) => setTimeout(r, 20));
@@ -108,6 +112,8 @@ export async function benchFly(report: Report, frames = 1000): Promise<void> {
     report(`fly scan: 1024x1024 uint16 frames on 100 Hz pulses, frames/s`, fps, 'frames/s', `${recorded} of ${frames} frames recorded, ${((recorded * FRAME_BYTES) / 2 ** 20 / ((lastMs - firstMs) / 1000)).toFixed(0)} MiB/s; target 100${warnings}`);
     report('fly scan: frames lost (missed pulses + overwritten in the ring)', missed + overwritten, 'frames', `${missed} pulses missed by the camera, ${overwritten} overwritten before written; target 0`);
     report('fly scan: HDF5 writer lag, most frames behind', maxBacklog, 'frames', `${((maxBacklog / RATE_HZ) * 1000).toFixed(0)} ms at ${RATE_HZ} frames/s; 1 GiB ring holds ${Math.floor(2 ** 30 / FRAME_BYTES)} frames`);
+    report('fly scan: main thread busy per frame', elu.active / frames, 'ms', `event loop ${(elu.utilization * 100).toFixed(0)} % busy during the run; the camera's rendering, recording, the ring`);
+    report('fly scan: process CPU per frame (all threads)', (cpu.user + cpu.system) / 1000 / frames, 'ms', `load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`);
     report('fly scan: HDF5 file finished after the last frame', (finishedMs - lastMs) / 1000, 's', `file ${((entry?.fileSizeBytes ?? 0) / 2 ** 30).toFixed(2)} GiB`);
   } finally {
     await lab.disconnect();
