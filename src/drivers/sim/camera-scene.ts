@@ -91,6 +91,11 @@ export function binnedSize(roi: Roi, binning: number): { width: number; height: 
 
 /** Length of the pool of flat-field noise that the pixels the spot does not reach are copied from, px. */
 const FLAT_POOL_SIZE = 1 << 21;
+/**
+ * Least signal of the spot that is drawn, e-: beyond it a pixel is flat field. 0.05 e- is a
+ * fortieth of the read noise (2 counts), invisible in any one pixel.
+ */
+const SPOT_EDGE_E = 0.05;
 /** Pixels copied from one place of the pool. */
 const FLAT_BLOCK = 1 << 14;
 
@@ -152,12 +157,12 @@ export function renderFrame(exposure: Exposure, random: Random): Uint16Array {
     const offset = random.uint32() % (FLAT_POOL_SIZE - n);
     data.set(pool.subarray(offset, offset + n), k);
   }
-  // Columns the spot reaches (more than 1e-3 e- at its brightest row); the others are flat.
+  // Columns the spot reaches (more than SPOT_EDGE_E at its brightest row); the others are flat.
   const gyMax = gy.reduce((a, b) => Math.max(a, b), 0);
   let i0 = width;
   let i1 = -1;
   for (let i = 0; i < width; i++) {
-    if (peakE * gyMax * (gx[i] as number) >= 1e-3) {
+    if (peakE * gyMax * (gx[i] as number) >= SPOT_EDGE_E) {
       i0 = Math.min(i0, i);
       i1 = i;
     }
@@ -165,7 +170,7 @@ export function renderFrame(exposure: Exposure, random: Random): Uint16Array {
   let k = 0;
   for (let j = 0; j < height; j++) {
     const rowE = peakE * (gy[j] as number);
-    if (rowE * gxMax < 1e-3 || i1 < 0) {
+    if (rowE * gxMax < SPOT_EDGE_E || i1 < 0) {
       // A row the spot does not reach: the same mean and noise everywhere.
       k += width;
       continue;
