@@ -6,8 +6,9 @@
  * through the document sink into a 1 GiB ring in /dev/shm and by the HDF5 writer worker into a
  * run file on disk, as in the daemon. Prints:
  * - frames/s achieved: frames recorded over the time from the first to the last (wall clock);
- * - frames lost: pulses the camera missed plus frames overwritten in the ring before the writer
- *   wrote them (target 0);
+ * - frames lost: frames not recorded (pulses the camera missed, points the plan dropped because
+ *   recording fell 64 points behind) plus frames overwritten in the ring before the writer wrote
+ *   them (target 0);
  * - the writer's lag: the most frames recorded but not yet in the file (its size on disk, sampled
  *   every 50 ms; the file grows at each flush, every 0.5 s), in frames and in seconds at the
  *   frame rate, and the time from the last frame to the finished file.
@@ -23,7 +24,7 @@ import { createDocumentSink, defaultRingPath, RingWriter, RunStorage } from '../
 import { loadH5 } from '../src/data/hdf5/h5.js';
 import { Lab, parseLabConfig } from '../src/devices/index.js';
 import { DRIVERS } from '../src/drivers/index.js';
-import { RunEngine } from '../src/engine/index.js';
+import { MAX_PENDING_POINTS, RunEngine } from '../src/engine/index.js';
 import { report as printFigure } from './report.js';
 
 type Report = (name: string, value: number, unit: string, extra?: string) => void;
@@ -110,7 +111,7 @@ export async function benchFly(report: Report, frames = 1000): Promise<void> {
     const fps = recorded > 1 ? (recorded - 1) / ((lastMs - firstMs) / 1000) : 0;
     const warnings = run.summary().exitStatus === 'success' ? '' : `; run ${end.exitStatus}: ${end.reason}`;
     report(`fly scan: 1024x1024 uint16 frames on 100 Hz pulses, frames/s`, fps, 'frames/s', `${recorded} of ${frames} frames recorded, ${((recorded * FRAME_BYTES) / 2 ** 20 / ((lastMs - firstMs) / 1000)).toFixed(0)} MiB/s; target 100${warnings}`);
-    report('fly scan: frames lost (missed pulses + overwritten in the ring)', missed + overwritten, 'frames', `${missed} pulses missed by the camera, ${overwritten} overwritten before written; target 0`);
+    report('fly scan: frames lost (not recorded + overwritten in the ring)', missed + overwritten, 'frames', `${missed} not recorded (missed by the camera, or dropped with recording ${MAX_PENDING_POINTS} points behind), ${overwritten} overwritten in the ring before written; target 0`);
     report('fly scan: HDF5 writer lag, most frames behind', maxBacklog, 'frames', `${((maxBacklog / RATE_HZ) * 1000).toFixed(0)} ms at ${RATE_HZ} frames/s; 1 GiB ring holds ${Math.floor(2 ** 30 / FRAME_BYTES)} frames`);
     report('fly scan: main thread busy per frame', elu.active / frames, 'ms', `event loop ${(elu.utilization * 100).toFixed(0)} % busy during the run; the camera's rendering, recording, the ring`);
     report('fly scan: process CPU per frame (all threads)', (cpu.user + cpu.system) / 1000 / frames, 'ms', `load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`);
