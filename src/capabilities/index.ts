@@ -104,3 +104,5 @@ export const isStoppable = stoppable.is;
 export const isParameterized = parameterized.is;
 export const isTriggerSource = triggerSource.is;
 export const isHardwareTriggered = hardwareTriggered.is;
+
+export * from './settable.js';

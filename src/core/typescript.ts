@@ -25,3 +25,18 @@ export function loadTypeScript(): TypeScript {
     throw new DaqError('unavailable', 'TypeScript scripts need the "typescript" package: npm install typescript@5.9', { cause: error });
   }
 }
+
+/**
+ * Options of `ts.createSourceFile` that parse the text as a module: `await` outside any function
+ * is an await expression, as the sandbox runs a script that uses it (and `await (x)` is not a
+ * call of a function named `await`).
+ */
+export function moduleSourceOptions(target: TS.ScriptTarget): TS.CreateSourceFileOptions {
+  return {
+    languageVersion: target,
+    setExternalModuleIndicator: (file) => {
+      // What TypeScript itself sets for `moduleDetection: force` (the property is internal).
+      (file as { externalModuleIndicator?: unknown }).externalModuleIndicator = true;
+    },
+  };
+}

@@ -8,5 +8,6 @@ export * from './sandbox.js';
 export { type SandboxOptions } from './sandbox-options.js';
 export { ScriptError, type ScriptErrorOptions } from './script-error.js';
 export { isTypeScriptFile, stripTypes } from './strip-types.js';
+export { runsAsAsync } from './vm-bootstrap.js';
 export { loadTypeScript } from '../core/typescript.js';
 export * from './types.js';

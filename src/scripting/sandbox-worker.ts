@@ -15,7 +15,7 @@ import {
 } from 'quickjs-emscripten-core';
 import { AbortState, AnswerKind, Slot, awaitAnswer, channelViews, writeRequest } from './channel.js';
 import type { RawScriptError, StopReason, WorkerInput, WorkerReport } from './protocol.js';
-import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE, PRELUDE_FILENAME } from './vm-bootstrap.js';
+import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE, PRELUDE_FILENAME, runsAsAsync } from './vm-bootstrap.js';
 import { WASM_PAGE_BYTES, wasmApi } from './wasm-api.js';
 
 const MIB = 1024 * 1024;
@@ -28,6 +28,12 @@ const MAX_QUEUED_CALLS = 256;
 const MAX_QUEUED_CHARS = 64 * 1024;
 /** How long deferred calls wait in the worker while the script computes without calling the host, in ms. */
 export const MAX_QUEUED_MS = 2;
+/**
+ * QuickJS's `JS_EVAL_FLAG_ASYNC` (global code): the script may use `await` outside functions, as a
+ * module may; its evaluation is a promise of `{ value }` (the last value). Device calls answer at
+ * once, so `await stage.moveAbs(1)` waits for nothing more; the rest runs as promise jobs.
+ */
+const EVAL_GLOBAL_ASYNC = 1 << 7;
 
 const input = workerData as WorkerInput;
 const port = parentPort;
@@ -248,14 +254,18 @@ async function main(): Promise<void> {
   }
 
   if (Atomics.load(header, Slot.abort) !== AbortState.none) stop = 'abort';
-  const evaluated = stop === undefined ? ctx.evalCode(input.source, input.filename, { type: 'global' }) : undefined;
+  // Only a script that says `await` is evaluated as async code: the others run exactly as before.
+  const awaits = runsAsAsync(input.source);
+  const evaluated = stop === undefined ? ctx.evalCode(input.source, input.filename, awaits ? EVAL_GLOBAL_ASYNC : { type: 'global' }) : undefined;
   if (evaluated === undefined) return fail('run', { name: 'InternalError', message: 'interrupted', stack: '' });
   if (evaluated.error) return fail('run', describeWith(ctx, describe, evaluated.error));
 
   // Promise jobs (an `async function main()`) run now; there are no timers, so this ends.
   const jobs = runtime.executePendingJobs(-1);
   if (jobs.error) return fail('run', describeWith(ctx, describe, jobs.error));
-  const state = ctx.getPromiseState(evaluated.value);
+  let state = ctx.getPromiseState(evaluated.value);
+  // Async code's value is `{ value }`: the last value, itself a promise when the script ends with `main()`.
+  if (awaits && state.type === 'fulfilled') state = ctx.getPromiseState(ctx.getProp(state.value, 'value'));
   if (state.type === 'rejected') return fail('run', describeWith(ctx, describe, state.error));
   if (state.type === 'pending') {
     return fail('run', { name: 'Error', message: "the script's promise never settled (nothing is left that could settle it)", stack: '' });

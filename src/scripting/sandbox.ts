@@ -160,7 +160,7 @@ class SandboxRun {
 
   private async start(): Promise<void> {
     try {
-      const source = isTypeScriptFile(this.file) ? stripTypes(this.options.source, this.file) : this.options.source;
+      const source = withoutEmptyExports(isTypeScriptFile(this.file) ? stripTypes(this.options.source, this.file) : this.options.source);
       const wasmModule = await quickjsWasmModule();
       if (!this.finished) this.spawn(sandboxWorkerEntry(), source, wasmModule);
     } catch (error) {
@@ -258,4 +258,13 @@ class SandboxRun {
     this.worker?.terminate().catch(() => undefined);
     this.resolveOutcome({ ...end, durationS: (Date.now() - this.startMs) / 1000, hostCalls: this.dispatcher.calls });
   }
+}
+
+/**
+ * The script without `export {};` statements (alone on their line): an editor set-up (or an old
+ * hint of `daq check`) adds one to make a file a module, and it means nothing to a script, which
+ * runs as global code. The line stays, empty, so line numbers do not move.
+ */
+export function withoutEmptyExports(source: string): string {
+  return source.includes('export') ? source.replace(/^[ \t]*export[ \t]*\{[ \t]*\}[ \t]*;?[ \t]*$/gm, '') : source;
 }

@@ -8,6 +8,14 @@
 /** The file name of the bootstrap code; its frames are dropped from the script's stack traces. */
 export const BOOTSTRAP_FILENAME = 'daq:host';
 
+/**
+ * Whether a script is run as async code (top-level `await` allowed; see sandbox-worker.ts): when
+ * it says `await` anywhere. Others run as plain global code, as they always did.
+ */
+export function runsAsAsync(source: string): boolean {
+  return /\bawait\b/.test(source);
+}
+
 /** The file name of a run's prelude (see `SandboxOptions.prelude`); its frames are dropped too. */
 export const PRELUDE_FILENAME = 'daq:prelude';
 

@@ -22,6 +22,14 @@ describe('record() rewrite', () => {
     expect(rewrite(`for (;;) {\n  progress(1, 2); record ('s', data)\n}`)).toBe(`for (;;) {\n  __daq_progress_at(2, 1, 2); __daq_record_at(2, 's', data)\n}`);
   });
 
+  it('a script written with await is rewritten the same way (the await stays, on the same line)', () => {
+    expect(rewrite(`const p = await stage.position();\nrecord('s', { x: await stage.position(), p });`)).toBe(
+      `const p = await stage.position();\n__daq_record_at(2, 's', { x: await __daq_read_in("stage", "position"), p: __daq_sourced(p, "stage", "position") });`,
+    );
+    const moves = (source: string) => rewriteRecords(source, 'test.js', (device, method) => UNITS[device]?.[method], undefined, (device) => device === 'stage');
+    expect(moves(`await stage.moveAbs(1);\nawait (stage.moveRel(2));`)).toBe(`await __daq_move_at(1, "stage", "moveAbs", 1);\nawait (__daq_move_at(2, "stage", "moveRel", 2));`);
+  });
+
   it('leaves alone what it cannot be sure of', () => {
     const untagged = [
       `let p = stage.position();\nrecord('s', { p });`, // may be reassigned
@@ -85,6 +93,25 @@ describe('values read from devices keep units and source', () => {
     const event = documents.find((d): d is RunEvent => d.kind === 'event');
     expect(event?.data).toMatchObject({ x: 3, p: 3, w: 800, twice: 6 });
     expect(event?.timestamps['x']).toBeGreaterThan(0);
+    await lab.disconnect();
+  });
+
+  it('a script written with await runs on the simulated lab, its values recorded with their devices and units', async () => {
+    const { engine, documents, lab } = await engineFor();
+    const { stop } = await runScript(
+      engine,
+      `for (let i = 0; i < 3; i++) {
+         await stage.moveAbs(12.5 + i);
+         const p = await power_meter.read();
+         record('s', { x: await stage.position(), p });
+       }`,
+    );
+    expect(stop).toMatchObject({ exitStatus: 'success' });
+    const events = documents.filter((d): d is RunEvent => d.kind === 'event');
+    expect(events.map((e) => e.data['x'])).toEqual([12.5, 13.5, 14.5]);
+    const descriptor = documents.find((d): d is EventDescriptor => d.kind === 'descriptor');
+    expect(descriptor?.dataKeys['x']).toMatchObject({ units: 'mm', source: 'stage' });
+    expect(descriptor?.dataKeys['p']).toMatchObject({ units: 'W', source: 'power_meter' });
     await lab.disconnect();
   });
 

@@ -5,7 +5,8 @@
  * they are exact about what the script says, and never guess from values.
  */
 import type { Node, SourceFile } from 'typescript';
-import { loadTypeScript } from '../../scripting/index.js';
+import { moduleSourceOptions } from '../../core/typescript.js';
+import { loadTypeScript, runsAsAsync } from '../../scripting/index.js';
 
 /** The `typescript` module. */
 export type TypeScript = ReturnType<typeof loadTypeScript>;
@@ -22,7 +23,9 @@ export interface ParsedScript {
 export function parseScript(source: string, scriptName: string): ParsedScript | undefined {
   const ts = loadTypeScript();
   const kind = /\.[mc]?ts$/i.test(scriptName) ? ts.ScriptKind.TS : ts.ScriptKind.JS;
-  const file = ts.createSourceFile(scriptName, source, ts.ScriptTarget.ES2022, true, kind);
+  // A script that says `await` runs as async code, where `await` outside functions is a keyword.
+  const target = runsAsAsync(source) ? moduleSourceOptions(ts.ScriptTarget.ES2022) : ts.ScriptTarget.ES2022;
+  const file = ts.createSourceFile(scriptName, source, target, true, kind);
   const diagnostics = (file as unknown as { parseDiagnostics?: readonly unknown[] }).parseDiagnostics ?? [];
   if (diagnostics.length > 0) return undefined;
   return { ts, file, declared: declaredNames(ts, file) };
@@ -57,11 +60,15 @@ function declaredNames(ts: TypeScript, file: SourceFile): Map<string, number> {
   return names;
 }
 
-/** `node` without the parentheses and type assertions around it (`(x)`, `x as T`, `x!`, `x satisfies T`). */
+/**
+ * `node` without the parentheses, type assertions and `await` around it (`(x)`, `x as T`, `x!`,
+ * `x satisfies T`, `await x`): a device call answers at once, so `await stage.position()` is
+ * the same call.
+ */
 export function unwrap(ts: TypeScript, node: Node): Node {
   let inner = node;
   for (;;) {
-    if (ts.isParenthesizedExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isNonNullExpression(inner) || ts.isTypeAssertionExpression(inner)) {
+    if (ts.isParenthesizedExpression(inner) || ts.isAwaitExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isNonNullExpression(inner) || ts.isTypeAssertionExpression(inner)) {
       inner = inner.expression;
     } else return inner;
   }

@@ -94,11 +94,11 @@ describe('checkScript', () => {
     expect(problem?.message).toBe("Argument of type 'string' is not assignable to parameter of type 'number'.");
   });
 
-  it('reports a camera given to a plan as its motor', () => {
-    const problems = check('const points = lineScan(camera, power_meter, { start: 0, stop: 1, num: 2 });\n');
+  it('reports a device with nothing to set given to a plan as its axis', () => {
+    const problems = check('const points = lineScan(thermometer, power_meter, { start: 0, stop: 1, num: 2 });\n');
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ line: 1, column: 25 });
-    expect(problems[0]?.message).toMatch(/not assignable to parameter of type 'Movable'[\s\S]*moveAbs/);
+    expect(problems[0]?.message).toMatch(/not assignable to parameter of type 'Axis'/);
   });
 
   it('reports what a script does not have: timers, require, console, process, fetch', () => {
@@ -119,6 +119,27 @@ describe('checkScript', () => {
   it('reports a syntax error, and a type annotation in a JavaScript file', () => {
     expect(check('stage.moveAbs(1;\n')).toMatchObject([{ line: 1, column: 16, message: "')' expected." }]);
     expect(check('const x: number = 1;\n', 'scan.js')).toMatchObject([{ line: 1, column: 10, code: 8010 }]);
+  });
+
+  it('passes a JavaScript script that compares a power reading with a threshold; a frame is still a frame', () => {
+    const source = 'const threshold = 0.5;\nconst p = power_meter.read();\nif (p.value > threshold) log("over");\nconst frame = camera.snap();\nconst pixels = frame.width * frame.height;\nframe.value;\n';
+    expect(check(source, 'threshold.js')).toMatchObject([{ line: 6, column: 7, code: 2339 }]);
+  });
+
+  it('passes a script written with await at the top level, without `export {}` (which is still allowed)', () => {
+    const source = 'const p = await power_meter.read();\nawait stage.moveAbs(12.5);\nif (p.value > 0.1) log(await stage.position());\n';
+    expect(check(source, 'async.js')).toEqual([]);
+    expect(check(source, 'async.ts')).toEqual([]);
+    expect(check(`export {};\n${source}`, 'async.js')).toEqual([]);
+    expect(check('await stage.moveAbz(1);\n', 'async.js')).toMatchObject([{ line: 1, column: 13, code: 2551 }]);
+  });
+
+  it('reports an export: a script is not a module', () => {
+    expect(check('export const x = 1;\nexport default 2;\nconst y = 3;\nexport { y };\n', 'e.js').map((p) => [p.line, p.code])).toEqual([
+      [1, 0],
+      [2, 0],
+      [4, 0],
+    ]);
   });
 
   it('uses the declarations given, not a lab.d.ts an editor set-up refers to', () => {

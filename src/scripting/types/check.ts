@@ -9,7 +9,7 @@
  */
 import { dirname } from 'node:path';
 import type * as TS from 'typescript';
-import { loadTypeScript, type TypeScript } from '../../core/typescript.js';
+import { loadTypeScript, moduleSourceOptions, type TypeScript } from '../../core/typescript.js';
 
 /** One problem in a script. */
 export interface ScriptDiagnostic {
@@ -21,7 +21,7 @@ export interface ScriptDiagnostic {
   column: number;
   /** What is wrong; nested explanations on further lines, indented. */
   message: string;
-  /** TypeScript's error number (`2339`: no such property). */
+  /** TypeScript's error number (`2339`: no such property); 0 for a rule of ts-daq's own. */
   code: number;
 }
 
@@ -43,7 +43,25 @@ export function checkScript(source: string, filename: string, declarations: stri
   const scriptFile = `${ROOT}${virtualName(filename)}`;
   const program = createCheckProgram(ts, declarations, { name: scriptFile, source }, compilerOptions(ts, isTypeScript(scriptFile)));
   const script = program.getSourceFile(scriptFile);
-  return collect(ts, program, script, filename, [...program.getSyntacticDiagnostics(script), ...program.getSemanticDiagnostics(script)]);
+  return collect(ts, program, script, filename, [...program.getSyntacticDiagnostics(script), ...program.getSemanticDiagnostics(script), ...exportProblems(ts, script)]);
+}
+
+/**
+ * `export` in a script: the checker treats each script as a module (see compilerOptions), but the
+ * sandbox runs it as plain code, where `export` is a syntax error. Only `export {}`, which some
+ * editor set-ups add, is allowed: the sandbox drops it.
+ */
+export function exportProblems(ts: TypeScript, file: TS.SourceFile | undefined): TS.Diagnostic[] {
+  if (file === undefined) return [];
+  const problems: TS.Diagnostic[] = [];
+  for (const statement of file.statements) {
+    const empty = ts.isExportDeclaration(statement) && statement.moduleSpecifier === undefined && statement.exportClause !== undefined && ts.isNamedExports(statement.exportClause) && statement.exportClause.elements.length === 0;
+    const exported = ts.isExportDeclaration(statement) || ts.isExportAssignment(statement) || (ts.canHaveModifiers(statement) && (ts.getModifiers(statement) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword));
+    if (!exported || empty) continue;
+    const start = statement.getStart(file);
+    problems.push({ file, start, length: 'export'.length, category: ts.DiagnosticCategory.Error, code: 0, messageText: 'A script cannot export anything: it runs as plain code, not as a module (remove `export`).' });
+  }
+  return problems;
 }
 
 /**
@@ -64,7 +82,7 @@ function createCheckProgram(ts: TypeScript, declarations: string, script: { name
   if (script !== undefined) files.set(script.name, script.source);
   const host: TS.CompilerHost = {
     getSourceFile: (name) => {
-      if (name === script?.name) return ts.createSourceFile(name, script.source, ts.ScriptTarget.ES2022, true);
+      if (name === script?.name) return ts.createSourceFile(name, script.source, moduleSourceOptions(ts.ScriptTarget.ES2022), true);
       if (name === DECLARATIONS_FILE) return declarationsSourceFile(ts, declarations);
       return libraryFile(ts, name);
     },
@@ -103,6 +121,10 @@ export function compilerOptions(ts: TypeScript, typescript: boolean): TS.Compile
     checkJs: true,
     noEmit: true,
     module: ts.ModuleKind.ESNext,
+    // Each script has its own top-level scope (two scripts of a folder may both declare
+    // `const steps`), and `await` outside functions is allowed: the sandbox runs such a script
+    // as async code. The declarations file stays global.
+    moduleDetection: ts.ModuleDetectionKind.Force,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
     skipLibCheck: true,
     // A script imports nothing and references nothing: the declarations are given, whatever

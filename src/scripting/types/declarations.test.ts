@@ -29,6 +29,8 @@ describe('labDeclarations', () => {
       expect(declarations).toMatch(new RegExp(`^declare const ${name}: Device & `, 'm'));
     }
     expect(declarations).toMatch(/^declare const stage: Device & Movable & Stoppable & Parameterized & TriggerSource;$/m);
+    // Readings typed per device: these read one number each.
+    for (const name of ['power_meter', 'thermometer', 'piezo_bias']) expect(declarations).toMatch(new RegExp(`^declare const ${name}: Device & .*Readable<number>`, 'm'));
     expect(declarations).toMatch(/ \* `camera`: a sim-camera device\.\n \*\n \* Capabilities: .*FrameProducer.*\n/);
     expect(declarations).toMatch(/Settings: velocity \(number mm\/s\)/);
   });
@@ -46,7 +48,10 @@ describe('labDeclarations', () => {
       'const exposureS: number = frame.exposureS;',
       "const dtype: string = camera.frameSize().dtype;",
       'const reading = power_meter.read();',
-      'const value: number | readonly number[] = reading.value;',
+      '// a power meter reads one number: its value compares with a threshold',
+      'const value: number = reading.value;',
+      'const over: boolean = reading.value > 0.5;',
+      'const anyReading: Reading = reading;',
       'const units: string = reading.units + stage.name + camera.driver;',
       'const points = lineScan(stage, [power_meter, thermometer], { start: 0, stop: 10, num: 11 });',
       "const first: number | undefined = points[0]?.positions['stage'];",
@@ -62,7 +67,7 @@ describe('labDeclarations', () => {
       'stage.moveAbs(1, { signal: undefined });',
       '// @ts-expect-error a camera is no detector: it is not Readable',
       'count(camera);',
-      'export { position, moved, pixels, exposureS, dtype, value, units, first };',
+      'log(position, moved, pixels, exposureS, dtype, value, over, anyReading, units, first);',
     ].join('\n');
     expect(checkScript(probe, 'probe.ts', declarations)).toEqual([]);
   });

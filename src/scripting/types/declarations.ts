@@ -6,7 +6,7 @@
  * from them by `ScriptSide<T>` (see script-globals.ts), so the declarations say exactly what the
  * daemon implements. The text is self-contained: it type-checks on its own with the ES library.
  */
-import { CAPABILITIES, capabilitiesOf, isParameterized, type ParameterInfo } from '../../capabilities/index.js';
+import { CAPABILITIES, capabilitiesOf, isParameterized, isReadable, type ParameterInfo, SETTABLE_METHOD_NAMES } from '../../capabilities/index.js';
 import { DaqError } from '../../core/errors.js';
 import type { Lab } from '../../devices/index.js';
 import { collectDeclarations, type TypeDeclaration, type TypeRoots } from './type-source.js';
@@ -49,6 +49,7 @@ export function labDeclarations(lab: DeclaredLab): string {
 export const TYPE_ROOTS: readonly TypeRoots[] = [
   { module: 'capabilities/index', names: CAPABILITIES.map((c) => c.name) },
   { module: 'engine/plans/index', names: ['ScanPoint', 'AxisRange'] },
+  { module: 'engine/plans/index', names: ['AdaptiveRange', 'StopWhen'] },
   { module: 'engine/run/frame-table', names: ['FrameHandle'] },
   { module: 'engine/run/recorder', names: ['RecordValue'] },
   { module: 'engine/run/documents', names: ['ParamValue'] },
@@ -74,11 +75,38 @@ export function derivedDeclarations(): string {
     '}',
     '',
     `/** The name of a capability. */\ntype CapabilityName = ${capabilities.map((c) => `'${c}'`).join(' | ')};\n`,
-    ...CAPABILITIES.map((c) => `/** ${c.name}: ${oneLine(c.summary)}. Script side of {@link Daq.${c.name}}. */\ninterface ${c.name} extends ScriptSide<Daq.${c.name}> {}\n`),
-    ...types.map((d) => scriptAlias(d)),
+    `/** Methods that name a settable quantity (a plan's axis: \`laser.wavelength\`). */\ntype SettableMethodName = ${SETTABLE_METHOD_NAMES.map((m) => `'${m}'`).join(' | ')};\n`,
+    ...CAPABILITIES.map((c) => `/** ${c.name}: ${oneLine(c.summary)}. Script side of {@link Daq.${c.name}}. */\n${GENERIC_SIDES[c.name] ?? `interface ${c.name} extends ScriptSide<Daq.${c.name}> {}\n`}`),
+    ...types.map((d) => GENERIC_SIDES[d.name] ?? scriptAlias(d)),
   ].join('\n');
   return derivedText;
 }
+
+/**
+ * Script sides that take the type of a reading's value, so that each device says what it reads:
+ * `power_meter: Device & Readable<number> & ...` (its `read().value > threshold` type-checks),
+ * a spectrometer `Readable<readonly number[]>`. Without the parameter, either.
+ */
+const GENERIC_SIDES: Readonly<Record<string, string>> = {
+  Readable: [
+    '/** `V`: the type of the value of its readings (`number` for a device that reads one number). */',
+    'interface Readable<V extends ReadingValue = ReadingValue> extends ScriptSide<Daq.Readable> {',
+    '  /** Takes a measurement. */',
+    '  read(): Reading<V>;',
+    '}',
+    '',
+  ].join('\n'),
+  Reading: [
+    '/** What a reading\'s value can be: one number, or an array of them (a spectrum). */',
+    "type ReadingValue = Daq.Reading['value'];",
+    '',
+    '/** Script side of {@link Daq.Reading}; `V`: the type of its value. */',
+    'interface Reading<V extends ReadingValue = ReadingValue> extends Scripted<Daq.Reading> {',
+    '  value: V;',
+    '}',
+    '',
+  ].join('\n'),
+};
 
 /** A global for a type the capabilities use, as scripts see it (`Reading`, `Limits`, ...). */
 function scriptAlias(declaration: TypeDeclaration): string {
@@ -97,8 +125,19 @@ function deviceDeclaration(device: ReturnType<DeclaredLab['devices']>[number]): 
     `Capabilities: ${capabilities.length === 0 ? 'none' : capabilities.join(', ')}.`,
     ...(settings.length === 0 ? [] : ['', `Settings: ${settings.map((s) => describeSetting(s)).join(', ')}.`]),
   ];
-  const type = ['Device', ...capabilities].join(' & ');
+  const type = ['Device', ...capabilities.map((c) => (c === 'Readable' ? readableType(device) : c))].join(' & ');
   return `/**\n${doc.map((line) => ` *${line === '' ? '' : ` ${oneLine(line)}`}`).join('\n')}\n */\ndeclare const ${device.name}: ${type};\n`;
+}
+
+/** `Readable<number>` for a device whose readings are one number (shape `[]`), `Readable<readonly number[]>` for arrays; plain `Readable` when it cannot tell before connecting. */
+function readableType(device: ReturnType<DeclaredLab['devices']>[number]): string {
+  try {
+    const shape = isReadable(device) ? device.describe().shape : undefined;
+    if (shape === undefined) return 'Readable';
+    return shape.length === 0 ? 'Readable<number>' : 'Readable<readonly number[]>';
+  } catch {
+    return 'Readable';
+  }
 }
 
 function describeSetting(setting: ParameterInfo): string {

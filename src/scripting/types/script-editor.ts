@@ -8,7 +8,7 @@
 import { dirname } from 'node:path';
 import type * as TS from 'typescript';
 import { loadTypeScript, type TypeScript } from '../../core/typescript.js';
-import { compilerOptions, DECLARATIONS_FILE, isTypeScript, ROOT, SCRIPT_LIB, type ScriptDiagnostic, toScriptDiagnostic } from './check.js';
+import { compilerOptions, DECLARATIONS_FILE, exportProblems, isTypeScript, ROOT, SCRIPT_LIB, type ScriptDiagnostic, toScriptDiagnostic } from './check.js';
 
 /** A problem with the span of source to underline (UTF-16 offsets). */
 export interface ScriptProblemSpan extends ScriptDiagnostic {
@@ -41,7 +41,7 @@ export class ScriptEditorService {
   /** The problems of `source` (file `name`: `.ts` checked as TypeScript, else JavaScript), sorted by position. */
   check(name: string, source: string): ScriptProblemSpan[] {
     const { service, file } = this.update(name, source);
-    const found = [...service.getSyntacticDiagnostics(file), ...service.getSemanticDiagnostics(file)];
+    const found = [...service.getSyntacticDiagnostics(file), ...service.getSemanticDiagnostics(file), ...exportProblems(this.ts, service.getProgram()?.getSourceFile(file))];
     return found
       .filter((d) => d.category === this.ts.DiagnosticCategory.Error)
       .sort((a, b) => (a.start ?? -1) - (b.start ?? -1))
