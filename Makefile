@@ -18,7 +18,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 SYSTEM_PACKAGES := socat chromium hdf5-tools openssl bsdutils
 SYSTEM_COMMANDS := socat chromium h5dump openssl script
 
-.PHONY: help system deps install uninstall generate native build bench-cli typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-long bench-venv clean web
+.PHONY: help system deps install uninstall generate native build bench-cli bench-fly typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-long bench-venv clean web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -167,6 +167,10 @@ bench-long: build ## a 1,000,000-point plan and script loop through the daemon: 
 
 bench-cli: build ## only the start-up of `daq` (--version, --help, status --remote) beside bare `node -e 0`
 	node dist/bench/cli-startup.js
+
+# FRAMES=N for a shorter or longer run (default 1000 frames: 10 s, 2 GiB).
+bench-fly: build ## only the fly scan: 1024x1024 16-bit frames on 100 Hz pulses into the ring and the HDF5 file
+	node dist/bench/fly.js $(if $(FRAMES),--frames $(FRAMES))
 
 clean: ## remove build output, installed packages and venvs
 	rm -rf dist node_modules build native/build $(VENV)

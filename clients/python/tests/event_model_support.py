@@ -41,6 +41,7 @@ settings = { exposure = 0.001 }
 
 SCRIPTS = {
     "line_scan": "lineScan(stage, power_meter, { start: 0, stop: 10, num: 6 });",
+    "fly_scan": "flyScan(stage, [camera, power_meter], { start: 2, stop: 8, num: 13, velocity: 5 });",
     "grid_scan": "gridScan(stage_y, stage, power_meter, { outer: {start: 0, stop: 2, num: 3}, inner: {start: 0, stop: 3, num: 4}, snake: true });",
     "frames_loop": """
 for (let i = 0; i < 5; i++) {

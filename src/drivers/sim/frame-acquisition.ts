@@ -39,8 +39,10 @@ export class FrameAcquisition {
   private connection = new AbortController();
   /** Exposures take turns on the one sensor: each waits for the one before. */
   private queue: Promise<unknown> = Promise.resolve();
-  /** Exposures taken or waiting their turn. */
+  /** Exposures taken or waiting their turn (snap, trigger, stream). */
   private inFlight = 0;
+  /** Clock time the sensor is free again: the end of the last exposure's readout, s. */
+  private sensorFreeS = -Infinity;
 
   /**
    * @param device name of the camera, for error messages
@@ -58,14 +60,28 @@ export class FrameAcquisition {
     return this.stream !== undefined;
   }
 
-  /** True while an exposure is taken or read out (or waits its turn), or a stream runs. */
-  get busy(): boolean {
-    return this.inFlight > 0 || this.stream !== undefined;
+  /**
+   * Whether an exposure can start at clock time `startS` (a trigger pulse's): the sensor has been
+   * read out by then, and no snap, trigger or stream holds it. Rendering the image takes CPU
+   * time but not sensor time, as a camera digitises one frame while it exposes the next.
+   */
+  canStartAt(startS: number): boolean {
+    return this.inFlight === 0 && this.stream === undefined && startS >= this.sensorFreeS - 1e-9;
+  }
+
+  /**
+   * Takes one frame whose exposure started at `startS` (a trigger pulse's time, which a busy
+   * event loop may hand over a little late: the exposure is timed from the pulse); check
+   * {@link canStartAt} first.
+   */
+  acquireAt(startS: number): Promise<Frame> {
+    return this.expose(this.connection.signal, startS);
   }
 
   /** Starts afresh after a connect: frame numbers count from 0. */
   reset(): void {
     this.connection = new AbortController();
+    this.sensorFreeS = -Infinity;
     this.frameNumber = 0;
   }
 
@@ -114,17 +130,17 @@ export class FrameAcquisition {
     await this.queue;
   }
 
-  private async expose(signal: AbortSignal): Promise<Frame> {
+  private async expose(signal: AbortSignal, startS = this.clock.now()): Promise<Frame> {
     signal.throwIfAborted();
     const plan = this.plan();
-    const startS = this.clock.now();
+    const readS = startS + plan.exposureS + plan.readoutS;
+    this.sensorFreeS = readS;
     let seen: unknown;
-    if (plan.midExposure === undefined) await this.clock.sleep(plan.exposureS + plan.readoutS, signal);
-    else {
-      await this.clock.sleep(plan.exposureS / 2, signal);
+    if (plan.midExposure !== undefined) {
+      await this.clock.sleep(startS + plan.exposureS / 2 - this.clock.now(), signal);
       seen = await plan.midExposure();
-      await this.clock.sleep(plan.exposureS / 2 + plan.readoutS, signal);
     }
+    await this.clock.sleep(readS - this.clock.now(), signal);
     const image = plan.render(startS, seen);
     const frame: Frame = {
       ...image,

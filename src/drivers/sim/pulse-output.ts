@@ -145,11 +145,15 @@ export class PulseOutput {
   /**
    * One pulse as the axis crosses each position in turn. Waits on the clock until the present
    * motion crosses the next position; when the motion changes meanwhile (or does not cross it),
-   * waits for the next motion and looks again.
+   * waits for the next motion and looks again. Crossings are looked for from the last pulse on,
+   * not from now: on a real-time clock a wake-up can come late (the event loop was busy), and
+   * the axis may have crossed the next position already; that pulse still goes out, at once,
+   * stamped with the time the axis crossed.
    */
   private async atPositions(positions: readonly number[], signal: AbortSignal): Promise<void> {
     const axis = this.axis as PulseAxis;
     let index = 0;
+    let lastS = this.clock.now();
     while (index < positions.length) {
       signal.throwIfAborted();
       const position = positions[index] as number;
@@ -157,8 +161,9 @@ export class PulseOutput {
       const changed = new AbortController();
       const unsubscribe = axis.onMotionChange(() => changed.abort(new DaqError('cancelled', 'motion changed')));
       const either = AbortSignal.any([signal, changed.signal]);
+      let atS: number | undefined;
       try {
-        const atS = crossingTime(profile, position, this.clock.now());
+        atS = crossingTime(profile, position, lastS);
         if (atS === undefined) await aborted(either);
         else await this.clock.sleep(atS - this.clock.now(), either);
       } catch (error) {
@@ -166,9 +171,10 @@ export class PulseOutput {
       } finally {
         unsubscribe();
       }
-      if (changed.signal.aborted || axis.profile() !== profile) continue;
+      if (changed.signal.aborted || axis.profile() !== profile || atS === undefined) continue;
       // The encoder latches the position as the pulse goes out: the compare position itself.
-      this.pulses.emit({ index, timeS: this.clock.now(), position });
+      this.pulses.emit({ index, timeS: atS, position });
+      lastS = atS;
       index++;
     }
   }

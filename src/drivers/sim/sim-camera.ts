@@ -283,12 +283,12 @@ export class SimCamera
     await this.input.close();
   }
 
-  /** A pulse: a frame from now, unless the sensor is busy (then the pulse is missed). */
+  /** A pulse: a frame exposed from the pulse on, unless the sensor is still busy then (the pulse is missed). */
   private onPulse(pulse: Pulse): Promise<TriggeredAcquisition> | undefined {
-    if (!this.connected || this.acquisition.busy) return undefined;
+    if (!this.connected || !this.acquisition.canStartAt(pulse.timeS)) return undefined;
     const release = this.beginActivity();
     return this.acquisition
-      .acquire()
+      .acquireAt(pulse.timeS)
       .then((frame) => ({ pulse, startS: frame.timestampS - frame.exposureS, exposureS: frame.exposureS, value: frame }))
       .finally(release);
   }

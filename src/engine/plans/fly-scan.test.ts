@@ -3,7 +3,7 @@ import { type Frame, isEmissionControl, isShutterControl } from '../../capabilit
 import { VirtualClock } from '../../core/index.js';
 import { Lab, parseLabConfig } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
-import { type FlyDetector, type FlyPoint, type FlySummary, flyScan } from './fly-scan.js';
+import { type FlyDetector, type FlyPoint, type FlySummary, flyScan, MAX_PENDING_POINTS } from './fly-scan.js';
 import { lineScan } from './scans.js';
 import type { ScanDetector, ScanMotor, ScanPoint } from './step-scan.js';
 
@@ -111,6 +111,18 @@ describe('flyScan', () => {
     expect(summary?.missed['power_meter']).toBeGreaterThan(0);
     expect(points).toHaveLength(101 - (summary?.missed['power_meter'] ?? 0));
     expect(summary?.points).toBe(points.length);
+    await lab.disconnect();
+  });
+
+  it('drops points, counted, when recording falls more than MAX_PENDING_POINTS behind, instead of holding every frame', async () => {
+    const { lab, clock, stage, meter } = await opticsLab();
+    let summary: FlySummary | undefined;
+    const recorded: number[] = [];
+    // a recorder that takes 1 s a point, against a point every 50 ms
+    await flyScan(stage, meter, { start: 5, stop: 15, num: 101, velocity: 2, clock, onPoint: async (p) => { await clock.sleep(1); recorded.push(p.index); }, onDone: (s) => (summary = s) });
+    expect(summary?.dropped).toBeGreaterThan(0);
+    expect(recorded.length + (summary?.dropped ?? 0)).toBe(101);
+    expect(recorded.length).toBeGreaterThanOrEqual(MAX_PENDING_POINTS);
     await lab.disconnect();
   });
 

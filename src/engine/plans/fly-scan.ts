@@ -30,6 +30,8 @@ export interface FlySummary {
   points: number;
   /** Pulses each detector missed (still busy with the one before: lower the velocity or the exposure). */
   missed: Record<string, number>;
+  /** Complete points dropped because recording fell more than {@link MAX_PENDING_POINTS} behind the acquisition. */
+  dropped: number;
 }
 
 /** Options of {@link flyScan}. */
@@ -54,6 +56,13 @@ export interface FlyScanOptions extends AxisRange, Omit<ScanOptions, 'onPoint' |
 export type FlyMotor = Movable & TriggerSource & Device;
 /** A detector of a fly scan. */
 export type FlyDetector = HardwareTriggered & Device;
+
+/**
+ * Most points acquired but not yet handed to `onPoint` (recorded); beyond it points are dropped
+ * and counted (64 frames of 1024 x 1024 x 16 bit are 128 MiB), so a recorder slower than the
+ * detectors costs points, never unbounded memory.
+ */
+export const MAX_PENDING_POINTS = 64;
 
 /** Time the motor stays at full speed after the last point, for its exposures to end, s. */
 export const RUN_OUT_S = 0.1;
@@ -159,6 +168,8 @@ class PointCollector {
   private readonly delivered = new Map<string, number>();
   private next = 0;
   private handed = 0;
+  private pending = 0;
+  private dropped = 0;
   private wake: (() => void) | undefined;
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown;
@@ -217,7 +228,7 @@ class PointCollector {
 
   summary(detectors: readonly FlyDetector[]): FlySummary {
     const missed = Object.fromEntries(detectors.map((d) => [d.name, this.positions.length - (this.delivered.get(d.name) ?? 0)]));
-    return { pulses: this.positions.length, points: this.handed, missed };
+    return { pulses: this.positions.length, points: this.handed, missed, dropped: this.dropped };
   }
 
   /** Hands over complete points in order; `all`: also gives up the incomplete ones at the end. */
@@ -234,6 +245,10 @@ class PointCollector {
   }
 
   private hand(index: number, slot: Map<string, TriggeredAcquisition>): void {
+    if (this.pending >= MAX_PENDING_POINTS) {
+      this.dropped++;
+      return;
+    }
     const first = slot.get(this.detectors[0]?.name ?? '') as TriggeredAcquisition;
     const midS = first.startS + first.exposureS / 2;
     const target = this.positions[index] as number;
@@ -257,11 +272,17 @@ class PointCollector {
     const onPoint = this.options.onPoint;
     if (onPoint !== undefined) {
       const total = this.positions.length;
-      this.chain = this.chain.then(async () => {
-        if (this.failure === undefined) await onPoint(point, total);
-      }).catch((error: unknown) => {
-        this.failure ??= error;
-      });
+      this.pending++;
+      this.chain = this.chain
+        .then(async () => {
+          if (this.failure === undefined) await onPoint(point, total);
+        })
+        .catch((error: unknown) => {
+          this.failure ??= error;
+        })
+        .finally(() => {
+          this.pending--;
+        });
     }
   }
 }

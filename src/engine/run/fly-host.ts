@@ -7,7 +7,7 @@
 import { capabilitiesOf, isHardwareTriggered } from '../../capabilities/index.js';
 import { DaqError } from '../../core/index.js';
 import type { HostFunction, JsonValue } from '../../scripting/index.js';
-import { type FlyDetector, flyScan, type FlyScanOptions, type ScanMotor } from '../plans/index.js';
+import { type FlyDetector, flyScan, type FlyScanOptions, MAX_PENDING_POINTS, type ScanMotor } from '../plans/index.js';
 import type { RunContext } from './run-context.js';
 
 /** What the script host's plan helpers give a plan: its options (recording, progress, pause, abort) and how it is run. */
@@ -36,6 +36,7 @@ export function flyScanHost<O extends object>(context: RunContext, helpers: Plan
           for (const [detector, missed] of Object.entries(summary.missed)) {
             if (missed > 0) context.log('warn', `flyScan: ${detector} missed ${missed} of ${summary.pulses} pulses (still busy with the one before): fly slower or shorten its exposure`);
           }
+          if (summary.dropped > 0) context.log('warn', `flyScan: ${summary.dropped} of ${summary.pulses} points were dropped: recording fell more than ${MAX_PENDING_POINTS} points behind the detectors (fly slower or with fewer points)`);
         },
       }),
     );
