@@ -6,3 +6,4 @@ export { checkDeclarations, checkScript, type ScriptDiagnostic } from './check.j
 export { labDeclarations, type DeclaredLab } from './declarations.js';
 export { ScriptEditorService, type ScriptCompletionItem, type ScriptProblemSpan } from './script-editor.js';
 export { EDITOR_BUDGET_S, EditorPool } from './editor-pool.js';
+export { checkKey, passedInMemory, type PassedScripts, type ProblemFinder, refusal, RunChecker, SKIP_CHECK_HINT } from './run-check.js';
