@@ -91,3 +91,5 @@ const { benchSerial } = await import('./serial.js');
 await benchSerial(report);
 const { benchDashboard } = await import('./dashboard.js');
 await benchDashboard(report);
+const { benchRunCheck } = await import('./run-check.js');
+await benchRunCheck(report);
