@@ -329,6 +329,7 @@ describe('examples', () => {
     ['examples/multi_instrument.js', {}],
     ['examples/peak_search.ts', {}],
     ['examples/live_scan.js', { sweeps: 2, points: 6 }],
+    ['examples/async_scan.js', { threshold: 2.5 }],
   ] as const) {
     it(`${file} passes \`daq check\` and runs to success on the simulated lab`, async () => {
       const { engine, lab } = await engineFor();
