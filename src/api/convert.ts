@@ -84,7 +84,7 @@ function typedDocument(runUid: string, index: number, document: EngineDocument):
 }
 
 /** The API's run state for each engine state. */
-export const RUN_STATES = { queued: RunState.QUEUED, running: RunState.RUNNING, paused: RunState.PAUSED, finished: RunState.FINISHED } as const;
+export const RUN_STATES = { queued: RunState.QUEUED, running: RunState.RUNNING, paused: RunState.PAUSED, suspended: RunState.SUSPENDED, finished: RunState.FINISHED } as const;
 
 /** A run summary message. */
 export function toRunSummary(summary: EngineSummary, startedBy = ''): RunSummaryInit {
@@ -94,6 +94,7 @@ export function toRunSummary(summary: EngineSummary, startedBy = ''): RunSummary
     state: RUN_STATES[summary.state],
     exitStatus: toExitStatus(summary.exitStatus),
     reason: summary.reason ?? '',
+    suspendedReason: summary.suspendedReason ?? '',
     numEvents: Object.fromEntries(Object.entries(summary.numEvents).map(([stream, n]) => [stream, uint32(n)])),
     progressDone: uint32(summary.progress?.done ?? 0),
     progressTotal: uint32(summary.progress?.total ?? 0),

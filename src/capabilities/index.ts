@@ -8,6 +8,7 @@ import type { CapabilitySpec } from './define.js';
 import { emissionControl } from './emission-control.js';
 import { exposureControl } from './exposure-control.js';
 import { frameProducer } from './frame-producer.js';
+import { hardwareTriggered } from './hardware-triggered.js';
 import { movable } from './movable.js';
 import { parameterized } from './parameterized.js';
 import { readable } from './readable.js';
@@ -17,6 +18,7 @@ import { stageable } from './stageable.js';
 import { stoppable } from './stoppable.js';
 import { temperatureSensor } from './temperature-sensor.js';
 import { triggerable } from './triggerable.js';
+import { triggerSource } from './trigger-source.js';
 import { voltageSource } from './voltage-source.js';
 import { wavelengthTunable } from './wavelength-tunable.js';
 
@@ -25,6 +27,7 @@ export * from './define.js';
 export * from './emission-control.js';
 export * from './exposure-control.js';
 export * from './frame-producer.js';
+export * from './hardware-triggered.js';
 export * from './movable.js';
 export * from './parameterized.js';
 export * from './readable.js';
@@ -34,6 +37,7 @@ export * from './stageable.js';
 export * from './stoppable.js';
 export * from './temperature-sensor.js';
 export * from './triggerable.js';
+export * from './trigger-source.js';
 export * from './voltage-source.js';
 export * from './wavelength-tunable.js';
 
@@ -54,6 +58,8 @@ export const CAPABILITIES = [
   stageable,
   stoppable,
   parameterized,
+  triggerSource,
+  hardwareTriggered,
 ] as const;
 
 /** A capability's name: `'Movable' | 'Readable' | ...`. */
@@ -96,3 +102,7 @@ export const isVoltageSource = voltageSource.is;
 export const isStageable = stageable.is;
 export const isStoppable = stoppable.is;
 export const isParameterized = parameterized.is;
+export const isTriggerSource = triggerSource.is;
+export const isHardwareTriggered = hardwareTriggered.is;
+
+export * from './settable.js';

@@ -39,7 +39,7 @@ describe('daq devices', () => {
       name: 'stage',
       driver: 'sim-stage',
       state: 'idle',
-      capabilities: ['Movable', 'Stoppable', 'Parameterized'],
+      capabilities: ['Movable', 'Stoppable', 'Parameterized', 'TriggerSource'],
       values: [{ name: 'position', value: 0, units: 'mm' }],
       settings: [
         { name: 'velocity', value: 10, units: 'mm/s' },
@@ -66,7 +66,7 @@ describe('daq devices', () => {
     const result = await daq('devices', '--config', 'examples/lab.toml');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Lab "Simulated optics lab" (examples/lab.toml): 6 devices, 6 connected');
-    expect(result.stdout).toMatch(/^stage\s+sim-stage\s+idle\s+Movable, Stoppable, Parameterized$/m);
+    expect(result.stdout).toMatch(/^stage\s+sim-stage\s+idle\s+Movable, Stoppable, Parameterized, TriggerSource$/m);
     // Values with their units and SI prefixes, settings marked, numbers right-aligned in their column.
     expect(result.stdout).toMatch(/^DEVICE +VALUE +NOW$/m);
     expect(result.stdout).toMatch(/^stage +position +0\.0000 mm +limits 0\.0000 mm to 50\.000 mm$/m);

@@ -75,7 +75,7 @@ async function intro(client: DaemonClient, run: RunSummary, how: FollowRunOption
     return `run ${where} queued at position ${position}; it starts when the runs ahead of it have ended (Ctrl-C: detach or remove it)`;
   }
   if (run.state === RunState.FINISHED) return `replaying run ${where}: it ended ${exitOf(run) ?? 'fail'}`;
-  return how === 'started' ? `run ${where} started` : `following run ${where}: ${run.state === RunState.PAUSED ? 'paused' : 'running'}`;
+  return how === 'started' ? `run ${where} started` : `following run ${where}: ${run.state === RunState.PAUSED ? 'paused' : run.state === RunState.SUSPENDED ? `suspended (${run.suspendedReason})` : 'running'}`;
 }
 
 /** The summary: JSON, or a closing line with the run's length and file; returns the exit code. */

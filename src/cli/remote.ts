@@ -41,7 +41,7 @@ export function connect(options: RemoteOptions): DaemonClient {
 }
 
 const EXIT: Record<number, EngineExit | undefined> = { [ExitStatus.SUCCESS]: 'success', [ExitStatus.ABORT]: 'abort', [ExitStatus.FAIL]: 'fail' };
-const STATE: Record<number, string> = { [RunState.QUEUED]: 'queued', [RunState.RUNNING]: 'running', [RunState.PAUSED]: 'paused', [RunState.FINISHED]: 'finished' };
+const STATE: Record<number, string> = { [RunState.QUEUED]: 'queued', [RunState.RUNNING]: 'running', [RunState.PAUSED]: 'paused', [RunState.SUSPENDED]: 'suspended', [RunState.FINISHED]: 'finished' };
 
 /** A run summary as `daq run --json` and `daq runs --json` print it. */
 export function summaryJson(run: ApiSummary): Record<string, unknown> {
@@ -52,6 +52,7 @@ export function summaryJson(run: ApiSummary): Record<string, unknown> {
     state: STATE[run.state] ?? 'unknown',
     exitStatus: EXIT[run.exitStatus] ?? null,
     reason: run.reason,
+    ...(run.suspendedReason === '' ? {} : { suspendedReason: run.suspendedReason }),
     numEvents: run.numEvents,
     durationS: end !== undefined && run.startTimeS > 0 ? end - run.startTimeS : null,
     startedBy: run.startedBy,

@@ -20,6 +20,7 @@ import { deviceConformance } from './device.conformance.js';
 import { emissionControlConformance } from './emission-control.conformance.js';
 import { exposureControlConformance } from './exposure-control.conformance.js';
 import { frameProducerConformance } from './frame-producer.conformance.js';
+import { hardwareTriggeredConformance } from './hardware-triggered.conformance.js';
 import { requireCapability, type HarnessFactory } from './harness.js';
 import { movableConformance } from './movable.conformance.js';
 import { parameterizedConformance } from './parameterized.conformance.js';
@@ -30,6 +31,7 @@ import { stageableConformance } from './stageable.conformance.js';
 import { stoppableConformance } from './stoppable.conformance.js';
 import { temperatureSensorConformance } from './temperature-sensor.conformance.js';
 import { triggerableConformance } from './triggerable.conformance.js';
+import { triggerSourceConformance } from './trigger-source.conformance.js';
 import { voltageSourceConformance } from './voltage-source.conformance.js';
 import { wavelengthTunableConformance } from './wavelength-tunable.conformance.js';
 
@@ -40,6 +42,7 @@ export { deviceConformance } from './device.conformance.js';
 export { emissionControlConformance } from './emission-control.conformance.js';
 export { exposureControlConformance } from './exposure-control.conformance.js';
 export { expectWellFormedFrame, frameProducerConformance } from './frame-producer.conformance.js';
+export { hardwareTriggeredConformance } from './hardware-triggered.conformance.js';
 export { movableConformance } from './movable.conformance.js';
 export { parameterizedConformance } from './parameterized.conformance.js';
 export { readableConformance } from './readable.conformance.js';
@@ -49,6 +52,7 @@ export { stageableConformance } from './stageable.conformance.js';
 export { stoppableConformance } from './stoppable.conformance.js';
 export { temperatureSensorConformance } from './temperature-sensor.conformance.js';
 export { triggerableConformance } from './triggerable.conformance.js';
+export { triggerSourceConformance } from './trigger-source.conformance.js';
 export { voltageSourceConformance } from './voltage-source.conformance.js';
 export { wavelengthTunableConformance } from './wavelength-tunable.conformance.js';
 
@@ -72,6 +76,8 @@ export const CONFORMANCE_SUITES: { readonly [N in CapabilityName]: ConformanceSu
   RoiSelectable: roiSelectableConformance,
   TemperatureSensor: temperatureSensorConformance,
   VoltageSource: voltageSourceConformance,
+  TriggerSource: triggerSourceConformance,
+  HardwareTriggered: hardwareTriggeredConformance,
   Stageable: stageableConformance,
   Stoppable: stoppableConformance,
   Parameterized: parameterizedConformance,

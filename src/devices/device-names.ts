@@ -8,7 +8,7 @@
  */
 
 /** ts-daq's script globals and prelude names. */
-const DAQ_GLOBALS = ['sleep', 'log', 'params', 'record', 'progress', 'now', 'lineScan', 'listScan', 'gridScan', 'count', 'lab', 'devices'];
+const DAQ_GLOBALS = ['sleep', 'log', 'params', 'record', 'progress', 'now', 'lineScan', 'listScan', 'gridScan', 'productScan', 'innerScan', 'count', 'adaptiveScan', 'flyScan', 'suspendWhen', 'retakeIfSuspended', 'lab', 'devices'];
 
 /** JavaScript's reserved words (ES2022, strict mode included). */
 const KEYWORDS = (

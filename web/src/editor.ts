@@ -193,7 +193,12 @@ export function createEditorView(app: App): View {
     const summary = (await call(() => control.getRun({ uid: runUid }))).run;
     if (summary === undefined) return;
     const state = RunState[summary.state].toLowerCase();
-    const ended = summary.state === RunState.FINISHED ? ` · ${ExitStatus[summary.exitStatus].toLowerCase()}${summary.reason ? `: ${summary.reason}` : ''}` : '';
+    const ended =
+      summary.state === RunState.FINISHED
+        ? ` · ${ExitStatus[summary.exitStatus].toLowerCase()}${summary.reason ? `: ${summary.reason}` : ''}`
+        : summary.suspendedReason
+          ? ` (${summary.suspendedReason}; it goes on by itself once that clears)`
+          : '';
     const events = Object.entries(summary.numEvents).map(([s, n]) => `${s}: ${n}`).join(', ');
     runInfo.textContent = `run ${summary.uid.slice(0, 8)} · ${state}${ended} · progress ${summary.progressDone}/${summary.progressTotal}${events ? ` · events ${events}` : ''}`;
     runInfo.dataset['state'] = state;

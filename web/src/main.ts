@@ -117,7 +117,7 @@ function open(app: App): void {
       if (run === undefined || run.uid === '') replace(currentRun);
       else {
         const total = run.progressTotal;
-        replace(currentRun, `${run.state === RunState.PAUSED ? 'paused' : 'running'} ${run.scriptName} `, total > 0 ? h('progress', { max: total, value: run.progressDone }) : null, total > 0 ? ` ${run.progressDone}/${total}` : '');
+        replace(currentRun, `${runStateText(run)} ${run.scriptName} `, total > 0 ? h('progress', { max: total, value: run.progressDone }) : null, total > 0 ? ` ${run.progressDone}/${total}` : '');
       }
       app.publishStatus(status);
     },
@@ -127,6 +127,12 @@ function open(app: App): void {
   );
   window.addEventListener('hashchange', () => show(location.hash.slice(1)));
   show(location.hash.slice(1) || 'devices');
+}
+
+/** The current run's state as the header shows it: a suspended run says why. */
+function runStateText(run: { state: RunState; suspendedReason: string }): string {
+  if (run.state === RunState.SUSPENDED) return `suspended (${run.suspendedReason})`;
+  return run.state === RunState.PAUSED ? 'paused' : 'running';
 }
 
 void start();

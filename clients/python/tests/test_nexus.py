@@ -54,6 +54,9 @@ SCRIPTS = {
     "line": "laser.enableEmission(); laser.openShutter();\nlineScan(stage, power_meter, { start: 0, stop: 25, num: 11 });",
     "grid": "laser.enableEmission(); laser.openShutter();\n"
             "gridScan(stage_y, stage, power_meter, { outer: { start: 0, stop: 2, num: 3 }, inner: { start: 10, stop: 15, num: 4 } });",
+    # Any settable quantity is an axis: stage position x laser wavelength in one plan, both units in the file.
+    "raster": "laser.enableEmission(); laser.openShutter();\n"
+              "gridScan(stage, laser.wavelength, power_meter, { outer: { start: 12, stop: 13, num: 3 }, inner: { start: 760, stop: 840, num: 3 } });",
     "loop": """laser.enableEmission(); laser.openShutter();
 for (let i = 0; i < 6; i++) {
   stage.moveAbs(10 + i);
@@ -100,7 +103,7 @@ def runs(tmp_path_factory):
     finally:
         assert daemon.stop() == 0
     assert done["aborted"][0]["exit_status"] == "abort" and done["failed"][0]["exit_status"] == "fail"
-    assert all(done[n][0]["exit_status"] == "success" for n in ("line", "grid", "loop", "mixed", "exposure"))
+    assert all(done[n][0]["exit_status"] == "success" for n in ("line", "grid", "raster", "loop", "mixed", "exposure"))
     return done
 
 
@@ -152,6 +155,18 @@ def test_a_grid_scan_plots_the_detector_over_both_motors(runs):
         nxdata = get_default(f)
         assert nxdata.is_x_y_value_scatter  # silx draws it as a map
         assert sorted(set(np.round(f["entry/data/primary/stage_y"][()], 3))) == [0, 1, 2]
+
+
+def test_a_raster_of_stage_and_wavelength_has_both_axes_with_their_units(runs):
+    data = nxload(runs["raster"][1]).plottable_data
+    assert data.nxsignal.nxname == "power_meter" and sorted(a.nxname for a in data.nxaxes) == ["laser_wavelength", "stage"]
+    with h5py.File(runs["raster"][1], "r") as f:
+        primary = f["entry/data/primary"]
+        assert primary["stage"].attrs["units"] == "mm" and primary["stage_setpoint"].attrs["units"] == "mm"
+        assert primary["laser_wavelength"].attrs["units"] == "nm" and primary["laser_wavelength_setpoint"].attrs["units"] == "nm"
+        assert primary["laser_wavelength"].attrs["source"] == "laser"
+        assert list(np.round(primary["laser_wavelength_setpoint"][()])) == [760, 800, 840] * 3
+        assert np.allclose(primary["laser_wavelength"][()], primary["laser_wavelength_setpoint"][()], atol=1e-6)
 
 
 def test_every_group_has_a_class_every_number_units_and_times_are_nexus_fields(runs):

@@ -22,7 +22,7 @@ export function currentStatus(core: DaemonCore): Status {
   const summaries = core.lab.summary();
   return {
     timeS: core.clock.now(),
-    daemonState: run === undefined ? 'idle' : run.state === 'paused' ? 'paused' : 'running',
+    daemonState: run === undefined ? 'idle' : run.state === 'paused' || run.state === 'suspended' ? run.state : 'running',
     ...(run === undefined ? {} : { currentRun: summaryOf(core, run) }),
     queued: core.engine.queued().length,
     queueProcessing: core.engine.queueRunning,

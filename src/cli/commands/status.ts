@@ -34,7 +34,8 @@ export function registerStatus(program: Command): void {
         if (run !== null && current !== undefined) {
           const progress = current.progressTotal > 0 ? `, progress ${current.progressDone}/${current.progressTotal}` : '';
           const since = current.startTimeS > 0 ? `, started ${formatTime(current.startTimeS)} (${formatDuration((status?.timeS ?? current.startTimeS) - current.startTimeS)} ago)` : '';
-          process.stdout.write(`current run ${current.uid} (${current.scriptName}): ${String(run['state'])}${progress}${since}\n`);
+          const why = current.suspendedReason === '' ? '' : ` (${current.suspendedReason})`;
+          process.stdout.write(`current run ${current.uid} (${current.scriptName}): ${String(run['state'])}${why}${progress}${since}\n`);
         }
         process.stdout.write(`queue: ${status?.queued ?? 0} waiting${status?.queueProcessing ? '' : ' (stopped)'}\n`);
         const storage = info.storage;

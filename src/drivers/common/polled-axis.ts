@@ -7,7 +7,7 @@
  */
 import type { Limits, Movable, MoveOptions } from '../../capabilities/index.js';
 import { type Clock, DaqError } from '../../core/index.js';
-import { requireMoveTarget, waitUntilSettled } from '../../devices/index.js';
+import { requireMoveTarget, type Settling, waitUntilSettled } from '../../devices/index.js';
 import type { Endpoint, LinkOptions } from '../../transports/index.js';
 import { LinkedDevice } from './linked-device.js';
 
@@ -36,6 +36,8 @@ export abstract class PolledAxis extends LinkedDevice implements Movable {
   private readonly travel: Limits;
   private readonly pollS: number;
   private motion: Motion | undefined;
+  /** A move whose command is on its way to the controller: `waitSettled` follows it from then on. */
+  private starting: Settling | undefined;
   private target = 0;
 
   constructor(name: string, clock: Clock, endpoint: Endpoint, link: LinkOptions, settings: AxisSettings) {
@@ -75,7 +77,7 @@ export abstract class PolledAxis extends LinkedDevice implements Movable {
 
   async waitSettled(timeoutS?: number): Promise<void> {
     this.requireConnected('wait for settling');
-    return waitUntilSettled(this.name, this.clock, () => this.motion, timeoutS);
+    return waitUntilSettled(this.name, this.clock, () => this.starting ?? this.motion, timeoutS);
   }
 
   /** Decelerates the axis to rest and waits until it is; pending moves reject `cancelled`. */
@@ -126,9 +128,24 @@ export abstract class PolledAxis extends LinkedDevice implements Movable {
     if (previous !== undefined && !previous.finished) {
       previous.cut ??= new DaqError('cancelled', `${this.name}: move to ${previous.target} ${this.units} was superseded by a move to ${position} ${this.units}`, { device: this.name });
     }
-    await this.startMove(position);
+    // Until the controller has the command, the older move may still end: waiters follow this one.
+    let started!: () => void;
+    const starting: Settling = { finished: false, ended: new Promise<void>((resolve) => (started = resolve)) };
+    this.starting = starting;
+    const startDone = (): void => {
+      starting.finished = true;
+      if (this.starting === starting) this.starting = undefined;
+      started();
+    };
+    try {
+      await this.startMove(position);
+    } catch (error) {
+      startDone();
+      throw error;
+    }
     this.target = position;
     const motion = this.track(position);
+    startDone();
     const signal = options.signal;
     if (signal !== undefined) {
       const onAbort = (): void => {

@@ -46,6 +46,11 @@ export interface Exposure {
   timeS: number;
   /** Sensor temperature, °C (sets the dark current). */
   temperatureC: number;
+  /**
+   * Where the spot is, unbinned sensor pixels, when something of the lab puts it there (a stage
+   * carrying the optics); without it the spot drifts on its circle ({@link spotAt}).
+   */
+  spot?: { x: number; y: number };
 }
 
 /** Where the spot is at `timeS` (unbinned sensor pixels) and its rms radius `sigma` (pixels). */
@@ -88,7 +93,8 @@ export function binnedSize(roi: Roi, binning: number): { width: number; height: 
 export function renderFrame(exposure: Exposure, random: Random): Uint16Array {
   const { roi, binning, exposureS, gain } = exposure;
   const { width, height } = binnedSize(roi, binning);
-  const spot = spotAt(exposure.sensorWidth, exposure.sensorHeight, exposure.timeS);
+  const drifting = spotAt(exposure.sensorWidth, exposure.sensorHeight, exposure.timeS);
+  const spot = exposure.spot === undefined ? drifting : { ...exposure.spot, sigma: drifting.sigma };
   const gx = axisProfile(roi.x, width, binning, spot.x, spot.sigma);
   const gy = axisProfile(roi.y, height, binning, spot.y, spot.sigma);
   // Dark current doubles for every 6 °C of warming (thermal generation across the band gap).

@@ -12,8 +12,13 @@ export interface ExposurePlan {
   exposureS: number;
   /** Readout time after the exposure, s. */
   readoutS: number;
+  /**
+   * Looks at the scene in the middle of the exposure (where a moving stage has put the spot);
+   * what it returns is given to `render`. Without it the exposure is one wait.
+   */
+  midExposure?: () => Promise<unknown>;
   /** Makes the image once the exposure from `startS` has been read out (times in clock seconds). */
-  render(startS: number): { data: Uint16Array; width: number; height: number };
+  render(startS: number, seen?: unknown): { data: Uint16Array; width: number; height: number };
 }
 
 /** A stream under way: aborting `controller` ends `loop`. */
@@ -34,6 +39,8 @@ export class FrameAcquisition {
   private connection = new AbortController();
   /** Exposures take turns on the one sensor: each waits for the one before. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Exposures taken or waiting their turn. */
+  private inFlight = 0;
 
   /**
    * @param device name of the camera, for error messages
@@ -51,6 +58,11 @@ export class FrameAcquisition {
     return this.stream !== undefined;
   }
 
+  /** True while an exposure is taken or read out (or waits its turn), or a stream runs. */
+  get busy(): boolean {
+    return this.inFlight > 0 || this.stream !== undefined;
+  }
+
   /** Starts afresh after a connect: frame numbers count from 0. */
   reset(): void {
     this.connection = new AbortController();
@@ -59,7 +71,10 @@ export class FrameAcquisition {
 
   /** Takes one frame, after any exposure already under way; emits and returns it. */
   acquire(signal: AbortSignal = this.connection.signal): Promise<Frame> {
-    const frame = this.queue.then(() => this.expose(signal));
+    this.inFlight++;
+    const frame = this.queue.then(() => this.expose(signal)).finally(() => {
+      this.inFlight--;
+    });
     this.queue = frame.catch(() => undefined);
     return frame;
   }
@@ -103,8 +118,14 @@ export class FrameAcquisition {
     signal.throwIfAborted();
     const plan = this.plan();
     const startS = this.clock.now();
-    await this.clock.sleep(plan.exposureS + plan.readoutS, signal);
-    const image = plan.render(startS);
+    let seen: unknown;
+    if (plan.midExposure === undefined) await this.clock.sleep(plan.exposureS + plan.readoutS, signal);
+    else {
+      await this.clock.sleep(plan.exposureS / 2, signal);
+      seen = await plan.midExposure();
+      await this.clock.sleep(plan.exposureS / 2 + plan.readoutS, signal);
+    }
+    const image = plan.render(startS, seen);
     const frame: Frame = {
       ...image,
       dtype: 'uint16',

@@ -13,13 +13,13 @@ const context: DriverContext = {
 
 /** What each driver's devices can do. */
 const EXPECTED: Record<string, string[]> = {
-  'sim-stage': ['Movable', 'Stoppable', 'Parameterized'],
+  'sim-stage': ['Movable', 'Stoppable', 'Parameterized', 'TriggerSource'],
   'sim-camera': [
     'Triggerable', 'FrameProducer', 'ExposureControl', 'Cooled', 'RoiSelectable', 'TemperatureSensor', 'Stoppable',
-    'Parameterized',
+    'Parameterized', 'HardwareTriggered',
   ],
   'sim-laser': ['Readable', 'ShutterControl', 'WavelengthTunable', 'EmissionControl', 'Stoppable', 'Parameterized'],
-  'sim-power-meter': ['Readable', 'WavelengthTunable', 'Parameterized'],
+  'sim-power-meter': ['Readable', 'WavelengthTunable', 'Parameterized', 'HardwareTriggered'],
   'sim-thermometer': ['Readable', 'TemperatureSensor'],
   'sim-voltage-source': ['Readable', 'VoltageSource', 'Stoppable', 'Parameterized'],
 };

@@ -145,3 +145,38 @@ export function sampleProfile(profile: MotionProfile, tS: number): MotionState {
   }
   return { x: profile.final, v: 0 };
 }
+
+/**
+ * Distance an axis needs to reach `velocity` from rest at `accel` (v^2 / 2a), units: a fly scan
+ * starts this far before its first point, so the axis crosses every point at constant velocity.
+ */
+export function runUpDistance(velocity: number, accel: number): number {
+  return (velocity * velocity) / (2 * accel);
+}
+
+/**
+ * The first clock time at or after `fromS` at which `profile` passes through `x` while moving
+ * (a segment at rest never crosses), or `undefined` when it does not before coming to rest.
+ * Within a segment x(tau) = x0 + v0 tau + a tau^2 / 2 = x is a quadratic in tau; its smallest
+ * root inside the segment (and not before `fromS`) is the crossing.
+ */
+export function crossingTime(profile: MotionProfile, x: number, fromS: number): number | undefined {
+  const slack = 1e-12;
+  for (const segment of profile.segments) {
+    const segmentStartS = profile.startS + segment.offsetS;
+    const lo = Math.max(0, fromS - segmentStartS);
+    if (lo > segment.durationS + slack) continue;
+    const { x0, v0, accel } = segment;
+    let roots: number[];
+    if (accel === 0) roots = v0 === 0 ? [] : [(x - x0) / v0];
+    else {
+      const discriminant = v0 * v0 + 2 * accel * (x - x0);
+      if (discriminant < 0) continue;
+      const root = Math.sqrt(discriminant);
+      roots = [(-v0 - root) / accel, (-v0 + root) / accel].sort((a, b) => a - b);
+    }
+    const tau = roots.find((r) => r >= lo - slack && r <= segment.durationS + slack);
+    if (tau !== undefined) return segmentStartS + Math.max(lo, tau);
+  }
+  return undefined;
+}

@@ -18,6 +18,9 @@ export const simCameraOptions = z
     setpoint_min: z.number().default(-80).describe('lowest temperature setpoint (°C)'),
     setpoint_max: z.number().default(25).describe('highest temperature setpoint (°C)'),
     seed: z.number().int().default(1).describe('seed of the image noise (integer)'),
+    stage: z.string().default('').describe('name of a stage that moves the spot across the sensor (a Movable), or "" for a drifting spot'),
+    stage_centre: z.number().default(12.5).describe('stage position that puts the spot at the sensor centre (stage units)'),
+    pixels_per_unit: z.number().default(20).describe('how far the spot moves on the sensor per stage unit (px per stage unit)'),
   })
   .refine((o) => o.exposure_min <= o.exposure_max, {
     message: 'exposure_min must not exceed exposure_max',
@@ -31,6 +34,11 @@ export const simCameraOptions = z
     message: 'setpoint_min must be below setpoint_max',
     path: ['setpoint_max'],
   });
+
+/** The devices a camera's options refer to, for the lab loader to check. */
+export function cameraReferences(options: SimCameraOptions): { field: string; device: string; capability: 'Movable' }[] {
+  return options.stage === '' ? [] : [{ field: 'stage', device: options.stage, capability: 'Movable' }];
+}
 
 /** Validated options of `sim-camera`. */
 export type SimCameraOptions = z.output<typeof simCameraOptions>;

@@ -31,7 +31,7 @@ describe('SimCamera', () => {
   it('has the camera capabilities', () => {
     expect(capabilitiesOf(makeCamera(new VirtualClock()))).toEqual([
       'Triggerable', 'FrameProducer', 'ExposureControl', 'Cooled', 'RoiSelectable', 'TemperatureSensor', 'Stoppable',
-      'Parameterized',
+      'Parameterized', 'HardwareTriggered',
     ]);
   });
 

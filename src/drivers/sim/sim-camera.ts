@@ -1,7 +1,11 @@
 /**
  * `sim-camera`: a simulated cooled 16-bit scientific camera. Each frame takes its exposure
- * plus the readout time in simulated time and shows a drifting Gaussian spot with realistic
- * noise (see `camera-scene.ts`); the sensor cools towards its setpoint (`sensor-cooler.ts`).
+ * plus the readout time in simulated time and shows a Gaussian spot with realistic noise (see
+ * `camera-scene.ts`); the sensor cools towards its setpoint (`sensor-cooler.ts`). The spot
+ * drifts slowly, or, with a `stage` option, moves across the sensor with that stage (the camera
+ * looks at the optics the stage carries): it is at the sensor centre when the stage is at
+ * `stage_centre`. With an external trigger (`followTrigger`) it takes one frame per pulse
+ * (`trigger-input.ts`), missing the pulses that come while it is still exposing or reading out.
  */
 import type {
   Cooled,
@@ -9,26 +13,33 @@ import type {
   Frame,
   FrameDtype,
   FrameProducer,
+  HardwareTriggered,
   Limits,
   Parameterized,
+  Pulse,
   Roi,
   RoiSelectable,
   Stoppable,
   Triggerable,
+  TriggeredAcquisition,
+  TriggerSource,
 } from '../../capabilities/index.js';
+import { isMovable } from '../../capabilities/index.js';
 import { type Clock, DaqError, type Unsubscribe } from '../../core/index.js';
-import { createParameterSet, defineDriver, requireInRange } from '../../devices/index.js';
+import { createParameterSet, defineDriver, type DriverContext, requireInRange } from '../../devices/index.js';
 import { binnedSize, renderFrame } from './camera-scene.js';
 import { FrameAcquisition, type ExposurePlan } from './frame-acquisition.js';
 import { Random } from './random.js';
 import { SensorCooler } from './sensor-cooler.js';
-import { checkBinning, checkRoi, simCameraOptions, type SimCameraOptions } from './sim-camera-options.js';
+import { LabPeers } from './lab-peers.js';
+import { cameraReferences, checkBinning, checkRoi, simCameraOptions, type SimCameraOptions } from './sim-camera-options.js';
 import { ParameterizedSimDevice } from './sim-device.js';
+import { TriggerInput } from './trigger-input.js';
 
-/** A simulated cooled camera with ROI, binning, triggered and streamed acquisition. */
+/** A simulated cooled camera with ROI, binning, triggered (software or hardware) and streamed acquisition. */
 export class SimCamera
   extends ParameterizedSimDevice
-  implements FrameProducer, Triggerable, ExposureControl, Cooled, RoiSelectable, Stoppable, Parameterized
+  implements FrameProducer, Triggerable, HardwareTriggered, ExposureControl, Cooled, RoiSelectable, Stoppable, Parameterized
 {
   readonly driver = 'sim-camera';
   protected readonly settings: Parameterized;
@@ -41,13 +52,19 @@ export class SimCamera
   private binning = 1;
   private region: Roi;
   private armed = false;
+  private readonly peers: LabPeers | undefined;
+  private readonly input: TriggerInput;
 
+  /** `context` may be a bare clock for a camera coupled to no stage. */
   constructor(
     name: string,
     private readonly options: SimCameraOptions,
-    clock: Clock,
+    context: DriverContext | Clock,
   ) {
+    const clock = 'clock' in context ? context.clock : context;
     super(name, clock);
+    this.peers = 'clock' in context ? new LabPeers(name, context) : undefined;
+    this.input = new TriggerInput((pulse) => this.onPulse(pulse));
     this.sensor = { width: options.width, height: options.height };
     this.region = { x: 0, y: 0, ...this.sensor };
     this.exposureS = options.exposure;
@@ -112,6 +129,21 @@ export class SimCamera
   /** The last frame acquired (snap, trigger or stream), or `undefined` before the first. */
   lastFrame(): Frame | undefined {
     return this.acquisition.last;
+  }
+
+  /** Takes one frame per pulse of `source` from now on (exposure starting at the pulse); `undefined` stops. */
+  followTrigger(source: TriggerSource | undefined): Promise<void> {
+    return this.query('follow a trigger', () => this.input.follow(source));
+  }
+
+  /** Calls `listener` with every frame taken on a pulse, with its pulse. */
+  onTriggered(listener: (acquisition: TriggeredAcquisition) => void): Unsubscribe {
+    return this.input.on(listener);
+  }
+
+  /** Pulses missed (still exposing or reading out, or streaming) since the source was followed. */
+  missedTriggers(): number {
+    return this.input.missedCount;
   }
 
   /** True after `arm()` or `trigger()`. */
@@ -246,7 +278,19 @@ export class SimCamera
   }
 
   protected override async closeConnection(): Promise<void> {
+    this.input.follow(undefined);
     await this.acquisition.close();
+    await this.input.close();
+  }
+
+  /** A pulse: a frame from now, unless the sensor is busy (then the pulse is missed). */
+  private onPulse(pulse: Pulse): Promise<TriggeredAcquisition> | undefined {
+    if (!this.connected || this.acquisition.busy) return undefined;
+    const release = this.beginActivity();
+    return this.acquisition
+      .acquire()
+      .then((frame) => ({ pulse, startS: frame.timestampS - frame.exposureS, exposureS: frame.exposureS, value: frame }))
+      .finally(release);
   }
 
   /** One frame outside a stream (snap, trigger). */
@@ -259,10 +303,12 @@ export class SimCamera
   private plan(): ExposurePlan {
     const { exposureS, gain, binning } = this;
     const roi = { ...this.region };
+    const stage = this.options.stage === '' ? undefined : this.options.stage;
     return {
       exposureS,
       readoutS: this.options.readout_time,
-      render: (startS) => ({
+      ...(stage === undefined ? {} : { midExposure: () => this.spotFromStage(stage) }),
+      render: (startS, seen) => ({
         ...binnedSize(roi, binning),
         data: renderFrame(
           {
@@ -275,10 +321,27 @@ export class SimCamera
             // The spot drifts during the exposure; take it at the middle.
             timeS: startS + exposureS / 2,
             temperatureC: this.cooler.temperature(startS + exposureS),
+            ...(seen === undefined ? {} : { spot: seen as { x: number; y: number } }),
           },
           this.random,
         ),
       }),
+    };
+  }
+
+  /**
+   * Where the stage puts the spot, unbinned sensor pixels: the camera looks at the aperture the
+   * stage carries, so the spot moves along x by `pixels_per_unit` per stage unit and is at the
+   * sensor centre when the stage is at `stage_centre`. Taken in the middle of the exposure (the
+   * spot's smear over a moving exposure is left out: at 1 mm/s and 10 ms it is 0.2 px).
+   */
+  private async spotFromStage(name: string): Promise<{ x: number; y: number }> {
+    const stage = this.peers?.get('stage', name, ['Movable'], isMovable);
+    if (stage === undefined) throw new DaqError('failed_precondition', `${this.name}: its stage "${name}" cannot be looked up`, { device: this.name });
+    const position = await stage.position();
+    return {
+      x: this.sensor.width / 2 + (position - this.options.stage_centre) * this.options.pixels_per_unit,
+      y: this.sensor.height / 2,
     };
   }
 
@@ -294,5 +357,6 @@ export const simCameraDriver = defineDriver({
   name: 'sim-camera',
   summary: 'simulated cooled 16-bit camera: drifting Gaussian spot, noise, ROI, binning, streaming',
   options: simCameraOptions,
-  create: (name, options, context) => new SimCamera(name, options, context.clock),
+  references: cameraReferences,
+  create: (name, options, context) => new SimCamera(name, options, context),
 });

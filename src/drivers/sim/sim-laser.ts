@@ -186,9 +186,14 @@ export class SimLaser
     return { dtype: 'float64', shape: [], units: 'W' };
   }
 
-  /** Closes the shutter, the safe state. Does nothing when not connected. */
+  /**
+   * The safe state: halts a tuning under way where it is (its `setWavelength` rejects with
+   * `cancelled`; an aborted run's laser does not go on tuning for seconds) and closes the
+   * shutter. Does nothing when not connected.
+   */
   async stop(): Promise<void> {
     if (!this.connected) return;
+    this.tuning.halt(`${this.name}: tuning was stopped`);
     await this.closeShutter();
   }
 

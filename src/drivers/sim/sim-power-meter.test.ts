@@ -35,9 +35,9 @@ async function reading(meter: SimPowerMeter): Promise<number> {
 }
 
 describe('SimPowerMeter', () => {
-  it('is Readable, WavelengthTunable and Parameterized, in W', async () => {
+  it('is Readable, WavelengthTunable, Parameterized and HardwareTriggered, in W', async () => {
     const { meter } = await makeLab();
-    expect(capabilitiesOf(meter)).toEqual(['Readable', 'WavelengthTunable', 'Parameterized']);
+    expect(capabilitiesOf(meter)).toEqual(['Readable', 'WavelengthTunable', 'Parameterized', 'HardwareTriggered']);
     expect(meter.describe()).toEqual({ dtype: 'float64', shape: [], units: 'W' });
   });
 

@@ -3,26 +3,35 @@
  * an aperture (a fibre, a pinhole) carried by a stage of the lab. What it reads depends on the
  * other devices at the moment of the reading: the laser's power and shutter, and how well the
  * stage position couples the beam into the aperture. A line scan of the stage therefore finds
- * a Gaussian peak at `peak_position`.
+ * a Gaussian peak at `peak_position`. With an external trigger (`followTrigger`) it takes one
+ * reading per pulse, averaging from the pulse on (`trigger-input.ts`), so a fly scan of the stage
+ * finds the same peak; a pulse that comes while the last triggered reading still averages is
+ * missed. A rate train of a trigger source makes it sample at a fixed rate.
  */
 import { z } from 'zod';
 import {
   type DataKey,
+  type HardwareTriggered,
   isMovable,
   isReadable,
   isShutterControl,
   isWavelengthTunable,
   type Limits,
   type Parameterized,
+  type Pulse,
   type Readable,
   type Reading,
   type ShutterControl,
+  type TriggeredAcquisition,
+  type TriggerSource,
   type WavelengthTunable,
 } from '../../capabilities/index.js';
+import type { Unsubscribe } from '../../core/index.js';
 import { createParameterSet, defineDriver, type DeviceReference, type DriverContext, requireInRange } from '../../devices/index.js';
 import { LabPeers } from './lab-peers.js';
 import { Random } from './random.js';
 import { ParameterizedSimDevice } from './sim-device.js';
+import { TriggerInput } from './trigger-input.js';
 
 /** Options of `sim-power-meter` in the lab config. */
 export const simPowerMeterOptions = z.strictObject({
@@ -65,13 +74,16 @@ export function siliconResponsivity(wavelengthNm: number): number {
 }
 
 /** A simulated power meter coupled to a laser and a stage of the lab. */
-export class SimPowerMeter extends ParameterizedSimDevice implements Readable, WavelengthTunable, Parameterized {
+export class SimPowerMeter extends ParameterizedSimDevice implements Readable, HardwareTriggered, WavelengthTunable, Parameterized {
   readonly driver = 'sim-power-meter';
   protected readonly settings: Parameterized;
   private readonly peers: LabPeers;
   private readonly random: Random;
   private calibrationNm: number;
   private averagingS: number;
+  private readonly input: TriggerInput;
+  /** Triggered readings still averaging. */
+  private sampling = 0;
 
   constructor(
     name: string,
@@ -83,6 +95,7 @@ export class SimPowerMeter extends ParameterizedSimDevice implements Readable, W
     this.random = new Random(options.seed);
     this.calibrationNm = options.wavelength;
     this.averagingS = options.averaging_time;
+    this.input = new TriggerInput((pulse) => this.onPulse(pulse));
     this.settings = createParameterSet(name, [
       {
         name: 'wavelength', type: 'number', units: 'nm', min: CALIBRATION_RANGE.min, max: CALIBRATION_RANGE.max,
@@ -104,25 +117,64 @@ export class SimPowerMeter extends ParameterizedSimDevice implements Readable, W
    * devices, when the laser or stage is missing, not connected or cannot do what is needed.
    */
   read(): Promise<Reading> {
-    return this.operation('read', async () => {
-      const laser = this.peers.get('laser', this.options.laser, ['Readable', 'ShutterControl'], isLaser);
-      const stage = this.options.stage === '' ? undefined : this.peers.get('stage', this.options.stage, ['Movable'], isMovable);
-      await this.clock.sleep(this.averagingS);
-      const laserPower = (await laser.read()).value;
-      const powerW = typeof laserPower === 'number' ? laserPower : 0;
-      const open = await laser.isShutterOpen();
-      const laserNm = isWavelengthTunable(laser) ? await laser.wavelength() : this.calibrationNm;
-      const position = stage === undefined ? this.options.peak_position : await stage.position();
-      // Coupling of a Gaussian beam into the aperture versus its offset x from the best
-      // position: exp(-2 x^2 / w^2), w the 1/e^2 radius. 1 at the peak, 13.5 % at x = w.
-      const offset = position - this.options.peak_position;
-      const coupling = Math.exp((-2 * offset * offset) / (this.options.beam_width * this.options.beam_width));
-      // A meter calibrated at the wrong wavelength is off by the ratio of responsivities.
-      const calibration = siliconResponsivity(laserNm) / siliconResponsivity(this.calibrationNm);
-      const signalW = (open ? powerW : 0) * coupling * calibration;
-      const value = (signalW + this.options.dark_power) * (1 + this.options.noise * this.random.gaussian());
-      return { value, timestampS: this.clock.now(), units: 'W' };
-    });
+    return this.operation('read', () => this.measure());
+  }
+
+  /** Takes one reading per pulse of `source` from now on (averaging from the pulse); `undefined` stops. */
+  followTrigger(source: TriggerSource | undefined): Promise<void> {
+    return this.query('follow a trigger', () => this.input.follow(source));
+  }
+
+  /** Calls `listener` with every reading taken on a pulse, with its pulse. */
+  onTriggered(listener: (acquisition: TriggeredAcquisition) => void): Unsubscribe {
+    return this.input.on(listener);
+  }
+
+  /** Pulses missed (the reading before still averaging) since the source was followed. */
+  missedTriggers(): number {
+    return this.input.missedCount;
+  }
+
+  protected override async closeConnection(): Promise<void> {
+    await this.input.close();
+  }
+
+  /** A pulse: a reading averaged from now, unless a triggered reading still averages. */
+  private onPulse(pulse: Pulse): Promise<TriggeredAcquisition> | undefined {
+    if (!this.connected || this.sampling > 0) return undefined;
+    this.sampling++;
+    const startS = this.clock.now();
+    const exposureS = this.averagingS;
+    return this.operation('read on a trigger', () => this.measure())
+      .then((value) => ({ pulse, startS, exposureS, value }))
+      .finally(() => {
+        this.sampling--;
+      });
+  }
+
+  /**
+   * One reading: averages for `averaging_time`; the stage position is taken in the middle of
+   * the window (where a moving stage is on average), the laser at its end.
+   */
+  private async measure(): Promise<Reading> {
+    const laser = this.peers.get('laser', this.options.laser, ['Readable', 'ShutterControl'], isLaser);
+    const stage = this.options.stage === '' ? undefined : this.peers.get('stage', this.options.stage, ['Movable'], isMovable);
+    await this.clock.sleep(this.averagingS / 2);
+    const position = stage === undefined ? this.options.peak_position : await stage.position();
+    await this.clock.sleep(this.averagingS / 2);
+    const laserPower = (await laser.read()).value;
+    const powerW = typeof laserPower === 'number' ? laserPower : 0;
+    const open = await laser.isShutterOpen();
+    const laserNm = isWavelengthTunable(laser) ? await laser.wavelength() : this.calibrationNm;
+    // Coupling of a Gaussian beam into the aperture versus its offset x from the best
+    // position: exp(-2 x^2 / w^2), w the 1/e^2 radius. 1 at the peak, 13.5 % at x = w.
+    const offset = position - this.options.peak_position;
+    const coupling = Math.exp((-2 * offset * offset) / (this.options.beam_width * this.options.beam_width));
+    // A meter calibrated at the wrong wavelength is off by the ratio of responsivities.
+    const calibration = siliconResponsivity(laserNm) / siliconResponsivity(this.calibrationNm);
+    const signalW = (open ? powerW : 0) * coupling * calibration;
+    const value = (signalW + this.options.dark_power) * (1 + this.options.noise * this.random.gaussian());
+    return { value, timestampS: this.clock.now(), units: 'W' };
   }
 
   /** The value `read()` returns: optical power, a scalar in W. */

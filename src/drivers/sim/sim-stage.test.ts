@@ -17,9 +17,9 @@ async function connectManual(stage: SimStage, clock: VirtualClock): Promise<void
 }
 
 describe('SimStage', () => {
-  it('has the Movable, Stoppable and Parameterized capabilities', () => {
+  it('has the Movable, Stoppable, Parameterized and TriggerSource capabilities', () => {
     const stage = makeStage(new VirtualClock());
-    expect(capabilitiesOf(stage)).toEqual(['Movable', 'Stoppable', 'Parameterized']);
+    expect(capabilitiesOf(stage)).toEqual(['Movable', 'Stoppable', 'Parameterized', 'TriggerSource']);
   });
 
   it('goes connecting -> idle -> busy -> idle through a connect and a move', async () => {

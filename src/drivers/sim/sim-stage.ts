@@ -1,13 +1,18 @@
 /**
  * `sim-stage`: a simulated linear stage (one motorised axis) with trapezoidal moves that take
  * simulated time, soft limits, settling, stop with deceleration and moves that can be
- * redirected while under way. The physics is in `motion-profile.ts`.
+ * redirected while under way. The physics is in `motion-profile.ts`. Like a motion controller
+ * with a trigger output it is a `TriggerSource` (`pulse-output.ts`): pulses at a rate, or as the
+ * axis crosses given positions (position compare), which fly scans use: the axis crosses its
+ * points at constant velocity (the `velocity` setting) after a run-up, and cameras and detectors
+ * acquire on each pulse.
  */
 import { z } from 'zod';
-import type { Limits, MoveOptions, Movable, Parameterized } from '../../capabilities/index.js';
-import { type Clock, DaqError } from '../../core/index.js';
+import type { Limits, MoveOptions, Movable, Parameterized, Pulse, PulseTrain, TriggerSource } from '../../capabilities/index.js';
+import { type Clock, DaqError, Emitter, type Unsubscribe } from '../../core/index.js';
 import { createParameterSet, defineDriver, requireMoveTarget, waitUntilSettled } from '../../devices/index.js';
 import { planMove, planStop, restingProfile, sampleProfile, type MotionProfile, type MotionState } from './motion-profile.js';
+import { PulseOutput } from './pulse-output.js';
 import { ParameterizedSimDevice } from './sim-device.js';
 
 /** Options of `sim-stage` in the lab config. */
@@ -42,8 +47,8 @@ interface Motion {
   finished: boolean;
 }
 
-/** A simulated motorised axis. Implements Movable (with Stoppable) and Parameterized. */
-export class SimStage extends ParameterizedSimDevice implements Movable, Parameterized {
+/** A simulated motorised axis. Implements Movable (with Stoppable), TriggerSource and Parameterized. */
+export class SimStage extends ParameterizedSimDevice implements Movable, TriggerSource, Parameterized {
   readonly driver = 'sim-stage';
   readonly units: string;
   protected readonly settings: Parameterized;
@@ -53,6 +58,8 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Paramet
   private settleS: number;
   private motion: Motion;
   private target: number;
+  private readonly motionChanges = new Emitter<void>();
+  private readonly output: PulseOutput;
 
   constructor(name: string, options: SimStageOptions, clock: Clock) {
     super(name, clock);
@@ -63,6 +70,11 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Paramet
     this.settleS = options.settle_time;
     this.target = options.position;
     this.motion = finishedMotion(restingProfile(options.position, clock.now()));
+    this.output = new PulseOutput(name, clock, {
+      profile: () => this.motion.profile,
+      onMotionChange: (listener) => this.motionChanges.on(listener),
+      position: () => this.now().x,
+    });
     const u = this.units;
     this.settings = createParameterSet(name, [
       {
@@ -126,7 +138,33 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Paramet
     });
   }
 
+  /** Sets the next pulse train: `{rateHz, count}`, or `{positions}` (units) crossed by this axis. */
+  setPulseTrain(train: PulseTrain): Promise<void> {
+    return this.command('set pulse train', () => this.output.check(train), async () => this.output.set(train));
+  }
+
+  /** Starts emitting the pulse train; a position train pulses as moves cross its positions. */
+  startPulses(): Promise<void> {
+    return this.query('start pulses', () => this.output.start());
+  }
+
+  /** Stops the pulse train; resolves once no more pulses will come. */
+  stopPulses(): Promise<void> {
+    return this.output.stop();
+  }
+
+  /** Resolves once the pulse train has been emitted; `deadline_exceeded` after `timeoutS` (s). */
+  waitPulses(timeoutS?: number): Promise<void> {
+    return this.output.wait(timeoutS);
+  }
+
+  /** Calls `listener` with every pulse (time, index, and the position it was latched at). */
+  onPulse(listener: (pulse: Pulse) => void): Unsubscribe {
+    return this.output.on(listener);
+  }
+
   protected override async closeConnection(): Promise<void> {
+    await this.output.stop();
     const state = this.now();
     const motion = this.motion;
     this.replaceMotion(restingProfile(state.x, this.clock.now()), `${this.name}: disconnected during a move`, true);
@@ -175,6 +213,7 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Paramet
     if (!previous.finished) previous.controller.abort(new DaqError('cancelled', reason, { device: this.name }));
     if (immediate) {
       this.motion = finishedMotion(profile);
+      this.motionChanges.emit();
       return this.motion;
     }
     // A motion that ended by itself was never aborted: its controller serves the next one.
@@ -193,6 +232,7 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Paramet
     })();
     motion.ended = motion.done.catch(() => undefined);
     this.motion = motion;
+    this.motionChanges.emit();
     return motion;
   }
 

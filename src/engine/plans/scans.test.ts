@@ -113,7 +113,7 @@ describe('lineScan', () => {
     expect(listed.map((p) => p.targets['stage'])).toEqual([3, 1, 2]);
     const second = lab.device('stage');
     await expect(gridScan(stage, second as typeof stage, meter, { outer: { start: 0, stop: 1, num: 2 }, inner: { start: 0, stop: 1, num: 2 } })).rejects.toThrow(
-      'gridScan: the outer and inner motors are both "stage"',
+      'gridScan: the outer and inner axes are both "stage"',
     );
     const counted = await count([meter, bias], { num: 3, delayS: 0.5, sleep: (s) => clock.sleep(s) });
     expect(counted.map((p) => Object.keys(p.readings))).toEqual([['power_meter', 'piezo_bias'], ['power_meter', 'piezo_bias'], ['power_meter', 'piezo_bias']]);

@@ -9,7 +9,9 @@ import {
   type FrameProducer,
   type Movable,
   type Readable,
+  type TemperatureSensor,
   type Triggerable,
+  type WavelengthTunable,
 } from '../../capabilities/index.js';
 import type { Device } from '../../devices/index.js';
 import { lineScan } from './scans.js';
@@ -18,6 +20,8 @@ declare const stage: Movable & Device;
 declare const powerMeter: Readable & Device;
 declare const camera: FrameProducer & ExposureControl & Triggerable & Device;
 declare const readableStage: Movable & Readable & Device;
+declare const thermometer: TemperatureSensor & Readable & Device;
+declare const laser: WavelengthTunable & Device;
 
 const range = { start: 0, stop: 10, num: 11 };
 
@@ -25,8 +29,15 @@ const range = { start: 0, stop: 10, num: 11 };
 void lineScan(stage, powerMeter, range);
 void lineScan(stage, [powerMeter, readableStage], range);
 
-// @ts-expect-error a camera cannot be moved: it is not Movable
+// Any settable quantity is an axis: a laser's wavelength, a camera's exposure.
+void lineScan(laser, powerMeter, range);
 void lineScan(camera, powerMeter, range);
+
+// @ts-expect-error a thermometer has nothing to set: it is no axis
+void lineScan(thermometer, powerMeter, range);
+
+// @ts-expect-error a power meter has nothing to set
+void lineScan(powerMeter, thermometer, range);
 
 // @ts-expect-error a stage that cannot read is no detector: it is not Readable
 void lineScan(stage, stage, range);

@@ -4,17 +4,19 @@
  * that is not a read, a motion or an acquisition: `setExposure`, `setParameter`, `openShutter`,
  * ...; the device's settings are read again before its next recorded event).
  */
-import { isMovable, isReadable } from '../../capabilities/index.js';
+import { isMovable, isReadable, SETTABLE_QUANTITIES } from '../../capabilities/index.js';
 import type { Device } from '../../devices/index.js';
 import type { GetterUnits } from './record-rewrite.js';
 
-/** Units of the getters that have fixed units (a Movable's `position` has the axis's own). */
+/**
+ * Units of the getters that have fixed units (a Movable's `position` has the axis's own): the
+ * settable quantities' getters (capabilities/settable.ts), and the reads that set nothing.
+ */
 const FIXED_UNITS: Readonly<Record<string, string>> = {
-  wavelength: 'nm',
+  ...Object.fromEntries(
+    SETTABLE_QUANTITIES.flatMap((q) => (q.units === undefined ? [] : [[q.readback, q.units], ...(q.setpoint === undefined ? [] : [[q.setpoint, q.units]])])),
+  ),
   temperature: 'degC',
-  temperatureSetpoint: 'degC',
-  exposure: 's',
-  voltage: 'V',
   isShutterOpen: '',
   isEmissionEnabled: '',
 };

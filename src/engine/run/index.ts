@@ -11,3 +11,4 @@ export * from './run.js';
 export * from './run-context.js';
 export * from './run-engine.js';
 export * from './script-host.js';
+export * from './suspenders.js';

@@ -1,8 +1,9 @@
 /**
  * What a run is, for its start document, found before it runs: a script whose only plan call is
- * one `lineScan`, `listScan`, `gridScan` or `count` at its top level (not in a loop, a branch or
+ * one `lineScan`, `listScan`, `gridScan`, `productScan`, `innerScan`, `adaptiveScan`, `flyScan` or `count` at its top level (not in a loop, a branch or
  * a function; a `try` block is fine, and so are other statements around it) is that plan: `plan_name` is the plan,
- * `plan_type` is `plan`, `motors` and `detectors` are the devices named in its arguments, and
+ * `plan_type` is `plan`, `motors` are the axes it sets by their recorded names (`stage`,
+ * `laser_wavelength`), `detectors` the devices it reads, and
  * `hints.dimensions` gives the motors (or `time` for a count) as the x axes of its stream. Any
  * other script is `plan_type: script` named after its file, with no motors, detectors or hints.
  */
@@ -23,17 +24,23 @@ export interface PlanInfo {
   dimensions?: [string[], string][];
 }
 
-const PLANS = ['lineScan', 'listScan', 'gridScan', 'count'] as const;
+const PLANS = ['lineScan', 'listScan', 'gridScan', 'productScan', 'innerScan', 'adaptiveScan', 'flyScan', 'count'] as const;
 type PlanName = (typeof PLANS)[number];
-/** How many leading arguments of each plan are motors. */
-const MOTOR_ARGS: Record<PlanName, number> = { lineScan: 1, listScan: 1, gridScan: 2, count: 0 };
-const MAY_CALL_A_PLAN = /\b(lineScan|listScan|gridScan|count)\s*\(/;
+/** How many leading arguments of each plan are axes (`spans`: the first argument is an array of `{axis, ...}`). */
+const MOTOR_ARGS: Record<PlanName, number | 'spans'> = { lineScan: 1, listScan: 1, gridScan: 2, productScan: 'spans', innerScan: 'spans', adaptiveScan: 1, flyScan: 1, count: 0 };
+const MAY_CALL_A_PLAN = /\b(lineScan|listScan|gridScan|productScan|innerScan|adaptiveScan|flyScan|count)\s*\(/;
+
+/**
+ * The recorded name of the axis a script names: `device` alone (`stage`) or one of its quantities
+ * (`laser.wavelength` gives `laser_wavelength`); `undefined` when it is no axis.
+ */
+export type AxisNamer = (device: string, quantity?: string) => string | undefined;
 
 /**
  * The plan of a script, from its source. `devices` are the lab's device names (an argument that
  * is not one of them, or not written as its name, is left out of motors and detectors).
  */
-export function detectPlan(source: string, scriptName: string, devices: ReadonlySet<string>, stem: string): PlanInfo {
+export function detectPlan(source: string, scriptName: string, devices: ReadonlySet<string>, stem: string, axisName: AxisNamer = (d, q) => (q === undefined ? d : `${d}_${q}`)): PlanInfo {
   const asScript: PlanInfo = { planName: stem, planType: 'script', motors: [], detectors: [] };
   if (!MAY_CALL_A_PLAN.test(source)) return asScript;
   const script = parseScript(source, scriptName);
@@ -42,7 +49,7 @@ export function detectPlan(source: string, scriptName: string, devices: Readonly
   if (calls.length !== 1) return asScript;
   const [call] = calls as [CallExpression];
   if (!atTopLevel(script, call)) return asScript;
-  return describePlan(script, call, devices);
+  return describePlan(script, call, devices, axisName);
 }
 
 /** Every call of a plan function in the script (where the name means the plan, not the script's own). */
@@ -86,15 +93,27 @@ function atTopLevel(script: ParsedScript, call: CallExpression): boolean {
   return true;
 }
 
-function describePlan(script: ParsedScript, call: CallExpression, devices: ReadonlySet<string>): PlanInfo {
+function describePlan(script: ParsedScript, call: CallExpression, devices: ReadonlySet<string>, axisName: AxisNamer): PlanInfo {
   const { ts } = script;
   const planName = call.expression.getText(script.file) as PlanName;
   const deviceName = (node: Node | undefined): string | undefined => {
     const inner = node === undefined ? undefined : unwrap(ts, node);
     return inner !== undefined && ts.isIdentifier(inner) && devices.has(inner.text) && isGlobal(script, inner.text) ? inner.text : undefined;
   };
-  const motorCount = MOTOR_ARGS[planName];
-  const motors = call.arguments.slice(0, motorCount).map(deviceName);
+  // `stage`, or `laser.wavelength`: the axis's recorded name
+  const axisOf = (node: Node | undefined): string | undefined => {
+    const inner = node === undefined ? undefined : unwrap(ts, node);
+    if (inner !== undefined && ts.isPropertyAccessExpression(inner)) {
+      const device = deviceName(inner.expression);
+      return device === undefined ? undefined : axisName(device, inner.name.text);
+    }
+    const device = deviceName(inner);
+    return device === undefined ? undefined : axisName(device);
+  };
+  const motorArgs = MOTOR_ARGS[planName];
+  const motorNodes = motorArgs === 'spans' ? spanAxes(script, call.arguments[0]) : call.arguments.slice(0, motorArgs);
+  const motorCount = motorArgs === 'spans' ? 1 : motorArgs;
+  const motors = motorNodes.map(axisOf);
   const detectorArg = call.arguments[motorCount];
   const detectorList = detectorArg === undefined ? undefined : unwrap(ts, detectorArg);
   const detectorNodes = detectorList !== undefined && ts.isArrayLiteralExpression(detectorList) ? [...detectorList.elements] : [detectorArg];
@@ -108,8 +127,24 @@ function describePlan(script: ParsedScript, call: CallExpression, devices: Reado
   const stream = streamOf(script, call.arguments[motorCount + 1]);
   if (stream === undefined) return info;
   if (planName === 'count') return { ...info, dimensions: [[['time'], stream]] };
-  if (motors.every((m) => m !== undefined)) info.dimensions = (motors as string[]).map((m) => [[m], stream]);
+  if (motors.length > 0 && motors.every((m) => m !== undefined)) info.dimensions = (motors as string[]).map((m) => [[m], stream]);
   return info;
+}
+
+/** The `axis` of each `{axis, ...}` of an array literal (`undefined` where it cannot be told). */
+function spanAxes(script: ParsedScript, node: Node | undefined): (Node | undefined)[] {
+  const { ts } = script;
+  const list = node === undefined ? undefined : unwrap(ts, node);
+  if (list === undefined || !ts.isArrayLiteralExpression(list)) return [undefined];
+  return list.elements.map((element) => {
+    const span = unwrap(ts, element);
+    if (!ts.isObjectLiteralExpression(span)) return undefined;
+    for (const property of span.properties) {
+      if (ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && property.name.text === 'axis') return property.initializer;
+      if (ts.isShorthandPropertyAssignment(property) && property.name.text === 'axis') return undefined;
+    }
+    return undefined;
+  });
 }
 
 /** The stream a plan records into: its options' `stream` when written as a string, `primary` when not given; `undefined` when unknown. */

@@ -7,6 +7,7 @@ import type { Clock } from '../../core/index.js';
 import type { Lab } from '../../devices/index.js';
 import type { DeviceConfigurations } from './configuration.js';
 import type { RunRecorder } from './recorder.js';
+import type { RunSuspenders } from './suspenders.js';
 
 /** Severity of a run's log line. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -26,6 +27,8 @@ export interface RunContext {
   readonly recorder: RunRecorder;
   /** The configuration of the run's devices, read when a stream first records from one and after its setters. */
   readonly configurations: DeviceConfigurations;
+  /** The run's suspenders: conditions that hold it (`suspendWhen`), and which plan points to take again. */
+  readonly suspenders: RunSuspenders;
   /** Aborts when the run is aborted. */
   readonly signal: AbortSignal;
   /** Waits while the run is paused; throws `cancelled` once the run is aborted. */

@@ -209,9 +209,9 @@ describe('run engine: script API', () => {
 
   it('plans refuse a device without the capability they need', async () => {
     const { engine, lab } = await engineFor();
-    const { stop } = await runScript(engine, `lineScan(camera, power_meter, {start: 0, stop: 1, num: 2});`);
+    const { stop } = await runScript(engine, `lineScan(thermometer, power_meter, {start: 0, stop: 1, num: 2});`);
     expect(stop.exitStatus).toBe('fail');
-    expect(stop.reason).toContain('lineScan: camera cannot be moved');
+    expect(stop.reason).toContain('lineScan: thermometer has nothing a scan can set');
     await lab.disconnect();
   });
 });
@@ -329,6 +329,8 @@ describe('examples', () => {
     ['examples/multi_instrument.js', {}],
     ['examples/peak_search.ts', {}],
     ['examples/live_scan.js', { sweeps: 2, points: 6 }],
+    ['examples/raster_scan.js', {}],
+    ['examples/fly_scan.js', { points: 61 }],
     ['examples/async_scan.js', { threshold: 2.5 }],
   ] as const) {
     it(`${file} passes \`daq check\` and runs to success on the simulated lab`, async () => {

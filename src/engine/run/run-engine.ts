@@ -13,11 +13,13 @@ import { DeviceConfigurations } from './configuration.js';
 import { labGetterUnits, labRecordReads } from './device-getters.js';
 import type { ExitStatus, RunDocument } from './documents.js';
 import { detectPlan, type PlanInfo } from './plan-detection.js';
+import { axisOf } from '../plans/index.js';
 import { RunRecorder, scriptStem } from './recorder.js';
 import { RECORD_CALL, rewriteRecords } from './record-rewrite.js';
 import { Run, type RunRequest, type RunSummary } from './run.js';
 import type { LogEntry, LogLevel, RunContext } from './run-context.js';
 import { createScriptHost } from './script-host.js';
+import { RunSuspenders, SUSPENSIONS_STREAM, type SuspensionChange } from './suspenders.js';
 
 /** A document with the run it belongs to. */
 export interface RunDocumentEvent {
@@ -213,7 +215,8 @@ export class RunEngine {
     run.startTimeS = this.clock.now();
     recorder.open();
     this.changes.emit(run.summary());
-    const context = this.contextFor(run, recorder, configurations);
+    const suspenders = new RunSuspenders(this.lab, this.clock, run, (change) => this.suspension(run, recorder, change, log));
+    const context = this.contextFor(run, recorder, configurations, suspenders);
     let outcome: ScriptOutcome | undefined;
     let failure: DaqError | undefined;
     try {
@@ -235,6 +238,7 @@ export class RunEngine {
     } catch (error) {
       failure = DaqError.from(error);
     }
+    suspenders.close();
     const [status, reason] = ending(run, outcome, failure);
     if (status !== 'success') await this.safeState(run, context);
     this.history.push(run);
@@ -246,7 +250,14 @@ export class RunEngine {
   private planOf(scriptName: string, source: string): PlanInfo {
     const stem = scriptStem(scriptName);
     try {
-      return detectPlan(source, scriptName, new Set(this.lab.devices().map((d) => d.name)), stem);
+      const axisName = (device: string, quantity?: string): string | undefined => {
+        try {
+          return axisOf(this.lab.device(device), quantity).name;
+        } catch {
+          return undefined;
+        }
+      };
+      return detectPlan(source, scriptName, new Set(this.lab.devices().map((d) => d.name)), stem, axisName);
     } catch {
       return { planName: stem, planType: 'script', motors: [], detectors: [] };
     }
@@ -263,7 +274,18 @@ export class RunEngine {
     }
   }
 
-  private contextFor(run: Run, recorder: RunRecorder, configurations: DeviceConfigurations): RunContext {
+  /** Records a suspension or resumption in the run's `suspensions` stream, logs it and tells clients. */
+  private suspension(run: Run, recorder: RunRecorder, change: SuspensionChange, log: (level: LogLevel, message: string) => void): void {
+    log(change.suspended ? 'warn' : 'info', `${change.suspended ? 'suspended' : 'going on'}: ${change.reason}`);
+    try {
+      recorder.record(SUSPENSIONS_STREAM, { suspended: change.suspended, suspender: change.suspender, reason: change.reason });
+    } catch (error) {
+      log('error', `the suspension could not be recorded: ${DaqError.from(error).message}`);
+    }
+    this.changes.emit(run.summary());
+  }
+
+  private contextFor(run: Run, recorder: RunRecorder, configurations: DeviceConfigurations, suspenders: RunSuspenders): RunContext {
     // Progress is told to listeners (displays, status streams) at most every PROGRESS_EVERY_MS
     // and when it reaches its total: a fast plan calls it for every point.
     let toldMs = -Infinity;
@@ -278,6 +300,7 @@ export class RunEngine {
       clock: this.clock,
       recorder,
       configurations,
+      suspenders,
       signal: run.signal,
       checkpoint: this.options.yieldEveryMs === undefined ? () => run.checkpoint() : yieldingCheckpoint(run, this.options.yieldEveryMs),
       log: (level: LogLevel, message: string) => this.logs.emit({ runUid: run.uid, timeS: this.clock.now(), level, message }),

@@ -1,7 +1,8 @@
 /**
- * One run of an experiment script: its request, its state (queued, running, paused, finished),
- * pause and resume (the script blocks at its next device call), abort, progress, and how it
- * ended. The run engine drives it; clients only read it and ask it to pause, resume or abort.
+ * One run of an experiment script: its request, its state (queued, running, paused, suspended,
+ * finished), pause and resume (the script blocks at its next device call), suspensions (a held
+ * condition of a suspender holds the run the same way until it clears), abort, progress, and how
+ * it ended. The run engine drives it; clients only read it and ask it to pause, resume or abort.
  */
 import { randomUUID } from 'node:crypto';
 import { DaqError } from '../../core/index.js';
@@ -18,8 +19,11 @@ export interface RunRequest {
   limits?: Partial<ScriptLimits>;
 }
 
-/** Where a run is in its life. */
-export type RunState = 'queued' | 'running' | 'paused' | 'finished';
+/**
+ * Where a run is in its life. `paused`: held by a user until resumed; `suspended`: held by a
+ * suspender's condition until it has been clear for its settle time (then it goes on by itself).
+ */
+export type RunState = 'queued' | 'running' | 'paused' | 'suspended' | 'finished';
 
 /** A run as clients see it. */
 export interface RunSummary {
@@ -30,6 +34,8 @@ export interface RunSummary {
   progress?: { done: number; total: number };
   exitStatus?: ExitStatus;
   reason?: string;
+  /** Why the run is suspended (the conditions that hold, or cleared and settling), while it is. */
+  suspendedReason?: string;
   numEvents: Record<string, number>;
   queuedAtS: number;
   startTimeS?: number;
@@ -49,6 +55,10 @@ export class Run {
   readonly touched = new Set<string>();
   private readonly aborter = new AbortController();
   private pauseGate: { promise: Promise<void>; release: () => void } | undefined;
+  /** Suspensions in force, by suspender: why each holds the run. */
+  private readonly suspensions = new Map<string, string>();
+  private suspendGate: { promise: Promise<void>; release: () => void } | undefined;
+  private suspensionsBegun = 0;
   private readonly finished: Promise<RunStop>;
   private resolveFinished: (stop: RunStop) => void = () => undefined;
 
@@ -69,33 +79,81 @@ export class Run {
     return this.finished;
   }
 
-  /** Holds the run at its next device call. */
+  /** Holds the run at its next device call (a suspended run too: it then stays held until resumed). */
   pause(): void {
-    if (this.state !== 'running') throw new DaqError('failed_precondition', `run ${this.uid} is ${this.state}; only a running run can be paused`);
-    let release: () => void = () => undefined;
-    const promise = new Promise<void>((resolve) => (release = resolve));
-    this.pauseGate = { promise, release };
+    if (this.state !== 'running' && this.state !== 'suspended') {
+      throw new DaqError('failed_precondition', `run ${this.uid} is ${this.state}; only a running or suspended run can be paused`);
+    }
+    this.pauseGate = gate();
     this.state = 'paused';
   }
 
-  /** Lets a paused run go on. */
+  /** Lets a paused run go on (if a suspender still holds it, it stays suspended until that clears). */
   resume(): void {
+    if (this.state === 'suspended') {
+      throw new DaqError('failed_precondition', `run ${this.uid} is suspended (${this.suspendedReason ?? ''}); it goes on by itself once that clears, or abort it`);
+    }
     if (this.state !== 'paused') throw new DaqError('failed_precondition', `run ${this.uid} is ${this.state}; only a paused run can be resumed`);
-    this.state = 'running';
+    this.state = this.suspensions.size > 0 ? 'suspended' : 'running';
     this.pauseGate?.release();
     this.pauseGate = undefined;
   }
 
-  /** Aborts the run (a paused run too); a no-op once aborted or finished. */
+  /**
+   * Holds the run for suspender `key` because of `reason` (a new reason replaces the old one).
+   * Returns true when this began a suspension (the run was not suspended by `key`).
+   */
+  suspend(key: string, reason: string): boolean {
+    if (this.state === 'finished' || this.state === 'queued') return false;
+    const began = !this.suspensions.has(key);
+    this.suspensions.set(key, reason);
+    if (began) this.suspensionsBegun++;
+    this.suspendGate ??= gate();
+    if (this.state === 'running') this.state = 'suspended';
+    return began;
+  }
+
+  /** Ends suspender `key`'s hold; the run goes on when no other suspender (nor a user's pause) holds it. */
+  unsuspend(key: string): void {
+    if (!this.suspensions.delete(key) || this.suspensions.size > 0) return;
+    this.suspendGate?.release();
+    this.suspendGate = undefined;
+    if (this.state === 'suspended') this.state = 'running';
+  }
+
+  /** Whether suspender `key` holds the run. */
+  holdsFor(key: string): boolean {
+    return this.suspensions.has(key);
+  }
+
+  /** Why the run is suspended (every holding suspender's reason), or undefined when it is not. */
+  get suspendedReason(): string | undefined {
+    return this.suspensions.size === 0 ? undefined : [...this.suspensions.values()].join('; ');
+  }
+
+  /**
+   * How many suspensions have begun so far: a step whose count changed between its start and
+   * its end was interrupted by one, and is taken again.
+   */
+  get suspensionCount(): number {
+    return this.suspensionsBegun;
+  }
+
+  /** Aborts the run (a paused or suspended run too); a no-op once aborted or finished. */
   abort(reason = 'aborted on request'): void {
     if (this.state === 'finished' || this.aborter.signal.aborted) return;
     this.aborter.abort(new DaqError('aborted', reason));
     this.pauseGate?.release();
+    this.suspendGate?.release();
   }
 
   /** Waits while paused; throws once aborted. */
   async checkpoint(): Promise<void> {
-    while (this.pauseGate !== undefined && !this.signal.aborted) await this.pauseGate.promise;
+    for (;;) {
+      const held = this.pauseGate ?? this.suspendGate;
+      if (held === undefined || this.signal.aborted) break;
+      await held.promise;
+    }
     if (this.signal.aborted) throw DaqError.from(this.signal.reason, { code: 'aborted' });
   }
 
@@ -121,7 +179,15 @@ export class Run {
       queuedAtS: this.queuedAtS,
       ...(this.progress === undefined ? {} : { progress: this.progress }),
       ...(this.startTimeS === undefined ? {} : { startTimeS: this.startTimeS }),
+      ...(this.suspensions.size === 0 || this.state === 'finished' ? {} : { suspendedReason: this.suspendedReason as string }),
       ...(this.stop === undefined ? {} : { exitStatus: this.stop.exitStatus, reason: this.stop.reason, endTimeS: this.stop.timeS }),
     };
   }
+}
+
+/** A promise and the function that resolves it. */
+function gate(): { promise: Promise<void>; release: () => void } {
+  let release: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => (release = resolve));
+  return { promise, release };
 }

@@ -5,12 +5,13 @@
  * blocks at its next device call, and an aborted one stops), and its result is made fit for the
  * script: readings say which device they came from, frames become handles.
  */
-import { capabilitiesOf, capabilitySpec, isFrame, isMovable, isReadable, isReading } from '../../capabilities/index.js';
+import { capabilitiesOf, capabilitySpec, isFrame, isMovable, isReadable, isReading, settableQuantitiesOf } from '../../capabilities/index.js';
 import { DaqError } from '../../core/index.js';
 import type { Device } from '../../devices/index.js';
 import type { HostFunction, HostFunctions, JsonValue } from '../../scripting/index.js';
-import { count, gridScan, listScan, lineScan, type ScanDetector, type ScanMotor, type ScanPoint } from '../plans/index.js';
+import { adaptiveScan, axisOf, count, gridScan, innerScan, listScan, lineScan, productScan, type ScanAxis, type ScanDetector, type ScanMotor, type ScanPoint } from '../plans/index.js';
 import { changesConfiguration, getterUnitsOf } from './device-getters.js';
+import { flyScanHost } from './fly-host.js';
 import { FrameTable } from './frame-table.js';
 import { PointPacker } from './packed-points.js';
 import { type RecordValue, sourcesOf } from './record-values.js';
@@ -25,13 +26,15 @@ import { isInRecordRead, isPendingRead, RecordReads } from './record-reads.js';
 const DEFERRED = ['record', '__daq_record_at', 'log', 'progress', '__daq_progress_at', '__daq_read_later', '__daq_move_at'];
 
 /** Methods of capabilities that cannot cross into a script (they take callbacks). */
-const NOT_FOR_SCRIPTS = new Set(['onFrame']);
+const NOT_FOR_SCRIPTS = new Set(['onFrame', 'onPulse', 'onTriggered', 'followTrigger']);
 
 /** What a device looks like to the script's prelude. */
 export interface DeviceInfo {
   driver: string;
   capabilities: string[];
   methods: string[];
+  /** Methods that name a settable quantity: the script passes `laser.wavelength` to a plan as an axis. */
+  axes: string[];
 }
 
 /** Host functions, plain globals and prelude of one run's script. */
@@ -65,7 +68,7 @@ export function createScriptHost(context: RunContext, params: Record<string, Jso
     if (move === undefined) throw new DaqError('internal', `no device call ${String(device)}.${String(method)}`);
     return move(args, call);
   }, scriptName);
-  Object.assign(host, coreFunctions(context, frames, reads, scriptName), planFunctions(context));
+  Object.assign(host, coreFunctions(context, frames, reads, scriptName), planFunctions(context), suspenderFunctions(context));
   return { host, deferred: DEFERRED, globals: { params, __daq_devices: devices }, prelude: SCRIPT_PRELUDE };
 }
 
@@ -74,7 +77,8 @@ export function deviceInfo(device: Device): DeviceInfo {
   const capabilities = capabilitiesOf(device);
   const methods = new Set<string>();
   for (const name of capabilities) for (const m of capabilitySpec(name)?.methods ?? []) if (!NOT_FOR_SCRIPTS.has(m)) methods.add(m);
-  return { driver: device.driver, capabilities, methods: [...methods] };
+  const axes = settableQuantitiesOf(device).flatMap((q) => q.names.filter((m) => methods.has(m)));
+  return { driver: device.driver, capabilities, methods: [...methods], axes };
 }
 
 function deviceMethod(context: RunContext, frames: FrameTable, device: Device, method: string): HostFunction {
@@ -223,11 +227,31 @@ interface PlanArgs {
 }
 
 function planFunctions(context: RunContext): Record<string, HostFunction> {
-  const motor = (name: JsonValue, plan: string): ScanMotor => {
-    const device = context.lab.device(String(name));
-    if (!isMovable(device)) throw new DaqError('invalid_argument', `${plan}: ${device.name} cannot be moved (it is ${capabilitiesOf(device).join(', ')})`);
+  // The run's axes by recorded name, for the units of their values (pointRecorder).
+  const axes = new Map<string, ScanAxis>();
+  /** The axis a script names: `"stage"` (a device) or `"laser.wavelength"` (a quantity, see the prelude). */
+  const axis = (ref: JsonValue, plan: string): ScanAxis => {
+    const text = String(ref);
+    const dot = text.indexOf('.');
+    const device = context.lab.device(dot < 0 ? text : text.slice(0, dot));
+    const scanned = axisOf(device, dot < 0 ? undefined : text.slice(dot + 1), plan);
     context.touch(device.name);
+    axes.set(scanned.name, scanned);
+    return scanned;
+  };
+  /** A plan's motor that must be a Movable device itself (a fly scan moves it at a set velocity). */
+  const motor = (ref: JsonValue, plan: string): ScanMotor => {
+    const device = context.lab.device(String(ref));
+    if (!isMovable(device)) throw new DaqError('invalid_argument', `${plan}: ${device.name} cannot be moved (it is ${capabilitiesOf(device).join(', ')})`, { device: device.name });
+    axis(device.name, plan);
     return device as ScanMotor;
+  };
+  const spans = (raw: JsonValue | undefined, plan: string): ({ axis: ScanAxis } & Record<string, unknown>)[] => {
+    if (!Array.isArray(raw) || raw.length === 0) throw new DaqError('invalid_argument', `${plan}: axes must be a non-empty array of {axis, start, stop${plan === 'productScan' ? ', num' : ''}}`);
+    return raw.map((span, k) => {
+      if (typeof span !== 'object' || span === null || Array.isArray(span)) throw new DaqError('invalid_argument', `${plan}: axes[${k}] must be an object such as {axis: stage, start: 0, stop: 1}`);
+      return { ...(span as Record<string, unknown>), axis: axis((span as Record<string, JsonValue>)['axis'] ?? null, plan) };
+    });
   };
   const detectors = (names: JsonValue, plan: string): ScanDetector[] =>
     (Array.isArray(names) ? names : [names]).map((name) => {
@@ -238,7 +262,7 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
   const options = (raw: JsonValue, plan: string) => {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DaqError('invalid_argument', `${plan}: options must be an object`);
     const stream = (raw as PlanArgs).stream ?? 'primary';
-    const pointRecord = pointRecorder(context);
+    const pointRecord = pointRecorder(context, axes);
     // the points for the script, packed as the plan goes (packed-points.ts; the prelude unpacks them)
     const packer = new PointPacker();
     return {
@@ -246,10 +270,16 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
       packer,
       keep: (point: ScanPoint) => packer.add(point),
       signal: context.signal,
-      checkpoint: () => context.checkpoint(),
+      ...pointChecks(context),
       onPoint: async (point: ScanPoint, total: number) => {
         await recordEvent(context, stream, pointRecord(point));
         context.progress(point.index + 1, total);
+      },
+      planName: plan,
+      // stopWhen ended the plan: the run goes on; its log says why
+      onStop: (reason: string, point: ScanPoint) => {
+        context.log('info', `${plan} stopped early after point ${point.index + 1} (stream ${stream}): ${reason}`);
+        context.progress(point.index + 1, point.index + 1);
       },
     };
   };
@@ -260,42 +290,88 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
     return opts.packer.packed() as unknown as JsonValue;
   };
   return {
-    '__plans.lineScan': ([m, d, o]) => planned('lineScan', o, (opts) => lineScan(motor(m ?? null, 'lineScan'), detectors(d ?? null, 'lineScan'), opts as never)),
-    '__plans.listScan': ([m, d, o]) => planned('listScan', o, (opts) => listScan(motor(m ?? null, 'listScan'), detectors(d ?? null, 'listScan'), opts as never)),
+    '__plans.adaptiveScan': ([m, d, o]) => planned('adaptiveScan', o, (opts) => adaptiveScan(axis(m ?? null, 'adaptiveScan'), detectors(d ?? null, 'adaptiveScan'), opts as never)),
+    '__plans.lineScan': ([m, d, o]) => planned('lineScan', o, (opts) => lineScan(axis(m ?? null, 'lineScan'), detectors(d ?? null, 'lineScan'), opts as never)),
+    '__plans.listScan': ([m, d, o]) => planned('listScan', o, (opts) => listScan(axis(m ?? null, 'listScan'), detectors(d ?? null, 'listScan'), opts as never)),
     '__plans.gridScan': ([a, b, d, o]) =>
-      planned('gridScan', o, (opts) => gridScan(motor(a ?? null, 'gridScan'), motor(b ?? null, 'gridScan'), detectors(d ?? null, 'gridScan'), opts as never)),
+      planned('gridScan', o, (opts) => gridScan(axis(a ?? null, 'gridScan'), axis(b ?? null, 'gridScan'), detectors(d ?? null, 'gridScan'), opts as never)),
+    '__plans.productScan': ([a, d, o]) =>
+      planned('productScan', o ?? {}, (opts) => productScan(spans(a, 'productScan') as never, detectors(d ?? null, 'productScan'), opts as never)),
+    '__plans.innerScan': ([a, d, o]) => planned('innerScan', o, (opts) => innerScan(spans(a, 'innerScan') as never, detectors(d ?? null, 'innerScan'), opts as never)),
     '__plans.count': ([d, o]) =>
       planned('count', o, (opts) => {
         const delay = (opts as { delay?: number }).delay ?? 0;
         return count(detectors(d ?? null, 'count'), { ...(opts as typeof opts & { num: number }), delayS: delay, sleep: (s) => context.clock.sleep(s, context.signal) });
       }),
+    '__plans.flyScan': flyScanHost(context, { motor, planned }),
   };
 }
 
 /**
- * One scan point as a record: each motor's position (and setpoint), each detector's reading.
- * A scan's motors are the same at every point: their units are looked up once.
+ * A plan's checkpoint and retake: with suspenders, a point during which a suspension began (or
+ * whose readings show a condition holding) is taken again once the run goes on.
  */
-function pointRecorder(context: RunContext): (point: ScanPoint) => Record<string, RecordValue> {
-  const units = new Map<string, { units: string; setpoint: string }>();
-  const motorOf = (name: string) => {
-    let motor = units.get(name);
-    if (motor === undefined) {
-      const device = context.lab.device(name);
-      motor = { units: isMovable(device) ? device.units : '', setpoint: `${name}_setpoint` };
-      units.set(name, motor);
+function pointChecks(context: RunContext): { checkpoint: () => Promise<void>; retake?: (point: ScanPoint) => Promise<boolean> } {
+  if (context.suspenders.size === 0) return { checkpoint: () => context.checkpoint() };
+  let mark = 0;
+  return {
+    checkpoint: async () => {
+      await context.checkpoint();
+      mark = context.suspenders.mark();
+    },
+    retake: (point) => context.suspenders.interrupted(mark, point.readings),
+  };
+}
+
+/**
+ * `suspendWhen(device, condition)` and the two halves of `retakeIfSuspended(fn)` (the prelude
+ * joins them: fn runs again while a suspension began during it).
+ */
+function suspenderFunctions(context: RunContext): Record<string, HostFunction> {
+  return {
+    __daq_suspend_when: async ([device, condition]) => {
+      if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) {
+        throw new DaqError('invalid_argument', `suspendWhen(${String(device)}, condition): condition must be an object such as {below: 0.5, settle: 5}`);
+      }
+      return context.suspenders.add({ ...condition, device }, `suspendWhen(${String(device)}, ...)`);
+    },
+    __daq_suspender_remove: ([id]) => context.suspenders.remove(Number(id)),
+    __daq_step_start: async () => {
+      await context.checkpoint();
+      return context.suspenders.mark();
+    },
+    __daq_step_end: async ([mark]) => context.suspenders.interrupted(Number(mark)),
+  };
+}
+
+/**
+ * One scan point as a record: each axis's value read back (and its setpoint), each detector's
+ * reading. `axes` are the run's axes by recorded name (`stage`, `laser_wavelength`), for their
+ * units and device.
+ */
+function pointRecorder(context: RunContext, axes: ReadonlyMap<string, ScanAxis>): (point: ScanPoint) => Record<string, RecordValue> {
+  const fields = new Map<string, { units: string; setpoint: string; source: string }>();
+  const axisField = (name: string) => {
+    let field = fields.get(name);
+    if (field === undefined) {
+      const scanned = axes.get(name);
+      field = { units: scanned?.units ?? '', setpoint: `${name}_setpoint`, source: scanned?.device.name ?? name };
+      fields.set(name, field);
     }
-    return motor;
+    return field;
   };
   return (point) => {
     const values: Record<string, RecordValue> = {};
     const timestampS = context.clock.now();
     for (const name in point.positions) {
-      const motor = motorOf(name);
-      values[name] = { value: point.positions[name] as number, units: motor.units, timestampS, source: name };
-      values[motor.setpoint] = { value: point.targets[name] as number, units: motor.units, timestampS, source: name };
+      const field = axisField(name);
+      values[name] = { value: point.positions[name] as number, units: field.units, timestampS, source: field.source };
+      values[field.setpoint] = { value: point.targets[name] as number, units: field.units, timestampS, source: field.source };
     }
     for (const name in point.readings) values[name] = { ...(point.readings[name] as RecordValue & object), source: name };
+    // a fly scan's frames (fly-scan.ts)
+    const frames = (point as { frames?: Record<string, RecordValue & object> }).frames;
+    for (const name in frames) values[name] = { ...(frames[name] as RecordValue & object), source: name };
     return values;
   };
 }

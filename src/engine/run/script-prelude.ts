@@ -16,6 +16,10 @@ export const SCRIPT_PRELUDE = String.raw`
     Object.defineProperty(target, 'driver', { value: info.driver });
     Object.defineProperty(target, 'capabilities', { value: info.capabilities.slice() });
     Object.defineProperty(target, 'has', { value: function (capability) { return info.capabilities.indexOf(capability) >= 0; } });
+    // laser.wavelength, laser.setWavelength: a plan's axis (the settable quantity they name)
+    (info.axes || []).forEach(function (method) {
+      if (typeof target[method] === 'function') Object.defineProperty(target[method], '__daq_axis', { value: name + '.' + method });
+    });
     globalThis[name] = new Proxy(target, {
       get: function (t, key) {
         if (typeof key !== 'string' || key in t || passThrough[key]) return t[key];
@@ -31,6 +35,22 @@ export const SCRIPT_PRELUDE = String.raw`
   function nameOf(device, plan, what) {
     if (device && typeof device.name === 'string' && infos[device.name]) return device.name;
     throw new TypeError(plan + ': ' + what + ' must be a device of the lab, such as ' + (Object.keys(infos)[0] || 'stage'));
+  }
+  function axisOf(axis, plan, what) {
+    if (typeof axis === 'function' && typeof axis.__daq_axis === 'string') return axis.__daq_axis;
+    if (axis && typeof axis.name === 'string' && infos[axis.name]) return axis.name;
+    throw new TypeError(plan + ': ' + what + ' must be a device of the lab or a quantity it can set, such as ' +
+      (Object.keys(infos)[0] || 'stage') + ' or laser.wavelength');
+  }
+  function spansOf(spans, plan) {
+    if (!Array.isArray(spans)) throw new TypeError(plan + ': axes must be an array such as [{axis: stage, start: 0, stop: 1, num: 11}]');
+    return spans.map(function (span, k) {
+      if (span === null || typeof span !== 'object') throw new TypeError(plan + ': axes[' + k + '] must be an object such as {axis: stage, start: 0, stop: 1}');
+      var copy = {};
+      Object.keys(span).forEach(function (key) { copy[key] = span[key]; });
+      copy.axis = axisOf(span.axis, plan, 'axes[' + k + '].axis');
+      return copy;
+    });
   }
   function namesOf(devices, plan) {
     var list = Array.isArray(devices) ? devices : [devices];
@@ -98,17 +118,62 @@ export const SCRIPT_PRELUDE = String.raw`
       },
     });
   }
-  globalThis.lineScan = function (motor, detectors, options) {
-    return unpack(plans.lineScan(nameOf(motor, 'lineScan', 'the motor'), namesOf(detectors, 'lineScan'), options));
+  // Devices named in a plan's options (stopWhen's device, adaptiveScan's detector) cross by
+  // name, like the plan's own devices: a device global does not survive the trip as JSON.
+  function optionDevice(value) {
+    return value && typeof value === 'object' && typeof value.name === 'string' && infos[value.name] ? value.name : value;
+  }
+  function withDeviceNames(options) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) return options;
+    var out = Object.assign({}, options);
+    if ('detector' in out) out.detector = optionDevice(out.detector);
+    var named = function (c) { return c && typeof c === 'object' && !Array.isArray(c) ? Object.assign({}, c, { device: optionDevice(c.device) }) : c; };
+    if (Array.isArray(out.stopWhen)) out.stopWhen = out.stopWhen.map(named);
+    else if (out.stopWhen !== undefined) out.stopWhen = named(out.stopWhen);
+    return out;
+  }
+  globalThis.adaptiveScan = function (axis, detectors, options) {
+    return unpack(plans.adaptiveScan(axisOf(axis, 'adaptiveScan', 'the axis'), namesOf(detectors, 'adaptiveScan'), withDeviceNames(options)));
   };
-  globalThis.listScan = function (motor, detectors, options) {
-    return unpack(plans.listScan(nameOf(motor, 'listScan', 'the motor'), namesOf(detectors, 'listScan'), options));
+  globalThis.lineScan = function (axis, detectors, options) {
+    return unpack(plans.lineScan(axisOf(axis, 'lineScan', 'the axis'), namesOf(detectors, 'lineScan'), withDeviceNames(options)));
+  };
+  globalThis.listScan = function (axis, detectors, options) {
+    return unpack(plans.listScan(axisOf(axis, 'listScan', 'the axis'), namesOf(detectors, 'listScan'), withDeviceNames(options)));
   };
   globalThis.gridScan = function (outer, inner, detectors, options) {
-    return unpack(plans.gridScan(nameOf(outer, 'gridScan', 'the outer motor'), nameOf(inner, 'gridScan', 'the inner motor'), namesOf(detectors, 'gridScan'), options));
+    return unpack(plans.gridScan(axisOf(outer, 'gridScan', 'the outer axis'), axisOf(inner, 'gridScan', 'the inner axis'), namesOf(detectors, 'gridScan'), withDeviceNames(options)));
+  };
+  globalThis.productScan = function (axes, detectors, options) {
+    return unpack(plans.productScan(spansOf(axes, 'productScan'), namesOf(detectors, 'productScan'), withDeviceNames(options || {})));
+  };
+  globalThis.innerScan = function (axes, detectors, options) {
+    return unpack(plans.innerScan(spansOf(axes, 'innerScan'), namesOf(detectors, 'innerScan'), withDeviceNames(options)));
+  };
+  globalThis.flyScan = function (motor, detectors, options) {
+    return unpack(plans.flyScan(nameOf(motor, 'flyScan', 'the motor'), namesOf(detectors, 'flyScan'), options));
+  };
+  // Suspenders (suspenders.ts): a condition that holds the run; a step taken again when one began during it.
+  var suspendWhen = globalThis.__daq_suspend_when, stepStart = globalThis.__daq_step_start, stepEnd = globalThis.__daq_step_end;
+  var removeSuspender = globalThis.__daq_suspender_remove;
+  delete globalThis.__daq_suspender_remove;
+  delete globalThis.__daq_suspend_when;
+  delete globalThis.__daq_step_start;
+  delete globalThis.__daq_step_end;
+  globalThis.suspendWhen = function (device, condition) {
+    var id = suspendWhen(nameOf(device, 'suspendWhen', 'the device watched'), condition);
+    return Object.freeze({ remove: function () { removeSuspender(id); } });
+  };
+  globalThis.retakeIfSuspended = function (step) {
+    if (typeof step !== 'function') throw new TypeError('retakeIfSuspended(step): step must be a function, such as () => power_meter.read()');
+    for (;;) {
+      var mark = stepStart();
+      var result = step();
+      if (!stepEnd(mark)) return result;
+    }
   };
   globalThis.count = function (detectors, options) {
-    return unpack(plans.count(namesOf(detectors, 'count'), options || { num: 1 }));
+    return unpack(plans.count(namesOf(detectors, 'count'), withDeviceNames(options || { num: 1 })));
   };
 })();
 `;

@@ -94,11 +94,11 @@ describe('checkScript', () => {
     expect(problem?.message).toBe("Argument of type 'string' is not assignable to parameter of type 'number'.");
   });
 
-  it('reports a camera given to a plan as its motor', () => {
-    const problems = check('const points = lineScan(camera, power_meter, { start: 0, stop: 1, num: 2 });\n');
+  it('reports a device with nothing to set given to a plan as its axis', () => {
+    const problems = check('const points = lineScan(thermometer, power_meter, { start: 0, stop: 1, num: 2 });\n');
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ line: 1, column: 25 });
-    expect(problems[0]?.message).toMatch(/not assignable to parameter of type 'Movable'[\s\S]*moveAbs/);
+    expect(problems[0]?.message).toMatch(/not assignable to parameter of type 'Axis'/);
   });
 
   it('reports what a script does not have: timers, require, console, process, fetch', () => {

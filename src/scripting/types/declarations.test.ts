@@ -28,7 +28,7 @@ describe('labDeclarations', () => {
     for (const name of ['stage', 'laser', 'power_meter', 'camera', 'thermometer', 'piezo_bias']) {
       expect(declarations).toMatch(new RegExp(`^declare const ${name}: Device & `, 'm'));
     }
-    expect(declarations).toMatch(/^declare const stage: Device & Movable & Stoppable & Parameterized;$/m);
+    expect(declarations).toMatch(/^declare const stage: Device & Movable & Stoppable & Parameterized & TriggerSource;$/m);
     // Readings typed per device: these read one number each.
     for (const name of ['power_meter', 'thermometer', 'piezo_bias']) expect(declarations).toMatch(new RegExp(`^declare const ${name}: Device & .*Readable<number>`, 'm'));
     expect(declarations).toMatch(/ \* `camera`: a sim-camera device\.\n \*\n \* Capabilities: .*FrameProducer.*\n/);
@@ -77,7 +77,8 @@ describe('labDeclarations', () => {
     for (const device of lab.devices()) {
       for (const capability of capabilitiesOf(device)) {
         for (const method of capabilitySpec(capability)?.methods ?? []) {
-          lines.push(method === 'onFrame' ? `// @ts-expect-error\n${device.name}.${method};` : `${device.name}.${method};`);
+          const hostOnly = ['onFrame', 'onPulse', 'onTriggered', 'followTrigger'].includes(method);
+          lines.push(hostOnly ? `// @ts-expect-error\n${device.name}.${method};` : `${device.name}.${method};`);
         }
       }
     }

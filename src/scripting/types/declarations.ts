@@ -6,7 +6,7 @@
  * from them by `ScriptSide<T>` (see script-globals.ts), so the declarations say exactly what the
  * daemon implements. The text is self-contained: it type-checks on its own with the ES library.
  */
-import { CAPABILITIES, capabilitiesOf, isParameterized, isReadable, type ParameterInfo } from '../../capabilities/index.js';
+import { CAPABILITIES, capabilitiesOf, isParameterized, isReadable, type ParameterInfo, SETTABLE_METHOD_NAMES } from '../../capabilities/index.js';
 import { DaqError } from '../../core/errors.js';
 import type { Lab } from '../../devices/index.js';
 import { collectDeclarations, type TypeDeclaration, type TypeRoots } from './type-source.js';
@@ -49,6 +49,7 @@ export function labDeclarations(lab: DeclaredLab): string {
 export const TYPE_ROOTS: readonly TypeRoots[] = [
   { module: 'capabilities/index', names: CAPABILITIES.map((c) => c.name) },
   { module: 'engine/plans/index', names: ['ScanPoint', 'AxisRange'] },
+  { module: 'engine/plans/index', names: ['AdaptiveRange', 'StopWhen'] },
   { module: 'engine/run/frame-table', names: ['FrameHandle'] },
   { module: 'engine/run/recorder', names: ['RecordValue'] },
   { module: 'engine/run/documents', names: ['ParamValue'] },
@@ -74,6 +75,7 @@ export function derivedDeclarations(): string {
     '}',
     '',
     `/** The name of a capability. */\ntype CapabilityName = ${capabilities.map((c) => `'${c}'`).join(' | ')};\n`,
+    `/** Methods that name a settable quantity (a plan's axis: \`laser.wavelength\`). */\ntype SettableMethodName = ${SETTABLE_METHOD_NAMES.map((m) => `'${m}'`).join(' | ')};\n`,
     ...CAPABILITIES.map((c) => `/** ${c.name}: ${oneLine(c.summary)}. Script side of {@link Daq.${c.name}}. */\n${GENERIC_SIDES[c.name] ?? `interface ${c.name} extends ScriptSide<Daq.${c.name}> {}\n`}`),
     ...types.map((d) => GENERIC_SIDES[d.name] ?? scriptAlias(d)),
   ].join('\n');
