@@ -36,6 +36,7 @@ const BUNDLED = new Set([
   'api/gen/daq/v1/control_pb',
   'api/gen/daq/v1/documents_pb',
   'api/gen/daq/v1/hardware_pb',
+  'api/gen/daq/v1/presets_pb',
 ]);
 
 /** Packages in the bundle: pure JavaScript, loaded by the bundled commands. */

@@ -21,10 +21,12 @@ import { addReflectionService } from './reflection.js';
 import { createGate, createPreAuth, type Rejection } from './gate.js';
 import { ControlService } from './gen/daq/v1/control_pb.js';
 import { HardwareService } from './gen/daq/v1/hardware_pb.js';
+import { PresetService } from './gen/daq/v1/presets_pb.js';
 import { createGrpcServer, type ServiceBinding } from './grpc-server.js';
 import { ScriptStore } from './script-store.js';
 import { controlHandlers } from './services/control.js';
 import { hardwareHandlers, stopPreviewsForRuns } from './services/hardware.js';
+import { presetHandlers } from './services/presets.js';
 import { addHealthService } from './health.js';
 import { withDashboard } from './static-files.js';
 
@@ -182,6 +184,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const bindings: ServiceBinding[] = [
     { service: ControlService, handlers: controlHandlers(core) as never },
     { service: HardwareService, handlers: hardwareHandlers(core) as never },
+    { service: PresetService, handlers: presetHandlers(core) as never },
   ];
   const grpcServer = createGrpcServer(bindings, gate);
   addHealthService(grpcServer);

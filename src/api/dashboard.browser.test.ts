@@ -163,6 +163,30 @@ describe('the web dashboard in chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('saves the current settings as a preset, lists it, and applies it after a change, saying what changed', async () => {
+    const client = daemon.client(OPERATOR);
+    const moveStage = (value: number) => client.call(HardwareService.method.moveDevice, { device: 'stage', target: { case: 'absolute', value } });
+    await moveStage(12);
+    const page = await login(OPERATOR);
+    const message = () => page.locator('#preset-message').textContent();
+    await page.locator('#preset-name').fill('focus-12');
+    await page.locator('#preset-note').fill('on the fibre');
+    await page.locator('#preset-save').click();
+    await eventually(message).toMatch(/^saved preset focus-12: \d+ values of stage, laser, power_meter, camera\n {2}left out broken_camera: faulted/);
+    const row = page.locator('#preset-rows tr[data-preset="focus-12"]');
+    await eventually(() => row.textContent()).toMatch(/^focus-12\d{4}-\d\d-\d\d [\d:]+oliviastage, laser, power_meter, cameraon the fibre/);
+    await page.locator('#preset-save').click();
+    await eventually(message).toMatch(/preset "focus-12" exists \(saved \S+ by olivia\); replace it with --force/);
+
+    await moveStage(40);
+    await row.getByRole('button', { name: 'Apply' }).click();
+    await eventually(message).toMatch(/^preset focus-12: set 1 value, \d+ already as saved\n {2}stage\.position 40\.0+ mm → 12\.0+ mm$/);
+    const stage = (await client.call(HardwareService.method.listDevices, {})).devices.find((d) => d.name === 'stage');
+    expect(stage?.position).toBe(12);
+    await shot(page, 'presets');
+    await page.close();
+  }, 120_000);
+
   it('underlines a bad device call before running, then runs a scan from the editor and the plot grows', async () => {
     const page = await login(OPERATOR);
     await tab(page, 'editor');

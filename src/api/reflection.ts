@@ -13,6 +13,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { file_daq_v1_control } from './gen/daq/v1/control_pb.js';
 import { file_daq_v1_hardware } from './gen/daq/v1/hardware_pb.js';
+import { file_daq_v1_presets } from './gen/daq/v1/presets_pb.js';
 
 /** A reflection request (proto field names, `keepCase`). */
 interface ReflectionRequest {
@@ -68,7 +69,7 @@ function descriptorsOf(file: DescFile): Buffer[] {
 
 /** Adds the reflection services (v1 and v1alpha) for the daemon's API to `server`. */
 export function addReflectionService(server: grpc.Server): void {
-  const roots = [file_daq_v1_control, file_daq_v1_hardware];
+  const roots = [file_daq_v1_control, file_daq_v1_hardware, file_daq_v1_presets];
   const { files, symbols } = indexFiles(roots);
   const services = roots.flatMap((f) => f.services.map((s) => ({ name: s.typeName })));
   const answer = (request: ReflectionRequest): Record<string, unknown> => {

@@ -45,6 +45,12 @@ export const METHOD_ROLES: Readonly<Record<string, Role>> = {
   'ControlService.checkScript': 'observer',
   'ControlService.completeScript': 'observer',
   'HardwareService.setFrameStream': 'operator',
+  // Presets
+  'PresetService.listPresets': 'observer',
+  'PresetService.getPreset': 'observer',
+  'PresetService.savePreset': 'operator',
+  'PresetService.applyPreset': 'operator',
+  'PresetService.deletePreset': 'operator',
 };
 
 /** The role `Service.method` needs. */

@@ -4,13 +4,20 @@
  * Cooled device's temperature setpoint can each be set and read back, have a range and units.
  * One table, so plans, the script declarations and the recorded units agree.
  */
-import { capabilitySpec, type CapabilityName } from './index.js';
-import type { Limits } from './movable.js';
+import { cooled } from './cooled.js';
+import type { CapabilitySpec } from './define.js';
+import { exposureControl } from './exposure-control.js';
+import { type Limits, type Movable, movable } from './movable.js';
+import { voltageSource } from './voltage-source.js';
+import { wavelengthTunable } from './wavelength-tunable.js';
+
+/** The capabilities that have a settable quantity (by name, and the spec that tells a device has it). */
+const HAVE_SETTABLE = { Movable: movable, WavelengthTunable: wavelengthTunable, VoltageSource: voltageSource, ExposureControl: exposureControl, Cooled: cooled } as const;
 
 /** One settable quantity of a capability. */
 export interface SettableQuantity {
   /** The capability that has it. */
-  readonly capability: CapabilityName;
+  readonly capability: keyof typeof HAVE_SETTABLE;
   /** Its name in recorded fields (`<device>_<field>`), and the getter scripts name it by. */
   readonly field: string;
   /** The method that sets it (its first argument is the value). */
@@ -42,7 +49,7 @@ export const SETTABLE_METHOD_NAMES: readonly string[] = SETTABLE_QUANTITIES.flat
 
 /** The settable quantities `device` has, in {@link SETTABLE_QUANTITIES} order. */
 export function settableQuantitiesOf(device: unknown): SettableQuantity[] {
-  return SETTABLE_QUANTITIES.filter((q) => capabilitySpec(q.capability)?.is(device) === true);
+  return SETTABLE_QUANTITIES.filter((q) => hasSettable(device, q));
 }
 
 /** The settable quantity of `device` that script method `method` names, if any. */
@@ -53,4 +60,30 @@ export function settableQuantityNamed(device: unknown, method: string): Settable
 /** `device`'s range of `quantity`, whether its range method is sync or async. */
 export async function settableRange(device: object, quantity: SettableQuantity): Promise<Limits> {
   return await (device as Record<string, () => Limits | Promise<Limits>>)[quantity.range]!();
+}
+
+/** Whether `device` has `quantity`. */
+export function hasSettable(device: unknown, quantity: SettableQuantity): boolean {
+  return (HAVE_SETTABLE[quantity.capability] as CapabilitySpec<unknown>).is(device);
+}
+
+/** The value `device`'s `quantity` was last set to (its readback, except a temperature's setpoint). */
+export function settableSetpoint(device: object, quantity: SettableQuantity): Promise<number> {
+  return (device as Record<string, () => Promise<number>>)[quantity.setpoint ?? quantity.readback]!();
+}
+
+/** `device`'s `quantity` read back. */
+export function settableReadback(device: object, quantity: SettableQuantity): Promise<number> {
+  return (device as Record<string, () => Promise<number>>)[quantity.readback]!();
+}
+
+/** Sets `device`'s `quantity` to `value`; a move waits until settled, and `signal` aborts it. */
+export async function setSettable(device: object, quantity: SettableQuantity, value: number, signal?: AbortSignal): Promise<void> {
+  if (quantity.capability === 'Movable') return (device as Movable).moveAbs(value, signal === undefined ? {} : { signal });
+  await (device as Record<string, (v: number) => Promise<void>>)[quantity.set]!(value);
+}
+
+/** Units of `device`'s `quantity`. */
+export function settableUnits(device: object, quantity: SettableQuantity): string {
+  return quantity.units ?? (device as Movable).units;
 }

@@ -100,7 +100,7 @@ describe('daq run, queue, pause, resume, abort and follow against a daemon', () 
     expect(await stateOf(long)).toBe(RunState.PAUSED);
     const again = await finished('pause', long);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('only a running run can be paused');
+    expect(again.stderr).toContain('only a running or suspended run can be paused');
     expect(await finished('resume')).toMatchObject({ code: 0, stdout: `resumed run ${long} (long.js)\n` });
     expect(await stateOf(long)).toBe(RunState.RUNNING);
 

@@ -39,6 +39,7 @@ const serial = async (): Promise<RegisterCommands> => (await import('./commands/
 const follow = async (): Promise<RegisterCommands> => (await import('./commands/follow.js')).registerFollow;
 const control = async (): Promise<RegisterCommands> => (await import('./commands/control.js')).registerControl;
 const queue = async (): Promise<RegisterCommands> => (await import('./commands/queue.js')).registerQueue;
+const preset = async (): Promise<RegisterCommands> => (await import('./commands/preset.js')).registerPreset;
 const rings = async (): Promise<RegisterCommands> => (await import('./commands/rings.js')).registerRings;
 
 /** Every subcommand, in the order `daq --help` lists them. */
@@ -55,6 +56,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'pause', term: 'pause [options] [run]', summary: 'pause a run on a daemon (default: the current run); it holds at its next device call', load: control },
   { name: 'resume', term: 'resume [options] [run]', summary: 'let a paused run on a daemon go on (default: the current run)', load: control },
   { name: 'abort', term: 'abort|stop [options] [run]', summary: 'abort a run on a daemon (default: the current run): devices it used go to their safe state; a queued run is removed from the queue', load: control, aliases: ['stop'] },
+  { name: 'preset', term: 'preset', summary: "save the devices' settings under a name, and set them back later: save, apply, list, show, delete", load: preset },
   { name: 'queue', term: 'queue [options]', summary: 'the runs waiting on a daemon, next first; subcommands change the queue', load: queue },
   { name: 'tail', term: 'tail [options] <stream>', summary: "print a recorded stream's rows as they arrive, from the shared-memory ring buffer", load: tail },
   { name: 'export', term: 'export [options] <run>', summary: "a finished run as a file: its HDF5 file, or one stream's events as CSV, an Arrow IPC file or Parquet", load: exportRun },

@@ -8,3 +8,5 @@ export * from './lab-config.js';
 export * from './toml-locations.js';
 export * from './settle.js';
 export * from './readbacks.js';
+export * from './preset.js';
+export * from './preset-apply.js';

@@ -8,6 +8,7 @@ import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/
 import { createConnectTransport } from '@connectrpc/connect-web';
 import { ControlService } from '../../src/api/gen/daq/v1/control_pb.js';
 import { HardwareService } from '../../src/api/gen/daq/v1/hardware_pb.js';
+import { PresetService } from '../../src/api/gen/daq/v1/presets_pb.js';
 
 const TOKEN_KEY = 'daq.dashboard.token';
 
@@ -34,6 +35,8 @@ const transport = createConnectTransport({ baseUrl: location.origin, useBinaryFo
 export const control = createClient(ControlService, transport);
 /** HardwareService: devices. */
 export const hardware = createClient(HardwareService, transport);
+/** PresetService: saved device settings. */
+export const presets = createClient(PresetService, transport);
 
 type ConnectionListener = (connected: boolean, why: string) => void;
 const listeners = new Set<ConnectionListener>();

@@ -2,7 +2,7 @@
  * Devices: every device of the lab with its state (a faulted one says why), its live values and
  * the controls its capabilities allow (move within limits, read, trigger, exposure, shutter,
  * wavelength, emission, temperature setpoint, ROI, voltage, camera stream, stop). Commands
- * during a run are refused by the daemon unless "take over" is ticked.
+ * during a run are refused by the daemon unless "take over" is ticked. Presets (presets.ts) sit above the cards.
  */
 import type { DeviceInfo } from '../../src/api/gen/daq/v1/hardware_pb.js';
 import { call, every, follow, hardware, messageOf } from './api.js';
@@ -10,6 +10,7 @@ import type { App, View } from './app.js';
 import { formatQuantity, inputNumber } from '../../src/core/format/index.js';
 import { append, h, replace } from './dom.js';
 import { showValue } from './values.js';
+import { createPresetsBox } from './presets.js';
 
 interface Card {
   el: HTMLElement;
@@ -27,7 +28,8 @@ interface Card {
 export function createDevicesView(app: App): View {
   const takeOver = app.guard(h('input', { type: 'checkbox', id: 'take-over' }));
   const grid = h('div', { class: 'cards', id: 'device-cards' });
-  const el = h('section', {}, h('div', { class: 'toolbar' }, h('label', { title: 'Command devices even while a run holds the lab (the run may then fail)' }, takeOver, ' take over from a running run')), grid);
+  const presetsBox = createPresetsBox(app);
+  const el = h('section', {}, presetsBox.el, h('div', { class: 'toolbar' }, h('label', { title: 'Command devices even while a run holds the lab (the run may then fail)' }, takeOver, ' take over from a running run')), grid);
   const cards = new Map<string, Card>();
   let stops: (() => void)[] = [];
 
@@ -81,6 +83,7 @@ export function createDevicesView(app: App): View {
   return {
     el,
     show() {
+      void presetsBox.refresh();
       stops.push(
         every(1000, async () => {
           const devices = (await call(() => hardware.listDevices({}))).devices;

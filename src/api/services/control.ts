@@ -1,7 +1,7 @@
 /** ControlService: scripts, runs, the queue, documents, logs, status and daemon facts. */
 import { DaqError } from '../../core/index.js';
 import { readRange, type RunStorage } from '../../data/index.js';
-import type { LogEntry, Run } from '../../engine/index.js';
+import { type LogEntry, type Run, type RunRequest, withPreset } from '../../engine/index.js';
 import type { CallContext, ServiceHandlers } from '../handlers.js';
 import { catalogSummary, fromValue } from '../convert.js';
 import { encodingOf, withEncoding, wrapEncoded } from '../encoded.js';
@@ -12,6 +12,7 @@ import { Mailbox } from '../mailbox.js';
 import { EditorPool, labDeclarations, RunChecker } from '../../scripting/types/index.js';
 import { MAX_SCRIPT_NAME } from '../script-store.js';
 import { statusOf, summaryOf } from './status.js';
+import { presetStoreOf } from './presets.js';
 import { runsHandlers } from './runs.js';
 import { dashboardHandlers } from './dashboard.js';
 
@@ -61,7 +62,9 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
       const params = Object.fromEntries(Object.entries(request.params).map(([k, v]) => [k, fromValue(v, `param ${k}`)]));
       const metadata = Object.fromEntries(Object.entries(request.metadata).map(([k, v]) => [k, fromValue(v, `metadata ${k}`)]));
       const limits = request.limits;
-      const run = engine.submit({
+      const preset = request.preset?.name ? await presetStoreOf(core).get(request.preset.name) : undefined;
+      const fromPreset = (r: RunRequest): RunRequest => (preset === undefined ? r : withPreset(r, core.lab, preset, request.preset));
+      const run = engine.submit(fromPreset({
         scriptName: name,
         source,
         params,
@@ -71,7 +74,7 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
           ...(limits?.maxOperations ? { maxOperations: limits.maxOperations } : {}),
           ...(limits?.maxMemoryMb ? { maxMemoryMb: limits.maxMemoryMb } : {}),
         },
-      });
+      }));
       core.startedBy.set(run.uid, context.principal.name);
       core.audit(context.principal, `started run ${run.uid} of ${name}`);
       return { run: summary(run) };

@@ -20,6 +20,8 @@ export interface RemoteRunRequest {
   json: boolean;
   /** Run without the daemon's type check (`--no-check`). */
   skipCheck: boolean;
+  /** Start from this preset (StartRun's `preset`). */
+  preset?: { name: string; openShutters: boolean; enableEmission: boolean };
 }
 
 function value(v: ParamValue) {
@@ -38,6 +40,7 @@ export async function runRemote(request: RemoteRunRequest, options: RemoteOption
       metadata: Object.fromEntries(Object.entries(request.meta).map(([k, v]) => [k, value(v)])),
       limits: { wallTimeS: request.limits.wallTimeS ?? 0, maxOperations: request.limits.maxOperations ?? 0, maxMemoryMb: request.limits.maxMemoryMb ?? 0 },
       skipCheck: request.skipCheck,
+      ...(request.preset === undefined ? {} : { preset: request.preset }),
     });
     if (started.run === undefined) throw new DaqError('internal', `the daemon at ${client.address} started no run`);
     return await followRemoteRun(client, started.run, { json: request.json, label: basename(request.script), exitCodes, intro: 'started' });

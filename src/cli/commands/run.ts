@@ -10,7 +10,8 @@ import { type Clock, createSystemClock, DaqError, formatDuration, formatErrorTre
 import { Lab } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
 import { type CatalogEntry, createDocumentSink, RingWriter, RunStorage, sharedMemoryDir } from '../../data/index.js';
-import { type ParamValue, type Run, RunEngine, type RunStop } from '../../engine/index.js';
+import { type ParamValue, type Run, RunEngine, type RunStop, withPreset } from '../../engine/index.js';
+import { PresetStore } from '../../data/preset-store.js';
 import type { ScriptLimits } from '../../scripting/index.js';
 import { checkScript, labDeclarations, RunChecker } from '../../scripting/types/index.js';
 import { passedOnDisk } from '../passed-checks.js';
@@ -34,6 +35,9 @@ interface RunOptions extends RemoteOptions {
   save: boolean;
   /** False with `--no-check`: run without the type check. */
   check: boolean;
+  preset?: string;
+  openShutters?: boolean;
+  enableEmission?: boolean;
 }
 
 /** Where `daq run --config` stores runs without `--data-dir`: the daemon's default data directory too (relative to the working directory). */
@@ -69,6 +73,9 @@ export function registerRun(program: Command): void {
     .option('--data-dir <dir>', `with --config: write the run's HDF5 file and catalog entry here, as a daemon does (default: ./${DEFAULT_DATA_DIR}, the daemon's default)`)
     .option('--no-save', 'with --config: keep nothing on disk (no HDF5 file, no catalog entry)')
     .option('--no-check', 'run without the type check against the lab (by default a script with type problems, as daq check reports them, is refused before any device is touched)')
+    .option('--preset <name>', 'start from a saved preset: the devices are set to it before the script (daq preset save NAME); its name is in the run\'s metadata')
+    .option('--open-shutters', 'with --preset: open the shutters the preset has open (default: left closed)')
+    .option('--enable-emission', 'with --preset: turn on the emission the preset has on (default: left off)')
     .option('--sim-time', 'run in simulated time, as fast as the computer allows (labs of simulated devices only): a dry run that tells how long the experiment takes')
     .addHelpText(
       'after',
@@ -84,19 +91,21 @@ export function registerRun(program: Command): void {
         if (!options.save || options.dataDir !== undefined) {
           throw new DaqError('invalid_argument', '--data-dir and --no-save are for runs in this process (--config); a daemon saves every run in its own data directory');
         }
-        const request = { script, source, params: options.param, meta: options.meta, limits: limitsOf(options), json: options.json === true, skipCheck: !options.check };
+        const request = { script, source, params: options.param, meta: options.meta, limits: limitsOf(options), json: options.json === true, skipCheck: !options.check, ...presetOf(options) };
         process.exitCode = await runRemote(request, { ...options, remote }, RUN_EXIT);
         return;
       }
       const config = options.config;
       if (config === undefined) throw new DaqError('invalid_argument', 'daq run needs --config LAB.toml (run here) or --remote HOST:PORT (run on a daemon)');
+      // Before the lab connects: an unknown preset is bad input, said at once.
+      const preset = options.preset === undefined ? undefined : await new PresetStore(options.dataDir ?? DEFAULT_DATA_DIR).get(options.preset);
       const clock: Clock = options.simTime ? new VirtualClock({ startS: Date.now() / 1000 }) : createSystemClock();
       const lab = await Lab.load(config, DRIVERS, clock);
       const real = lab.devices().filter((d) => !d.driver.startsWith('sim-'));
       if (options.simTime && real.length > 0) {
         throw new DaqError('invalid_argument', `--sim-time needs a lab of simulated devices; ${real.map((d) => `${d.name} (${d.driver})`).join(', ')} would run in real time`);
       }
-      // The devices are created: nothing is touched before the script passes.
+      // The devices are created, not connected: nothing is touched before the script passes.
       if (options.check) {
         const declarations = labDeclarations(lab);
         await new RunChecker((name, text) => checkScript(text, name, declarations), () => declarations, config, passedOnDisk()).check(script, source);
@@ -117,7 +126,8 @@ export function registerRun(program: Command): void {
       }
       if (!options.save && options.dataDir !== undefined) throw new DaqError('invalid_argument', 'give either --data-dir DIR (save the run there) or --no-save, not both');
       const storage = options.save ? await localStorage(options.dataDir ?? DEFAULT_DATA_DIR, engine, lab) : undefined;
-      const run = engine.submit({ scriptName: script, source, params: options.param, metadata: options.meta, limits: limitsOf(options) });
+      const request = { scriptName: script, source, params: options.param, metadata: options.meta, limits: limitsOf(options) };
+      const run = engine.submit(preset === undefined ? request : withPreset(request, lab, preset, presetOf(options).preset));
       const detach = handleInterrupts(run, display);
       const stop = await run.done;
       detach();
@@ -135,6 +145,15 @@ async function readScript(file: string): Promise<string> {
   } catch {
     throw new DaqError('not_found', `cannot read script ${file}: no such file`);
   }
+}
+
+/** `--preset NAME` and its switches, as a remote run sends them. */
+function presetOf(options: RunOptions): { preset?: { name: string; openShutters: boolean; enableEmission: boolean } } {
+  if (options.preset === undefined) {
+    if (options.openShutters || options.enableEmission) throw new DaqError('invalid_argument', '--open-shutters and --enable-emission go with --preset NAME');
+    return {};
+  }
+  return { preset: { name: options.preset, openShutters: options.openShutters === true, enableEmission: options.enableEmission === true } };
 }
 
 function limitsOf(options: RunOptions): Partial<ScriptLimits> {

@@ -5,7 +5,7 @@ import { Lab } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
 import { adaptiveScan } from './adaptive-scan.js';
 import { lineScan } from './scans.js';
-import type { ScanPoint } from './step-scan.js';
+import { type ScanDetector, type ScanMotor, type ScanPath, type ScanPoint, stepScan } from './step-scan.js';
 
 /** The coupling peak of examples/lab.toml (power_meter's peak_position), mm. */
 const PEAK_MM = 12.5;
@@ -64,6 +64,40 @@ function gaps(points: readonly ScanPoint[], keep: (p: ScanPoint) => boolean): nu
   return out;
 }
 
+/**
+ * Bluesky's adaptive_scan without backstep, line for line (bluesky/bluesky, src/bluesky/plans.py,
+ * adaptive_core), as a path for the same step scan: to compare where each puts its points.
+ */
+async function blueskyAdaptive(motor: ScanMotor, detector: ScanDetector, o: { start: number; stop: number; minStep: number; maxStep: number; targetDelta: number }) {
+  let next = o.start;
+  let step = (o.maxStep - o.minStep) / 2;
+  let past: number | undefined;
+  let done = 0;
+  const path: ScanPath = {
+    get length() {
+      return next < o.stop ? done + 1 : done;
+    },
+    at: () => [next],
+    range: () => ({ lo: o.start, hi: o.stop }),
+  };
+  return stepScan([motor], [detector], path, {
+    onPoint: (point) => {
+      done += 1;
+      const current = power(point);
+      if (past === undefined) {
+        past = current;
+        next += step;
+        return;
+      }
+      const slope = Math.abs(current - past) / step;
+      const wanted = slope !== 0 ? Math.min(o.maxStep, Math.max(o.minStep, o.targetDelta / slope)) : Math.min(step * 1.1, o.maxStep);
+      past = current;
+      step = 0.2 * wanted + 0.8 * step;
+      next += step;
+    },
+  });
+}
+
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 describe('adaptiveScan', () => {
@@ -94,6 +128,32 @@ describe('adaptiveScan', () => {
     expect(median(top)).toBeLessThan(median(baseline) / 5);
     expect(top.length).toBeGreaterThanOrEqual(8);
     for (const gap of [...flank, ...top, ...baseline]) expect(gap).toBeLessThanOrEqual(2 + 1e-9);
+    await lab.disconnect();
+  });
+
+  it('without backstep, samples the top of the peak where Bluesky\'s rule strides over it', async () => {
+    const { lab, stage, meter } = await simulatedLab();
+    const range = { start: 5, stop: 20, minStep: 0.01, maxStep: 1, targetDelta: 0.1 };
+    const ours = await adaptiveScan(stage, meter, { ...range, backstep: false });
+    const theirs = await blueskyAdaptive(stage, meter, range);
+    // within half the beam width (0.75 mm) of the peak: where its centre is decided
+    const nearTop = (points: ScanPoint[]) => points.filter((p) => Math.abs(where(p) - PEAK_MM) < 0.75).length;
+    expect(nearTop(theirs)).toBeLessThanOrEqual(3);
+    expect(nearTop(ours)).toBeGreaterThanOrEqual(15);
+    expect(where(theirs.at(-1) as ScanPoint)).toBeLessThan(20);
+    expect(where(ours.at(-1) as ScanPoint)).toBe(20);
+    await lab.disconnect();
+  });
+
+  it('relative: around where the stage is, set back there after (Bluesky\'s rel_adaptive_scan)', async () => {
+    const { lab, stage, meter } = await simulatedLab();
+    await stage.moveAbs(11);
+    const points = await adaptiveScan(stage, meter, { start: -4, stop: 5, minStep: 0.01, maxStep: 1, targetDelta: 0.1, relative: true });
+    expect(where(points[0] as ScanPoint)).toBe(7);
+    expect(where(points.at(-1) as ScanPoint)).toBe(16);
+    expect(Math.abs(gaussianCentre(points) - PEAK_MM)).toBeLessThan(0.01);
+    expect(await stage.position()).toBeCloseTo(11, 6);
+    await expect(adaptiveScan(stage, meter, { start: -12, stop: 5, minStep: 0.01, maxStep: 1, targetDelta: 0.1, relative: true })).rejects.toThrow('stage: scan -1..16 mm leaves the limits 0..50 mm');
     await lab.disconnect();
   });
 

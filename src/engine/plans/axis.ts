@@ -10,8 +10,12 @@ import {
   type Limits,
   type Movable,
   type SettableQuantity,
+  setSettable,
   settableQuantitiesOf,
   settableRange,
+  settableReadback,
+  settableSetpoint,
+  settableUnits,
   type VoltageSource,
   type WavelengthTunable,
   capabilitiesOf,
@@ -91,21 +95,14 @@ export function toAxis(value: AxisLike, plan = 'scan'): ScanAxis {
 }
 
 function makeAxis(device: Device, quantity: SettableQuantity): ScanAxis {
-  const methods = device as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  const movable = quantity.capability === 'Movable';
-  const units = quantity.units ?? (device as unknown as Movable).units;
   return {
-    name: movable ? device.name : `${device.name}_${quantity.field}`,
+    name: quantity.capability === 'Movable' ? device.name : `${device.name}_${quantity.field}`,
     device,
     quantity,
-    units,
-    set: movable
-      ? (value, options) => (device as unknown as Movable).moveAbs(value, options?.signal === undefined ? {} : { signal: options.signal })
-      : async (value) => {
-          await methods[quantity.set]!.call(device, value);
-        },
-    readback: () => methods[quantity.readback]!.call(device) as Promise<number>,
-    setpoint: () => methods[quantity.setpoint ?? quantity.readback]!.call(device) as Promise<number>,
+    units: settableUnits(device, quantity),
+    set: (value, options) => setSettable(device, quantity, value, options?.signal),
+    readback: () => settableReadback(device, quantity),
+    setpoint: () => settableSetpoint(device, quantity),
     limits: () => settableRange(device, quantity),
   };
 }

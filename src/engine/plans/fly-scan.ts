@@ -67,6 +67,8 @@ export async function flyScan<M extends Movable & Device, D extends HardwareTrig
   const list: readonly D[] = Array.isArray(detectors) ? (detectors as readonly D[]) : [detectors as D];
   const points = axis(options.start, options.stop, options.num, 'flyScan: num');
   if (list.length === 0) throw new DaqError('invalid_argument', 'flyScan: give at least one detector');
+  // refused, not ignored: the motor crosses every point in one move, so there is no point to stop after
+  if (options.stopWhen !== undefined) throw new DaqError('invalid_argument', 'flyScan: stopWhen is not taken by a fly scan (the motor crosses every point in one move); use a step scan such as lineScan to stop at a reading');
   const keep = options.returnPoints !== false;
   if (keep && points.num > MAX_RETURNED_POINTS) {
     throw new DaqError('invalid_argument', `flyScan: ${points.num} points cannot all be returned to the script (at most ${MAX_RETURNED_POINTS}); pass returnPoints: false (every point is recorded in the stream either way)`);

@@ -85,7 +85,10 @@ export async function scanAxes<D extends Readable & Device>(
   if (options.relative !== true) return stepScan(axes, detectors, path, options);
   const origins = await Promise.all(axes.map((a) => a.setpoint()));
   const shifted: ScanPath = {
-    length: path.length,
+    // a getter: an adaptive path's length changes as it goes
+    get length() {
+      return path.length;
+    },
     at: (i) => path.at(i).map((v, m) => v + (origins[m] as number)),
     range: (m) => {
       const { lo, hi } = path.range(m);

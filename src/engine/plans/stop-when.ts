@@ -6,7 +6,6 @@
  * then returns the points so far, and the run goes on (step-scan.ts checks it after each point).
  */
 import { DaqError } from '../../core/index.js';
-import type { ScanPoint } from './step-scan.js';
 
 /** A device named in a plan's options: the device itself, or its name in the lab. */
 export type DeviceRef = string | { readonly name: string };
@@ -18,8 +17,14 @@ export type DeviceRef = string | { readonly name: string };
  */
 export type StopWhen = { device: DeviceRef; above: number; below?: number } | { device: DeviceRef; below: number; above?: number };
 
+/** What a condition looks at in a scan point (step-scan.ts's `ScanPoint`; not imported, as step-scan.ts imports this file). */
+export interface WatchedPoint {
+  positions: Readonly<Record<string, number>>;
+  readings: Readonly<Record<string, { value: unknown }>>;
+}
+
 /** Why the scan stops after `point`, or undefined to go on. */
-export type StopCheck = (point: ScanPoint) => string | undefined;
+export type StopCheck = (point: WatchedPoint) => string | undefined;
 
 interface Watched {
   device: string;

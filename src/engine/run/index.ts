@@ -12,3 +12,4 @@ export * from './run-context.js';
 export * from './run-engine.js';
 export * from './script-host.js';
 export * from './suspenders.js';
+export * from './run-preset.js';

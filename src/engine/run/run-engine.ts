@@ -222,6 +222,8 @@ export class RunEngine {
     try {
       if (this.preparers.size > 0) await Promise.allSettled([...this.preparers].map((prepare) => prepare(run.uid)));
       if (run.signal.aborted) throw DaqError.from(run.signal.reason);
+      await run.request.prepare?.({ signal: run.signal, log: context.log, touch: context.touch });
+      if (run.signal.aborted) throw DaqError.from(run.signal.reason);
       const world = createScriptHost(context, run.request.params ?? {}, run.request.scriptName);
       const handle = startSandboxed({
         source: this.tagged(scriptName, source),

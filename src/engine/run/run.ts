@@ -17,6 +17,21 @@ export interface RunRequest {
   params?: Record<string, ParamValue>;
   metadata?: Record<string, ParamValue>;
   limits?: Partial<ScriptLimits>;
+  /**
+   * Work done after the start document and before the script's first line (applying a preset,
+   * run-preset.ts). If it fails the run fails (aborted: the run aborts) and the script never runs.
+   */
+  prepare?: (step: PrepareStep) => Promise<void>;
+}
+
+/** What a run's {@link RunRequest.prepare} gets. */
+export interface PrepareStep {
+  /** Aborts when the run is aborted. */
+  signal: AbortSignal;
+  /** A line in the run's log. */
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+  /** Marks a device as used by the run: it goes to its safe state if the run fails or is aborted. */
+  touch(device: string): void;
 }
 
 /**

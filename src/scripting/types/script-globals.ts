@@ -192,7 +192,7 @@ declare function innerScan(
  * (default the first detector): small where it changes, up to \`maxStep\` where it is flat; reads
  * \`detectors\` at each point and returns the points in the order read.
  */
-declare function adaptiveScan(axis: Axis, detectors: Detectors, options: AdaptiveRange & PlanOptions): ScanPoint[];
+declare function adaptiveScan(axis: Axis, detectors: Detectors, options: AdaptiveRange & AxisPlanOptions): ScanPoint[];
 
 /**
  * Flies \`motor\` across \`num\` evenly spaced points from \`start\` to \`stop\` at constant
