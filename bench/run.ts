@@ -91,5 +91,7 @@ const { benchSerial } = await import('./serial.js');
 await benchSerial(report);
 const { benchDashboard } = await import('./dashboard.js');
 await benchDashboard(report);
+const { benchRunCheck } = await import('./run-check.js');
+await benchRunCheck(report);
 const { benchFly } = await import('./fly.js');
 await benchFly(report);

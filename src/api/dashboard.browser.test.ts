@@ -204,6 +204,15 @@ describe('the web dashboard in chromium', () => {
     await page.locator('.cm-tooltip-autocomplete').getByText('waitSettled', { exact: true }).waitFor();
     await page.keyboard.press('Escape');
     await shot(page, 'editor-type-error');
+    // Run is refused by the daemon's check before anything moves, and the page says why and where.
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('stage.moveAbs(1);\ncamera.moveAbs(2);\n');
+    await page.locator('#script-run').click();
+    await eventually(() => page.locator('#editor-message').textContent()).toMatch(/^scan\.js was not run: the type check against the lab "dashboard test lab" found 1 problem \(no device was touched;/);
+    expect(await page.locator('#editor-message').getAttribute('class')).toBe('message error');
+    expect(await page.locator('#editor-message').innerText()).toMatch(/\n\s*scan\.js:2:8: Property 'moveAbs' does not exist on type 'Device & Triggerable/);
+    await shot(page, 'editor-run-refused');
+    await editor.click();
 
     await page.keyboard.press('Control+A');
     await page.keyboard.insertText(SCAN);

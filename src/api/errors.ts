@@ -1,5 +1,5 @@
 /** The one place DaqError codes become RPC status codes (gRPC numbering, shared by Connect). */
-import { DaqError, type ErrorCode } from '../core/index.js';
+import { DaqError, type ErrorCode, formatLocation } from '../core/index.js';
 import { AuthError } from './auth-error.js';
 
 /** gRPC status codes, as numbers (the same numbering Connect's `Code` uses). */
@@ -43,7 +43,7 @@ export function toStatus(error: unknown): { code: number; message: string } {
     return { code: error.kind === 'unauthenticated' ? GrpcCode.UNAUTHENTICATED : GrpcCode.PERMISSION_DENIED, message: error.message };
   }
   const err = DaqError.from(error);
-  const children = err.children.map((c) => `\n  ${c.message}`).join('');
+  const children = err.children.map((c) => `\n  ${c.location === undefined ? '' : `${formatLocation(c.location)}: `}${c.message}`).join('');
   return { code: BY_CODE[err.code], message: `${err.message}${children}` };
 }
 

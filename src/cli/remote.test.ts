@@ -52,7 +52,8 @@ describe('daq --remote', () => {
   }, 60_000); // two CLI processes, one running a lab, on a loaded machine
 
   it('daq runs --json lists each run with uid, state, exit status, reason and events per stream', async () => {
-    const failing = await daq(['run', join(ROOT, 'examples/lab.toml'), '--remote', address, '--json']);
+    // a TOML file as a script: a run that fails at its first line (unchecked: the check would refuse it)
+    const failing = await daq(['run', join(ROOT, 'examples/lab.toml'), '--remote', address, '--json', '--no-check']);
     expect(failing.code).toBe(1);
     const result = await daq(['runs', '--json'], { DAQ_REMOTE: address });
     expect(result.code).toBe(0);

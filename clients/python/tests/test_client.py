@@ -9,12 +9,13 @@ from daq_client.client import DaqError
 from conftest_daemon import ROOT
 
 SCAN = """
+const steps = Number(params.steps);
 laser.enableEmission();
 laser.openShutter();
-for (let i = 0; i < params.steps; i++) {
+for (let i = 0; i < steps; i++) {
   stage.moveAbs(10 + i);
   record('scan', { position: stage.position(), power: power_meter.read() });
-  progress(i + 1, params.steps);
+  progress(i + 1, steps);
 }
 laser.closeShutter();
 """

@@ -9,6 +9,7 @@ import type { DaemonCore } from '../core.js';
 import { type ControlService, LogLevel, type StartRunRequest } from '../gen/daq/v1/control_pb.js';
 import { PIECE_BYTES } from '../limits.js';
 import { Mailbox } from '../mailbox.js';
+import { EditorPool, labDeclarations, RunChecker } from '../../scripting/types/index.js';
 import { MAX_SCRIPT_NAME } from '../script-store.js';
 import { statusOf, summaryOf } from './status.js';
 import { presetStoreOf } from './presets.js';
@@ -20,6 +21,13 @@ const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN
 /** The ControlService handlers over `core`. */
 export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof ControlService> {
   const { engine } = core;
+  // One worker checks scripts for the dashboard's editor and before every run (StartRun): it
+  // starts now, so that its language service is warm by the first run.
+  let declarations: string | undefined;
+  const labTypes = (): string => (declarations ??= labDeclarations(core.lab));
+  const editor = new EditorPool(labTypes);
+  const checker = new RunChecker((name, source) => editor.check(name, source), labTypes, `the lab "${core.lab.name}"`);
+  editor.warmUp();
   const summary = (run: Run) => summaryOf(core, run);
   const queue = () => engine.queued().map(summary);
   const runFor = (uid: string) => {
@@ -42,6 +50,15 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
     async startRun(request, context) {
       if (core.draining) throw new DaqError('unavailable', 'the daemon is shutting down: it takes no new runs');
       const { name, source } = scriptOf(core, request);
+      if (!request.skipCheck) {
+        try {
+          await checker.check(name, source);
+        } catch (error) {
+          core.audit(context.principal, `refused a run of ${name}: ${DaqError.from(error).message}`);
+          throw error;
+        }
+        if (core.draining) throw new DaqError('unavailable', 'the daemon is shutting down: it takes no new runs');
+      }
       const params = Object.fromEntries(Object.entries(request.params).map(([k, v]) => [k, fromValue(v, `param ${k}`)]));
       const metadata = Object.fromEntries(Object.entries(request.metadata).map(([k, v]) => [k, fromValue(v, `metadata ${k}`)]));
       const limits = request.limits;
@@ -182,7 +199,7 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
         ...(core.storage === undefined ? {} : { storage: storageInfo(core.storage) }),
       };
     },
-    ...dashboardHandlers(core),
+    ...dashboardHandlers(core, editor, labTypes),
   };
 }
 

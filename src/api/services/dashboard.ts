@@ -6,7 +6,7 @@
  */
 import { DaqError } from '../../core/index.js';
 import { RingIndex } from '../../data/index.js';
-import { EditorPool, labDeclarations } from '../../scripting/types/index.js';
+import type { EditorPool } from '../../scripting/types/index.js';
 import type { ServiceHandlers } from '../handlers.js';
 import { RUN_STATES } from '../convert.js';
 import type { DaemonCore } from '../core.js';
@@ -17,12 +17,12 @@ type DashboardMethods = 'describeRing' | 'getScript' | 'getScriptTypes' | 'check
 /** Longest script the editor services take, in UTF-16 code units (a long experiment script is a few thousand). */
 const MAX_EDITOR_SOURCE = 200_000;
 
-/** The dashboard's ControlService handlers over `core`. */
-export function dashboardHandlers(core: DaemonCore): Pick<ServiceHandlers<typeof ControlService>, DashboardMethods> {
+/**
+ * The dashboard's ControlService handlers over `core`; `editor` checks and completes scripts (in
+ * a worker with a time budget: never on the main thread, whoever asks), against `declarations`.
+ */
+export function dashboardHandlers(core: DaemonCore, editor: EditorPool, declarations: () => string): Pick<ServiceHandlers<typeof ControlService>, DashboardMethods> {
   let index: RingIndex | undefined;
-  let declarations: string | undefined;
-  // Type checking runs in a worker with a time budget: never on the main thread, whoever asks.
-  const editor = new EditorPool(() => (declarations ??= labDeclarations(core.lab)));
   let warm = false;
   core.shutdown.addEventListener('abort', () => {
     index?.close();
@@ -55,7 +55,7 @@ export function dashboardHandlers(core: DaemonCore): Pick<ServiceHandlers<typeof
       // its worker), so the first check as the user types is quick.
       if (!warm) editor.warmUp();
       warm = true;
-      return { declarations: (declarations ??= labDeclarations(core.lab)), labName: core.lab.name };
+      return { declarations: declarations(), labName: core.lab.name };
     },
     async checkScript(request) {
       const name = checked(request.name, request.source);

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { createSystemClock, DaqError } from '../../core/index.js';
 import { Lab } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
-import { checkScript, labDeclarations, type ScriptDiagnostic } from '../../scripting/types/index.js';
+import { checkKey, checkScript, labDeclarations, type ScriptDiagnostic } from '../../scripting/types/index.js';
+import { passedOnDisk } from '../passed-checks.js';
 import { EXIT, printJson } from '../output.js';
 
 interface CheckOptions {
@@ -24,8 +25,11 @@ export function registerCheck(program: Command): void {
     .action(async (script: string, options: CheckOptions) => {
       const source = await readScript(script);
       const lab = await Lab.load(options.config, DRIVERS, createSystemClock());
-      const diagnostics = checkScript(source, script, labDeclarations(lab));
+      const declarations = labDeclarations(lab);
+      const diagnostics = checkScript(source, script, declarations);
       if (diagnostics.length > 0) process.exitCode = EXIT.usage;
+      // daq run of this script against this lab need not check it again
+      else passedOnDisk().add(checkKey(declarations, script, source));
       if (options.json) {
         printJson({ ok: diagnostics.length === 0, diagnostics });
       } else if (diagnostics.length === 0) {

@@ -18,6 +18,8 @@ export interface RemoteRunRequest {
   meta: Record<string, ParamValue>;
   limits: Partial<ScriptLimits>;
   json: boolean;
+  /** Run without the daemon's type check (`--no-check`). */
+  skipCheck: boolean;
   /** Start from this preset (StartRun's `preset`). */
   preset?: { name: string; openShutters: boolean; enableEmission: boolean };
 }
@@ -37,6 +39,7 @@ export async function runRemote(request: RemoteRunRequest, options: RemoteOption
       params: Object.fromEntries(Object.entries(request.params).map(([k, v]) => [k, value(v)])),
       metadata: Object.fromEntries(Object.entries(request.meta).map(([k, v]) => [k, value(v)])),
       limits: { wallTimeS: request.limits.wallTimeS ?? 0, maxOperations: request.limits.maxOperations ?? 0, maxMemoryMb: request.limits.maxMemoryMb ?? 0 },
+      skipCheck: request.skipCheck,
       ...(request.preset === undefined ? {} : { preset: request.preset }),
     });
     if (started.run === undefined) throw new DaqError('internal', `the daemon at ${client.address} started no run`);

@@ -13,6 +13,8 @@ import { type CatalogEntry, createDocumentSink, RingWriter, RunStorage, sharedMe
 import { type ParamValue, type Run, RunEngine, type RunStop, withPreset } from '../../engine/index.js';
 import { PresetStore } from '../../data/preset-store.js';
 import type { ScriptLimits } from '../../scripting/index.js';
+import { checkScript, labDeclarations, RunChecker } from '../../scripting/types/index.js';
+import { passedOnDisk } from '../passed-checks.js';
 import { printJson, RUN_EXIT } from '../output.js';
 import { remoteAddress, type RemoteOptions } from '../remote.js';
 import { askKey } from '../key-prompt.js';
@@ -31,6 +33,8 @@ interface RunOptions extends RemoteOptions {
   dataDir?: string;
   /** False with `--no-save`: keep nothing on disk. */
   save: boolean;
+  /** False with `--no-check`: run without the type check. */
+  check: boolean;
   preset?: string;
   openShutters?: boolean;
   enableEmission?: boolean;
@@ -68,13 +72,14 @@ export function registerRun(program: Command): void {
     .option('--json', 'print only the run summary, as one JSON object')
     .option('--data-dir <dir>', `with --config: write the run's HDF5 file and catalog entry here, as a daemon does (default: ./${DEFAULT_DATA_DIR}, the daemon's default)`)
     .option('--no-save', 'with --config: keep nothing on disk (no HDF5 file, no catalog entry)')
+    .option('--no-check', 'run without the type check against the lab (by default a script with type problems, as daq check reports them, is refused before any device is touched)')
     .option('--preset <name>', 'start from a saved preset: the devices are set to it before the script (daq preset save NAME); its name is in the run\'s metadata')
     .option('--open-shutters', 'with --preset: open the shutters the preset has open (default: left closed)')
     .option('--enable-emission', 'with --preset: turn on the emission the preset has on (default: left off)')
     .option('--sim-time', 'run in simulated time, as fast as the computer allows (labs of simulated devices only): a dry run that tells how long the experiment takes')
     .addHelpText(
       'after',
-      '\nWith --config: Ctrl-C once pauses the run and asks (press r to resume, a to abort); twice aborts it safely.\nWith --remote: the daemon queues the run (it says the position when others are ahead); Ctrl-C asks:\npress d to detach (the run goes on; daq follow re-attaches), s to stop it, c to keep watching.\nWithout a terminal, Ctrl-C aborts a local run and detaches from a remote one.\nExit status: 0 success (or detached), 1 the run failed, 2 bad input, 3 aborted.\n',
+      '\nThe script is type-checked against the lab first, as daq check does: one with type problems is refused before any device is touched (--no-check skips the check).\nWith --config: Ctrl-C once pauses the run and asks (press r to resume, a to abort); twice aborts it safely.\nWith --remote: the daemon queues the run (it says the position when others are ahead); Ctrl-C asks:\npress d to detach (the run goes on; daq follow re-attaches), s to stop it, c to keep watching.\nWithout a terminal, Ctrl-C aborts a local run and detaches from a remote one.\nExit status: 0 success (or detached), 1 the run failed, 2 bad input, 3 aborted.\n',
     )
     .action(async (script: string, options: RunOptions) => {
       const source = await readScript(script);
@@ -86,7 +91,7 @@ export function registerRun(program: Command): void {
         if (!options.save || options.dataDir !== undefined) {
           throw new DaqError('invalid_argument', '--data-dir and --no-save are for runs in this process (--config); a daemon saves every run in its own data directory');
         }
-        const request = { script, source, params: options.param, meta: options.meta, limits: limitsOf(options), json: options.json === true, ...presetOf(options) };
+        const request = { script, source, params: options.param, meta: options.meta, limits: limitsOf(options), json: options.json === true, skipCheck: !options.check, ...presetOf(options) };
         process.exitCode = await runRemote(request, { ...options, remote }, RUN_EXIT);
         return;
       }
@@ -100,6 +105,11 @@ export function registerRun(program: Command): void {
       const real = lab.devices().filter((d) => !d.driver.startsWith('sim-'));
       if (options.simTime && real.length > 0) {
         throw new DaqError('invalid_argument', `--sim-time needs a lab of simulated devices; ${real.map((d) => `${d.name} (${d.driver})`).join(', ')} would run in real time`);
+      }
+      // The devices are created, not connected: nothing is touched before the script passes.
+      if (options.check) {
+        const declarations = labDeclarations(lab);
+        await new RunChecker((name, text) => checkScript(text, name, declarations), () => declarations, config, passedOnDisk()).check(script, source);
       }
       const report = await lab.connect();
       if (report.failures !== undefined) process.stderr.write(`daq: ${formatErrorTree(report.failures)}\n(the run goes on; calls to those devices will fail)\n`);

@@ -76,6 +76,33 @@ describe('daq types', () => {
     expect(await readFile(out, 'utf8')).toMatch(/^declare const stage: Device & Movable/m);
   });
 
+  it('--editor sets up a folder of scripts: the compiler an editor runs there reports what daq check reports', async () => {
+    const dir = join(await tempDir('daq-editor-'), 'scripts');
+    const result = await daq('types', '--config', LAB, '--editor', dir);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`Wrote the declarations of lab "Simulated optics lab" to ${join(dir, 'lab.d.ts')}\nWrote ${join(dir, 'tsconfig.json')}: open the folder in VS Code for completion and the errors daq check reports\n`);
+    // Two scripts that both declare `steps` (each has its own scope), one written with await, one in TypeScript.
+    await writeFile(join(dir, 'scan.js'), "const steps = Number(params.steps ?? 10);\nconst p = await power_meter.read();\nif (p.value > 0.5) await stage.moveAbs(steps);\n");
+    await writeFile(join(dir, 'peak.ts'), "const steps: number = 5;\nconst frame = camera.snap();\nlog(steps, frame.width);\n");
+    await writeFile(join(dir, 'helpers.js'), 'function go(to) {\n  stage.moveAbs(to);\n}\ngo(1);\n');
+    const tsc = (): Promise<{ code: number; stdout: string }> =>
+      new Promise((resolve) => {
+        execFile('node', [createRequire(import.meta.url).resolve('typescript/lib/tsc.js'), '-p', dir, '--pretty', 'false'], (error, stdout) => resolve({ code: error === null ? 0 : Number(error.code), stdout }));
+      });
+    expect(await tsc()).toEqual({ code: 0, stdout: '' });
+    await writeFile(join(dir, 'bad.js'), 'stage.moveAbs(1);\ncamera.moveAbs(2);\n');
+    const editor = await tsc();
+    expect(editor.code).not.toBe(0);
+    expect(editor.stdout.trim().split('\n')).toEqual([expect.stringMatching(/(^|\/)bad\.js\(2,8\): error TS2339: Property 'moveAbs' does not exist on type 'Device & Triggerable/)]);
+    const check = await daq('check', join(dir, 'bad.js'), '--config', LAB);
+    expect(check.stderr).toMatch(new RegExp(`^${join(dir, 'bad.js')}:2:8: Property 'moveAbs' does not exist on type 'Device & Triggerable`));
+    // Run again, it keeps the user's tsconfig.json and refreshes lab.d.ts.
+    await writeFile(join(dir, 'tsconfig.json'), '{ "compilerOptions": { "allowJs": true } }\n');
+    const again = await daq('types', '--config', LAB, '--editor', dir);
+    expect(again.stdout).toContain(`Kept ${join(dir, 'tsconfig.json')} (yours)`);
+    expect(await readFile(join(dir, 'tsconfig.json'), 'utf8')).toBe('{ "compilerOptions": { "allowJs": true } }\n');
+  }, 60_000);
+
   it('a missing lab config is an error with status 2', async () => {
     const result = await daq('types', '--config', 'no/such/lab.toml');
     expect(result.code).toBe(2);

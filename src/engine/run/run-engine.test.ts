@@ -331,6 +331,7 @@ describe('examples', () => {
     ['examples/live_scan.js', { sweeps: 2, points: 6 }],
     ['examples/raster_scan.js', {}],
     ['examples/fly_scan.js', { points: 61 }],
+    ['examples/async_scan.js', { threshold: 2.5 }],
   ] as const) {
     it(`${file} passes \`daq check\` and runs to success on the simulated lab`, async () => {
       const { engine, lab } = await engineFor();

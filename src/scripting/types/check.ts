@@ -135,6 +135,34 @@ export function compilerOptions(ts: TypeScript, typescript: boolean): TS.Compile
   };
 }
 
+/**
+ * The `tsconfig.json` of a folder of scripts (`daq types --editor DIR`): the options of
+ * {@link compilerOptions}, so an editor (VS Code) reports what `daq check` reports, each script
+ * with its own scope (`moduleDetection: force`) and the lab's `lab.d.ts` beside them. One
+ * difference: untyped parameters are allowed in `.ts` files too (one file sets the options of
+ * both languages; `daq check` is strict about them in `.ts`).
+ */
+export function editorConfig(): string {
+  const config = {
+    compilerOptions: {
+      target: 'es2022',
+      lib: ['es2023'],
+      types: [],
+      module: 'esnext',
+      moduleResolution: 'bundler',
+      moduleDetection: 'force',
+      strict: true,
+      noImplicitAny: false,
+      allowJs: true,
+      checkJs: true,
+      noEmit: true,
+      skipLibCheck: true,
+    },
+    include: ['**/*.js', '**/*.ts'],
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
 /** The name the script has in the program: its base name, with a `.js` extension if it has none TypeScript knows. */
 function virtualName(filename: string): string {
   const base = (filename.split(/[\\/]/).pop() ?? 'script').replace(/[^\w.-]/g, '_');
