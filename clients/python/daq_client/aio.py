@@ -141,10 +141,10 @@ class AsyncClient:
 
     # -- runs ----------------------------------------------------------------------------------
     async def run(self, source_or_path: str | os.PathLike, params: Mapping[str, Any] | None = None, metadata: Mapping[str, Any] | None = None,
-                  wait: bool = True, name: str | None = None, preset: str | None = None) -> dict[str, Any]:
+                  wait: bool = True, name: str | None = None, preset: str | None = None, skip_check: bool = False) -> dict[str, Any]:
         """Starts a script (its source, or the path of a .js/.ts file); with `wait`, returns the finished run's summary.
         With `preset`, the run starts from that saved preset."""
-        run = (await self._call(self._control.StartRun, _ctl.start_request(source_or_path, params, metadata, name, preset))).run
+        run = (await self._call(self._control.StartRun, _ctl.start_request(source_or_path, params, metadata, name, preset, skip_check))).run
         if not wait:
             return summary_dict(run)
         async for _ in self.follow(run.uid):

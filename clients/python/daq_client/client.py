@@ -206,10 +206,11 @@ class Client:
 
     # -- runs ----------------------------------------------------------------------------------
     def run(self, source_or_path: str | os.PathLike, params: Mapping[str, Any] | None = None, metadata: Mapping[str, Any] | None = None,
-            wait: bool = True, name: str | None = None, preset: str | None = None) -> dict[str, Any]:
+            wait: bool = True, name: str | None = None, preset: str | None = None, skip_check: bool = False) -> dict[str, Any]:
         """Starts a script (its source, or the path of a .js/.ts file); with `wait`, returns the finished run's summary.
-        With `preset`, the run starts from that saved preset (docs/scripting.md, Presets)."""
-        request = _ctl.start_request(source_or_path, params, metadata, name, preset)
+        With `preset`, the run starts from that saved preset (docs/scripting.md, Presets). The daemon type-checks the
+        script against the lab first and refuses it (DaqError INVALID_ARGUMENT naming each problem at its line) unless `skip_check`."""
+        request = _ctl.start_request(source_or_path, params, metadata, name, preset, skip_check)
         run = self._call(self._control.StartRun, request).run
         if not wait:
             return summary_dict(run)

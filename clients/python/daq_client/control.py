@@ -39,9 +39,10 @@ def status_dict(s: control_pb2.StreamStatusResponse, summary: Callable[[control_
 
 
 def start_request(source_or_path: str | os.PathLike, params: Mapping[str, Any] | None, metadata: Mapping[str, Any] | None,
-                  name: str | None, preset: str | None = None) -> control_pb2.StartRunRequest:
+                  name: str | None, preset: str | None = None, skip_check: bool = False) -> control_pb2.StartRunRequest:
     """`StartRun` of a script given as its source, or as the path of a .js/.ts file (read here, sent inline);
-    with `preset`, the run starts from that saved preset (`daq preset save NAME`; shutters and emission left as they are)."""
+    with `preset`, the run starts from that saved preset (`daq preset save NAME`; shutters and emission left as they are);
+    with `skip_check`, the daemon does not type-check the script against the lab before it runs."""
     path = Path(source_or_path) if not isinstance(source_or_path, str) or "\n" not in source_or_path else None
     if path is not None and path.suffix in (".js", ".ts") and path.exists():
         source, script_name = path.read_text(), name or path.name
@@ -52,6 +53,7 @@ def start_request(source_or_path: str | os.PathLike, params: Mapping[str, Any] |
         params={k: to_value(v) for k, v in (params or {}).items()},
         metadata={k: to_value(v) for k, v in (metadata or {}).items()},
         preset=presets_pb2.PresetApplyOptions(name=preset) if preset else None,
+        skip_check=skip_check,
     )
 
 

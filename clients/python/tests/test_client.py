@@ -56,6 +56,17 @@ def test_a_failing_script_reports_its_line(client):
     assert "bad.js:2" in summary["reason"]
 
 
+def test_a_script_with_a_wrong_method_is_refused_before_it_runs_unless_told_to_skip_the_check(client):
+    source = "laser.openShutter();\nstage.moveAbsolute(5);\n"
+    before = len(client.runs())
+    with pytest.raises(DaqError) as refused:
+        client.run(source, name="typo.js")
+    assert refused.value.code == "INVALID_ARGUMENT" and "typo.js:2" in refused.value.message and "moveAbsolute" in refused.value.message
+    assert len(client.runs()) == before  # nothing was started nor queued
+    summary = client.run(source, name="typo.js", skip_check=True)
+    assert summary["exit_status"] == "fail" and "moveAbsolute" in summary["reason"]
+
+
 def test_devices_move_and_read(client):
     names = [d["name"] for d in client.devices()]
     assert names == ["stage", "laser", "power_meter", "camera", "thermometer", "piezo_bias"]
