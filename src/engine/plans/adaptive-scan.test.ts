@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isEmissionControl, isMovable, isReadable, isShutterControl } from '../../capabilities/index.js';
-import { DaqError, VirtualClock } from '../../core/index.js';
-import { Lab } from '../../devices/index.js';
-import { DRIVERS } from '../../drivers/index.js';
+import { DaqError } from '../../core/index.js';
 import { adaptiveScan } from './adaptive-scan.js';
 import { lineScan } from './scans.js';
 import { type ScanDetector, type ScanMotor, type ScanPath, type ScanPoint, stepScan } from './step-scan.js';
+import { simulatedLab } from './plans.fixture.js';
 
 /** The coupling peak of examples/lab.toml (power_meter's peak_position), mm. */
 const PEAK_MM = 12.5;
-
-async function simulatedLab() {
-  const clock = new VirtualClock();
-  const lab = await Lab.load('examples/lab.toml', DRIVERS, clock);
-  await lab.connect();
-  const stage = lab.device('stage');
-  const meter = lab.device('power_meter');
-  const laser = lab.device('laser');
-  if (!isMovable(stage) || !isReadable(meter) || !isShutterControl(laser) || !isEmissionControl(laser)) {
-    throw new Error('examples/lab.toml no longer has a stage, a power meter and a laser');
-  }
-  await laser.enableEmission();
-  await laser.openShutter();
-  return { lab, stage, meter };
-}
 
 const power = (p: ScanPoint): number => p.readings['power_meter']?.value as number;
 const where = (p: ScanPoint): number => p.targets['stage'] as number;

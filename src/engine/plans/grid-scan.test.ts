@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../core/index.js';
-import { Lab, parseLabConfig } from '../../devices/index.js';
-import { DRIVERS } from '../../drivers/index.js';
-import type { ScanMotor, ScanDetector } from './step-scan.js';
 import { gridScan } from './scans.js';
-
-const LAB = `
-[devices.x]
-driver = "sim-stage"
-[devices.y]
-driver = "sim-stage"
-[devices.t]
-driver = "sim-thermometer"
-`;
-
-async function xyLab() {
-  const lab = Lab.create(parseLabConfig(LAB, 'xy.toml', DRIVERS), DRIVERS, new VirtualClock());
-  await lab.connect();
-  return { lab, x: lab.device('x') as ScanMotor, y: lab.device('y') as ScanMotor, t: lab.device('t') as ScanDetector };
-}
+import { xyLab } from './plans.fixture.js';
 
 describe('gridScan', () => {
   it('runs the inner axis for each outer point', async () => {

@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isEmissionControl, isMovable, isReadable, isShutterControl } from '../../capabilities/index.js';
+import { isMovable, isReadable } from '../../capabilities/index.js';
 import { DaqError, VirtualClock } from '../../core/index.js';
 import { Lab } from '../../devices/index.js';
 import { DRIVERS } from '../../drivers/index.js';
 import { count, gridScan, linspace, lineScan, listScan } from './scans.js';
-
-async function simulatedLab() {
-  const clock = new VirtualClock();
-  const lab = await Lab.load('examples/lab.toml', DRIVERS, clock);
-  await lab.connect();
-  const stage = lab.device('stage');
-  const meter = lab.device('power_meter');
-  const laser = lab.device('laser');
-  if (!isMovable(stage) || !isReadable(meter) || !isShutterControl(laser) || !isEmissionControl(laser)) {
-    throw new Error('examples/lab.toml no longer has a stage, a power meter and a laser');
-  }
-  await laser.enableEmission();
-  await laser.openShutter();
-  return { clock, lab, stage, meter };
-}
+import { simulatedLab } from './plans.fixture.js';
 
 describe('lineScan', () => {
   it('finds the coupling peak of the simulated lab (power meter vs stage)', async () => {

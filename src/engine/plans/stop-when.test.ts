@@ -1,36 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isEmissionControl, isMovable, isReadable, isShutterControl } from '../../capabilities/index.js';
-import { DaqError, VirtualClock } from '../../core/index.js';
-import { Lab, parseLabConfig } from '../../devices/index.js';
-import { DRIVERS } from '../../drivers/index.js';
+import { DaqError } from '../../core/index.js';
 import { count, gridScan, lineScan, listScan } from './scans.js';
-import type { ScanDetector, ScanMotor, ScanPoint } from './step-scan.js';
+import type { ScanPoint } from './step-scan.js';
 import type { StopWhen } from './stop-when.js';
-
-const XY_LAB = `
-[devices.x]
-driver = "sim-stage"
-[devices.y]
-driver = "sim-stage"
-[devices.t]
-driver = "sim-thermometer"
-`;
-
-async function simulatedLab() {
-  const clock = new VirtualClock();
-  const lab = await Lab.load('examples/lab.toml', DRIVERS, clock);
-  await lab.connect();
-  const stage = lab.device('stage');
-  const meter = lab.device('power_meter');
-  const laser = lab.device('laser');
-  const thermometer = lab.device('thermometer');
-  if (!isMovable(stage) || !isReadable(meter) || !isShutterControl(laser) || !isEmissionControl(laser) || !isReadable(thermometer)) {
-    throw new Error('examples/lab.toml changed');
-  }
-  await laser.enableEmission();
-  await laser.openShutter();
-  return { clock, lab, stage, meter, thermometer };
-}
+import { simulatedLab, xyLab } from './plans.fixture.js';
 
 const power = (p: ScanPoint): number => p.readings['power_meter']?.value as number;
 
@@ -64,9 +37,7 @@ describe('stopWhen', () => {
     expect(power(band.at(-1) as ScanPoint)).toBeLessThan(0.5);
     expect(band.length).toBeLessThan(16);
     await lab.disconnect();
-    const xy = Lab.create(parseLabConfig(XY_LAB, 'xy.toml', DRIVERS), DRIVERS, new VirtualClock());
-    await xy.connect();
-    const [x, y, t] = [xy.device('x') as ScanMotor, xy.device('y') as ScanMotor, xy.device('t') as ScanDetector];
+    const { lab: xy, x, y, t } = await xyLab();
     const reasons: string[] = [];
     const grid = (stopWhen: StopWhen[]) =>
       gridScan(y, x, t, { outer: { start: 0, stop: 1, num: 3 }, inner: { start: 0, stop: 2, num: 3 }, stopWhen, onStop: (reason) => reasons.push(reason) });
