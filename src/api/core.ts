@@ -9,6 +9,7 @@ import type { LogEntry, RunEngine } from '../engine/index.js';
 import type { Principal } from './auth.js';
 import type { DocumentLog } from './document-log.js';
 import type { ScriptStore } from './script-store.js';
+import type { SavedQueue } from './saved-queue.js';
 
 /** Facts about the daemon that clients may ask for. */
 export interface DaemonFacts {
@@ -41,6 +42,8 @@ export interface DaemonCore {
   previews: Set<string>;
   /** Run files and the run catalog (absent in tests that build a core without storage). */
   storage?: RunStorage;
+  /** The queue saved in the data directory (absent in tests that build a core without one). */
+  savedQueue?: SavedQueue;
   /** Records who did what (start, stop, command) in the audit log. */
   audit(principal: Principal, action: string): void;
   /** Aborts when the daemon shuts down: streams end. */

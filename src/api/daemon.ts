@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { type Clock, createSystemClock, DaqError, Emitter, formatErrorTree } from '../core/index.js';
 import { Lab } from '../devices/index.js';
 import { DRIVERS } from '../drivers/index.js';
-import { createDataDir, createDocumentSink, daemonRingPath, RingWriter, ringStatuses, RunStorage, sharedMemoryDir } from '../data/index.js';
+import { createDataDir, createDocumentSink, daemonRingPath, QueueStore, RingWriter, ringStatuses, RunStorage, sharedMemoryDir } from '../data/index.js';
 import { type LogEntry, type LogLevel, RunEngine } from '../engine/index.js';
 import { Authenticator, loadTokens, type Principal } from './auth.js';
 import { createConnectHandler } from './connect-server.js';
@@ -24,7 +24,8 @@ import { HardwareService } from './gen/daq/v1/hardware_pb.js';
 import { PresetService } from './gen/daq/v1/presets_pb.js';
 import { createGrpcServer, type ServiceBinding } from './grpc-server.js';
 import { ScriptStore } from './script-store.js';
-import { controlHandlers } from './services/control.js';
+import { controlHandlers, queueRun } from './services/control.js';
+import { SavedQueue } from './saved-queue.js';
 import { hardwareHandlers, stopPreviewsForRuns } from './services/hardware.js';
 import { presetHandlers } from './services/presets.js';
 import { addHealthService } from './health.js';
@@ -114,7 +115,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (report.failures !== undefined) say('warn', formatErrorTree(report.failures));
 
   // On the system clock, a run gives the event loop a turn every 10 ms (clients, streams, GC; see yieldEveryMs).
-  const engine = new RunEngine(lab, clock, { nextScanId: () => storage.nextScanId(), ...(options.clock === undefined ? { yieldEveryMs: 10 } : {}) });
+  // The queue is saved in the data directory at every change: a restarted (or killed) daemon queues its runs again.
+  const queueStore = new QueueStore(dataDir);
+  const savedQueue = new SavedQueue(queueStore, (message) => say('warn', message));
+  const waiting = queueStore.load();
+  if (waiting.problem !== undefined) say('warn', `the saved queue: ${waiting.problem}`);
+  const engine = new RunEngine(lab, clock, {
+    nextScanId: () => storage.nextScanId(),
+    onQueueChanged: (queued) => savedQueue.changed(queued),
+    ...(options.clock === undefined ? { yieldEveryMs: 10 } : {}),
+  });
   const ring =
     options.ring === false
       ? undefined
@@ -156,6 +166,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     startedBy: new Map(),
     previews: new Set(),
     storage,
+    savedQueue,
     shutdown: shutdown.signal,
     draining: false,
     facts: {
@@ -186,6 +197,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     { service: HardwareService, handlers: hardwareHandlers(core) as never },
     { service: PresetService, handlers: presetHandlers(core) as never },
   ];
+  // The runs a daemon before this one left queued, in order, with their uids (none had started).
+  for (const record of waiting.runs) {
+    const run = await queueRun(core, record, true);
+    say('info', `queued again run ${run.uid} (${record.scriptName}, started by ${record.startedBy}), left queued by the daemon before`);
+  }
   const grpcServer = createGrpcServer(bindings, gate);
   addHealthService(grpcServer);
   addReflectionService(grpcServer);
@@ -255,7 +271,7 @@ async function stopDaemon(core: DaemonCore, grpcServer: grpc.Server, httpServer:
     const finished = await Promise.race([current.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceS * 1000).unref())]);
     if (!finished) say('warn', `run ${current.uid} still running after ${graceS} s: aborting it safely`);
   }
-  await core.engine.shutdown();
+  await core.engine.shutdown(undefined, true); // queued runs stay in queue.json for the next daemon
   shutdown.abort();
   // Streams end with `shutdown`, but one whose client stopped reading waits on HTTP/2 flow
   // control forever (and tryShutdown with it): give clients a moment to drain, then cut them.

@@ -1,6 +1,7 @@
 /** ControlService: scripts, runs, the queue, documents, logs, status and daemon facts. */
+import { randomUUID } from 'node:crypto';
 import { DaqError } from '../../core/index.js';
-import { readRange, type RunStorage } from '../../data/index.js';
+import { type QueuedRunRecord, readRange, type RunStorage } from '../../data/index.js';
 import { type LogEntry, type Run, type RunRequest, withPreset } from '../../engine/index.js';
 import type { CallContext, ServiceHandlers } from '../handlers.js';
 import { catalogSummary, fromValue } from '../convert.js';
@@ -17,6 +18,29 @@ import { runsHandlers } from './runs.js';
 import { dashboardHandlers } from './dashboard.js';
 
 const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
+
+/**
+ * Queues the run of `record` (StartRun's, or one of the queue a daemon saved), and remembers it
+ * in the saved queue. A preset is read now: StartRun of a preset that does not exist is refused;
+ * a saved run whose preset is gone fails when it starts, saying so.
+ */
+export async function queueRun(core: DaemonCore, record: QueuedRunRecord, again = false): Promise<Run> {
+  const request: RunRequest = { scriptName: record.scriptName, source: record.source, params: record.params, metadata: record.metadata, limits: record.limits };
+  let fromPreset = request;
+  if (record.preset !== undefined) {
+    const options = record.preset;
+    try {
+      fromPreset = withPreset(request, core.lab, await presetStoreOf(core).get(options.name), options);
+    } catch (error) {
+      if (!again) throw error;
+      fromPreset = { ...request, prepare: () => Promise.reject(DaqError.from(error)) };
+    }
+  }
+  core.savedQueue?.remember(record);
+  const run = core.engine.submit(fromPreset, again ? { uid: record.uid, queuedAtS: record.queuedAtS } : { uid: record.uid });
+  core.startedBy.set(run.uid, record.startedBy);
+  return run;
+}
 
 /** The ControlService handlers over `core`. */
 export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof ControlService> {
@@ -62,9 +86,8 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
       const params = Object.fromEntries(Object.entries(request.params).map(([k, v]) => [k, fromValue(v, `param ${k}`)]));
       const metadata = Object.fromEntries(Object.entries(request.metadata).map(([k, v]) => [k, fromValue(v, `metadata ${k}`)]));
       const limits = request.limits;
-      const preset = request.preset?.name ? await presetStoreOf(core).get(request.preset.name) : undefined;
-      const fromPreset = (r: RunRequest): RunRequest => (preset === undefined ? r : withPreset(r, core.lab, preset, request.preset));
-      const run = engine.submit(fromPreset({
+      const run = await queueRun(core, {
+        uid: randomUUID(),
         scriptName: name,
         source,
         params,
@@ -74,8 +97,12 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
           ...(limits?.maxOperations ? { maxOperations: limits.maxOperations } : {}),
           ...(limits?.maxMemoryMb ? { maxMemoryMb: limits.maxMemoryMb } : {}),
         },
-      }));
-      core.startedBy.set(run.uid, context.principal.name);
+        ...(request.preset?.name
+          ? { preset: { name: request.preset.name, openShutters: request.preset.openShutters, enableEmission: request.preset.enableEmission } }
+          : {}),
+        queuedAtS: core.clock.now(),
+        startedBy: context.principal.name,
+      });
       core.audit(context.principal, `started run ${run.uid} of ${name}`);
       return { run: summary(run) };
     },

@@ -49,6 +49,11 @@ export interface RunEngineOptions {
    * self-advancing VirtualClock, whose time would move while the run waits for its turn.
    */
   yieldEveryMs?: number;
+  /**
+   * Called with the queued runs, next first, every time the queue changes: a run queued, moved,
+   * removed, or taken to start (called before the run starts). The daemon saves its queue with it.
+   */
+  onQueueChanged?: (queued: readonly Run[]) => void;
 }
 
 /** Runs scripts against `lab`, one at a time, in queue order. */
@@ -62,6 +67,8 @@ export class RunEngine {
   private readonly changes = new Emitter<RunSummary>();
   private readonly preparers = new Set<(runUid: string) => Promise<void>>();
   private scansStarted = 0;
+  /** False once the engine shuts down keeping its queue for the next daemon. */
+  private queueSaved = true;
 
   constructor(
     readonly lab: Lab,
@@ -71,11 +78,15 @@ export class RunEngine {
     this.processing = options.autoStart ?? true;
   }
 
-  /** Queues a run; returns it at once. Its `done` resolves with the stop document. */
-  submit(request: RunRequest): Run {
+  /**
+   * Queues a run; returns it at once. Its `done` resolves with the stop document. `uid` and
+   * `queuedAtS`: those of a run queued before (a daemon's saved queue), by default new ones.
+   */
+  submit(request: RunRequest, again: { uid?: string; queuedAtS?: number } = {}): Run {
     if (typeof request.source !== 'string') throw new DaqError('invalid_argument', 'a run needs the script source');
-    const run = new Run(request, this.clock.now());
+    const run = new Run(request, again.queuedAtS ?? this.clock.now(), again.uid);
     this.queue.push(run);
+    this.queueChanged();
     this.changes.emit(run.summary());
     this.pump();
     return run;
@@ -108,6 +119,7 @@ export class RunEngine {
     const index = this.queue.findIndex((r) => r.uid === uid);
     if (index < 0) throw new DaqError('not_found', `run ${uid} is not in the queue`);
     const [run] = this.queue.splice(index, 1);
+    this.queueChanged();
     if (run !== undefined) this.drop(run, 'removed from the queue');
   }
 
@@ -117,11 +129,14 @@ export class RunEngine {
     if (from < 0) throw new DaqError('not_found', `run ${uid} is not in the queue`);
     const [run] = this.queue.splice(from, 1);
     this.queue.splice(Math.max(0, Math.min(index, this.queue.length)), 0, run as Run);
+    this.queueChanged();
   }
 
   /** Empties the queue (the current run goes on). */
   clear(): void {
-    for (const run of this.queue.splice(0)) this.drop(run, 'queue cleared');
+    const cleared = this.queue.splice(0);
+    this.queueChanged();
+    for (const run of cleared) this.drop(run, 'queue cleared');
   }
 
   /** Ends a queued run that never started: aborted, no documents, kept with the finished runs. */
@@ -171,19 +186,32 @@ export class RunEngine {
     return this.changes.on(listener);
   }
 
-  /** Aborts the current run and clears the queue; resolves when the current run has ended. */
-  async shutdown(reason = 'the daemon is shutting down'): Promise<void> {
+  /**
+   * Aborts the current run and clears the queue; resolves when the current run has ended. With
+   * `keepQueued`, the queued runs end here but are not taken off the saved queue
+   * ({@link RunEngineOptions.onQueueChanged} is not called again): the next daemon queues them again.
+   */
+  async shutdown(reason = 'the daemon is shutting down', keepQueued = false): Promise<void> {
     this.processing = false;
+    if (keepQueued) {
+      this.queueSaved = false;
+      for (const run of this.queue.splice(0)) this.drop(run, `${reason}; the run stays queued for the next daemon on this data directory`);
+    }
     this.clear();
     const current = this.current;
     current?.abort(reason);
     if (current !== undefined) await current.done;
   }
 
+  private queueChanged(): void {
+    if (this.queueSaved) this.options.onQueueChanged?.(this.queue);
+  }
+
   private pump(): void {
     if (!this.processing || this.current !== undefined) return;
     const next = this.queue.shift();
     if (next === undefined) return;
+    this.queueChanged(); // before it starts: a saved queue never holds a run that has started
     this.current = next;
     void this.execute(next).finally(() => {
       this.changes.emit(next.summary());

@@ -59,7 +59,7 @@ export interface RunSummary {
 
 /** A run's mutable state, owned by the run engine. */
 export class Run {
-  readonly uid = randomUUID();
+  readonly uid: string;
   state: RunState = 'queued';
   progress: { done: number; total: number } | undefined;
   startTimeS: number | undefined;
@@ -80,7 +80,9 @@ export class Run {
   constructor(
     readonly request: RunRequest,
     readonly queuedAtS: number,
+    uid: string = randomUUID(),
   ) {
+    this.uid = uid;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
   }
 
