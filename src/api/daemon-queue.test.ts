@@ -29,8 +29,8 @@ describe('the saved queue', () => {
       queued.push(run?.uid ?? '');
     }
     // the user moves the third to the front, then removes the second
-    await client.call(ControlService.method.moveInQueue, { uid: queued[2], index: 0 });
-    await client.call(ControlService.method.removeFromQueue, { uid: queued[1] });
+    await client.call(ControlService.method.moveInQueue, { uid: queued[2] ?? '', index: 0 });
+    await client.call(ControlService.method.removeFromQueue, { uid: queued[1] ?? '' });
     const saved = JSON.parse(await readFile(join(a.dataDir, 'queue.json'), 'utf8')) as { runs: { uid: string; scriptName: string }[] };
     expect(saved.runs.map((r) => r.scriptName)).toEqual(['third.js', 'first.js']);
     expect(await a.proc.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
