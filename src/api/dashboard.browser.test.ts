@@ -189,6 +189,10 @@ describe('the web dashboard in chromium', () => {
 
   it('underlines a bad device call before running, then runs a scan from the editor and the plot grows', async () => {
     const page = await login(OPERATOR);
+    // Nothing recorded yet: the plot says so instead of showing an empty box.
+    await tab(page, 'plots');
+    await eventually(() => page.locator('#plot-chart-empty').textContent()).toBe('nothing recorded in the ring yet: run an experiment');
+    expect(await page.locator('#plot-chart-empty').isVisible()).toBe(true);
     await tab(page, 'editor');
     const editor = page.locator('#script-editor .cm-content');
     await editor.click();
@@ -233,6 +237,26 @@ describe('the web dashboard in chromium', () => {
     await shot(page, 'editor-run');
     await tab(page, 'plots');
     await eventually(points).toBe(30);
+    // Axes in units, with readable SI-prefixed ticks (the power is around a µW: never a column of 0s).
+    const chartBox = page.locator('#plot-chart');
+    await page.locator('#plot-y').selectOption('power');
+    await page.locator('#plot-x').selectOption('position');
+    await eventually(() => chartBox.getAttribute('data-x-title')).toBe('position (mm)');
+    expect(await chartBox.getAttribute('data-y-title')).toBe('power (W)');
+    const yTicks = ((await chartBox.getAttribute('data-y-ticks')) ?? '').split('|');
+    expect(yTicks.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(yTicks).size).toBe(yTicks.length);
+    for (const tick of yTicks) expect(tick).toMatch(/^-?\d+(\.\d+)? [pnµm]?W$/);
+    expect(((await chartBox.getAttribute('data-x-ticks')) ?? '').split('|').every((t) => / mm$/.test(t))).toBe(true);
+    // The cursor read-out says both values with units.
+    const box = await page.locator('#plot-chart .u-over').boundingBox();
+    if (box === null) throw new Error('no plot area');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await eventually(() => page.locator('#plot-chart-readout').textContent()).toMatch(/^position -?\d+\.\d+ mm · power -?\d+\.\d+ [pnµm]?W$/);
+    // Each run's line is named by its script and start time.
+    expect(await page.locator('#plot-chart .u-legend').textContent()).toMatch(/scan\.js · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    await page.locator('#plot-x').selectOption('elapsed');
+    await page.locator('#plot-y').selectOption('position');
     console.log(`dashboard: plot of 30 points redraws in ${Number(await page.locator('#plot-chart').getAttribute('data-redraw-ms')).toFixed(2)} ms`);
     await tab(page, 'runs');
     const row = page.locator('#history-rows tr').first();
@@ -248,6 +272,49 @@ describe('the web dashboard in chromium', () => {
     await eventually(() => page.locator('#plot-info').textContent()).toMatch(/^30 points in 1 run\(s\)/);
     await page.close();
   }, 180_000);
+
+  it('shows a grid scan as a live 2-D map with a colour bar, axes in units', async () => {
+    const client = daemon.client(OPERATOR);
+    const source = `laser.enableEmission();
+laser.openShutter();
+try {
+  gridScan(stage, laser.wavelength, power_meter, { outer: { start: 2, stop: 8, num: 4 }, inner: { start: 760, stop: 840, num: 3 }, snake: true });
+} finally {
+  laser.closeShutter();
+  laser.disableEmission();
+}
+`;
+    const run = (await client.call(ControlService.method.startRun, { script: { case: 'inline', value: { name: 'grid.js', source } } })).run;
+    await followRun(client, run?.uid ?? '');
+    const page = await login(OPERATOR);
+    await tab(page, 'plots');
+    await eventually(async () => (await page.locator('#plot-stream option').allTextContents()).includes('primary')).toBe(true);
+    await page.locator('#plot-stream').selectOption('primary');
+    await eventually(async () => (await page.locator('#plot-y option').allTextContents()).includes('power_meter')).toBe(true);
+    await page.locator('#plot-y').selectOption('power_meter');
+    await page.locator('#plot-x').selectOption('stage');
+    await page.locator('#plot-view').selectOption('map');
+    await page.locator('#plot-y2').selectOption('laser_wavelength');
+    const map = page.locator('#plot-chart-map');
+    // 4 stage positions x 3 wavelengths: every cell measured once, none drawn as a line back along 0.
+    await eventually(() => map.getAttribute('data-measured')).toBe('12');
+    expect(await map.getAttribute('data-columns')).toBe('4');
+    expect(await map.getAttribute('data-rows')).toBe('3');
+    expect(await map.getAttribute('data-x-title')).toBe('stage (mm)');
+    expect(await map.getAttribute('data-y-title')).toBe('laser_wavelength (nm)');
+    expect(await map.getAttribute('data-z-title')).toBe('power_meter (W)');
+    const zTicks = ((await map.getAttribute('data-z-ticks')) ?? '').split('|');
+    expect(zTicks.length).toBeGreaterThanOrEqual(2);
+    for (const tick of zTicks) expect(tick).toMatch(/^-?\d+(\.\d+)? [pnµm]?W$/);
+    expect(await page.locator('#plot-chart-empty').isVisible()).toBe(false);
+    // The cell under the cursor, with units.
+    const box = await map.boundingBox();
+    if (box === null) throw new Error('no map');
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
+    await eventually(() => page.locator('#plot-chart-map-readout').textContent()).toMatch(/^stage -?\d+\.\d+ mm · laser_wavelength \d+\.\d+ nm · power_meter -?\d+\.\d+ [pnµm]?W$/);
+    await shot(page, 'plots-map');
+    await page.close();
+  }, 120_000);
 
   it('previews the camera live with its frame rate shown', async () => {
     const page = await login(OPERATOR);

@@ -45,7 +45,12 @@ export function createTimeTravelView(app: App): View {
     message,
     h('div', { class: 'tt-body' }, h('div', { class: 'tt-plot' }, chartBox), h('div', { class: 'tt-side' }, h('h4', {}, 'values at the cursor'), h('table', { class: 'settings' }, values), h('h4', {}, 'camera frame at the cursor ', frameSelect), frameCanvas, frameInfo)),
   );
-  const chart = new Chart(chartBox, () => 'time', () => fieldSelect.value, true);
+  const chart = new Chart(chartBox, {
+    x: () => ({ name: 'time', units: '' }),
+    y: () => ({ name: fieldSelect.value, units: fieldOf(streamSelect.value, fieldSelect.value)?.units ?? '' }),
+    time: true,
+    minHeight: 300,
+  });
   let ring: DescribeRingResponse | undefined;
   let cursor = 0;
   let following = true;
@@ -142,7 +147,7 @@ export function createTimeTravelView(app: App): View {
         const y = rows.numbers(fieldSelect.value);
         chart.cursorX = cursor;
         chart.autoscale = true;
-        if (y !== undefined) chart.draw([{ label: `${stream}.${fieldSelect.value}`, x: rows.time, y }]);
+        if (y !== undefined) chart.draw([{ label: `${stream}.${fieldSelect.value}`, x: rows.time, y }], `no ${stream} rows in this window`);
       }
       await showFrame();
     } catch (error) {
