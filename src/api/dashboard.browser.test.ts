@@ -327,6 +327,16 @@ try {
     await expect.poll(async () => Number((await stats.getAttribute('data-frames')) ?? 0), { timeout: 60_000 }).toBeGreaterThanOrEqual(20);
     expect(await stats.textContent()).toMatch(/fps · draw .* ms · 256×256/);
     console.log(`dashboard: camera 256x256 at 20 fps asked: ${await stats.textContent()}`);
+    // Sensor-pixel axes and a colour bar in counts; auto contrast spans the frame.
+    expect(await page.locator('#camera-x-axis').getAttribute('data-ticks')).toBe('0|50|100|150|200|250');
+    const bar = page.locator('#camera-colour-bar');
+    expect(Number(await bar.getAttribute('data-high'))).toBeGreaterThan(Number(await bar.getAttribute('data-low')));
+    // Pixels at or above the saturation level are marked and counted.
+    expect(await stats.getAttribute('data-saturated')).toBe('0');
+    await page.locator('#camera-saturation').fill(String(await bar.getAttribute('data-high')));
+    await eventually(async () => Number(await stats.getAttribute('data-saturated'))).toBeGreaterThan(0);
+    await eventually(() => stats.textContent()).toMatch(/ px saturated$/);
+    await page.locator('#camera-saturation').fill('65535');
     await shot(page, 'camera');
     // Drag a rectangle over the middle half of the image: the camera's ROI becomes that region.
     const box = await page.locator('#camera-overlay').boundingBox();
@@ -344,7 +354,14 @@ try {
     await eventually(async () => (await camera())?.roiWidth).toBe(256);
     await page.locator('#camera-stop').click();
     await eventually(() => page.locator('#camera-message').textContent()).toBe('stop camera: done');
+    const state = async () => (await client.call(HardwareService.method.listDevices, {})).devices.find((d) => d.name === 'camera')?.state;
+    expect(await state()).toBe('idle');
+    // Started from a tab that then closes: the daemon stops the camera.
+    await page.locator('#camera-start').click();
+    await eventually(() => page.locator('#camera-message').textContent()).toBe('start camera: done');
+    expect(await state()).toBe('busy');
     await page.close();
+    await eventually(state).toBe('idle');
   }, 120_000);
 
   it('scrubs the timeline back to a chosen moment and shows the value of that moment', async () => {
