@@ -234,6 +234,13 @@ describe('the web dashboard in chromium', () => {
     await expect.poll(() => page.locator('#run-info').getAttribute('data-state'), { timeout: 60_000 }).toBe('finished');
     expect(await page.locator('#run-info').textContent()).toMatch(/success.*events scan: 30/);
     await eventually(() => page.locator('#run-log').textContent()).toMatch(/scan done/);
+    // The finished run's values, with units: its last 10 events of 30.
+    const values = page.locator('#run-values table[data-stream="scan"]');
+    await eventually(() => values.locator('tbody tr').count()).toBe(10);
+    expect(await page.locator('#run-values h4').first().textContent()).toBe('scan: 30 events (the last 10)');
+    expect(await values.locator('thead').textContent()).toBe('#positionpowerstep');
+    expect(await values.locator('tbody tr').last().locator('td[data-field="position"]').textContent()).toMatch(/^29\.\d+ mm$/);
+    expect(await values.locator('tbody tr').last().locator('td[data-field="power"]').textContent()).toMatch(/^-?\d+\.\d+ [pnµm]?W$/);
     await shot(page, 'editor-run');
     await tab(page, 'plots');
     await eventually(points).toBe(30);
@@ -441,6 +448,11 @@ try {
     const { run } = await client.call(ControlService.method.startRun, { script: { case: 'inline', value: { name: 'suspended.js', source } } });
     await eventually(() => page.locator('#current-run').textContent()).toMatch(/^suspended \(laser\.isEmissionEnabled\(\) equal to false: it is false\) suspended\.js/);
     await shot(page, 'suspended');
+    // A device command meanwhile is refused in the dashboard's words (the box to tick, not the API flag).
+    await tab(page, 'devices');
+    const stage = page.locator('article[data-device="stage"]');
+    await stage.getByRole('button', { name: 'Move to' }).click();
+    await eventually(() => stage.locator('.message').textContent()).toMatch(/^move stage: run [\w-]+ \(suspended\.js\) holds the lab: tick "take over from a running run" above to command stage anyway \(the run may then fail\)$/);
     await client.call(HardwareService.method.setEmission, { device: 'laser', enabled: true, takeOver: true });
     const followed = await followRun(client, run?.uid ?? '');
     expect(followed.stop?.exitStatus).toBe(1); // success
