@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { conformanceFor, expectDaqError } from '../../conformance/index.js';
-import { isMovable } from '../../capabilities/index.js';
-import { simulatorOnPty, wireHarness, makeDevice } from '../common/wire-harness.fixture.js';
+import { isMovable, isParameterized } from '../../capabilities/index.js';
+import { simulatorOnPty, wireHarness, makeDevice, untilState } from '../common/wire-harness.fixture.js';
 import { esp300Driver, Esp300Simulator } from './index.js';
 
 const simulator = new Esp300Simulator();
@@ -52,6 +52,34 @@ describe('newport-esp300', () => {
       const error = await expectDaqError(x.moveAbs(1), 'failed_precondition', 'a move with the motor off');
       expect(error.message).toContain('MOTOR NOT ENABLED');
       expect(x.state).toBe('idle');
+    } finally {
+      await x.disconnect();
+    }
+  });
+
+  it('keeps a velocity set at run time through a pulled cable: the reconnect sends it, not the config\'s', async () => {
+    const controller = new Esp300Simulator();
+    const bench = await simulatorOnPty(controller, 'esp300-pull');
+    const x = makeDevice(esp300Driver, 'x', { ...axis(1), port: bench.path, velocity: 10, acceleration: 200 });
+    if (!isParameterized(x)) throw new Error('not Parameterized');
+    await x.connect(new AbortController().signal);
+    try {
+      await x.setParameter('velocity', 7);
+      await x.setParameter('acceleration', 150);
+      const faulted = untilState(x, 'faulted');
+      await bench.unplug();
+      await faulted;
+      // The controller is power-cycled meanwhile: it comes back with its power-on defaults.
+      const axis1 = controller.axes[0];
+      if (axis1 === undefined) throw new Error('no axis 1');
+      axis1.motion.velocity = 100;
+      axis1.motion.acceleration = 2000;
+      const idle = untilState(x, 'idle');
+      await bench.plug();
+      await idle;
+      expect(await x.getParameter('velocity')).toBe(7);
+      expect(await x.getParameter('acceleration')).toBe(150);
+      expect(axis1.motion.velocity).toBe(7);
     } finally {
       await x.disconnect();
     }
