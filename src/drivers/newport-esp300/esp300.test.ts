@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { conformanceFor, expectDaqError } from '../../conformance/index.js';
+import { createSystemClock } from '../../core/index.js';
+import { createDriverCatalog, Lab, parseLabConfig } from '../../devices/index.js';
 import { isMovable, isParameterized } from '../../capabilities/index.js';
 import { simulatorOnPty, wireHarness, makeDevice, untilState } from '../common/wire-harness.fixture.js';
 import { esp300Driver, Esp300Simulator } from './index.js';
@@ -82,6 +84,30 @@ describe('newport-esp300', () => {
       expect(axis1.motion.velocity).toBe(7);
     } finally {
       await x.disconnect();
+    }
+  });
+
+  it('comes up with its config\'s settings when a controller that was not there at first appears', async () => {
+    const controller = new Esp300Simulator();
+    const bench = await simulatorOnPty(controller, 'esp300-late');
+    await bench.unplug();
+    const catalog = createDriverCatalog([esp300Driver]);
+    const toml = `[devices.x]\ndriver = "newport-esp300"\nport = "${bench.path}"\naxis = 1\nmin = -5\nmax = 5\nsettings = { velocity = 9 }\n`;
+    const lab = Lab.create(parseLabConfig(toml, 'lab.toml', catalog), catalog, createSystemClock());
+    try {
+      const report = await lab.connect();
+      expect(report.connected).toEqual([]);
+      const summary = lab.summary()[0];
+      expect(summary).toMatchObject({ state: 'faulted', retry: { failedAttempts: 1, delayS: 0.5 } });
+      expect(summary?.fault).toMatch(/^x: failed to connect: cannot open serial port .*esp300-late.*; trying again in 0\.5 s \(failed attempts: 1\)$/);
+      const idle = untilState(lab.device('x'), 'idle');
+      await bench.plug();
+      await idle;
+      await expect.poll(() => controller.axes[0]?.motion.velocity, { timeout: 20_000 }).toBe(9);
+      await expect.poll(() => lab.summary()[0], { timeout: 20_000 }).toMatchObject({ state: 'idle' });
+      expect(lab.summary()[0]).not.toHaveProperty('fault');
+    } finally {
+      await lab.disconnect();
     }
   });
 
