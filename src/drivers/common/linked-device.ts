@@ -65,6 +65,18 @@ export abstract class LinkedDevice extends BaseDevice {
     await this.initialize(signal);
   }
 
+  /**
+   * Faults the device with `fault` (the instrument reported a condition it cannot work in, with
+   * its own words) and reconnects it later ({@link CONNECT_RETRY}), as after a lost port:
+   * `initialize` runs again, and the device is `idle` once it passes.
+   */
+  protected faultUntilReconnected(fault: DaqError): void {
+    this.markFaulted(fault);
+    if (this.retry !== undefined) clearTimeout(this.retry);
+    this.retry = setTimeout(() => this.recover(CONNECT_RETRY.firstS), CONNECT_RETRY.firstS * 1000);
+    this.retry.unref();
+  }
+
   override async disconnect(): Promise<void> {
     if (this.retry !== undefined) clearTimeout(this.retry);
     this.retry = undefined;
