@@ -493,4 +493,22 @@ try {
     await expect.poll(() => badge.textContent(), { timeout: 60_000 }).toBe('connected');
     await page.close();
   }, 180_000);
+
+  it('plots a finished run from its HDF5 file once the ring no longer holds it', async () => {
+    // The daemon restarted (above): its new ring is empty, the earlier runs are in their files.
+    const page = await login(OPERATOR);
+    await tab(page, 'runs');
+    const row = page.locator('#history-rows tr', { hasText: 'scan: 30' }).last();
+    await row.getByRole('button', { name: 'Plot' }).click();
+    await eventually(() => page.locator('#plot-info').getAttribute('data-source')).toBe('file');
+    expect(await page.locator('#plot-info').textContent()).toMatch(/^30 points in 1 run\(s\).* · from the run's HDF5 file \(no longer in the ring\)$/);
+    await page.locator('#plot-y').selectOption('power');
+    await page.locator('#plot-x').selectOption('position');
+    const chartBox = page.locator('#plot-chart');
+    await eventually(() => chartBox.getAttribute('data-x-title')).toBe('position (mm)');
+    expect(await chartBox.getAttribute('data-y-title')).toBe('power (W)');
+    expect(await chartBox.getAttribute('data-points')).toBe('30');
+    await shot(page, 'plots-from-file');
+    await page.close();
+  }, 120_000);
 });

@@ -76,6 +76,19 @@ describe('lab', () => {
     await lab.disconnect();
   });
 
+  it('does not try again a device that connected but refused a setting of the config: that is the config\'s mistake', async () => {
+    const clock = new VirtualClock();
+    // The setting is refused by the device (a camera's binning larger than its region, here a gain the device caps at run time).
+    const lab = labOf('[devices.capped]\ndriver = "fake"\nmax_gain = 5\nsettings = { gain = 7 }\n', clock);
+    const report = await lab.connect();
+    expect(report.failures?.children[0]?.message).toBe("capped: the lab config's setting gain = 7 was refused: gain 7 is above this unit's 5");
+    expect(clock.pending).toBe(0);
+    await clock.advance(60);
+    expect(lab.summary()[0]).toMatchObject({ state: 'faulted' });
+    expect(lab.summary()[0]).not.toHaveProperty('retry');
+    await lab.disconnect();
+  });
+
   it('stops trying a failed device again when the lab disconnects, or when asked not to', async () => {
     const clock = new VirtualClock();
     const lab = labOf('[devices.broken]\ndriver = "fake"\nbehaviour = "fail"\n', clock);

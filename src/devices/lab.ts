@@ -56,6 +56,12 @@ export class Lab {
   private readonly changes = new Emitter<DeviceStateChange>();
   /** Devices that failed to connect and are tried again, with what ends their attempts. */
   private readonly retries = new Map<string, ConnectRetry & { stop: AbortController }>();
+  /**
+   * Devices that connected but refused a setting of the lab config: a mistake in the config, not
+   * an instrument that is not there yet. They stay faulted (trying again would either fail the
+   * same way or, worse, find the refused value half-applied and carry on with it).
+   */
+  private readonly settingFaults = new Set<string>();
 
   private constructor(
     readonly config: LabConfig,
@@ -124,7 +130,7 @@ export class Lab {
     const results = await Promise.all(this.devices().map((d) => this.connectOne(d, timeoutS, options.signal)));
     const failed = results.filter((r): r is DaqError => r !== undefined);
     if (options.retry !== false && options.signal?.aborted !== true) {
-      for (const device of this.devices()) if (this.faults.has(device.name)) this.retryLater(device, timeoutS);
+      for (const device of this.devices()) if (this.faults.has(device.name) && !this.settingFaults.has(device.name)) this.retryLater(device, timeoutS);
     }
     const connected = this.devices().filter((d) => !this.faults.has(d.name)).map((d) => d.name);
     const failures =
@@ -170,7 +176,7 @@ export class Lab {
     const attempt = async (): Promise<void> => {
       for (;;) {
         await this.clock.sleep(retry.delayS, retry.stop.signal);
-        if (device.state === 'idle' || device.state === 'busy') this.faults.delete(device.name);
+        if (this.settingFaults.has(device.name)) break;
         const failure = this.faults.has(device.name) ? await this.connectOne(device, timeoutS, retry.stop.signal) : undefined;
         if (retry.stop.signal.aborted) return;
         if (failure === undefined) break;
@@ -194,7 +200,13 @@ export class Lab {
     });
     try {
       await Promise.race([device.connect(controller.signal), timeout]);
-      await this.applySettings(device);
+      this.settingFaults.delete(device.name);
+      try {
+        await this.applySettings(device);
+      } catch (error) {
+        this.settingFaults.add(device.name);
+        throw error;
+      }
       this.faults.delete(device.name);
       return undefined;
     } catch (error) {
@@ -212,7 +224,14 @@ export class Lab {
     const settings = this.config.devices.find((d) => d.name === device.name)?.settings ?? {};
     if (!isParameterized(device)) return;
     for (const [name, value] of Object.entries(settings)) {
-      await device.setParameter(name, value as ParameterValue);
+      try {
+        await device.setParameter(name, value as ParameterValue);
+      } catch (error) {
+        // Name the device and the config's setting: this is what to fix.
+        const err = DaqError.from(error, { device: device.name });
+        const why = err.message.startsWith(`${device.name}: `) ? err.message.slice(device.name.length + 2) : err.message;
+        throw new DaqError(err.code, `${device.name}: the lab config's setting ${name} = ${JSON.stringify(value)} was refused: ${why}`, { device: device.name, cause: err });
+      }
     }
   }
 

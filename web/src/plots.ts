@@ -7,12 +7,14 @@
  */
 import { control, call, every, messageOf } from './api.js';
 import type { App, View } from './app.js';
-import { decodeRows, readRange } from './arrow.js';
+import { tableFromIPC } from 'apache-arrow';
+import { create } from '@bufbuild/protobuf';
+import { concat, decodeRows, readRange, type Rows } from './arrow.js';
 import { type AxisSpec, Chart, type Line } from './plot-chart.js';
 import { HeatMap } from './heat-map.js';
 import { formatNumber, formatTime } from '../../src/core/format/index.js';
 import { h, select, setOptions } from './dom.js';
-import type { RingRun, RingStream } from '../../src/api/gen/daq/v1/control_pb.js';
+import { ExportFormat, type RingRun, type RingStream, RingStreamSchema } from '../../src/api/gen/daq/v1/control_pb.js';
 
 /** Rows fetched at most at once (the newest). */
 const MAX_ROWS = 100_000;
@@ -61,9 +63,29 @@ export function createPlotsView(app: App): View {
   let points = 0;
   let lineCount = 0;
   const showInfo = (): void => {
-    info.textContent = `${points} points in ${lineCount} run(s) · redraw ${formatNumber(redrawMs, 2)} ms${paused ? ' · paused' : ''}`;
+    info.textContent = `${points} points in ${lineCount} run(s) · redraw ${formatNumber(redrawMs, 2)} ms${paused ? ' · paused' : ''}${info.dataset['source'] === 'file' ? " · from the run's HDF5 file (no longer in the ring)" : ''}`;
   };
   let streams: RingStream[] = [];
+  /**
+   * A finished run opened from the run history whose rows the ring no longer holds: its stream
+   * read from the run's HDF5 file (ExportRun as Arrow), described as the ring describes streams.
+   */
+  let fileSource: { runUid: string; stream: string; rows: Rows; described: RingStream } | undefined;
+  const loadFromFile = async (runUid: string, stream: string): Promise<NonNullable<typeof fileSource>> => {
+    if (fileSource !== undefined && fileSource.runUid === runUid && fileSource.stream === stream) return fileSource;
+    const chunks: Uint8Array[] = [];
+    for await (const part of control.exportRun({ runUid, format: ExportFormat.ARROW, stream })) chunks.push(part.chunk);
+    const table = tableFromIPC(concat(chunks));
+    const described = create(RingStreamSchema, {
+      name: stream,
+      rows: table.numRows,
+      fields: table.schema.fields
+        .filter((f) => f.name !== 'time' && f.name !== 'seq_num')
+        .map((f) => ({ name: f.name, dtype: f.metadata.get('dtype') ?? String(f.type), shape: JSON.parse(f.metadata.get('shape') ?? '[]') as number[], units: f.metadata.get('units') ?? '' })),
+    });
+    fileSource = { runUid, stream, rows: decodeRows([table]), described };
+    return fileSource;
+  };
   let runs: RingRun[] = [];
   let series = new Map<string, Series>();
   let lastTime = 0;
@@ -82,7 +104,8 @@ export function createPlotsView(app: App): View {
 
   const refreshStreams = async (): Promise<void> => {
     const ring = await call(() => control.describeRing({}));
-    streams = ring.streams;
+    const fromFile = fileSource;
+    streams = fromFile !== undefined && pinned?.runUid === fromFile.runUid && !ring.streams.some((s) => s.name === fromFile.stream) ? [...ring.streams, fromFile.described] : ring.streams;
     runs = ring.runs;
     setOptions(streamSelect, streams.map((s) => s.name));
     const stream = streams.find((s) => s.name === streamSelect.value);
@@ -94,8 +117,9 @@ export function createPlotsView(app: App): View {
     if (ySelect.value === '' && numeric.length > 0) ySelect.value = numeric[numeric.length > 1 && numeric[0] === xSelect.value ? 1 : 0] as string;
   };
 
-  const poll = async (): Promise<void> => {
-    if (paused || polling) return;
+  /** Reads what is new and draws; `force` also when paused (the axes changed: draw what is held again). */
+  const poll = async (force = false): Promise<void> => {
+    if ((paused && !force) || polling) return;
     polling = true;
     try {
       await pollOnce();
@@ -119,13 +143,32 @@ export function createPlotsView(app: App): View {
     const y2Name = y2Select.value;
     const fields = [yName, ...(xName === 'elapsed' || xName === 'time' ? [] : [xName]), ...(mapped && y2Name !== yName && y2Name !== xName ? [y2Name] : [])];
     const request = pinned === undefined ? { stream, t0S: lastTime, t1S: 0, lastRows: lastTime === 0 ? MAX_ROWS : 0 } : { stream, t0S: pinned.t0, t1S: pinned.t1, lastRows: MAX_ROWS };
-    let rows;
+    let rows: Rows | undefined;
+    let fromFile = false;
     try {
-      rows = decodeRows(await call(() => readRange({ ...request, fields, withoutFrames: true })));
+      if (fileSource === undefined || pinned?.runUid !== fileSource.runUid || fileSource.stream !== stream) {
+        rows = decodeRows(await call(() => readRange({ ...request, fields, withoutFrames: true })));
+      }
     } catch (error) {
-      info.textContent = messageOf(error);
-      return;
+      if (pinned === undefined) {
+        info.textContent = messageOf(error);
+        return;
+      }
     }
+    // A run opened from the history that the ring no longer holds: read it from its file.
+    const pinnedRun = pinned?.runUid;
+    if (pinnedRun !== undefined && (rows === undefined || !rows.runUid.includes(pinnedRun))) {
+      try {
+        const file = await call(() => loadFromFile(pinnedRun, stream));
+        rows = file.rows;
+        rows.runUid.fill(pinnedRun);
+        fromFile = true;
+      } catch (error) {
+        info.textContent = `run ${pinnedRun.slice(0, 8)} is no longer in the ring, and its file cannot be read: ${messageOf(error)}`;
+        return;
+      }
+    }
+    if (rows === undefined) return;
     if (started !== generation) return void (await pollOnce());
     const y = rows.numbers(yName);
     const x = xName === 'elapsed' || xName === 'time' ? rows.time : rows.numbers(xName);
@@ -148,6 +191,8 @@ export function createPlotsView(app: App): View {
     }
     if (rows.length > 0) lastTime = rows.time[rows.length - 1] as number;
     if (pinned !== undefined) paused = true;
+    if (fromFile) info.dataset['source'] = 'file';
+    else delete info.dataset['source'];
     draw();
   };
 
@@ -193,11 +238,11 @@ export function createPlotsView(app: App): View {
   view.addEventListener('change', () => {
     y2Label.classList.toggle('hidden', view.value !== 'map');
     reset();
-    void poll();
+    void poll(true);
   });
   for (const control of [streamSelect, xSelect, ySelect, y2Select]) control.addEventListener('change', () => {
-    if (control === streamSelect) void refreshStreams().then(() => { reset(); void poll(); });
-    else { reset(); void poll(); }
+    if (control === streamSelect) void refreshStreams().then(() => { reset(); void poll(true); });
+    else { reset(); void poll(true); }
   });
   overlay.addEventListener('change', draw);
   follow.addEventListener('click', () => {
@@ -212,13 +257,20 @@ export function createPlotsView(app: App): View {
   fit.addEventListener('click', () => chart.fit());
   el.addEventListener('open', (event) => {
     const detail = (event as CustomEvent<Record<string, string>>).detail;
-    void refreshStreams().then(() => {
-      if (detail['stream'] !== undefined && streams.some((s) => s.name === detail['stream'])) streamSelect.value = detail['stream'];
+    pinned = detail['run'] === undefined ? undefined : { runUid: detail['run'], t0: Number(detail['t0'] ?? 0), t1: Number(detail['t1'] ?? 0) };
+    void refreshStreams().then(async () => {
+      const stream = detail['stream'];
+      const run = detail['run'];
+      // A run whose stream the ring no longer has: its file describes the stream.
+      if (stream !== undefined && run !== undefined && !streams.some((s) => s.name === stream)) {
+        await call(() => loadFromFile(run, stream)).catch(() => undefined);
+        await refreshStreams();
+      }
+      if (stream !== undefined && streams.some((s) => s.name === stream)) streamSelect.value = stream;
       return refreshStreams();
     }).then(() => {
       reset();
       paused = false;
-      pinned = detail['run'] === undefined ? undefined : { runUid: detail['run'], t0: Number(detail['t0'] ?? 0), t1: Number(detail['t1'] ?? 0) };
       follow.textContent = pinned === undefined ? 'Pause' : 'Follow';
       return poll();
     }).catch((error: unknown) => (info.textContent = messageOf(error)));
