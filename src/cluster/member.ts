@@ -9,6 +9,7 @@ import type { Lab } from '../devices/index.js';
 import type { LogEntry, RunEngine } from '../engine/index.js';
 import { type ClusterConnection, type ClusterOptions, connectCluster } from './connection.js';
 import { Presence } from './presence.js';
+import type { ClusterLog, DocumentSource } from './types.js';
 import { DocumentPublisher } from './publisher.js';
 
 /** Seconds between attempts to reach a server that could not be reached at start. */
@@ -16,23 +17,7 @@ const RETRY_S = 2;
 /** Seconds a clean stop waits for the documents still to publish. */
 const DRAIN_S = 5;
 
-/** How the member logs (the daemon's log). */
-export type ClusterLog = (level: 'info' | 'warn' | 'error', message: string) => void;
-
-/** One document of a run as the API streams it: its place in the run, Bluesky's name and JSON. */
-export interface PublishedDocument {
-  index: number;
-  name: string;
-  json: string;
-}
-
-/**
- * Where the member reads a run's documents (the daemon's document log): from `fromIndex`, then
- * live until the run's stop document; ends early when `signal` aborts.
- */
-export interface DocumentSource {
-  follow(runUid: string, fromIndex: number, signal: AbortSignal): AsyncIterable<PublishedDocument>;
-}
+export type { ClusterLog, DocumentSource, PublishedDocument } from './types.js';
 
 /** What the member needs of the daemon, once it exists. */
 export interface ClusterDaemonParts {

@@ -12,7 +12,7 @@ import { capabilitiesOf, isMovable, isParameterized, isReadable, type ParameterI
 import type { Device, Lab } from '../devices/index.js';
 import type { RunEngine } from '../engine/index.js';
 import type { ClusterConnection } from './connection.js';
-import type { ClusterLog } from './member.js';
+import type { ClusterLog } from './types.js';
 
 /** Seconds between two announcements of a daemon (more often when something changes). */
 export const HEARTBEAT_S = 3;

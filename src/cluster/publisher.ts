@@ -24,7 +24,7 @@ import { type PubAck, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { DaqError } from '../core/index.js';
 import type { LogEntry, RunEngine, RunSummary } from '../engine/index.js';
 import type { ClusterConnection } from './connection.js';
-import type { ClusterLog, DocumentSource } from './member.js';
+import type { ClusterLog, DocumentSource } from './types.js';
 
 /** Publishes awaiting their acknowledgement at once. */
 export const IN_FLIGHT = 256;
