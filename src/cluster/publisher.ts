@@ -78,6 +78,20 @@ export async function lastPublished(connection: ClusterConnection, daemon = conn
   return { runUid, index, name: message.header?.get('Daq-Document') ?? '' };
 }
 
+/** A run's publication failed: where acknowledgements stopped. */
+class PublishFailure extends Error {
+  constructor(
+    readonly runUid: string,
+    /** The first document in flight that was not acknowledged (undefined: none was in flight). */
+    readonly firstLost: number | undefined,
+    /** Documents after it that were acknowledged (0: what the stream holds is a prefix). */
+    readonly storedAfter: number,
+    why: string,
+  ) {
+    super(why);
+  }
+}
+
 /** Publishes a daemon's runs to the lab's stream until stopped. */
 export class DocumentPublisher {
   /** Runs to publish, in the order they started; the first is being published. */
@@ -167,40 +181,57 @@ export class DocumentPublisher {
         if (signal.aborted) return;
         this.log('warn', `publishing documents to ${this.connection.names.stream}: ${(error as Error).message}; resuming from the last document the stream holds once NATS answers`);
         mark = await this.resync(signal);
+        if (error instanceof PublishFailure && error.storedAfter > 0 && error.firstLost !== undefined) {
+          // Not a prefix: documents after a lost one were stored. Completeness first: publish again
+          // from the lost one (those stored are recognised by their message id within the
+          // duplicate window); the stream holds these few out of order.
+          this.log('error', `run ${error.runUid}: document ${error.firstLost} was lost while ${error.storedAfter} after it were stored; publishing again from it (the stream holds them out of order)`);
+          mark = { runUid: error.runUid, index: error.firstLost - 1, name: '' };
+        }
       }
     }
   }
 
-  /** Publishes the documents of run `uid` from `from` to its stop document. */
+  /**
+   * Publishes the documents of run `uid` from `from` to its stop document. Nothing is published
+   * while the client is disconnected: what it holds then could go out after documents it lost,
+   * out of order. On a failure, throws a {@link PublishFailure} saying where acks stopped.
+   */
   private async publishRun(uid: string, from: number, signal: AbortSignal): Promise<void> {
     const subject = this.connection.names.subject(this.connection.daemon, 'docs');
-    const window: Promise<PubAck>[] = [];
+    const window: { index: number; ack: Promise<PubAck> }[] = [];
     try {
       try {
         for await (const document of this.documents.follow(uid, from, signal)) {
+          if (!this.connection.connected) throw new Error('disconnected from NATS');
           const h = headers();
           h.set('Daq-Run', uid);
           h.set('Daq-Index', String(document.index));
           h.set('Daq-Document', document.name);
           const ack = this.connection.js.publish(subject, document.json, { msgID: `${uid}:${document.index}`, headers: h, timeout: 10_000 });
           ack.catch(() => undefined); // awaited below, in order
-          window.push(ack);
-          if (window.length >= IN_FLIGHT) await this.acknowledged(window.shift());
+          window.push({ index: document.index, ack });
+          if (window.length >= IN_FLIGHT) await this.acknowledged(window);
         }
       } catch (error) {
         if (!(error instanceof DaqError && error.code === 'not_found')) throw error;
         // The daemon keeps the documents of its last runs only: NATS was away for longer than that.
         this.log('error', `the documents of run ${uid} from ${from} on are no longer in the daemon's log: not published (${error.message})`);
       }
-      while (window.length > 0) await this.acknowledged(window.shift());
-    } finally {
-      // After a failure: the publishes still in flight settle before the stream is asked where it stands.
-      await Promise.allSettled(window);
+      while (window.length > 0) await this.acknowledged(window);
+    } catch (error) {
+      // The publishes still in flight settle before anyone asks the stream where it stands.
+      const settled = await Promise.allSettled(window.map((entry) => entry.ack));
+      const firstLost = window[settled.findIndex((result) => result.status === 'rejected')]?.index ?? window[0]?.index;
+      const storedAfter = window.filter((entry, i) => settled[i]?.status === 'fulfilled' && firstLost !== undefined && entry.index > firstLost).length;
+      throw new PublishFailure(uid, firstLost, storedAfter, (error as Error).message);
     }
   }
 
-  private async acknowledged(ack: Promise<PubAck> | undefined): Promise<void> {
-    await ack;
+  /** Waits for the oldest publish of `window` to be acknowledged, and takes it out. */
+  private async acknowledged(window: { index: number; ack: Promise<PubAck> }[]): Promise<void> {
+    await window[0]?.ack;
+    window.shift();
     this.published++;
   }
 
