@@ -93,11 +93,18 @@ describe('the web dashboard in chromium', () => {
   let tokens: string;
   let url: string;
 
+  /** Errors the pages threw and addresses they asked for that were not there: none by the end. */
+  const pageErrors: string[] = [];
+  const notFound: string[] = [];
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
   const login = async (token: string): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.setDefaultTimeout(60_000); // each action; a loaded machine is slow
+    page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
+    page.on('response', (response) => {
+      if (response.status() === 404) notFound.push(response.url());
+    });
     await page.goto(url);
     await page.locator('#token').fill(token);
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -511,4 +518,9 @@ try {
     await shot(page, 'plots-from-file');
     await page.close();
   }, 120_000);
+
+  it('threw no error in any page, and asked for nothing that is not there (the icon included)', () => {
+    expect(pageErrors).toEqual([]);
+    expect(notFound).toEqual([]);
+  });
 });
