@@ -6,7 +6,7 @@
  * reply, so a proxy fetches the description again only after something changed it (`setRoi`).
  */
 import { capabilitiesOf, type CapabilityName, capabilitySpec } from '../../capabilities/index.js';
-import type { Device } from '../../devices/index.js';
+import type { Device, DeviceState } from '../../devices/index.js';
 
 /**
  * Capabilities that take callbacks or device objects as arguments (a trigger source followed by
@@ -29,6 +29,12 @@ export const SYNC_METHODS: readonly string[] = [
 /** Methods the proxy serves itself: listeners of frames acquired through it. */
 export const LOCAL_METHODS: readonly string[] = ['onFrame'];
 
+/** Calls that read and change nothing: a proxy does not mark its device busy for them, the owner takes no new snapshot after them. */
+export const QUERIES: ReadonlySet<string> = new Set([
+  'position', 'limits', 'read', 'exposure', 'temperature', 'temperatureSetpoint', 'voltage', 'wavelength', 'roi',
+  'getParameter', 'isShutterOpen', 'isEmissionEnabled', 'waitSettled',
+]);
+
 /** A device as a proxy sees it. */
 export interface RemoteDescription {
   /** The owner's driver (`sim-camera`). */
@@ -39,6 +45,8 @@ export interface RemoteDescription {
   sync: Record<string, unknown>;
   /** Version of `sync`: changes when a value of it does. */
   version: number;
+  /** The device's state on the owner (`busy` while a move started with `wait: false` runs). */
+  state: DeviceState;
 }
 
 /** The capabilities of `device` a proxy can have. */
@@ -101,6 +109,6 @@ export class SyncTracker {
   /** The description of the device, with a fresh snapshot. */
   describe(): RemoteDescription {
     this.refresh();
-    return { driver: this.device.driver, capabilities: remoteCapabilities(this.device), sync: this.values, version: this.currentVersion };
+    return { driver: this.device.driver, capabilities: remoteCapabilities(this.device), sync: this.values, version: this.currentVersion, state: this.device.state };
   }
 }

@@ -8,8 +8,8 @@
  */
 import type { CapabilityName, Frame } from '../../capabilities/index.js';
 import { DaqError, Emitter, type Unsubscribe } from '../../core/index.js';
-import { BaseDevice } from '../../devices/index.js';
-import { LOCAL_METHODS, type RemoteDescription, SYNC_METHODS, wireMethods } from './describe.js';
+import { BaseDevice, type DeviceState } from '../../devices/index.js';
+import { LOCAL_METHODS, QUERIES, type RemoteDescription, SYNC_METHODS, wireMethods } from './describe.js';
 
 /** Thrown by an endpoint when the owner cannot be reached (no responder, no reply in time). */
 export class OwnerUnreachable extends DaqError {
@@ -29,6 +29,8 @@ export interface CallResult {
   value: unknown;
   /** The version of the owner's synchronous values when it replied. */
   version: number | undefined;
+  /** The device's state on the owner after the call. */
+  state: DeviceState | undefined;
 }
 
 /** How a remote device reaches its owner (over NATS: remote-endpoint.ts). */
@@ -55,12 +57,6 @@ export interface RemoteDeviceOptions {
   guard?: CallGuard;
 }
 
-/** Calls that read and change nothing: they do not mark the device busy. */
-const QUERIES = new Set([
-  'position', 'limits', 'read', 'exposure', 'temperature', 'temperatureSetpoint', 'voltage', 'wavelength', 'roi',
-  'getParameter', 'isShutterOpen', 'isEmissionEnabled',
-]);
-
 /** A device of another daemon. */
 export class RemoteDevice extends BaseDevice {
   readonly driver = 'remote';
@@ -70,6 +66,8 @@ export class RemoteDevice extends BaseDevice {
   private heartbeat: ReturnType<typeof setTimeout> | undefined;
   private checking = false;
   private stopped = true;
+  /** Ends the `busy` that mirrors the owner's device being busy (a move started with `wait: false`). */
+  private ownerBusy: (() => void) | undefined;
 
   constructor(
     name: string,
@@ -108,6 +106,12 @@ export class RemoteDevice extends BaseDevice {
     if (this.heartbeat !== undefined) clearTimeout(this.heartbeat);
     this.heartbeat = undefined;
     await super.disconnect();
+    this.endOwnerBusy();
+  }
+
+  private endOwnerBusy(): void {
+    this.ownerBusy?.();
+    this.ownerBusy = undefined;
   }
 
   protected async openConnection(signal: AbortSignal): Promise<void> {
@@ -123,6 +127,7 @@ export class RemoteDevice extends BaseDevice {
     const self = this as unknown as Record<string, unknown>;
     for (const name of this.installed) delete self[name];
     this.description = description;
+    this.mirror(description.state);
     const installed: string[] = [];
     const define = (name: string, value: PropertyDescriptor): void => {
       Object.defineProperty(this, name, { configurable: true, enumerable: false, ...value });
@@ -141,6 +146,12 @@ export class RemoteDevice extends BaseDevice {
     this.installed = installed;
   }
 
+  /** Keeps this device `busy` while the owner's is. */
+  private mirror(state: DeviceState | undefined): void {
+    if (state === 'busy' && this.ownerBusy === undefined && (this.state === 'idle' || this.state === 'busy')) this.ownerBusy = this.beginActivity();
+    else if (state !== 'busy') this.endOwnerBusy();
+  }
+
   private syncValue(method: string): unknown {
     this.requireConnected(method);
     return this.description?.sync[method];
@@ -152,12 +163,13 @@ export class RemoteDevice extends BaseDevice {
     }
     if (method === 'stopStream') return Promise.resolve();
     const body = (): Promise<unknown> => this.send(method, args);
-    return QUERIES.has(method) ? this.query(method, body) : this.operation(method, body);
+    return QUERIES.has(method) && method !== 'waitSettled' ? this.query(method, body) : this.operation(method, body);
   }
 
   private async send(method: string, args: unknown[]): Promise<unknown> {
     await this.options.guard?.(this, method);
     const { wireArgs, signal } = wireArguments(method, args);
+    if (signal?.aborted) throw new DaqError('cancelled', `${method} was aborted before it started`);
     const timeoutS = method === 'waitSettled' && typeof args[0] === 'number' ? Math.max(this.options.timeoutS, args[0] + 5) : this.options.timeoutS;
     const call = this.endpoint.call(method, wireArgs, { timeoutS });
     let result: CallResult;
@@ -170,6 +182,7 @@ export class RemoteDevice extends BaseDevice {
     if (result.version !== undefined && result.version !== this.description?.version) {
       this.install(await this.endpoint.describe(this.options.timeoutS));
     }
+    this.mirror(result.state);
     if (method === 'snap' && result.value !== undefined) this.frames.emit(result.value as Frame);
     return result.value;
   }
@@ -178,6 +191,7 @@ export class RemoteDevice extends BaseDevice {
   private ownerLost(reason: OwnerUnreachable): void {
     if (this.state === 'faulted' || this.state === 'disconnected') return;
     this.markFaulted(new DaqError('unavailable', `${this.name}: lost ${this.target}: ${reason.message}`, { device: this.name, cause: reason }));
+    this.endOwnerBusy();
   }
 
   private scheduleCheck(): void {
@@ -194,9 +208,10 @@ export class RemoteDevice extends BaseDevice {
     if (this.checking || this.stopped) return;
     this.checking = true;
     try {
-      if (this.state === 'idle') {
+      if (this.state === 'idle' || this.ownerBusy !== undefined) {
         const description = await this.endpoint.describe(Math.max(2, this.options.heartbeatS * 2));
         if (description.version !== this.description?.version) this.install(description);
+        else this.mirror(description.state);
       } else if (this.state === 'faulted') {
         await this.connect(new AbortController().signal);
       }

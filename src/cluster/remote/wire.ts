@@ -20,6 +20,9 @@ export const CHUNK_INDEX_HEADER = 'Daq-Chunk';
 /** Header of a reply: the version of the device's synchronous values (see describe.ts). */
 export const SYNC_HEADER = 'Daq-Sync';
 
+/** Header of a reply: the device's state on the owner after the call. */
+export const STATE_HEADER = 'Daq-State';
+
 /** A frame's metadata as it crosses the wire; the pixels come as `chunks` messages of bytes. */
 export interface FrameMeta {
   dtype: FrameDtype;
