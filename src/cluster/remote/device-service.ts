@@ -13,6 +13,7 @@ import { type Service, type ServiceMsg, Svcm } from '@nats-io/services';
 import { isFrame } from '../../capabilities/index.js';
 import { DaqError, type ErrorCode } from '../../core/index.js';
 import type { Device } from '../../devices/index.js';
+import { labNames } from '../names.js';
 import { createDispatcher, type DeviceDispatcher } from './dispatch.js';
 import {
   CALLER_HEADER,
@@ -22,7 +23,6 @@ import {
   encodeError,
   encodeFrameMeta,
   encodeValue,
-  RUN_HEADER,
   splitFrame,
   STATE_HEADER,
   SYNC_HEADER,
@@ -54,12 +54,14 @@ const MAX_CHUNK_BYTES = 512 * 1024;
 
 /** The subject prefix of a device's calls. */
 export function deviceSubject(lab: string, daemon: string, device: string): string {
-  return `daq.${lab}.${daemon}.device.${device}`;
+  return labNames(lab).device(daemon, device);
 }
 
 /** Serves `options.devices` on `nc`. */
 export async function serveDevices(nc: NatsConnection, options: DeviceServiceOptions): Promise<DeviceService> {
-  const service: Service = await new Svcm(nc).add({
+  // @nats-io/services 3.0.0-25 is built on an older @nats-io/nats-core than the client: the same
+  // connection and headers at run time, different types to the compiler.
+  const service: Service = await new Svcm(nc as unknown as ConstructorParameters<typeof Svcm>[0]).add({
     name: `daq-${options.lab}-${options.daemon}`,
     version: '1.0.0',
     description: `the devices of daemon "${options.daemon}" of lab "${options.lab}" (ts-daq)`,
@@ -105,15 +107,18 @@ async function handle(nc: NatsConnection, dispatcher: DeviceDispatcher, method: 
       if (inbox === '') throw new DaqError('invalid_argument', `${device}: ${method} returns a frame: the request must name an inbox for its chunks (${CHUNKS_HEADER} header)`);
       const { meta, chunks } = splitFrame(result.value, chunkBytes);
       chunks.forEach((chunk, index) => nc.publish(inbox, chunk, { headers: chunkHeaders(index) }));
-      msg.respond(encodeFrameMeta(meta), { headers: replyHeaders });
+      msg.respond(encodeFrameMeta(meta), { headers: replyHeaders } as RespondOptions);
     } else {
-      msg.respond(encodeValue(result.value), { headers: replyHeaders });
+      msg.respond(encodeValue(result.value), { headers: replyHeaders } as RespondOptions);
     }
   } catch (error) {
     const problem = DaqError.from(error, { device });
     msg.respondError(statusOf(problem.code), problem.message, encodeError(problem));
   }
 }
+
+/** The publish options of the services API's messages (its own nats-core's types). */
+type RespondOptions = Parameters<ServiceMsg['respond']>[1];
 
 function chunkHeaders(index: number): MsgHdrs {
   const h = headers();

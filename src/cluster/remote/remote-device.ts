@@ -39,6 +39,8 @@ export interface RemoteEndpoint {
   readonly owner: string;
   /** The device's name on the owner. */
   readonly device: string;
+  /** Resolves once the endpoint can send (this daemon has joined the cluster), or when `signal` aborts. */
+  ready?(signal: AbortSignal): Promise<void>;
   /** The owner's description of the device; {@link OwnerUnreachable} when it does not answer. */
   describe(timeoutS: number): Promise<RemoteDescription>;
   /** Calls `method(...args)` on the owner; owner errors keep their code, {@link OwnerUnreachable} when it does not answer. */
@@ -115,6 +117,7 @@ export class RemoteDevice extends BaseDevice {
   }
 
   protected async openConnection(signal: AbortSignal): Promise<void> {
+    await this.endpoint.ready?.(signal);
     const description = await this.endpoint.describe(Math.min(this.options.timeoutS, 10));
     signal.throwIfAborted();
     this.install(description);

@@ -9,7 +9,7 @@
 import { createInbox, headers, type Msg, type NatsConnection, RequestError, TimeoutError } from '@nats-io/transport-node';
 import { DaqError } from '../../core/index.js';
 import type { RemoteDescription } from './describe.js';
-import { deviceSubject } from './device-service.js';
+import { labNames } from '../names.js';
 import { OwnerUnreachable, type CallOptions, type CallResult, type RemoteEndpoint } from './remote-device.js';
 import { CALLER_HEADER, CHUNK_INDEX_HEADER, CHUNKS_HEADER, decodeReply, encodeRequest, type FrameMeta, joinFrame, remoteError, RUN_HEADER, STATE_HEADER, SYNC_HEADER } from './wire.js';
 import type { DeviceState } from '../../devices/index.js';
@@ -31,14 +31,31 @@ const CHUNKS_TIMEOUT_S = 10;
 export class NatsEndpoint implements RemoteEndpoint {
   private readonly subject: string;
 
+  /**
+   * `connection`: the cluster's NATS connection, `undefined` while the daemon has not joined yet;
+   * `joined`: resolves once it has.
+   */
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly connection: () => NatsConnection | undefined,
+    private readonly joined: Promise<unknown>,
     lab: string,
     readonly owner: string,
     readonly device: string,
     private readonly caller: Caller,
   ) {
-    this.subject = deviceSubject(lab, owner, device);
+    this.subject = labNames(lab).device(owner, device);
+  }
+
+  async ready(signal: AbortSignal): Promise<void> {
+    if (this.connection() !== undefined) return;
+    let onAbort: (() => void) | undefined;
+    await Promise.race([
+      this.joined,
+      new Promise<void>((resolve) => {
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]).finally(() => onAbort !== undefined && signal.removeEventListener('abort', onAbort));
   }
 
   async describe(timeoutS: number): Promise<RemoteDescription> {
@@ -75,8 +92,10 @@ export class NatsEndpoint implements RemoteEndpoint {
     const run = this.caller.runUid();
     if (run !== undefined) h.set(RUN_HEADER, run);
     if (inbox !== undefined) h.set(CHUNKS_HEADER, inbox);
+    const nc = this.connection();
+    if (nc === undefined) throw new OwnerUnreachable(`this daemon has not joined the cluster yet: it cannot reach daemon "${this.owner}"`);
     try {
-      return await this.nc.request(`${this.subject}.${method}`, data, { timeout: Math.round(timeoutS * 1000), headers: h });
+      return await nc.request(`${this.subject}.${method}`, data, { timeout: Math.round(timeoutS * 1000), headers: h });
     } catch (error) {
       throw this.failure(method, timeoutS, lostOnTimeout, error);
     }
@@ -123,10 +142,12 @@ export class NatsEndpoint implements RemoteEndpoint {
 
   /** An inbox that gathers a frame's chunks, by index. */
   private collectChunks(): { inbox: string; all(meta: FrameMeta): Promise<Uint8Array[]>; close(): void } {
+    const nc = this.connection();
+    if (nc === undefined) throw new OwnerUnreachable(`this daemon has not joined the cluster yet: it cannot reach daemon "${this.owner}"`);
     const inbox = createInbox();
     const received = new Map<number, Uint8Array>();
     let wanted: { count: number; done: () => void } | undefined;
-    const subscription = this.nc.subscribe(inbox, {
+    const subscription = nc.subscribe(inbox, {
       callback: (error, msg) => {
         if (error !== null) return;
         received.set(Number(msg.headers?.get(CHUNK_INDEX_HEADER) ?? -1), msg.data);
