@@ -155,8 +155,8 @@ export class RemoteDevice extends BaseDevice {
     else if (state !== 'busy') this.endOwnerBusy();
   }
 
+  /** A synchronous value, as the owner last described it (also while faulted: as a local driver's settings list). */
   private syncValue(method: string): unknown {
-    this.requireConnected(method);
     return this.description?.sync[method];
   }
 
