@@ -35,6 +35,9 @@ export const QUERIES: ReadonlySet<string> = new Set([
   'getParameter', 'isShutterOpen', 'isEmissionEnabled', 'waitSettled',
 ]);
 
+/** Calls after which the owner's synchronous values stay as they were: reads, motion, acquisition. */
+export const KEEP_SNAPSHOT: ReadonlySet<string> = new Set([...QUERIES, 'moveAbs', 'moveRel', 'stop', 'arm', 'trigger', 'snap']);
+
 /** A device as a proxy sees it. */
 export interface RemoteDescription {
   /** The owner's driver (`sim-camera`). */

@@ -6,7 +6,7 @@
  */
 import { DaqError } from '../../core/index.js';
 import type { Device, DeviceState } from '../../devices/index.js';
-import { QUERIES, type RemoteDescription, remoteCapabilities, SyncTracker, wireMethods } from './describe.js';
+import { KEEP_SNAPSHOT, type RemoteDescription, remoteCapabilities, SyncTracker, wireMethods } from './describe.js';
 
 /** The result of one call on the owner. */
 export interface DispatchResult {
@@ -45,7 +45,7 @@ export function createDispatcher(device: Device, daemon: string): DeviceDispatch
         value = await fn.apply(device, [...args]);
       } finally {
         // a setter that failed half-way may still have changed something
-        if (!QUERIES.has(method)) tracker.refresh();
+        if (!KEEP_SNAPSHOT.has(method)) tracker.refresh();
       }
       return { value, version: tracker.version, state: device.state };
     },
