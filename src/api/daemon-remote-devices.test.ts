@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NatsServer } from '../cluster/nats.fixture.js';
 import { tempDir } from '../test-support/cleanup.fixture.js';
 import type { DaemonClient } from './client.js';
-import { type DaemonProcess, followRun, inlineRun, runOutline, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
+import { type DaemonProcess, followRun, inlineRun, ROOT, runOutline, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
 import { ControlService } from './gen/daq/v1/control_pb.js';
 import type { RunDocument } from './gen/daq/v1/documents_pb.js';
 import { HardwareService } from './gen/daq/v1/hardware_pb.js';
@@ -97,6 +97,18 @@ describe('remote devices across daemons', () => {
 
     // The run check (at StartRun) has the remote capabilities: a stage cannot snap.
     await expect(start(a, 'remote_stage.snap();\n', 'wrong.js')).rejects.toThrow(/wrong\.js:1:\d+: .*'snap' does not exist on type/);
+
+    // So has `daq check` of a lab config that names the cluster: it asks the owners.
+    const checkDir = await tempDir('daq-remote-check-');
+    await writeFile(join(checkDir, 'lab.toml'), `[lab]\ncluster = "${nats.url}"\ndaemon = "checker"\nid = "remote-test"\n\n${remote('remote_stage', 'stage-pc', 'stage')}`);
+    await writeFile(join(checkDir, 'good.js'), 'remote_stage.moveAbs(1);\n');
+    await writeFile(join(checkDir, 'wrong.js'), 'remote_stage.snap();\n');
+    const check = async (script: string) => {
+      const proc = processes.spawnNode([join(ROOT, 'dist/src/cli/main.js'), 'check', join(checkDir, script), '--config', join(checkDir, 'lab.toml')]);
+      return { exit: await proc.exited, stdout: proc.stdout, stderr: proc.stderr };
+    };
+    expect(await check('good.js')).toMatchObject({ exit: { code: 0 }, stdout: expect.stringContaining('good.js: no problems') });
+    expect(await check('wrong.js')).toMatchObject({ exit: { code: 2 }, stderr: expect.stringMatching(/wrong\.js:1:\d+: .*'snap' does not exist on type/) });
   });
 
   it("refuses a device leased to another daemon's run, naming the holder daemon and run, and gives it back when that run ends", { timeout: 240_000 }, async () => {
