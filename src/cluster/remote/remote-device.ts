@@ -192,8 +192,11 @@ export class RemoteDevice extends BaseDevice {
 
   /** Faults the device: the owner is gone. The heartbeat connects it again when the owner is back. */
   private ownerLost(reason: OwnerUnreachable): void {
-    if (this.state === 'faulted' || this.state === 'disconnected') return;
-    this.markFaulted(new DaqError('unavailable', `${this.name}: lost ${this.target}: ${reason.message}`, { device: this.name, cause: reason }));
+    if (this.state === 'disconnected' || this.state === 'connecting') return;
+    const fault = new DaqError('unavailable', `${this.name}: lost ${this.target}: ${reason.message}`, { device: this.name, cause: reason });
+    // Already faulted: the reason is brought up to date (the owner gone, after "not joined yet").
+    if (this.state === 'faulted' && this.fault?.message === fault.message) return;
+    this.markFaulted(fault);
     this.endOwnerBusy();
   }
 
@@ -216,6 +219,10 @@ export class RemoteDevice extends BaseDevice {
         if (description.version !== this.description?.version) this.install(description);
         else this.mirror(description.state);
       } else if (this.state === 'faulted') {
+        // Asked quietly first: a device whose owner is still away stays faulted, without a
+        // connecting -> faulted flicker for every listener at each heartbeat.
+        await this.endpoint.ready?.(AbortSignal.timeout(this.options.heartbeatS * 1000));
+        await this.endpoint.describe(Math.max(2, this.options.heartbeatS * 2));
         await this.connect(new AbortController().signal);
       }
     } catch (error) {
