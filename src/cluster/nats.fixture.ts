@@ -28,6 +28,8 @@ export async function freePort(): Promise<number> {
 
 /** Options of a test server. */
 export interface NatsServerOptions {
+  /** The client port (default: a free one). */
+  port?: number;
   /** Server name (in a cluster, each node's own). */
   name?: string;
   /** A `cluster { }` block for a config file (routes to the other nodes); none for a lone server. */
@@ -50,7 +52,7 @@ export class NatsServer {
   /** Starts a server on a free port with a new store dir; waits until JetStream answers. */
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
     const storeDir = await mkdtemp(join(tmpdir(), 'daq-nats-'));
-    const server = new NatsServer(await freePort(), storeDir, options);
+    const server = new NatsServer(options.port ?? (await freePort()), storeDir, options);
     cleanUpAfter(async () => {
       await server.kill();
       await rm(storeDir, { recursive: true, force: true });
