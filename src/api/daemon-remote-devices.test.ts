@@ -134,6 +134,29 @@ describe('remote devices across daemons', () => {
     expect(runOutline(after)).toMatchObject({ exitStatus: 'SUCCESS', numEvents: { moved: 1 } });
   });
 
+  it('the NATS server killed mid-run (the network gone): the device is faulted, the run fails keeping its events, and the device is back with the server', { timeout: 240_000 }, async () => {
+    const nats = await NatsServer.start();
+    await daemon(nats, 'stage-pc', STAGE_LAB);
+    const hostA = await daemon(nats, 'host-a', remote('remote_stage', 'stage-pc', 'stage'));
+    const a = hostA.client();
+    await untilState(a, 'remote_stage', 'idle');
+
+    const uid = await start(a, `for (let i = 0; i < 100000; i++) { remote_stage.moveAbs(i % 50); record('scan', { i, position: remote_stage.position() }); }`, 'scan.js');
+    const run = startFollowing(a, uid, 5);
+    await run.firstEvents;
+    await nats.kill();
+    const followed = await run.done;
+    expect(runOutline(followed)).toMatchObject({ exitStatus: 'FAIL', indexes: 'consecutive from 0', lastIsStop: true });
+    expect(followed.stop?.reason).toMatch(/remote_stage: .*daemon "stage-pc"/);
+    expect(followed.events.length).toBeGreaterThanOrEqual(5);
+    expect((await devices(a))['remote_stage']?.state).toBe('faulted');
+
+    await nats.start();
+    await untilState(a, 'remote_stage', 'idle');
+    const again = await followRun(a, await start(a, `remote_stage.moveAbs(4);\nrecord('back', { position: remote_stage.position() });\n`));
+    expect(runOutline(again)).toMatchObject({ exitStatus: 'SUCCESS', numEvents: { back: 1 } });
+  });
+
   it('the owner SIGKILLed mid-run: the device is faulted naming its owner, the run fails keeping its events and file, and the device is back with its owner', { timeout: 240_000 }, async () => {
     const nats = await NatsServer.start();
     const stagePc = await daemon(nats, 'stage-pc', STAGE_LAB);
