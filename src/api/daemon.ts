@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { type Clock, createSystemClock, DaqError, Emitter, formatErrorTree } from '../core/index.js';
 import { Lab, readLabConfig } from '../devices/index.js';
 import { type ClusterMember, type ClusterOverrides, clusterSettings, joinCluster } from '../cluster/index.js';
+import { remoteDevices } from '../cluster/remote/index.js';
 import { DRIVERS } from '../drivers/index.js';
 import { createDataDir, createDocumentSink, daemonRingPath, QueueStore, RingWriter, ringStatuses, RunStorage, sharedMemoryDir } from '../data/index.js';
 import { type LogEntry, type LogLevel, RunEngine } from '../engine/index.js';
@@ -118,7 +119,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // from the [lab] section; the lab's own problems are reported by Lab.load below.
   const clusterOptions = clusterSettings((await readLabConfig(options.config, DRIVERS)).config.cluster, options.cluster ?? {}, options.config);
   const cluster = clusterOptions === undefined ? undefined : joinCluster(clusterOptions, say);
-  const lab = await Lab.load(options.config, DRIVERS, clock).catch(async (error: unknown) => {
+  // Clustered, the daemon serves its devices to the lab and uses theirs (driver "remote").
+  const remote = cluster === undefined ? undefined : remoteDevices(cluster, { log: say });
+  const lab = await Lab.load(options.config, remote?.catalog(DRIVERS) ?? DRIVERS, clock).catch(async (error: unknown) => {
     await cluster?.stop();
     throw error;
   });
@@ -160,6 +163,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const documents = new DocumentLog(50, ring === undefined ? {} : { runFile: (start, uid) => storage.fileOf(start, uid) }, join(dataDir, 'documents'));
   engine.onDocument((event) => documents.add(event));
   engine.onLog((entry) => logs.emit(entry));
+  remote?.start(lab, engine);
   engine.onRunChange((run) => {
     documents.queueChanged();
     if (run.state === 'finished') say(run.exitStatus === 'success' ? 'info' : 'warn', `run ${run.uid} (${run.scriptName}) ended: ${run.exitStatus}${run.reason ? `: ${run.reason.split('\n')[0]}` : ''}`);
@@ -253,7 +257,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     core,
     cluster,
     // "stopped" is the last line: after the files are written and the ring is closed (or removed).
-    stop: () => (stopping ??= stopDaemon(core, grpcServer, httpServer, shutdown, options.graceS ?? 5, say).finally(() => cluster?.stop()).finally(() => storage.close().finally(() => closeRing(ring, storage, say)).finally(() => say('info', 'stopped')))),
+    stop: () => (stopping ??= stopDaemon(core, grpcServer, httpServer, shutdown, options.graceS ?? 5, say).finally(() => remote?.close()).finally(() => cluster?.stop()).finally(() => storage.close().finally(() => closeRing(ring, storage, say)).finally(() => say('info', 'stopped')))),
   };
 }
 

@@ -80,7 +80,11 @@ export class Lab {
         const definition = drivers.get(entry.driver);
         if (definition === undefined) throw new DaqError('invalid_argument', `unknown driver "${entry.driver}"`);
         const device = definition.create(entry.name, entry.options, context);
-        device.onStateChange((change) => lab.changes.emit(change));
+        device.onStateChange((change) => {
+          // a device that connected again by itself (a port back, a remote owner back) is no longer failed
+          if (change.to === 'idle') lab.faults.delete(change.device);
+          lab.changes.emit(change);
+        });
         lab.byName.set(entry.name, device);
       } catch (error) {
         problems.add(['devices', entry.name], `device "${entry.name}": ${DaqError.from(error).message}`);

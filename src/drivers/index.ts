@@ -4,6 +4,7 @@ import { newport1830cDriver } from './newport-1830c/index.js';
 import { esp300Driver } from './newport-esp300/index.js';
 import { scpiDriver } from './scpi/index.js';
 import { pvcamDriver } from './photometrics-pvcam/index.js';
+import { remoteDriverStub } from './remote/index.js';
 import { SIM_DRIVERS } from './sim/index.js';
 import { maiTaiDriver } from './spectra-physics-maitai/index.js';
 import { ell14Driver } from './thorlabs-ell14/index.js';
@@ -11,5 +12,8 @@ import { ell14Driver } from './thorlabs-ell14/index.js';
 /** Drivers of real instruments (each tested against its wire simulator). */
 export const INSTRUMENT_DRIVERS = [esp300Driver, maiTaiDriver, newport1830cDriver, ell14Driver, scpiDriver, pvcamDriver];
 
-/** The catalog the daemon and the CLI load labs with. */
-export const DRIVERS: DriverCatalog = createDriverCatalog([...SIM_DRIVERS, ...INSTRUMENT_DRIVERS]);
+/**
+ * The catalog the daemon and the CLI load labs with. `remote` is here as its lab-config face
+ * (options, `daq drivers`); a clustered daemon puts the working one in its place.
+ */
+export const DRIVERS: DriverCatalog = createDriverCatalog([...SIM_DRIVERS, ...INSTRUMENT_DRIVERS, remoteDriverStub]);

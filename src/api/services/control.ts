@@ -1,5 +1,6 @@
 /** ControlService: scripts, runs, the queue, documents, logs, status and daemon facts. */
 import { randomUUID } from 'node:crypto';
+import { capabilitiesOf } from '../../capabilities/index.js';
 import { DaqError } from '../../core/index.js';
 import { type QueuedRunRecord, readRange, type RunStorage } from '../../data/index.js';
 import { type LogEntry, type Run, type RunRequest, withPreset } from '../../engine/index.js';
@@ -47,8 +48,13 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
   const { engine } = core;
   // One worker checks scripts for the dashboard's editor and before every run (StartRun): it
   // starts now, so that its language service is warm by the first run.
-  let declarations: string | undefined;
-  const labTypes = (): string => (declarations ??= labDeclarations(core.lab));
+  // Made again when a device's capabilities change (a remote device takes its owner's when it connects).
+  let declarations: { key: string; text: string } | undefined;
+  const labTypes = (): string => {
+    const key = core.lab.devices().map((d) => `${d.name}:${capabilitiesOf(d).join(',')}`).join(';');
+    if (declarations?.key !== key) declarations = { key, text: labDeclarations(core.lab) };
+    return declarations.text;
+  };
   const editor = new EditorPool(labTypes);
   const checker = new RunChecker((name, source) => editor.check(name, source), labTypes, `the lab "${core.lab.name}"`);
   editor.warmUp();

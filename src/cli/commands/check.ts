@@ -2,8 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createSystemClock, DaqError } from '../../core/index.js';
-import { Lab } from '../../devices/index.js';
-import { DRIVERS } from '../../drivers/index.js';
+import { loadLabWithRemotes } from '../lab-with-remotes.js';
 import { checkKey, checkScript, labDeclarations, type ScriptDiagnostic } from '../../scripting/types/index.js';
 import { passedOnDisk } from '../passed-checks.js';
 import { EXIT, printJson } from '../output.js';
@@ -24,7 +23,8 @@ export function registerCheck(program: Command): void {
     .addHelpText('after', '\nThe devices are created but not connected.\nExit status: 0 no problems, 2 type errors (or a bad config, a missing script).\n')
     .action(async (script: string, options: CheckOptions) => {
       const source = await readScript(script);
-      const lab = await Lab.load(options.config, DRIVERS, createSystemClock());
+      const { lab, close } = await loadLabWithRemotes(options.config, createSystemClock());
+      await close();
       const declarations = labDeclarations(lab);
       const diagnostics = checkScript(source, script, declarations);
       if (diagnostics.length > 0) process.exitCode = EXIT.usage;

@@ -3,8 +3,7 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createSystemClock, DaqError } from '../../core/index.js';
-import { Lab } from '../../devices/index.js';
-import { DRIVERS } from '../../drivers/index.js';
+import { loadLabWithRemotes } from '../lab-with-remotes.js';
 import { editorConfig, labDeclarations } from '../../scripting/types/index.js';
 
 interface TypesOptions {
@@ -24,7 +23,8 @@ export function registerTypes(program: Command): void {
     .addHelpText('after', '\nThe devices are created but not connected.\nExit status: 0 done, 2 bad config.\n')
     .action(async (options: TypesOptions) => {
       if (options.out !== undefined && options.editor !== undefined) throw new DaqError('invalid_argument', 'give either --out FILE or --editor DIR, not both');
-      const lab = await Lab.load(options.config, DRIVERS, createSystemClock());
+      const { lab, close } = await loadLabWithRemotes(options.config, createSystemClock());
+      await close();
       const text = labDeclarations(lab);
       if (options.editor !== undefined) return setUpEditor(options.editor, text, lab.name);
       if (options.out === undefined) {

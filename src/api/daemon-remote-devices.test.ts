@@ -1,0 +1,190 @@
+/**
+ * Remote devices across real daemons and a real nats-server (issue 18, part 4): daemon "host-a"
+ * names a stage of daemon "stage-pc" and a camera of daemon "camera-pc" (all simulated labs) and
+ * one script moves the one and snaps the other; the run check knows the remote capabilities; a
+ * second daemon's run is refused a device leased to the first's; the owner SIGKILLed mid-run
+ * faults the device, fails the run cleanly with what it recorded kept, and the device comes back
+ * with its owner.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NatsServer } from '../cluster/nats.fixture.js';
+import { tempDir } from '../test-support/cleanup.fixture.js';
+import type { DaemonClient } from './client.js';
+import { type DaemonProcess, followRun, inlineRun, ROOT, runOutline, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
+import { ControlService } from './gen/daq/v1/control_pb.js';
+import type { RunDocument } from './gen/daq/v1/documents_pb.js';
+import { HardwareService } from './gen/daq/v1/hardware_pb.js';
+
+const processes = new TestProcesses();
+afterEach(() => processes.cleanup());
+
+const STAGE_LAB = `[devices.stage]
+driver = "sim-stage"
+min = 0                      # mm
+max = 100                    # mm
+settings = { velocity = 100, acceleration = 2000 }   # mm/s, mm/s^2
+`;
+
+const CAMERA_LAB = `[devices.camera]
+driver = "sim-camera"
+width = 1024                 # px: a 2 MiB uint16 frame, over NATS's 1 MB max payload
+height = 1024
+exposure = 0.001             # s
+`;
+
+const remote = (name: string, daemon: string, device: string): string => `[devices.${name}]\ndriver = "remote"\ndaemon = "${daemon}"\ndevice = "${device}"\n`;
+
+/** Starts daemon `name` of lab `lab` in the cluster of `nats` (the lab config written to `dir`, made when not given). */
+async function daemon(nats: NatsServer, name: string, lab: string, dir?: string): Promise<DaemonProcess & { dir: string }> {
+  const where = dir ?? (await tempDir(`daq-remote-${name}-`));
+  await writeFile(join(where, 'lab.toml'), `[lab]\nname = "${name}"\n\n${lab}`);
+  const started = await startDaemonProcess(processes, where, { args: ['--cluster', nats.url, '--name', name, '--lab', 'remote-test'] });
+  return { ...started, dir: where };
+}
+
+/** The devices of a daemon as ListDevices gives them. */
+async function devices(client: DaemonClient): Promise<Record<string, { state: string; capabilities: string[]; fault: string; position?: number | undefined }>> {
+  const { devices: list } = await client.call(HardwareService.method.listDevices, {});
+  return Object.fromEntries(list.map((d) => [d.name, { state: d.state, capabilities: d.capabilities, fault: d.fault, position: d.position }]));
+}
+
+/** Resolves when `client`'s device `name` is in `state`. */
+async function untilState(client: DaemonClient, name: string, state: string): Promise<void> {
+  await expect.poll(async () => (await devices(client))[name]?.state, { timeout: 60_000, interval: 100 }).toBe(state);
+}
+
+/** Starts `source` on `client`'s daemon; resolves with its uid. */
+async function start(client: DaemonClient, source: string, name = 'remote.js'): Promise<string> {
+  const { run } = await client.call(ControlService.method.startRun, inlineRun(source, {}, name));
+  return run?.uid ?? '';
+}
+
+/** Starts a run and follows it; `firstEvents` resolves once it has recorded `n` events. */
+function startFollowing(client: DaemonClient, uid: string, n: number): { done: ReturnType<typeof followRun>; firstEvents: Promise<void> } {
+  let seen = 0;
+  let reached: () => void = () => undefined;
+  const firstEvents = new Promise<void>((resolve) => (reached = resolve));
+  const done = followRun(client, uid, (document: RunDocument) => {
+    if (document.document.case === 'event' && ++seen === n) reached();
+  });
+  return { done, firstEvents };
+}
+
+describe('remote devices across daemons', () => {
+  it("one script on host-a moves stage-pc's stage and snaps camera-pc's 1024x1024 camera; the run check knows what they can do", { timeout: 240_000 }, async () => {
+    const nats = await NatsServer.start();
+    const stagePc = await daemon(nats, 'stage-pc', STAGE_LAB);
+    await daemon(nats, 'camera-pc', CAMERA_LAB);
+    const hostA = await daemon(nats, 'host-a', remote('remote_stage', 'stage-pc', 'stage') + remote('remote_cam', 'camera-pc', 'camera'));
+    const a = hostA.client();
+    await untilState(a, 'remote_stage', 'idle');
+    await untilState(a, 'remote_cam', 'idle');
+    const listed = await devices(a);
+    expect(listed['remote_stage']?.capabilities).toEqual(expect.arrayContaining(['Movable', 'Stoppable', 'Parameterized']));
+    expect(listed['remote_stage']?.capabilities).not.toContain('TriggerSource');
+    expect(listed['remote_cam']?.capabilities).toEqual(expect.arrayContaining(['FrameProducer', 'ExposureControl', 'RoiSelectable']));
+
+    const uid = await start(a, `remote_stage.moveAbs(7.5);\nconst frame = remote_cam.snap();\nrecord('shot', { position: remote_stage.position(), image: frame });\n`);
+    const run = await followRun(a, uid);
+    expect(runOutline(run)).toMatchObject({ exitStatus: 'SUCCESS', numEvents: { shot: 1 } });
+    const event = run.events[0];
+    expect(event?.data['position']?.kind).toEqual({ case: 'number', value: expect.closeTo(7.5, 6) });
+    const descriptor = run.documents.map((d) => d.document).find((d) => d.case === 'descriptor')?.value;
+    expect(descriptor?.dataKeys['image']).toMatchObject({ shape: [1024, 1024], dtype: 'uint16' });
+    expect((await devices(stagePc.client()))['stage']?.position).toBeCloseTo(7.5, 6);
+
+    // The run check (at StartRun) has the remote capabilities: a stage cannot snap.
+    await expect(start(a, 'remote_stage.snap();\n', 'wrong.js')).rejects.toThrow(/wrong\.js:1:\d+: .*'snap' does not exist on type/);
+
+    // So has `daq check` of a lab config that names the cluster: it asks the owners.
+    const checkDir = await tempDir('daq-remote-check-');
+    await writeFile(join(checkDir, 'lab.toml'), `[lab]\ncluster = "${nats.url}"\ndaemon = "checker"\nid = "remote-test"\n\n${remote('remote_stage', 'stage-pc', 'stage')}`);
+    await writeFile(join(checkDir, 'good.js'), 'remote_stage.moveAbs(1);\n');
+    await writeFile(join(checkDir, 'wrong.js'), 'remote_stage.snap();\n');
+    const check = async (script: string) => {
+      const proc = processes.spawnNode([join(ROOT, 'dist/src/cli/main.js'), 'check', join(checkDir, script), '--config', join(checkDir, 'lab.toml')]);
+      return { exit: await proc.exited, stdout: proc.stdout, stderr: proc.stderr };
+    };
+    expect(await check('good.js')).toMatchObject({ exit: { code: 0 }, stdout: expect.stringContaining('good.js: no problems') });
+    expect(await check('wrong.js')).toMatchObject({ exit: { code: 2 }, stderr: expect.stringMatching(/wrong\.js:1:\d+: .*'snap' does not exist on type/) });
+  });
+
+  it("refuses a device leased to another daemon's run, naming the holder daemon and run, and gives it back when that run ends", { timeout: 240_000 }, async () => {
+    const nats = await NatsServer.start();
+    await daemon(nats, 'stage-pc', STAGE_LAB);
+    const hostA = await daemon(nats, 'host-a', remote('remote_stage', 'stage-pc', 'stage'));
+    const hostD = await daemon(nats, 'host-d', remote('shared_stage', 'stage-pc', 'stage'));
+    const a = hostA.client();
+    const d = hostD.client();
+    await untilState(a, 'remote_stage', 'idle');
+    await untilState(d, 'shared_stage', 'idle');
+
+    const holding = await start(a, `for (let i = 0; ; i++) { record('hold', { at: remote_stage.position() }); sleep(0.05); }`, 'hold.js');
+    const held = startFollowing(a, holding, 1);
+    await held.firstEvents;
+    const refused = await followRun(d, await start(d, `shared_stage.moveAbs(2);\n`));
+    expect(runOutline(refused).exitStatus).toBe('FAIL');
+    expect(refused.stop?.reason).toContain(`shared_stage: stage-pc/stage is leased to daemon "host-a" (run ${holding})`);
+
+    await a.call(ControlService.method.stopRun, { uid: holding, reason: 'done holding' });
+    expect(runOutline(await held.done).exitStatus).toBe('ABORT');
+    const after = await followRun(d, await start(d, `shared_stage.moveAbs(2);\nrecord('moved', { position: shared_stage.position() });\n`));
+    expect(runOutline(after)).toMatchObject({ exitStatus: 'SUCCESS', numEvents: { moved: 1 } });
+  });
+
+  it('the NATS server killed mid-run (the network gone): the device is faulted, the run fails keeping its events, and the device is back with the server', { timeout: 240_000 }, async () => {
+    const nats = await NatsServer.start();
+    await daemon(nats, 'stage-pc', STAGE_LAB);
+    const hostA = await daemon(nats, 'host-a', remote('remote_stage', 'stage-pc', 'stage'));
+    const a = hostA.client();
+    await untilState(a, 'remote_stage', 'idle');
+
+    const uid = await start(a, `for (let i = 0; i < 100000; i++) { remote_stage.moveAbs(i % 50); record('scan', { i, position: remote_stage.position() }); }`, 'scan.js');
+    const run = startFollowing(a, uid, 5);
+    await run.firstEvents;
+    await nats.kill();
+    const followed = await run.done;
+    expect(runOutline(followed)).toMatchObject({ exitStatus: 'FAIL', indexes: 'consecutive from 0', lastIsStop: true });
+    expect(followed.stop?.reason).toMatch(/remote_stage: .*daemon "stage-pc"/);
+    expect(followed.events.length).toBeGreaterThanOrEqual(5);
+    expect((await devices(a))['remote_stage']?.state).toBe('faulted');
+
+    await nats.start();
+    await untilState(a, 'remote_stage', 'idle');
+    const again = await followRun(a, await start(a, `remote_stage.moveAbs(4);\nrecord('back', { position: remote_stage.position() });\n`));
+    expect(runOutline(again)).toMatchObject({ exitStatus: 'SUCCESS', numEvents: { back: 1 } });
+  });
+
+  it('the owner SIGKILLed mid-run: the device is faulted naming its owner, the run fails keeping its events and file, and the device is back with its owner', { timeout: 240_000 }, async () => {
+    const nats = await NatsServer.start();
+    const stagePc = await daemon(nats, 'stage-pc', STAGE_LAB);
+    const hostA = await daemon(nats, 'host-a', remote('remote_stage', 'stage-pc', 'stage'));
+    const a = hostA.client();
+    await untilState(a, 'remote_stage', 'idle');
+
+    const uid = await start(a, `for (let i = 0; i < 100000; i++) { remote_stage.moveAbs(i % 50); record('scan', { i, position: remote_stage.position() }); }`, 'scan.js');
+    const run = startFollowing(a, uid, 5);
+    await run.firstEvents;
+    expect(await stagePc.proc.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+    const followed = await run.done;
+    expect(runOutline(followed)).toMatchObject({ exitStatus: 'FAIL', indexes: 'consecutive from 0', lastIsStop: true });
+    expect(followed.stop?.reason).toMatch(/remote_stage: .*daemon "stage-pc" (does not answer|cannot be reached)/);
+    expect(followed.events.length).toBeGreaterThanOrEqual(5);
+    await expect.poll(async () => (await a.call(ControlService.method.getRun, { uid })).run?.fileFinished, { timeout: 60_000, interval: 50 }).toBe(true);
+    const summary = (await a.call(ControlService.method.getRun, { uid })).run;
+    expect(summary?.fileSizeBytes).toBeGreaterThan(0);
+    expect(summary?.numEvents).toMatchObject({ scan: followed.events.length });
+    const faulted = (await devices(a))['remote_stage'];
+    expect(faulted?.state).toBe('faulted');
+    expect(faulted?.fault).toMatch(/remote_stage: lost stage-pc\/stage: daemon "stage-pc"/);
+
+    await daemon(nats, 'stage-pc', STAGE_LAB, stagePc.dir);
+    await untilState(a, 'remote_stage', 'idle');
+    const again = await followRun(a, await start(a, `remote_stage.moveAbs(3);\nrecord('back', { position: remote_stage.position() });\n`));
+    expect(runOutline(again)).toMatchObject({ exitStatus: 'SUCCESS', numEvents: { back: 1 } });
+    expect(again.events[0]?.data['position']?.kind).toEqual({ case: 'number', value: expect.closeTo(3, 6) });
+  });
+});
+
