@@ -115,5 +115,12 @@ export function registerDaemon(program: Command): void {
       process.stdout.write(`daq daemon listening on ${daemon.address}\n`);
       await stopRequested;
       await daemon.stop();
+      // Everything is closed and written: the process ends by itself now. Should something still
+      // hold the event loop (a leaked timer or socket), say what and exit anyway: a daemon that
+      // said "stopped" must not linger holding its port and data directory.
+      setTimeout(() => {
+        log({ timeS: Date.now() / 1000, level: 'warn', runUid: '', message: `still open 2 s after stopping: ${process.getActiveResourcesInfo().join(', ')}; exiting anyway` });
+        process.exit(process.exitCode ?? 0);
+      }, 2000).unref();
     });
 }
