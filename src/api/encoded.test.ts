@@ -45,7 +45,7 @@ describe('run documents encoded once', () => {
     const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)] as T;
     const numbers = [0, -0, 1, -1, 0.1, 1e300, -1e-300, NaN, Infinity, -Infinity, 2 ** 53, 79.99];
-    const texts = ['', 'a', 'µ-meter', '日本', '\u{1F600} emoji', 'x'.repeat(200), 'y'.repeat(20_000), 'lone \uD800 surrogate'];
+    const texts = ['', 'a', 'µ-meter', '日本', '\u{1F600} emoji', 'x'.repeat(200), 'y'.repeat(20_000), 'lone \uD800 surrogate', `${'µ'.repeat(70)} lone \uDC00 ${'日本\u{1F600}'.repeat(40)}`];
     const value = (): unknown => pick([() => pick(numbers), () => pick(texts), () => random() < 0.5, () => Array.from({ length: Math.floor(random() * 4) * 40 }, () => pick(numbers))])();
     for (let i = 0; i < 400; i++) {
       const fields = Math.floor(random() * 5);
@@ -80,7 +80,7 @@ describe('run documents encoded once', () => {
         timestamps[key] = pick(numbers);
       }
       const event = { kind: 'event' as const, uid: pick(['', 'u-1']), descriptor: pick(['', 'd']), stream: pick(['primary', '']), seqNum: pick([0, 1, 128, 2 ** 32 - 1, 2 ** 32]), timeS: pick(numbers), data: data as never, timestamps };
-      const [runUid, index, name, json] = [pick(['', 'run-1']), pick([0, 1, 300, 2 ** 31, 2 ** 32]), pick(['event', '']), pick(['', '{"uid":"u-1"}', 'y'.repeat(20_000)])];
+      const [runUid, index, name, json] = [pick(['', 'run-1']), pick([0, 1, 300, 2 ** 31, 2 ** 32]), pick(['event', '']), pick(['', '{"uid":"u-1"}', 'y'.repeat(20_000), `{"label":"${'µ'.repeat(70)}\uD800"}`])];
       const bytes = encodeEngineEvent(runUid, index, event, name, json);
       if (Object.values(data).includes(frame) || index >= 2 ** 32 || event.seqNum >= 2 ** 32) {
         expect(bytes).toBeUndefined();

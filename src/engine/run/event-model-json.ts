@@ -15,10 +15,18 @@ export function floatJson(value: unknown, isFloat: FloatPath): string {
   return write(value, [], isFloat);
 }
 
+/** The last number written and its text: an event's timestamps and values often repeat one. */
+let lastNumber = NaN;
+let lastText = '';
+
 /** A number as JSON: `null` when not finite, an integral float with `.0`. */
 function numberJson(value: number, float: boolean): string {
   if (!Number.isFinite(value)) return 'null';
-  const text = String(value); // JSON.stringify's text for a finite number
+  if (!Object.is(value, lastNumber)) {
+    lastNumber = value;
+    lastText = String(value); // JSON.stringify's text for a finite number
+  }
+  const text = lastText;
   return float && Number.isInteger(value) && !text.includes('e') ? `${text}.0` : text;
 }
 
