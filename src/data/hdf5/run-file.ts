@@ -39,6 +39,13 @@ import { checkSpace, fileSize } from './file-space.js';
 export type { RunFileEnd, RunFileStart };
 
 
+/**
+ * Rows appended are written in writes of at least this many bytes (or at a flush or finish): a
+ * write to a dataset costs h5wasm ~0.1 ms whatever its size, and a fast run's ring records hold a
+ * few rows each.
+ */
+export const WRITE_BYTES = 2 ** 20;
+
 /** Options of a run file. */
 export interface RunFileOptions {
   /** gzip level 1-9 for event datasets; 0 or undefined: no compression. */

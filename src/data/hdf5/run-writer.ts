@@ -15,7 +15,7 @@ import { KIND_PADDING } from '../ring/layout.js';
 import { RecordSource } from '../ring/record-source.js';
 import type { DescriptorInfo, FromWorker, RunProgress, ToWorker } from './protocol.js';
 import { eventsLostOf, fileSize, RESERVE_BYTES } from './file-space.js';
-import { type RunFileEnd, RunFile, type RunFileOptions } from './run-file.js';
+import { type RunFileEnd, RunFile, type RunFileOptions, WRITE_BYTES } from './run-file.js';
 import { newRunEntry, type RunEntry } from './run-entry.js';
 
 /** Options of a {@link RunWriter}. */
@@ -29,13 +29,6 @@ export interface RunWriterOptions extends RunFileOptions {
   /** Monotonic time in seconds (default: performance.now). */
   now?: () => number;
 }
-
-/**
- * Rows go to the files in writes of at least this many bytes (or at a flush, at most `flushS`
- * later): a write to a dataset costs h5wasm ~0.1 ms whatever its size, and a fast run's ring
- * records hold a few rows each.
- */
-const WRITE_BYTES = 2 ** 20;
 
 /** Follows a ring and writes run files. */
 export class RunWriter {
