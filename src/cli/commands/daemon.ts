@@ -71,7 +71,9 @@ export function registerDaemon(program: Command): void {
       // space grow to 2-4x its live data between full collections (a 1M-point plan: 41 MB live,
       // up to 145 MB); 1.5x costs a full collection every ~20 MB promoted, ~1-2 % of the main
       // thread's time (docs/development.md, design record). Read by V8 at every collection.
-      setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+      // DAQ_HEAP_GROWING_PERCENT overrides it (0: V8's own rule), for measuring what it costs.
+      const growing = Number(process.env['DAQ_HEAP_GROWING_PERCENT'] ?? HEAP_GROWING_PERCENT);
+      if (Number.isInteger(growing) && growing > 0) setFlagsFromString(`--heap-growing-percent=${growing}`);
       const daemon = await startDaemon({
         config: options.config,
         dataDir: options.dataDir,
