@@ -34,7 +34,7 @@ function recordRun(log: DocumentLog, events: number, during?: (i: number) => voi
 
 async function all(log: DocumentLog, uid: string, from = 0): Promise<RunDocumentInit[]> {
   const out: RunDocumentInit[] = [];
-  for await (const document of log.follow(uid, from, new AbortController().signal)) out.push(document);
+  for await (const logged of log.follow(uid, from, new AbortController().signal)) out.push(logged.document);
   return out;
 }
 
@@ -81,7 +81,7 @@ describe('the document log with a spill directory', () => {
     expect(memoryOf(log, recorder.uid)).toBeLessThanOrEqual(2 * MEMORY_WINDOW);
     const indices: number[] = [];
     const seqNums: number[] = [];
-    for await (const document of log.follow(recorder.uid, 0, new AbortController().signal)) {
+    for await (const { document } of log.follow(recorder.uid, 0, new AbortController().signal)) {
       indices.push(document.index ?? -1);
       if (document.document?.case === 'event') seqNums.push(document.document.value.seqNum ?? -1);
       // The run goes on faster than the follower reads (the window moves on while it reads the

@@ -2,24 +2,42 @@
  * Every run's documents, kept in order so a client can follow a run from any index, live. Each
  * follower reads at its own pace from the log (a slow one lags, it never slows the run or other
  * followers, and nothing is dropped). Frames are kept as references; their pixels are in the ring
- * and the run's file. Each document is kept twice: typed, and as Bluesky's (name, JSON).
+ * and the run's file. Each document is kept as its RunDocument protobuf bytes (with Bluesky's
+ * name and JSON inside), encoded once as it comes: a gRPC follower sends those bytes as they are,
+ * and the message is decoded only for a follower that needs it (Connect, the dashboard).
  * The logs of the last `keepRuns` runs are kept. With a spill directory, memory stays flat: a
  * run's documents go to a file as they come (document-spill.ts) and only the newest
  * {@link MEMORY_WINDOW} of the running run stay in memory; a late follower reads the file.
  */
 import { join } from 'node:path';
+import { fromBinary } from '@bufbuild/protobuf';
 import { DaqError } from '../core/index.js';
 import { DocumentSpill, prepareSpillDir } from './document-spill.js';
 import { createEventModelSerializer, type EventModelOptions, type EventModelSerializer, type RunDocumentEvent } from '../engine/index.js';
 import { type RunDocumentInit, toRunDocument } from './convert.js';
-import { encodeRunDocument, withEncoding } from './encoded.js';
+import { encodeEngineEvent, encodeRunDocument, withEncoding } from './encoded.js';
+import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
+
+/** One document of the log: its RunDocument bytes, and the message, decoded when first asked for. */
+export class LoggedDocument {
+  private decoded: RunDocumentInit | undefined;
+
+  /** `bytes` must not change (they are sent as they are). */
+  constructor(readonly bytes: Uint8Array) {}
+
+  /** The RunDocument message (decoded once, then kept; its bytes registered with it, see encoded.ts). */
+  get document(): RunDocumentInit {
+    this.decoded ??= withEncoding(fromBinary(RunDocumentSchema, this.bytes) as unknown as RunDocumentInit, this.bytes);
+    return this.decoded;
+  }
+}
 
 /** Documents of the running run kept in memory when they also go to a spill file. */
 export const MEMORY_WINDOW = 4096;
 
 class RunLog {
   /** Documents base .. base + documents.length - 1; the older ones are only in the spill file. */
-  documents: RunDocumentInit[] = [];
+  documents: LoggedDocument[] = [];
   base = 0;
   closed = false;
   private waiters: (() => void)[] = [];
@@ -34,12 +52,9 @@ class RunLog {
     return this.base + this.documents.length;
   }
 
-  append(document: RunDocumentInit, last: boolean): void {
-    this.documents.push(document);
+  append(bytes: Uint8Array, last: boolean): void {
+    this.documents.push(new LoggedDocument(bytes));
     if (this.spill !== undefined) {
-      // Encoded once, here: the spill file and every gRPC follower use these bytes (encoded.ts).
-      const bytes = encodeRunDocument(document);
-      withEncoding(document, bytes);
       this.spill.appendEncoded(bytes);
       if (last) {
         // A finished run is read from its file: nothing of it stays in memory.
@@ -54,6 +69,7 @@ class RunLog {
       }
     }
     if (last) this.closed = true;
+    if (this.waiters.length === 0) return;
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
@@ -104,10 +120,17 @@ export class DocumentLog {
     }
     // One engine document is one or more Bluesky documents (stream_datum before an event with a
     // frame, stream_resource after a descriptor): each is a RunDocument of its own.
+    // Encoded once, here: the spill file and every gRPC follower use these bytes (encoded.ts);
+    // an event (the document of every point) straight from the engine's, the rest through messages.
     const pairs = log.bluesky.toBluesky(document);
-    for (const [i, pair] of pairs.entries()) {
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i] as (typeof pairs)[number];
       const typed = pair.name === document.kind ? document : undefined;
-      log.append(toRunDocument(runUid, log.length, typed, pair), document.kind === 'stop' && i === pairs.length - 1);
+      const index = log.length;
+      const bytes =
+        (typed?.kind === 'event' ? encodeEngineEvent(runUid, index, typed, pair.name, pair.json) : undefined) ??
+        encodeRunDocument(toRunDocument(runUid, index, typed, pair));
+      log.append(bytes, document.kind === 'stop' && i === pairs.length - 1);
     }
   }
 
@@ -116,21 +139,21 @@ export class DocumentLog {
    * uid means the run in progress, or the next one to start; a queued run is waited for while
    * `queued()` says it is still queued. Ends early when `signal` aborts.
    */
-  async *follow(runUid: string, fromIndex: number, signal: AbortSignal, queued: () => boolean = () => false): AsyncGenerator<RunDocumentInit> {
+  async *follow(runUid: string, fromIndex: number, signal: AbortSignal, queued: () => boolean = () => false): AsyncGenerator<LoggedDocument> {
     const log = await this.find(runUid, signal, queued);
     if (log === undefined) return;
     let cursor = fromIndex;
     while (!signal.aborted) {
       // Behind the memory window: from the run's file (written up to at least log.base).
       if (cursor < log.base && log.spill !== undefined) {
-        for (const document of log.spill.read(cursor, log.base)) {
+        for (const bytes of log.spill.read(cursor, log.base)) {
           if (signal.aborted) return;
           cursor++;
-          yield document;
+          yield new LoggedDocument(bytes);
         }
         continue;
       }
-      while (cursor >= log.base && cursor < log.length) yield log.documents[cursor++ - log.base] as RunDocumentInit;
+      while (cursor >= log.base && cursor < log.length) yield log.documents[cursor++ - log.base] as LoggedDocument;
       if (cursor < log.base) continue; // the window moved on while this follower was away
       if (log.closed && cursor >= log.length) return;
       await log.next(signal);

@@ -8,10 +8,9 @@
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { DaqError } from '../core/index.js';
 import type { RunDocumentInit } from './convert.js';
-import { withEncoding } from './encoded.js';
 import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 
 /** Every how many documents the byte offset is remembered. */
@@ -75,8 +74,8 @@ export class DocumentSpill {
     this.pendingBytes = 0;
   }
 
-  /** Documents `from` to `to` (exclusive, at most {@link written}), read back in order. */
-  *read(from: number, to: number): Generator<RunDocumentInit> {
+  /** The RunDocument bytes of documents `from` to `to` (exclusive, at most {@link written}), read back in order. */
+  *read(from: number, to: number): Generator<Uint8Array> {
     if (this.fd === undefined) throw new DaqError('unavailable', `the documents of ${this.path} were removed`);
     const end = Math.min(to, this.writtenCount);
     let index = Math.floor(from / INDEX_EVERY) * INDEX_EVERY;
@@ -92,11 +91,8 @@ export class DocumentSpill {
         continue;
       }
       const length = buffer.readUInt32LE(0);
-      if (index >= from) {
-        // Its bytes go with it: a gRPC follower sends them as they are (encoded.ts).
-        const bytes = buffer.subarray(4, 4 + length);
-        yield withEncoding(fromBinary(RunDocumentSchema, bytes) as unknown as RunDocumentInit, new Uint8Array(bytes)); // a copy, not a view of the chunk
-      }
+      // A copy, not a view of the chunk: a follower may keep it while the chunk goes.
+      if (index >= from) yield new Uint8Array(buffer.subarray(4, 4 + length));
       buffer = buffer.subarray(4 + length);
       index++;
     }

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../core/index.js';
 import { RunRecorder } from '../engine/run/recorder.js';
 import { DocumentLog, MEMORY_WINDOW } from './document-log.js';
-import { encodeRunDocument, encodingOf, wrapEncoded } from './encoded.js';
+import { encodeEngineEvent, encodeRunDocument, encodingOf, wrapEncoded } from './encoded.js';
 import { toRunDocument } from './convert.js';
 import { StreamRunDocumentsResponseSchema } from './gen/daq/v1/control_pb.js';
 import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
@@ -25,8 +25,10 @@ describe('run documents encoded once', () => {
     for (let i = 0; i < total; i++) recorder.record('scan', { x: i, label: i % 1000 === 7 ? 'y'.repeat(i % 2 === 0 ? 300 : 20_000) : `p${i}` });
     let checked = 0;
     const follower = log.follow(recorder.uid, 0, new AbortController().signal);
-    for await (const document of follower) {
+    for await (const logged of follower) {
+      const document = logged.document;
       const bytes = encodingOf(document);
+      expect(bytes).toBe(logged.bytes);
       expect(bytes).toBeDefined();
       if (document.index === 0 || document.index! % 97 === 0 || document.index! % 1000 === 9) {
         expect(bytes).toEqual(toBinary(RunDocumentSchema, create(RunDocumentSchema, document)));
@@ -43,7 +45,7 @@ describe('run documents encoded once', () => {
     const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)] as T;
     const numbers = [0, -0, 1, -1, 0.1, 1e300, -1e-300, NaN, Infinity, -Infinity, 2 ** 53, 79.99];
-    const texts = ['', 'a', 'µ-meter', '日本', '\u{1F600} emoji', 'x'.repeat(200), 'y'.repeat(20_000), 'lone \uD800 surrogate'];
+    const texts = ['', 'a', 'µ-meter', '日本', '\u{1F600} emoji', 'x'.repeat(200), 'y'.repeat(20_000), 'lone \uD800 surrogate', `${'µ'.repeat(70)} lone \uDC00 ${'日本\u{1F600}'.repeat(40)}`];
     const value = (): unknown => pick([() => pick(numbers), () => pick(texts), () => random() < 0.5, () => Array.from({ length: Math.floor(random() * 4) * 40 }, () => pick(numbers))])();
     for (let i = 0; i < 400; i++) {
       const fields = Math.floor(random() * 5);
@@ -58,5 +60,35 @@ describe('run documents encoded once', () => {
       const document = toRunDocument(pick(['', 'run-1']), pick([0, 1, 300, 2 ** 31]), event, { name: 'event', doc: {}, json: pick(texts) });
       expect(encodeRunDocument(document)).toEqual(toBinary(RunDocumentSchema, create(RunDocumentSchema, document)));
     }
+  });
+
+  it("an engine event written straight to bytes has the bytes of its message, and frames are left to protobuf-es", () => {
+    let seed = 777;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const numbers = [0, -0, 1, -1, 0.1, 1e300, NaN, Infinity, 2 ** 53, 79.99];
+    const frame = { width: 2, height: 1, dtype: 'uint16', data: new Uint16Array([1, 2]), frameNumber: 3, timestampS: 4, exposureS: 0.1 };
+    const value = (): unknown =>
+      pick([() => pick(numbers), () => pick(['', 'µ', 'x'.repeat(300)]), () => random() < 0.5, () => Array.from({ length: Math.floor(random() * 3) * 20 }, () => pick(numbers)), () => null, () => ({ a: 1 }), () => frame])();
+    let frames = 0;
+    for (let i = 0; i < 400; i++) {
+      const data: Record<string, unknown> = {};
+      const timestamps: Record<string, number> = {};
+      for (let f = Math.floor(random() * 5); f > 0; f--) {
+        const key = pick(['x', '', '2', '10', 'ü', `k${f}`]);
+        data[key] = value();
+        timestamps[key] = pick(numbers);
+      }
+      const event = { kind: 'event' as const, uid: pick(['', 'u-1']), descriptor: pick(['', 'd']), stream: pick(['primary', '']), seqNum: pick([0, 1, 128, 2 ** 32 - 1, 2 ** 32]), timeS: pick(numbers), data: data as never, timestamps };
+      const [runUid, index, name, json] = [pick(['', 'run-1']), pick([0, 1, 300, 2 ** 31, 2 ** 32]), pick(['event', '']), pick(['', '{"uid":"u-1"}', 'y'.repeat(20_000), `{"label":"${'µ'.repeat(70)}\uD800"}`])];
+      const bytes = encodeEngineEvent(runUid, index, event, name, json);
+      if (Object.values(data).includes(frame) || index >= 2 ** 32 || event.seqNum >= 2 ** 32) {
+        expect(bytes).toBeUndefined();
+        frames++;
+        continue;
+      }
+      expect(bytes).toEqual(toBinary(RunDocumentSchema, create(RunDocumentSchema, toRunDocument(runUid, index, event, { name: name as 'event', doc: {}, json }))));
+    }
+    expect(frames).toBeGreaterThan(20);
   });
 });

@@ -6,6 +6,8 @@
  * registered is encoded as usual.
  */
 import { create, toBinary } from '@bufbuild/protobuf';
+import { isFrame } from '../capabilities/index.js';
+import type { RunEvent } from '../engine/index.js';
 import type { RunDocumentInit } from './convert.js';
 import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 
@@ -52,6 +54,94 @@ export function encodeRunDocument(document: RunDocumentInit): Uint8Array {
   return toBinary(RunDocumentSchema, create(RunDocumentSchema, document));
 }
 
+/**
+ * The RunDocument bytes of an engine event with its Bluesky (name, JSON): the bytes of
+ * `encodeRunDocument(toRunDocument(runUid, index, event, { name, json }))` (encoded.test.ts
+ * compares them), written straight from the engine's event, without the message objects in
+ * between. `undefined` for what this leaves to that path (frames, numbers beyond uint32).
+ */
+export function encodeEngineEvent(runUid: string, index: number, event: RunEvent, name: string, json: string): Uint8Array | undefined {
+  const w = writer;
+  if (!isUint32(index) || !isUint32(event.seqNum)) return undefined;
+  w.pos = 0;
+  w.stringField(1, runUid);
+  w.uint32Field(2, index);
+  w.tag(5, 2);
+  const body = w.fork();
+  w.stringField(1, event.uid);
+  w.stringField(2, event.descriptor);
+  w.stringField(3, event.stream);
+  w.uint32Field(4, event.seqNum);
+  w.doubleField(5, event.timeS);
+  const data = event.data;
+  for (const key in data) {
+    if (!Object.hasOwn(data, key)) continue;
+    w.tag(6, 2);
+    const entry = w.fork();
+    w.tag(1, 2);
+    w.string(key);
+    w.tag(2, 2);
+    const message = w.fork();
+    if (!writeEngineValue(w, data[key])) return undefined;
+    w.join(message);
+    w.join(entry);
+  }
+  const timestamps = event.timestamps;
+  for (const key in timestamps) {
+    if (!Object.hasOwn(timestamps, key)) continue;
+    const value = timestamps[key];
+    if (typeof value !== 'number') return undefined;
+    w.tag(7, 2);
+    const entry = w.fork();
+    w.tag(1, 2);
+    w.string(key);
+    w.tag(2, 1);
+    w.double(value);
+    w.join(entry);
+  }
+  w.join(body);
+  w.stringField(7, name);
+  w.stringField(8, json);
+  return w.bytes.slice(0, w.pos);
+}
+
+/** A recorded value as the Value message `toValue` (convert.ts) makes of it; false for a frame (left to protobuf-es). */
+function writeEngineValue(w: Writer, value: unknown): boolean {
+  switch (typeof value) {
+    case 'number':
+      w.tag(1, 1);
+      w.double(value);
+      return true;
+    case 'string':
+      w.tag(2, 2);
+      w.string(value);
+      return true;
+    case 'boolean':
+      w.tag(3, 0);
+      w.varint(value ? 1 : 0);
+      return true;
+    default:
+      break;
+  }
+  if (Array.isArray(value)) {
+    w.tag(4, 2);
+    const array = w.fork();
+    if (value.length > 0) {
+      w.tag(1, 2);
+      const packed = w.fork();
+      for (const v of value) w.double(Number(v));
+      w.join(packed);
+    }
+    w.join(array);
+    return true;
+  }
+  if (isFrame(value)) return false;
+  const text = JSON.stringify(value) ?? '';
+  w.tag(2, 2);
+  w.string(text);
+  return true;
+}
+
 type EventInit = Extract<NonNullable<RunDocumentInit['document']>, { case: 'event' }>['value'];
 
 const UINT32_MAX = 2 ** 32 - 1;
@@ -61,6 +151,8 @@ const isUint32 = (n: unknown): n is number => typeof n === 'number' && Number.is
 class Writer {
   bytes = new Uint8Array(4096);
   private view = new DataView(this.bytes.buffer);
+  /** The same bytes as a Buffer, for its native UTF-8 writer. */
+  private buffer = Buffer.from(this.bytes.buffer);
   pos = 0;
 
   private room(n: number): void {
@@ -69,6 +161,7 @@ class Writer {
     bigger.set(this.bytes.subarray(0, this.pos));
     this.bytes = bigger;
     this.view = new DataView(bigger.buffer);
+    this.buffer = Buffer.from(bigger.buffer);
   }
 
   varint(n: number): void {
@@ -95,6 +188,13 @@ class Writer {
   string(s: string): void {
     const start = this.fork();
     this.room(3 * s.length);
+    if (s.length > 64) {
+      // Long strings (a document's JSON): Node's native UTF-8 writer, ~4x faster than the loop
+      // below (utf8Write is what buffer.write(s, offset, 'utf8') calls, without its argument checks).
+      this.pos += (this.buffer as unknown as { utf8Write(text: string, offset: number): number }).utf8Write(s, this.pos);
+      this.join(start);
+      return;
+    }
     let ascii = true;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);

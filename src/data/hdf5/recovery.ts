@@ -8,7 +8,7 @@ import { KIND_PADDING } from '../ring/layout.js';
 import { RecordSource } from '../ring/record-source.js';
 import type { RecoverRun, RunProgress } from './protocol.js';
 import { eventsLostOf } from './file-space.js';
-import { type RunFileEnd, RunFile, type RunFileOptions } from './run-file.js';
+import { type RunFileEnd, RunFile, type RunFileOptions, WRITE_BYTES } from './run-file.js';
 
 /**
  * Finishes runs a dead daemon left: reopens each file (or recreates it when it is missing or
@@ -67,6 +67,7 @@ function finishFromRing(item: RecoverRun, file: RunFile, src: RecordSource | und
       if (batch !== undefined && batch.schema.metadata.get('daq.run_uid') === item.uid) {
         const stream = batch.schema.metadata.get('daq.stream') ?? '';
         file.append(stream, batch.schema, batch);
+        if (file.pendingBytes >= WRITE_BYTES) file.writePending(); // a whole ring's rows never wait in memory
         maxSeq[stream] = Math.max(maxSeq[stream] ?? 0, file.lastSeq(stream));
         lastTimeS = Math.max(lastTimeS, header.tLastS);
       }

@@ -39,6 +39,13 @@ import { checkSpace, fileSize } from './file-space.js';
 export type { RunFileEnd, RunFileStart };
 
 
+/**
+ * Rows appended are written in writes of at least this many bytes (or at a flush or finish): a
+ * write to a dataset costs h5wasm ~0.1 ms whatever its size, and a fast run's ring records hold a
+ * few rows each.
+ */
+export const WRITE_BYTES = 2 ** 20;
+
 /** Options of a run file. */
 export interface RunFileOptions {
   /** gzip level 1-9 for event datasets; 0 or undefined: no compression. */
@@ -48,9 +55,17 @@ export interface RunFileOptions {
 interface StreamState {
   plans: ColumnPlan[];
   datasets: Dataset[];
+  /** Rows in the file. */
   rows: number;
+  /** The last seq_num appended (written or pending). */
   lastSeq: number;
+  /** Rows appended but not written yet: parts of batches, in order. */
+  pending: { batch: RecordBatch; from: number; to: number }[];
+  pendingRows: number;
 }
+
+/** Bytes of a stream's row (every dataset). */
+const rowBytesOf = (state: StreamState): number => state.plans.reduce((sum, p) => sum + p.rowBytes, 0);
 
 /** A run's file, open for appending. Not thread-safe: one writer (the writer worker). */
 export class RunFile {
@@ -120,9 +135,16 @@ export class RunFile {
     return run;
   }
 
-  /** Rows in the file, per stream. */
+  /** Rows appended, per stream (in the file, or to be written by {@link RunFile.writePending}). */
   rows(): Record<string, number> {
-    return Object.fromEntries([...this.streams].map(([name, s]) => [name, s.rows]));
+    return Object.fromEntries([...this.streams].map(([name, s]) => [name, s.rows + s.pendingRows]));
+  }
+
+  /** Bytes appended and not written yet. */
+  get pendingBytes(): number {
+    let bytes = 0;
+    for (const state of this.streams.values()) bytes += state.pendingRows * rowBytesOf(state);
+    return bytes;
   }
 
   /** The last seq_num written of `stream` (0: none). */
@@ -137,8 +159,11 @@ export class RunFile {
 
   /**
    * Appends the rows of `batch` (of stream `stream`, with `schema`) whose seq_num is past the
-   * last one written; returns how many rows it wrote and how many events it found missing
-   * before them (a gap in seq_num: events the ring lost).
+   * last one appended; returns how many rows it took and how many events it found missing
+   * before them (a gap in seq_num: events the ring lost). The rows are kept (by reference) until
+   * {@link RunFile.writePending}, {@link RunFile.flush} or {@link RunFile.finish} writes them:
+   * each write to a dataset costs h5wasm far more than its rows do, so rows go in as few writes
+   * as possible.
    */
   append(stream: string, schema: Schema, batch: RecordBatch): { written: number; gap: number } {
     const state = this.streams.get(stream) ?? this.addStream(stream, schema, batch);
@@ -147,22 +172,33 @@ export class RunFile {
     while (first < seqs.length && (seqs[first] as number) <= state.lastSeq) first++;
     if (first === seqs.length) return { written: 0, gap: 0 };
     const gap = (seqs[first] as number) - state.lastSeq - 1;
-    const k = seqs.length - first;
-    const n = state.rows;
-    checkSpace(this.path, state.plans.reduce((sum, p) => sum + p.rowBytes, 0) * k);
-    // seq_num last: its length is the number of complete rows.
-    const order = state.plans.map((_, i) => i).sort((a, b) => Number(state.plans[a]?.name === 'seq_num') - Number(state.plans[b]?.name === 'seq_num'));
-    h5call(`cannot write ${this.path}`, () => {
-      for (const i of order) {
-        const plan = state.plans[i] as ColumnPlan;
-        const dataset = state.datasets[i] as Dataset;
-        dataset.resize([n + k, ...plan.rowShape]);
-        dataset.write_slice([[n, n + k], ...plan.rowShape.map((d) => [0, d] as [number, number])], columnValues(batch, plan, first, seqs.length));
-      }
-    });
-    state.rows = n + k;
+    state.pending.push({ batch, from: first, to: seqs.length });
+    state.pendingRows += seqs.length - first;
     state.lastSeq = seqs[seqs.length - 1] as number;
-    return { written: k, gap };
+    return { written: seqs.length - first, gap };
+  }
+
+  /** Writes the rows appended since the last write: one resize and one write per dataset and stream. */
+  writePending(): void {
+    for (const state of this.streams.values()) {
+      if (state.pendingRows === 0) continue;
+      const k = state.pendingRows;
+      const n = state.rows;
+      checkSpace(this.path, rowBytesOf(state) * k);
+      // seq_num last: its length is the number of complete rows.
+      const order = state.plans.map((_, i) => i).sort((a, b) => Number(state.plans[a]?.name === 'seq_num') - Number(state.plans[b]?.name === 'seq_num'));
+      h5call(`cannot write ${this.path}`, () => {
+        for (const i of order) {
+          const plan = state.plans[i] as ColumnPlan;
+          const dataset = state.datasets[i] as Dataset;
+          dataset.resize([n + k, ...plan.rowShape]);
+          dataset.write_slice([[n, n + k], ...plan.rowShape.map((d) => [0, d] as [number, number])], joined(state.pending.map((p) => columnValues(p.batch, plan, p.from, p.to))));
+        }
+      });
+      state.rows = n + k;
+      state.pending = [];
+      state.pendingRows = 0;
+    }
   }
 
   /**
@@ -193,11 +229,13 @@ export class RunFile {
 
   /** Makes everything appended so far visible to SWMR readers and safe on disk. */
   flush(): void {
+    this.writePending();
     h5call(`cannot write ${this.path}`, () => this.file.flush());
   }
 
-  /** Writes how the run ended and closes the file (reopened out of SWMR mode to set attributes). */
+  /** Writes the rows still pending and how the run ended, and closes the file (reopened out of SWMR mode to set attributes). */
   finish(end: RunFileEnd): void {
+    this.writePending();
     h5call(`cannot write ${this.path}`, () => this.file.close());
     const file = openH5(this.path, 'a');
     try {
@@ -212,7 +250,7 @@ export class RunFile {
     chooseDefault(file, (this.start.plan?.dimensions ?? []).map(([, stream]) => stream));
   }
 
-  /** Closes the file without writing an end (it stays an unfinished run). */
+  /** Closes the file without writing an end (it stays an unfinished run), nor the rows still pending. */
   close(): void {
     try {
       h5call('close', () => this.file.close());
@@ -228,7 +266,7 @@ export class RunFile {
   private addStream(stream: string, schema: Schema, first: RecordBatch): StreamState {
     const plans = planColumns(schema, first);
     this.outOfSwmr((file) => createStreamGroup(file, stream, plans, this.plotHints(stream), { gzip: this.options.gzip ?? 0 }));
-    this.streams.set(stream, { plans, datasets: [], rows: 0, lastSeq: 0 });
+    this.streams.set(stream, { plans, datasets: [], rows: 0, lastSeq: 0, pending: [], pendingRows: 0 });
     this.refresh();
     return this.streams.get(stream) as StreamState;
   }
@@ -281,7 +319,7 @@ export class RunFile {
       plans.push(planFromDataset(name, dataset));
     }
     const last = rows === 0 ? 0 : Number((seq.slice([[rows - 1, rows]]) as BigInt64Array)[0] ?? 0n);
-    this.streams.set(stream, { plans, datasets: [], rows, lastSeq: last });
+    this.streams.set(stream, { plans, datasets: [], rows, lastSeq: last, pending: [], pendingRows: 0 });
   }
 
   /** Fetches every stream's datasets from the file now open. */
@@ -294,4 +332,21 @@ export class RunFile {
       });
     }
   }
+}
+
+/** The column parts of several batches as one (the part itself when there is one). */
+function joined(parts: ReturnType<typeof columnValues>[]): ReturnType<typeof columnValues> {
+  const first = parts[0];
+  if (parts.length === 1 && first !== undefined) return first;
+  if (parts.every((p): p is string[] => Array.isArray(p))) return parts.flat();
+  const typed = parts as Exclude<ReturnType<typeof columnValues>, string[]>[];
+  const total = typed.reduce((sum, p) => sum + p.length, 0);
+  const Ctor = (first as Exclude<ReturnType<typeof columnValues>, string[]>).constructor as new (length: number) => Exclude<ReturnType<typeof columnValues>, string[]>;
+  const out = new Ctor(total);
+  let at = 0;
+  for (const part of typed) {
+    out.set(part as never, at);
+    at += part.length;
+  }
+  return out;
 }

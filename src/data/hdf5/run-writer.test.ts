@@ -177,6 +177,47 @@ describe('the run writer', () => {
     }
   });
 
+  it('a write of rows kept for batching that fails loses none of them: they are read again from the ring and written once the file can be', () => {
+    const rw = RingWriter.create({ path: ring('pending'), capacityBytes: 1 << 20 });
+    const reports: FromWorker[] = [];
+    // No flush due for an hour: rows stay pending until the run stops.
+    const w = new RunWriter({ report: (m) => reports.push(m), flushS: 3600, retryS: 0 });
+    w.handle({ type: 'follow', ringPath: ring('pending') });
+    const path = join(dir, 'pending', 'run.h5');
+    w.handle({ type: 'start', uid: 'r9', path, start: start('r9') });
+    const encoder = new StreamEncoder({ stream: 'scan', runUid: 'r9', dataKeys: KEYS }, rw);
+    const record = (from: number, to: number): void => {
+      for (let seq = from; seq <= to; seq++) {
+        encoder.add(event(seq));
+        encoder.flush();
+      }
+    };
+    record(1, 3);
+    until(w); // caught up, the rows kept (no flush due)
+    expect((w as unknown as { pendingFrom: number | undefined }).pendingFrom).toBeDefined();
+    const runs = (w as unknown as { runs: Map<string, { file?: { writePending(): void } }> }).runs;
+    const file = runs.get('r9')?.file;
+    expect(file).toBeDefined();
+    (file as { writePending(): void }).writePending = () => {
+      throw new Error('the disk went away');
+    };
+    record(4, 6);
+    w.handle({ type: 'stop', uid: 'r9', end: { endTimeS: 1010, exitStatus: 'success', reason: '', numEvents: { scan: 6 } } });
+    expect(w.advance()).toBe(false); // the write failed: not finished, not caught up
+    expect(reports).toContainEqual({ type: 'health', error: expect.stringContaining('the disk went away') as string });
+    expect(reports.some((m) => m.type === 'finished')).toBe(false);
+    until(w); // the file reopened (without the failure), the ring read again from the first row not written
+    expect(reports.at(-1)).toMatchObject({ type: 'finished', run: { rows: { scan: 6 }, error: '' }, end: { eventsLost: 0 } });
+    const h5 = openH5(path, 'r');
+    try {
+      expect(Array.from(datasetAt(h5, 'entry/data/scan/seq_num')?.value as BigInt64Array, Number)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(Array.from(datasetAt(h5, 'entry/data/scan/position')?.value as Float64Array)).toEqual([0.5, 1, 1.5, 2, 2.5, 3]);
+    } finally {
+      h5.close();
+      rw.close();
+    }
+  });
+
   it('reports an unwritable run directory at once, keeps its place in the ring, and writes everything when the directory is fixed', () => {
     const rw = RingWriter.create({ path: ring('unwritable'), capacityBytes: 1 << 20 });
     const reports: FromWorker[] = [];

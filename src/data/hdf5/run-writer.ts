@@ -15,7 +15,7 @@ import { KIND_PADDING } from '../ring/layout.js';
 import { RecordSource } from '../ring/record-source.js';
 import type { DescriptorInfo, FromWorker, RunProgress, ToWorker } from './protocol.js';
 import { eventsLostOf, fileSize, RESERVE_BYTES } from './file-space.js';
-import { type RunFileEnd, RunFile, type RunFileOptions } from './run-file.js';
+import { type RunFileEnd, RunFile, type RunFileOptions, WRITE_BYTES } from './run-file.js';
 import { newRunEntry, type RunEntry } from './run-entry.js';
 
 /** Options of a {@link RunWriter}. */
@@ -34,6 +34,8 @@ export interface RunWriterOptions extends RunFileOptions {
 export class RunWriter {
   private source: RecordSource | undefined;
   private next = 0;
+  /** Ring position of the first record whose rows are appended to a file but not written yet (RunFile.writePending). */
+  private pendingFrom: number | undefined;
   private step = 0;
   private readonly runs = new Map<string, RunEntry>();
   private readonly announced = new Set<string>();
@@ -114,17 +116,56 @@ export class RunWriter {
           break;
         }
         this.next = header.pos + header.length;
+        if (this.pendingBytes() >= WRITE_BYTES && !this.writePending()) {
+          blocked = true;
+          break;
+        }
       }
-      src.release(this.next); // records are copied: the pages behind leave this worker's memory
     }
+    const flushS = this.options.flushS ?? 0.5;
+    const flushDue = (run: RunEntry): boolean => run.file !== undefined && run.dirty && this.now() - run.lastFlushS >= flushS;
+    // Every pending row is written before a file is flushed or finished (here, where a failure can rewind).
+    if (this.pendingFrom !== undefined && [...this.runs.values()].some((run) => run.end !== undefined || flushDue(run)) && !this.writePending()) blocked = true;
+    src?.release(this.pendingFrom ?? this.next); // records are copied: the pages behind leave this worker's memory
     const caughtUp = !blocked && this.next >= head;
     this.blocked = blocked;
     for (const run of [...this.runs.values()]) {
       if (run.pendingLogs.length > 0 && run.file !== undefined) this.writeLogs(run);
       if (run.end !== undefined && run.stopStep < this.step && (caughtUp || src === undefined)) this.finish(run);
-      else if (run.file !== undefined && run.dirty && this.now() - run.lastFlushS >= (this.options.flushS ?? 0.5)) this.flush(run);
+      else if (flushDue(run)) this.flush(run);
     }
     return caughtUp;
+  }
+
+  /** Bytes of rows appended to the files and not written yet. */
+  private pendingBytes(): number {
+    if (this.pendingFrom === undefined) return 0;
+    let bytes = 0;
+    for (const run of this.runs.values()) bytes += run.file?.pendingBytes ?? 0;
+    return bytes;
+  }
+
+  /**
+   * Writes every file's pending rows. False when a file refused them: that run's file is closed
+   * (as after any failed write) and the ring is read again from the first record with rows not
+   * written, so its rows are written when the file can be (the other runs' rows, already
+   * written, are skipped by their seq_num).
+   */
+  private writePending(): boolean {
+    if (this.pendingFrom === undefined) return true;
+    let ok = true;
+    for (const run of this.runs.values()) {
+      if (run.file === undefined) continue;
+      try {
+        run.file.writePending();
+      } catch (error) {
+        this.failed(run, error);
+        ok = false;
+      }
+    }
+    if (!ok) this.next = this.pendingFrom;
+    this.pendingFrom = undefined;
+    return ok;
   }
 
   /** Writes one record; false when the writer must wait (its run's file is not writable yet, or its run is not started). */
@@ -147,7 +188,10 @@ export class RunWriter {
     try {
       const { written, gap } = (run.file as RunFile).append(stream, batch.schema, batch);
       run.gaps += gap;
-      if (written > 0) run.dirty = true;
+      if (written > 0) {
+        run.dirty = true;
+        this.pendingFrom ??= header.pos;
+      }
       if (run.error !== '') this.recovered(run);
       else if (this.health !== '' && [...this.runs.values()].every((r) => r.error === '')) this.setHealth(''); // a skipped record is behind us
       return true;
@@ -283,6 +327,7 @@ export class RunWriter {
   close(): void {
     for (let i = 0; i < 10_000 && !this.advance(() => [], 1); i++);
     this.advance();
+    this.writePending();
     for (const run of this.runs.values()) run.file?.close();
     this.runs.clear();
     this.source?.close();

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { isFrame } from '../../capabilities/index.js';
 import type { DataKey, EventDescriptor, EventValue, RunDocument, RunEvent, RunStart, RunStop } from './documents.js';
-import { descriptorFloats, eventFloats, type FloatPath, floatJson, startStopFloats } from './event-model-json.js';
+import { descriptorFloats, eventJson, type FloatPath, floatJson, startStopFloats } from './event-model-json.js';
 import { blueskyConfiguration, blueskyDataKey, hintsOf, isExternalKey, objectKeysOf } from './event-model-keys.js';
 
 /** The names of Bluesky documents. */
@@ -66,7 +66,7 @@ interface StreamState {
 interface DescriptorState {
   stream: StreamState;
   /** Fields whose values are floats (dtype float64/float32). */
-  floats: FloatPath;
+  floatFields: ReadonlySet<string>;
 }
 
 const FLOAT_DTYPES = new Set(['float64', 'float32']);
@@ -96,7 +96,7 @@ export function createEventModelSerializer(options: EventModelOptions = {}): Eve
       streams.set(doc.name, stream);
     }
     const floatFields = new Set(Object.entries(doc.dataKeys).filter(([, k]) => FLOAT_DTYPES.has(k.dtype)).map(([f]) => f));
-    descriptors.set(doc.uid, { stream, floats: eventFloats(floatFields) });
+    descriptors.set(doc.uid, { stream, floatFields });
     const dataKeys: Record<string, unknown> = {};
     const kept: Record<string, DataKey> = {};
     for (const [field, key] of Object.entries(doc.dataKeys)) {
@@ -154,7 +154,9 @@ export function createEventModelSerializer(options: EventModelOptions = {}): Eve
       data[field] = plainValue(value);
       timestamps[field] = doc.timestamps[field] ?? doc.timeS;
     }
-    pairs.push(pair('event', { uid: doc.uid, time: doc.timeS, seq_num: doc.seqNum, descriptor: doc.descriptor, data, timestamps, filled: {} }, described?.floats));
+    const body = { uid: doc.uid, time: doc.timeS, seq_num: doc.seqNum, descriptor: doc.descriptor, data, timestamps, filled: {} };
+    // An event of no known descriptor has no float fields, not even its time (as pair's default).
+    pairs.push(described === undefined ? pair('event', body) : { name: 'event', doc: body, json: eventJson(body, described.floatFields) });
     return pairs;
   };
 
