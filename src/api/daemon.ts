@@ -263,7 +263,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
 /** A run's documents as the cluster publishes them: Bluesky's name and JSON, by index. */
 async function* publishedDocuments(documents: DocumentLog, runUid: string, fromIndex: number, signal: AbortSignal): AsyncGenerator<{ index: number; name: string; json: string }> {
-  for await (const document of documents.follow(runUid, fromIndex, signal)) {
+  for await (const logged of documents.follow(runUid, fromIndex, signal)) {
+    const document = logged.document;
     yield { index: document.index ?? 0, name: document.name ?? '', json: document.json ?? '' };
   }
 }
