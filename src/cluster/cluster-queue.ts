@@ -1,0 +1,210 @@
+/**
+ * A daemon's side of its lab's shared queue (lab-queue.ts): the queue API of any daemon of the
+ * lab lists and edits the lab's queue, and each daemon keeps the runs queued for it in its own
+ * engine, in the lab's order, so that they show, can be followed and start like local runs. A run
+ * starts only once this daemon has claimed it from the lab queue (RunEngineOptions.claim), so it
+ * starts once, here, in order. When NATS is out of reach the current run goes on, no queued run
+ * starts, and edits are refused (`unavailable`); everything resumes when it is back.
+ */
+import type { QueuedRunRecord } from '../data/index.js';
+import type { LogLevel, Run, RunEngine } from '../engine/index.js';
+import type { LabQueue } from './lab-queue.js';
+import type { LabQueueItem } from './queue-entry.js';
+
+/** How a daemon joins its lab's queue. */
+export interface ClusterQueueOptions {
+  queue: LabQueue;
+  /** This daemon's name. */
+  daemon: string;
+  engine: RunEngine;
+  /** Queues a run of the lab queue in this daemon's engine, with its uid (the daemon's queueRun). */
+  enqueue: (record: QueuedRunRecord) => Promise<Run>;
+  log: (level: LogLevel, message: string) => void;
+  /** Seconds between attempts while NATS is out of reach (default 2). */
+  retryS?: number;
+}
+
+/** The lab's queue as one daemon serves and runs it. */
+export class ClusterQueue {
+  /** The lab's queue as last read. */
+  private items: LabQueueItem[] = [];
+  /**
+   * Runs of the lab queue handed to the engine (queued there, not yet claimed), each with the
+   * number of reads of the lab queue begun before: only a read begun after can say it is gone.
+   */
+  private readonly handed = new Map<string, number>();
+  /** Reads of the lab queue begun, and the number of the one `items` comes from. */
+  private reads = 0;
+  private itemsRead = 0;
+  /** Runs being claimed or claimed by this daemon: never handed to the engine again. */
+  private readonly taken = new Set<string>();
+  private dirty = false;
+  private refreshing: Promise<void> | undefined;
+  private problem: string | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private readonly closing = new AbortController();
+
+  constructor(private readonly options: ClusterQueueOptions) {}
+
+  /** This daemon's name. */
+  get daemon(): string {
+    return this.options.daemon;
+  }
+
+  /** Name of the KV bucket. */
+  get bucket(): string {
+    return this.options.queue.name;
+  }
+
+  /** Reads the lab queue, queues this daemon's runs in its engine and follows changes. */
+  async start(): Promise<void> {
+    void this.watching();
+    await this.refresh();
+  }
+
+  /** Stops following the lab queue (the daemon is stopping): its runs stay there for the next start. */
+  close(): void {
+    this.closing.abort();
+    clearTimeout(this.retry);
+  }
+
+  /** The lab's queue, next first (read now). */
+  list(): Promise<LabQueueItem[]> {
+    return this.options.queue.list();
+  }
+
+  /** Adds a run for `daemon` (default this one) at the end of the lab queue; the run, when it is this daemon's. */
+  async add(record: QueuedRunRecord, daemon = this.daemon): Promise<{ item: LabQueueItem; run?: Run }> {
+    const item = await this.options.queue.add({ record, daemon, submittedTo: this.daemon });
+    if (daemon !== this.daemon) return { item };
+    this.handed.set(record.uid, this.reads);
+    const run = await this.options.enqueue(record);
+    this.options.engine.wake();
+    return { item, run };
+  }
+
+  /** Removes run `uid` from the lab queue (any daemon's). */
+  async remove(uid: string): Promise<LabQueueItem> {
+    const item = await this.options.queue.remove(uid);
+    await this.refresh();
+    return item;
+  }
+
+  /** Moves run `uid` to `index` of the lab queue (0 = next). */
+  async move(uid: string, index: number): Promise<void> {
+    await this.options.queue.move(uid, index);
+    await this.refresh();
+  }
+
+  /** Empties the lab queue (the runs of every daemon; current runs go on). */
+  async clear(): Promise<LabQueueItem[]> {
+    const removed = await this.options.queue.clear();
+    await this.refresh();
+    return removed;
+  }
+
+  /** RunEngineOptions.claim: takes `run` from the lab queue before it starts here. */
+  async claim(run: Run): Promise<boolean> {
+    this.taken.add(run.uid);
+    try {
+      const item = await this.options.queue.claim(run.uid, this.daemon);
+      if (item !== undefined) {
+        this.handed.delete(run.uid);
+        return true;
+      }
+      // Removed (or given to another daemon) meanwhile: the next refresh drops it and wakes the engine.
+      this.taken.delete(run.uid);
+      setImmediate(() => void this.refresh());
+      return false;
+    } catch (error) {
+      this.taken.delete(run.uid);
+      this.unreachable(error);
+      return false;
+    }
+  }
+
+  /** Reads the lab queue again and brings the engine's queue in line with it (one at a time). */
+  refresh(): Promise<void> {
+    this.dirty = true;
+    this.refreshing ??= (async () => {
+      while (this.dirty && !this.closing.signal.aborted) {
+        this.dirty = false;
+        try {
+          const read = ++this.reads;
+          this.items = await this.options.queue.list();
+          this.itemsRead = read;
+        } catch (error) {
+          this.unreachable(error);
+          return;
+        }
+        this.reachable();
+        await this.reconcile();
+      }
+    })().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  /** The engine's queue: this daemon's runs of the lab queue, in the lab's order. */
+  private async reconcile(): Promise<void> {
+    const { engine, daemon } = this.options;
+    const mine = this.items.filter((item) => item.daemon === daemon && !this.taken.has(item.record.uid));
+    const wanted = new Set(mine.map((item) => item.record.uid));
+    for (const run of engine.queued()) {
+      const handedAfter = this.handed.get(run.uid);
+      if (handedAfter === undefined || handedAfter >= this.itemsRead || wanted.has(run.uid) || this.taken.has(run.uid)) continue;
+      this.handed.delete(run.uid);
+      engine.remove(run.uid); // removed from the lab queue elsewhere: it ends here, never started
+    }
+    for (const item of mine) {
+      const { uid, scriptName, startedBy } = item.record;
+      if (this.handed.has(uid)) continue;
+      this.handed.set(uid, this.reads);
+      try {
+        await this.options.enqueue(item.record);
+        this.options.log('info', `queued run ${uid} (${scriptName}, started by ${startedBy}) from the lab queue ${this.bucket}${item.submittedTo === daemon ? '' : ` (submitted to ${item.submittedTo})`}`);
+      } catch (error) {
+        this.options.log('error', `run ${uid} of the lab queue could not be queued here: ${(error as Error).message}`);
+      }
+    }
+    const queued = new Set(engine.queued().map((r) => r.uid));
+    mine.filter((item) => queued.has(item.record.uid)).forEach((item, index) => {
+      if (engine.queued()[index]?.uid !== item.record.uid) engine.move(item.record.uid, index);
+    });
+    engine.wake();
+  }
+
+  /** Follows changes of the lab queue; starts again after a failure. */
+  private async watching(): Promise<void> {
+    const signal = this.closing.signal;
+    while (!signal.aborted) {
+      try {
+        await this.options.queue.watch(() => void this.refresh(), signal);
+      } catch (error) {
+        this.unreachable(error);
+      }
+      if (signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, (this.options.retryS ?? 2) * 1000).unref());
+      void this.refresh(); // what changed while the watch was down
+    }
+  }
+
+  /** The lab queue cannot be reached: said once; tried again every retryS. */
+  private unreachable(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.problem === undefined) this.options.log('warn', `${message} (runs queued for ${this.daemon} wait; checking again every ${this.options.retryS ?? 2} s)`);
+    this.problem = message;
+    if (this.retry !== undefined || this.closing.signal.aborted) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.refresh();
+    }, (this.options.retryS ?? 2) * 1000).unref();
+  }
+
+  private reachable(): void {
+    if (this.problem === undefined) return;
+    this.problem = undefined;
+    this.options.log('info', `the lab queue ${this.bucket} is reachable again`);
+  }
+}
