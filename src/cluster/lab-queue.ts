@@ -18,22 +18,33 @@ export type QueueBucket = Pick<KV, 'get' | 'create' | 'update' | 'purge' | 'keys
 
 /** The queue of one lab, shared by its daemons. */
 export class LabQueue {
+  private opened: Promise<QueueBucket> | undefined;
+
   /**
-   * @param bucket The KV bucket.
+   * @param open Opens (or creates) the KV bucket; called again after it failed (NATS out of reach at start).
    * @param name Its name, for messages (`daq_<lab>_queue`).
    * @param warn Told of a key this version cannot read (it is left alone).
    */
   constructor(
-    private readonly bucket: QueueBucket,
+    private readonly open: () => Promise<QueueBucket>,
     readonly name: string,
     private readonly warn: (message: string) => void = () => undefined,
   ) {}
+
+  /** The bucket, opened once. */
+  private async bucket(): Promise<QueueBucket> {
+    this.opened ??= this.open().catch((error: unknown) => {
+      this.opened = undefined;
+      throw error;
+    });
+    return this.opened;
+  }
 
   /** The runs waiting, in queue order, with their revisions. */
   async list(): Promise<LabQueueItem[]> {
     return this.reaching('read', async () => {
       const keys: string[] = [];
-      for await (const key of await this.bucket.keys(`${QUEUE_KEY_PREFIX}>`)) keys.push(key);
+      for await (const key of await (await this.bucket()).keys(`${QUEUE_KEY_PREFIX}>`)) keys.push(key);
       const items = await Promise.all(keys.map((key) => this.read(key)));
       return inQueueOrder(items.filter((item): item is LabQueueItem => item !== undefined));
     });
@@ -44,7 +55,7 @@ export class LabQueue {
     const key = queueKey(entry.record.uid);
     const order = orderAtEnd(await this.list());
     const item = { ...entry, order };
-    const revision = await this.reaching('add to', () => this.bucket.create(key, encodeEntry(item)));
+    const revision = await this.reaching('add to', async () => (await this.bucket()).create(key, encodeEntry(item)));
     return { ...item, revision };
   }
 
@@ -54,7 +65,7 @@ export class LabQueue {
     return this.retrying(`remove run ${uid} from`, async () => {
       const item = await this.read(key);
       if (item === undefined) throw notQueued(uid, this.name);
-      return (await this.compareAndSet(() => this.bucket.purge(key, { previousSeq: item.revision }))) ? item : undefined;
+      return (await this.compareAndSet(async () => (await this.bucket()).purge(key, { previousSeq: item.revision }))) ? item : undefined;
     });
   }
 
@@ -72,7 +83,7 @@ export class LabQueue {
         return undefined;
       }
       const moved = { record: item.record, daemon: item.daemon, submittedTo: item.submittedTo, order };
-      return (await this.compareAndSet(() => this.bucket.update(key, encodeEntry(moved), item.revision))) ? true : undefined;
+      return (await this.compareAndSet(async () => (await this.bucket()).update(key, encodeEntry(moved), item.revision))) ? true : undefined;
     });
   }
 
@@ -99,14 +110,14 @@ export class LabQueue {
     const claimed = await this.retrying(`take run ${uid} from`, async () => {
       const item = await this.read(key);
       if (item?.daemon !== daemon) return null;
-      return (await this.compareAndSet(() => this.bucket.purge(key, { previousSeq: item.revision }))) ? item : undefined;
+      return (await this.compareAndSet(async () => (await this.bucket()).purge(key, { previousSeq: item.revision }))) ? item : undefined;
     });
     return claimed ?? undefined;
   }
 
   /** Calls `changed` at every change of the queue until `signal` aborts (or the watch ends: returns then). */
   async watch(changed: () => void, signal: AbortSignal): Promise<void> {
-    const updates = await this.reaching('watch', () => this.bucket.watch({ key: `${QUEUE_KEY_PREFIX}>`, include: 'updates' }));
+    const updates = await this.reaching('watch', async () => (await this.bucket()).watch({ key: `${QUEUE_KEY_PREFIX}>`, include: 'updates' }));
     const stop = (): void => updates.stop();
     signal.addEventListener('abort', stop, { once: true });
     try {
@@ -121,7 +132,7 @@ export class LabQueue {
 
   /** The run under `key`, undefined when deleted (or unreadable: said once). */
   private async read(key: string): Promise<LabQueueItem | undefined> {
-    const entry = await this.reaching('read', () => this.bucket.get(key));
+    const entry = await this.reaching('read', async () => (await this.bucket()).get(key));
     if (entry === null || entry.operation !== 'PUT') return undefined;
     try {
       return { ...decodeEntry(key, entry.value), revision: entry.revision };
@@ -135,7 +146,7 @@ export class LabQueue {
   private async renumber(others: readonly LabQueueItem[]): Promise<boolean> {
     for (const [index, item] of others.entries()) {
       const renumbered = { record: item.record, daemon: item.daemon, submittedTo: item.submittedTo, order: index + 1 };
-      if (!(await this.compareAndSet(() => this.bucket.update(queueKey(item.record.uid), encodeEntry(renumbered), item.revision)))) return false;
+      if (!(await this.compareAndSet(async () => (await this.bucket()).update(queueKey(item.record.uid), encodeEntry(renumbered), item.revision)))) return false;
     }
     return true;
   }
