@@ -1,16 +1,23 @@
 /**
  * Layer rules of ts-daq, checked on every `make test` (npm run lint).
  * The core (core, capabilities, devices, engine, data) knows nothing of transports to users
- * (api, cli, web); drivers never reach up into the engine; runtime code never imports tests.
+ * (api, cli, cluster, web); drivers never reach up into the engine; runtime code never imports tests.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
     {
       name: 'core-is-transport-free',
-      comment: 'capabilities, devices, engine, data and scripting never import api, cli or web',
+      comment: 'capabilities, devices, engine, data and scripting never import api, cli, cluster or web',
       severity: 'error',
       from: { path: '^src/(core|capabilities|devices|engine|data|scripting|drivers|transports)/' },
+      to: { path: '^(src/(api|cli|cluster)/|web/)' },
+    },
+    {
+      name: 'cluster-beside-the-api',
+      comment: 'src/cluster (NATS) is a transport layer beside src/api: it uses the core, and the api and cli wire it in, never the other way',
+      severity: 'error',
+      from: { path: '^src/cluster/' },
       to: { path: '^(src/(api|cli)/|web/)' },
     },
     {

@@ -14,9 +14,10 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # Debian packages the tests use: socat (serial PTY pairs for the drivers' wire simulators),
 # chromium (the dashboard's browser tests, driven by playwright-core), hdf5-tools (h5dump reads
 # the run files), openssl (certificates for the TLS tests), bsdutils (`script`: a pseudo-terminal
-# for the CLI's terminal tests). Installed with apt-get when one is missing (CI runs as root).
-SYSTEM_PACKAGES := socat chromium hdf5-tools openssl bsdutils
-SYSTEM_COMMANDS := socat chromium h5dump openssl script
+# for the CLI's terminal tests), nats-server (the cluster tests start real NATS servers with
+# JetStream; Debian's 2.9). Installed with apt-get when one is missing (CI runs as root).
+SYSTEM_PACKAGES := socat chromium hdf5-tools openssl bsdutils nats-server
+SYSTEM_COMMANDS := socat chromium h5dump openssl script nats-server
 
 .PHONY: help system deps install uninstall generate native build bench-cli bench-fly typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-long bench-venv clean web
 

@@ -9,7 +9,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type Clock, createSystemClock, DaqError, Emitter, formatErrorTree } from '../core/index.js';
-import { Lab } from '../devices/index.js';
+import { Lab, readLabConfig } from '../devices/index.js';
+import { type ClusterMember, type ClusterOverrides, clusterSettings, joinCluster } from '../cluster/index.js';
 import { DRIVERS } from '../drivers/index.js';
 import { createDataDir, createDocumentSink, daemonRingPath, QueueStore, RingWriter, ringStatuses, RunStorage, sharedMemoryDir } from '../data/index.js';
 import { type LogEntry, type LogLevel, RunEngine } from '../engine/index.js';
@@ -58,6 +59,8 @@ export interface DaemonOptions {
   log?: (entry: LogEntry) => void;
   clock?: Clock;
   version: string;
+  /** Joining a lab cluster (docs/cluster.md): the command line's settings, over the lab config's `[lab] cluster/daemon/id`. */
+  cluster?: ClusterOverrides;
 }
 
 /** A running daemon. */
@@ -66,6 +69,8 @@ export interface Daemon {
   address: string;
   httpAddress: string | undefined;
   core: DaemonCore;
+  /** Its membership of the lab cluster, when clustered. */
+  cluster: ClusterMember | undefined;
   /** Stops the daemon gracefully. */
   stop(): Promise<void>;
 }
@@ -109,7 +114,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     { dataDir, ...(options.gzip === undefined ? {} : { gzip: options.gzip }), log: (level, message, runUid) => logs.emit({ runUid: runUid ?? '', timeS: clock.now(), level, message }) },
     options.ring === false ? undefined : (options.ring?.path ?? daemonRingPath(dataDir)),
   );
-  const lab = await Lab.load(options.config, DRIVERS, clock);
+  // The cluster is joined first (in the background: the daemon works while the server is away),
+  // from the [lab] section; the lab's own problems are reported by Lab.load below.
+  const clusterOptions = clusterSettings((await readLabConfig(options.config, DRIVERS)).config.cluster, options.cluster ?? {}, options.config);
+  const cluster = clusterOptions === undefined ? undefined : joinCluster(clusterOptions, say);
+  const lab = await Lab.load(options.config, DRIVERS, clock).catch(async (error: unknown) => {
+    await cluster?.stop();
+    throw error;
+  });
   const report = await lab.connect();
   say('info', `lab "${lab.name}": ${report.connected.length} of ${lab.devices().length} devices connected`);
   if (report.failures !== undefined) say('warn', formatErrorTree(report.failures));
@@ -148,6 +160,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const documents = new DocumentLog(50, ring === undefined ? {} : { runFile: (start, uid) => storage.fileOf(start, uid) }, join(dataDir, 'documents'));
   engine.onDocument((event) => documents.add(event));
   engine.onLog((entry) => logs.emit(entry));
+  cluster?.attach({
+    lab,
+    engine,
+    documents: { follow: (runUid, fromIndex, signal) => publishedDocuments(documents, runUid, fromIndex, signal) },
+    onLog: (listener) => logs.on(listener),
+    version: options.version,
+  });
   engine.onRunChange((run) => {
     documents.queueChanged();
     if (run.state === 'finished') say(run.exitStatus === 'success' ? 'info' : 'warn', `run ${run.uid} (${run.scriptName}) ended: ${run.exitStatus}${run.reason ? `: ${run.reason.split('\n')[0]}` : ''}`);
@@ -229,9 +248,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     address,
     httpAddress: core.facts.httpListen || undefined,
     core,
+    cluster,
     // "stopped" is the last line: after the files are written and the ring is closed (or removed).
-    stop: () => (stopping ??= stopDaemon(core, grpcServer, httpServer, shutdown, options.graceS ?? 5, say).finally(() => storage.close().finally(() => closeRing(ring, storage, say)).finally(() => say('info', 'stopped')))),
+    stop: () => (stopping ??= stopDaemon(core, grpcServer, httpServer, shutdown, options.graceS ?? 5, say).finally(() => cluster?.stop()).finally(() => storage.close().finally(() => closeRing(ring, storage, say)).finally(() => say('info', 'stopped')))),
   };
+}
+
+/** A run's documents as the cluster publishes them: Bluesky's name and JSON, by index. */
+async function* publishedDocuments(documents: DocumentLog, runUid: string, fromIndex: number, signal: AbortSignal): AsyncGenerator<{ index: number; name: string; json: string }> {
+  for await (const document of documents.follow(runUid, fromIndex, signal)) {
+    yield { index: document.index ?? 0, name: document.name ?? '', json: document.json ?? '' };
+  }
 }
 
 /**

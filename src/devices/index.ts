@@ -5,6 +5,7 @@ export * from './parameter-set.js';
 export * from './range.js';
 export * from './lab.js';
 export * from './lab-config.js';
+export * from './cluster-names.js';
 export * from './toml-locations.js';
 export * from './settle.js';
 export * from './readbacks.js';

@@ -40,6 +40,18 @@ describe('lab config', () => {
     expect(config.devices[1]?.location).toEqual({ file: 'lab.toml', line: 7, column: 1 });
   });
 
+  it('reads the cluster settings of [lab], and refuses names that are not one subject token, with their line', () => {
+    const config = parseLabConfig('[lab]\ncluster = "nats://nats-host:4222"\ndaemon = "rig-1"\nid = "optics"\n[devices.a]\ndriver = "fake"\n', 'lab.toml', FAKE_DRIVERS);
+    expect(config.cluster).toEqual({ url: 'nats://nats-host:4222', daemon: 'rig-1', id: 'optics' });
+    expect(parseLabConfig('[devices.a]\ndriver = "fake"\n', 'lab.toml', FAKE_DRIVERS).cluster).toEqual({});
+    const messages = problemsOf('[lab]\ncluster = "http://x"\ndaemon = "rig 1"\nid = "op.tics"\n[devices.a]\ndriver = "fake"\n').map((p) => `${p.location?.line}: ${p.message}`);
+    expect(messages).toEqual([
+      expect.stringMatching(/^2: lab, field "cluster": expected nats:\/\/HOST:PORT/),
+      expect.stringMatching(/^3: lab, field "daemon": contains a space/),
+      expect.stringMatching(/^4: lab, field "id": contains "\."/),
+    ]);
+  });
+
   it('reports every problem at once, each with line, device and field, sorted by line', () => {
     const problems = problemsOf(
       [

@@ -6,6 +6,9 @@
  * [lab]
  * name = "Two-photon rig"
  * connect_timeout = 10          # s
+ * cluster = "nats://nats-host:4222"   # optional: join the lab's NATS cluster (docs/cluster.md)
+ * daemon = "rig-1"              # this daemon's name in the cluster (default: the host name)
+ * id = "optics"                 # the lab's id in NATS subjects (default "default")
  *
  * [devices.stage]
  * driver = "sim-stage"          # which driver makes this device
@@ -18,6 +21,7 @@ import { z } from 'zod';
 import { DaqError, didYouMean, type SourceLocation } from '../core/index.js';
 import type { DriverCatalog } from './driver.js';
 import { deviceNameProblem, MAX_DEVICE_NAME } from './device-names.js';
+import { tokenProblem } from './cluster-names.js';
 import { parseLocatedToml, type LocatedToml, type TomlPath } from './toml-locations.js';
 
 /** One device of the lab, validated. */
@@ -32,6 +36,16 @@ export interface DeviceConfig {
   location: SourceLocation;
 }
 
+/** The lab's cluster settings from `[lab]` (each may be overridden on the command line). */
+export interface LabClusterConfig {
+  /** `[lab] cluster`: the NATS server URL(s), `nats://HOST:PORT`. */
+  url?: string;
+  /** `[lab] daemon`: this daemon's name in the cluster (a subject token). */
+  daemon?: string;
+  /** `[lab] id`: the lab's id in subjects (a subject token). */
+  id?: string;
+}
+
 /** A validated lab config. */
 export interface LabConfig {
   file: string;
@@ -39,6 +53,8 @@ export interface LabConfig {
   /** How long each device may take to connect, in seconds. */
   connectTimeoutS: number;
   devices: DeviceConfig[];
+  /** The cluster settings (all unset: a lab on one machine). */
+  cluster: LabClusterConfig;
   /** Every device name in the file, including ones whose table has problems. */
   declaredDevices: string[];
   /** Finds where a path of the file is written, for errors found after loading. */
@@ -48,7 +64,22 @@ export interface LabConfig {
 const labSection = z.strictObject({
   name: z.string().min(1).optional().describe('name of the lab shown by clients'),
   connect_timeout: z.number().positive().max(3600, 'at most 3600 s (an hour); a device that takes longer is faulted and retried').default(10).describe('seconds each device may take to connect'),
+  cluster: z
+    .string()
+    .regex(/^((nats|tls):\/\/[^/\s,]+)(\s*,\s*(nats|tls):\/\/[^/\s,]+)*$/, 'expected nats://HOST:PORT (or tls://HOST:PORT; several separated by commas)')
+    .optional()
+    .describe('the NATS server(s) of the lab cluster (docs/cluster.md)'),
+  daemon: subjectToken().optional().describe("this daemon's name in the cluster"),
+  id: subjectToken().optional().describe("the lab's id in NATS subjects"),
 });
+
+/** A string usable as one NATS subject token (see cluster-names.ts). */
+function subjectToken() {
+  return z.string().superRefine((value, context) => {
+    const problem = tokenProblem(value);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+  });
+}
 
 
 /** Reads and validates a lab config file. Throws one `invalid_argument` error listing every problem. */
@@ -105,13 +136,18 @@ export function checkLabConfig(source: string, file: string, drivers: DriverCata
       if (device !== undefined) devices.push(device);
     }
   }
-  const data = lab.success ? lab.data : { name: undefined, connect_timeout: 10 };
+  const data = lab.success ? lab.data : { name: undefined, connect_timeout: 10, cluster: undefined, daemon: undefined, id: undefined };
   const declared = table !== null && typeof table === 'object' && !Array.isArray(table) ? Object.keys(table) : [];
   const config = {
     file,
     name: data.name ?? file,
     connectTimeoutS: data.connect_timeout,
     devices,
+    cluster: {
+      ...(data.cluster === undefined ? {} : { url: data.cluster }),
+      ...(data.daemon === undefined ? {} : { daemon: data.daemon }),
+      ...(data.id === undefined ? {} : { id: data.id }),
+    },
     declaredDevices: declared,
     locate: toml.locate,
   };

@@ -1,6 +1,7 @@
 /** `daq daemon --config LAB.toml`: the daemon, in the foreground. SIGTERM/SIGINT stop it cleanly. */
 import type { Command } from 'commander';
 import { startDaemon } from '../../api/daemon.js';
+import type { ClusterOverrides } from '../../cluster/index.js';
 import type { LogEntry } from '../../engine/index.js';
 import { stopWithLauncher } from '../launcher.js';
 import { exitHelp } from '../output.js';
@@ -21,6 +22,31 @@ interface DaemonCommandOptions {
   logFormat: 'text' | 'json';
   gzip?: number;
   dashboard: boolean;
+  cluster?: string;
+  name?: string;
+  lab?: string;
+  clusterCreds?: string;
+  clusterTlsCa?: string;
+  clusterTlsCert?: string;
+  clusterTlsKey?: string;
+  clusterReplicas?: number;
+}
+
+/** The cluster options of the command line (undefined ones left out: the lab config's apply). */
+function clusterOverrides(options: DaemonCommandOptions): ClusterOverrides {
+  const tls = {
+    ...(options.clusterTlsCa === undefined ? {} : { caFile: options.clusterTlsCa }),
+    ...(options.clusterTlsCert === undefined ? {} : { certFile: options.clusterTlsCert }),
+    ...(options.clusterTlsKey === undefined ? {} : { keyFile: options.clusterTlsKey }),
+  };
+  return {
+    ...(options.cluster === undefined ? {} : { url: options.cluster }),
+    ...(options.name === undefined ? {} : { daemon: options.name }),
+    ...(options.lab === undefined ? {} : { lab: options.lab }),
+    ...(options.clusterCreds === undefined ? {} : { credsFile: options.clusterCreds }),
+    ...(Object.keys(tls).length === 0 ? {} : { tls }),
+    ...(options.clusterReplicas === undefined ? {} : { replicas: options.clusterReplicas }),
+  };
 }
 
 /** The built dashboard: dist/web, beside dist/src (this file is dist/src/cli/commands/daemon.js). */
@@ -45,6 +71,14 @@ export function registerDaemon(program: Command): void {
     .option('--log-format <format>', 'text or json (one JSON object a line)', 'text')
     .option('--gzip <level>', 'compress the event datasets of run files with gzip at this level (1-9); default none', Number)
     .option('--no-dashboard', 'do not serve the web dashboard at / of --http-listen (the API stays)')
+    .option('--cluster <url>', 'join the lab cluster on this NATS server, nats://HOST:PORT (or tls://; several separated by commas); default: [lab] cluster of the lab config, else none (docs/cluster.md)')
+    .option('--name <name>', "this daemon's name in the cluster (letters, digits, - and _); default: [lab] daemon, else the host name")
+    .option('--lab <id>', "the lab's id in the cluster's subjects and buckets; default: [lab] id, else \"default\"")
+    .option('--cluster-creds <file>', 'NATS credentials file (.creds: JWT and NKey seed) for the cluster')
+    .option('--cluster-tls-ca <file>', "CA certificate (PEM) that signed the NATS server's certificate; turns TLS on")
+    .option('--cluster-tls-cert <file>', 'client certificate (PEM), for a NATS server that verifies clients')
+    .option('--cluster-tls-key <file>', 'private key (PEM) of --cluster-tls-cert')
+    .option('--cluster-replicas <n>', "replicas of the lab's stream and buckets (3 on a 3-node NATS cluster); default 1", Number)
     .addHelpText('after', exitHelp({ 0: 'stopped cleanly by SIGTERM or SIGINT', 1: 'it could not start (the address is in use, the data directory cannot be written)', 2: 'a bad lab config or bad arguments' }, 'Prints "daq daemon listening on HOST:PORT" when ready. SIGTERM or SIGINT stop it cleanly (exit 0); started by npx, it stops when npx does.'))
     .action(async (options: DaemonCommandOptions) => {
       const log = (entry: LogEntry): void => {
@@ -76,6 +110,7 @@ export function registerDaemon(program: Command): void {
         ring: options.ring === false ? false : { ...(options.ring === undefined ? {} : { path: options.ring }), sizeBytes: options.ringSize * 2 ** 20 },
         log,
         version: packageVersion(),
+        cluster: clusterOverrides(options),
       });
       process.stdout.write(`daq daemon listening on ${daemon.address}\n`);
       await stopRequested;

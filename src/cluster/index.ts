@@ -1,0 +1,4 @@
+/** The lab cluster on NATS JetStream: the connection, names, a daemon's membership. */
+export * from './connection.js';
+export * from './member.js';
+export * from './settings.js';

@@ -1,0 +1,126 @@
+/**
+ * A real NATS server for tests: Debian's `nats-server` (2.9, `make system` installs it) with
+ * JetStream, on a free loopback port, its store in a temp dir. Ready when a client can connect
+ * and JetStream answers (polled, never a sleep). `stop()`/`kill()` then `start()` again keep the
+ * port and the store: what JetStream had survives, as it would on a real restart. Everything
+ * started is stopped (SIGKILL) by `cleanup()` or by {@link cleanUpAfter} at the end of the test.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { cleanUpAfter } from '../test-support/cleanup.fixture.js';
+
+/** A free TCP port on 127.0.0.1 (free when asked; bound again at once by the caller). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Options of a test server. */
+export interface NatsServerOptions {
+  /** Server name (in a cluster, each node's own). */
+  name?: string;
+  /** A `cluster { }` block for a config file (routes to the other nodes); none for a lone server. */
+  cluster?: { name: string; port: number; routes: number[] };
+}
+
+/** A nats-server process with JetStream; `url` is `nats://127.0.0.1:PORT`. */
+export class NatsServer {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  /** Everything it printed (it logs to stderr). */
+  output = '';
+
+  private constructor(
+    readonly port: number,
+    readonly storeDir: string,
+    private readonly options: NatsServerOptions,
+  ) {}
+
+  /** Starts a server on a free port with a new store dir; waits until JetStream answers. */
+  static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
+    const storeDir = await mkdtemp(join(tmpdir(), 'daq-nats-'));
+    const server = new NatsServer(await freePort(), storeDir, options);
+    cleanUpAfter(async () => {
+      await server.kill();
+      await rm(storeDir, { recursive: true, force: true });
+    });
+    await server.start();
+    return server;
+  }
+
+  /** `nats://127.0.0.1:PORT`. */
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** Whether the process is running. */
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts (again) on the same port with the same store; resolves when JetStream answers. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    const args = ['-js', '-sd', join(this.storeDir, 'js'), '-a', '127.0.0.1', '-p', String(this.port)];
+    if (this.options.name !== undefined) args.push('-n', this.options.name);
+    if (this.options.cluster !== undefined) {
+      const config = join(this.storeDir, 'cluster.conf');
+      const { name, port, routes } = this.options.cluster;
+      await writeFile(config, `cluster {\n  name: ${name}\n  listen: 127.0.0.1:${port}\n  routes: [${routes.map((r) => `nats-route://127.0.0.1:${r}`).join(', ')}]\n}\n`);
+      args.push('-c', config);
+    }
+    const child = spawn('nats-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
+    child.once('error', (error) => (this.output += `\nspawn failed: ${error.message} (install it: make system, or apt-get install nats-server)\n`));
+    await this.waitUntilReady();
+  }
+
+  /** Stops it cleanly (SIGTERM) and waits for the exit. */
+  async stop(): Promise<void> {
+    if (this.running) this.child?.kill('SIGTERM');
+    await this.exited;
+  }
+
+  /** Kills it (SIGKILL), as a crash would, and waits for the exit. */
+  async kill(): Promise<void> {
+    if (this.running) this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** Polls a connection until JetStream answers (a cluster node: until it has a meta leader). */
+  private async waitUntilReady(giveUpS = 60): Promise<void> {
+    const until = Date.now() + giveUpS * 1000;
+    let last = '';
+    while (Date.now() < until) {
+      if (!this.running && this.child?.exitCode !== null) throw new Error(`nats-server exited (${this.child?.exitCode ?? this.child?.signalCode}):\n${this.output}`);
+      try {
+        const nc = await connect({ servers: this.url, timeout: 1000, reconnect: false });
+        try {
+          const jsm = await jetstreamManager(nc, { timeout: 1000 });
+          await jsm.getAccountInfo();
+          return;
+        } finally {
+          await nc.close();
+        }
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`nats-server on ${this.url} not ready after ${giveUpS} s (${last}):\n${this.output}`);
+  }
+}
