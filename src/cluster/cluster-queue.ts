@@ -8,7 +8,9 @@
  */
 import type { QueuedRunRecord } from '../data/index.js';
 import type { LogLevel, Run, RunEngine } from '../engine/index.js';
-import type { LabQueue } from './lab-queue.js';
+import { LabQueue } from './lab-queue.js';
+import type { ClusterMember } from './member.js';
+import { labNames } from './names.js';
 import type { LabQueueItem } from './queue-entry.js';
 
 /** How a daemon joins its lab's queue. */
@@ -44,7 +46,35 @@ export class ClusterQueue {
   private retry: NodeJS.Timeout | undefined;
   private readonly closing = new AbortController();
 
+  private told = false;
+
   constructor(private readonly options: ClusterQueueOptions) {}
+
+  /**
+   * The lab queue of a daemon's cluster membership: reached through its connection once made
+   * (until then it cannot be reached), read again at every reconnection.
+   */
+  static of(member: ClusterMember, options: Omit<ClusterQueueOptions, 'queue' | 'daemon'>): ClusterQueue {
+    const name = labNames(member.options.lab).bucket('queue');
+    const open = async () => {
+      const connection = member.connection;
+      if (connection === undefined) throw new Error(`not connected to the NATS server at ${member.options.url} yet`);
+      return connection.kv('queue', { history: 1, description: 'the lab queue of ts-daq: run.<uid> -> the run, its daemon and its place' });
+    };
+    const queue = new ClusterQueue({ ...options, daemon: member.options.daemon, queue: new LabQueue(open, name, (message) => options.log('warn', message)) });
+    void member.ready.then(
+      (connection) => {
+        const detach = connection.onStatus((status) => {
+          if (status.type === 'disconnect') queue.unreachable(new Error(`the lab queue ${name} cannot be reached: the NATS connection is lost`));
+          if (status.type === 'reconnect') void queue.refresh();
+        });
+        queue.closing.signal.addEventListener('abort', detach, { once: true });
+        void queue.refresh();
+      },
+      () => undefined,
+    );
+    return queue;
+  }
 
   /** This daemon's name. */
   get daemon(): string {
@@ -138,6 +168,11 @@ export class ClusterQueue {
           return;
         }
         this.reachable();
+        if (!this.told) {
+          this.told = true;
+          const mine = this.items.filter((item) => item.daemon === this.daemon).length;
+          this.options.log('info', `the lab queue ${this.bucket}: ${this.items.length} run${this.items.length === 1 ? '' : 's'} waiting, ${mine} for this daemon (${this.daemon})`);
+        }
         await this.reconcile();
       }
     })().finally(() => {
