@@ -214,17 +214,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     say('warn', `rejected ${rejected.method} from ${rejected.peer}: ${rejected.reason}`);
   };
   const gate = createGate(authenticator, auditRejection);
-  const bindings: ServiceBinding[] = [
-    { service: ControlService, handlers: controlHandlers(core) as never },
-    { service: HardwareService, handlers: hardwareHandlers(core) as never },
-    { service: PresetService, handlers: presetHandlers(core) as never },
-  ];
   if (cluster !== undefined) {
     core.labQueue = labQueue = ClusterQueue.of(cluster, { engine, enqueue: (record) => queueRun(core, record, true), log: say });
     void labQueue.start();
     const joined = labQueue;
     if (waiting.runs.length > 0) void cluster.ready.then(() => moveToLabQueue(joined, queueStore, waiting.runs, say), () => undefined);
   }
+  const bindings: ServiceBinding[] = [
+    { service: ControlService, handlers: controlHandlers(core) as never },
+    { service: HardwareService, handlers: hardwareHandlers(core) as never },
+    { service: PresetService, handlers: presetHandlers(core) as never },
+  ];
   // The runs a daemon before this one left queued, in order, with their uids (none had started).
   for (const record of cluster === undefined ? waiting.runs : []) {
     const run = await queueRun(core, record, true);
