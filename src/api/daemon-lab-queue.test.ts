@@ -9,7 +9,7 @@ import { NatsServer } from '../cluster/nats.fixture.js';
 import type { DaemonClient } from './client.js';
 import { ControlService, RunState } from './gen/daq/v1/control_pb.js';
 import { ExitStatus } from './gen/daq/v1/documents_pb.js';
-import { followRun, inlineRun, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
+import { followRun, inlineRun, type Proc, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
 
 const processes = new TestProcesses();
 afterEach(() => processes.cleanup());
@@ -35,6 +35,11 @@ async function start(client: DaemonClient, name: string, source = mark(name), da
 const queueOf = async (client: DaemonClient) => (await client.call(ControlService.method.listQueue, {})).runs.map((r) => `${r.scriptName}@${r.daemon}`);
 /** Times `uid` ended on a daemon's stderr ("run UID (x.js) ended: ..."). */
 const endings = (stderr: string, uid: string) => (stderr.match(new RegExp(`run ${uid} \\([^)]*\\) ended`, 'g')) ?? []).length;
+/** Times `uid` ended on the daemon of `proc`, once it has said so (its log line may follow the stop document). */
+async function endedOn(proc: Proc, uid: string): Promise<number> {
+  await proc.waitFor(new RegExp(`run ${uid} \\([^)]*\\) ended`), 'stderr');
+  return endings(proc.stderr, uid);
+}
 
 describe('the queue in a cluster', () => {
   it('two daemons show one queue: runs queued on B and sent from A for B are listed, moved and removed from A, and B runs them in that order, once', async () => {
@@ -62,7 +67,7 @@ describe('the queue in a cluster', () => {
     // A ran none of them.
     const onARuns = (await onA.call(ControlService.method.listRuns, {})).runs.map((r) => r.uid);
     expect(onARuns.filter((uid) => [x.uid, y.uid, z.uid].includes(uid))).toEqual([]);
-    expect([endings(b.proc.stderr, x.uid), endings(b.proc.stderr, y.uid), endings(b.proc.stderr, z.uid)]).toEqual([1, 1, 1]);
+    expect([await endedOn(b.proc, x.uid), await endedOn(b.proc, y.uid), await endedOn(b.proc, z.uid)]).toEqual([1, 1, 1]);
     expect(b.proc.stderr).toContain(`run ${x.uid} (x.js) ended: abort: removed from the queue`);
   }, 240_000);
 
@@ -89,7 +94,7 @@ describe('the queue in a cluster', () => {
     expect(followed[0]?.stop?.timeS).toBeLessThan(followed[1]?.events[0]?.timeS ?? 0);
     expect(followed[1]?.stop?.timeS).toBeLessThan(followed[2]?.events[0]?.timeS ?? 0);
     // Once each; the run that was running when B died is not started again.
-    expect([q, p, r].map((run) => endings(b2.proc.stderr, run.uid))).toEqual([1, 1, 1]);
+    expect([await endedOn(b2.proc, q.uid), await endedOn(b2.proc, p.uid), await endedOn(b2.proc, r.uid)]).toEqual([1, 1, 1]);
     expect(endings(b2.proc.stderr, hold.uid)).toBe(0);
     expect((await again.call(ControlService.method.listRuns, {})).runs.filter((run) => run.uid === hold.uid && run.state !== RunState.FINISHED)).toEqual([]);
     expect(await queueOf(onA)).toEqual([]);
@@ -124,7 +129,7 @@ describe('the queue in a cluster', () => {
       const daemon = run.daemon === 'a' ? a : b;
       const other = run.daemon === 'a' ? b : a;
       expect((await followRun(run.daemon === 'a' ? onA : onB, run.uid)).stop?.exitStatus).toBe(ExitStatus.SUCCESS);
-      expect([endings(daemon.proc.stderr, run.uid), endings(other.proc.stderr, run.uid)]).toEqual([1, 0]);
+      expect([await endedOn(daemon.proc, run.uid), endings(other.proc.stderr, run.uid)]).toEqual([1, 0]);
     }
   }, 240_000);
 

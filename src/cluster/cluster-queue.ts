@@ -38,6 +38,8 @@ export class ClusterQueue {
   /** Reads of the lab queue begun, and the number of the one `items` comes from. */
   private reads = 0;
   private itemsRead = 0;
+  /** Edits waiting for a read begun after them to be applied to the engine's queue. */
+  private readonly waiting = new Set<{ read: number; done: () => void }>();
   /** Runs being claimed or claimed by this daemon: never handed to the engine again. */
   private readonly taken = new Set<string>();
   private dirty = false;
@@ -116,20 +118,20 @@ export class ClusterQueue {
   /** Removes run `uid` from the lab queue (any daemon's). */
   async remove(uid: string): Promise<LabQueueItem> {
     const item = await this.options.queue.remove(uid);
-    await this.refresh();
+    await this.caughtUp();
     return item;
   }
 
   /** Moves run `uid` to `index` of the lab queue (0 = next). */
   async move(uid: string, index: number): Promise<void> {
     await this.options.queue.move(uid, index);
-    await this.refresh();
+    await this.caughtUp();
   }
 
   /** Empties the lab queue (the runs of every daemon; current runs go on). */
   async clear(): Promise<LabQueueItem[]> {
     const removed = await this.options.queue.clear();
-    await this.refresh();
+    await this.caughtUp();
     return removed;
   }
 
@@ -153,18 +155,39 @@ export class ClusterQueue {
     }
   }
 
+  /**
+   * Resolves once a read of the lab queue begun now is applied to the engine's queue (an edit made
+   * here shows in this daemon's runs), or the read failed; not waiting for later changes.
+   */
+  private caughtUp(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.add({ read: this.reads + 1, done: resolve });
+      void this.refresh();
+    });
+  }
+
+  /** Tells the edits waiting for read `read` (all of them: `Infinity`). */
+  private applied(read: number): void {
+    for (const waiter of this.waiting) {
+      if (waiter.read > read) continue;
+      this.waiting.delete(waiter);
+      waiter.done();
+    }
+  }
+
   /** Reads the lab queue again and brings the engine's queue in line with it (one at a time). */
   refresh(): Promise<void> {
     this.dirty = true;
     this.refreshing ??= (async () => {
       while (this.dirty && !this.closing.signal.aborted) {
         this.dirty = false;
+        const read = ++this.reads;
         try {
-          const read = ++this.reads;
           this.items = await this.options.queue.list();
           this.itemsRead = read;
         } catch (error) {
           this.unreachable(error);
+          this.applied(Infinity);
           return;
         }
         this.reachable();
@@ -173,10 +196,17 @@ export class ClusterQueue {
           const mine = this.items.filter((item) => item.daemon === this.daemon).length;
           this.options.log('info', `the lab queue ${this.bucket}: ${this.items.length} run${this.items.length === 1 ? '' : 's'} waiting, ${mine} for this daemon (${this.daemon})`);
         }
-        await this.reconcile();
+        try {
+          await this.reconcile();
+        } catch (error) {
+          this.options.log('error', `the lab queue ${this.bucket}: this daemon's queue could not follow it: ${(error as Error).message}`);
+        }
+        this.applied(read);
       }
     })().finally(() => {
       this.refreshing = undefined;
+      if (this.closing.signal.aborted) this.applied(Infinity);
+      else if (this.dirty && this.problem === undefined) void this.refresh(); // asked for between the last read and now
     });
     return this.refreshing;
   }
