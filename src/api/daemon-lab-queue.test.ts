@@ -4,12 +4,14 @@
  * runs only its own runs, in the lab's order and once, also after it was killed and started
  * again; the queue cannot be edited while NATS is down, and the current run goes on meanwhile.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NatsServer } from '../cluster/nats.fixture.js';
 import type { DaemonClient } from './client.js';
 import { ControlService, RunState } from './gen/daq/v1/control_pb.js';
 import { ExitStatus } from './gen/daq/v1/documents_pb.js';
-import { followRun, inlineRun, type Proc, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
+import { followRun, inlineRun, type Proc, ROOT, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
 
 const processes = new TestProcesses();
 afterEach(() => processes.cleanup());
@@ -83,8 +85,18 @@ describe('the queue in a cluster', () => {
     const q = await start(onB, 'q');
     expect(await b.proc.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
 
-    const r = await start(onA, 'r', mark('r'), 'b'); // B is down: it waits for B
+    // B is down: a run sent for B from A's command line waits for it.
+    const script = join(dirB, 'r.js');
+    await writeFile(script, mark('r'));
+    const cli = (...args: string[]) => processes.spawnNode([join(ROOT, 'dist/src/cli/main.js'), ...args]);
+    const sent = cli('run', script, '--remote', a.address, '--on', 'b', '--json');
+    expect(await sent.exited).toEqual({ code: 0, signal: null });
+    const r = JSON.parse(sent.stdout) as { uid: string; state: string; daemon: string };
+    expect(r).toMatchObject({ state: 'queued', daemon: 'b' });
     expect(await queueOf(onA)).toEqual(['p.js@b', 'q.js@b', 'r.js@b']);
+    const listed = cli('queue', '--remote', a.address);
+    expect(await listed.exited).toEqual({ code: 0, signal: null });
+    expect(listed.stdout).toMatch(/POS\s+UID\s+SCRIPT\s+DAEMON\s+QUEUED AT\s+BY\n\s*1\s+\S+\s+p\.js\s+b\s/);
     await onA.call(ControlService.method.moveInQueue, { uid: q.uid, index: 0 });
 
     const b2 = await clusterDaemon(server, 'b', dirB);
