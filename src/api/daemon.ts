@@ -163,13 +163,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const documents = new DocumentLog(50, ring === undefined ? {} : { runFile: (start, uid) => storage.fileOf(start, uid) }, join(dataDir, 'documents'));
   engine.onDocument((event) => documents.add(event));
   engine.onLog((entry) => logs.emit(entry));
-  cluster?.attach({
-    lab,
-    engine,
-    documents: { follow: (runUid, fromIndex, signal) => publishedDocuments(documents, runUid, fromIndex, signal) },
-    onLog: (listener) => logs.on(listener),
-    version: options.version,
-  });
   engine.onRunChange((run) => {
     documents.queueChanged();
     if (run.state === 'finished') say(run.exitStatus === 'success' ? 'info' : 'warn', `run ${run.uid} (${run.scriptName}) ended: ${run.exitStatus}${run.reason ? `: ${run.reason.split('\n')[0]}` : ''}`);
@@ -208,6 +201,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   };
   stopPreviewsForRuns(core, say);
+  cluster?.attach({
+    lab,
+    engine,
+    documents: { follow: (runUid, fromIndex, signal) => publishedDocuments(documents, runUid, fromIndex, signal) },
+    onLog: (listener) => logs.on(listener),
+    version: options.version,
+    api: () => core.facts.listen,
+    stopping: () => core.draining,
+  });
   const auditRejection = (rejected: Rejection): void => {
     const line = JSON.stringify({ time: new Date().toISOString(), denied: rejected.method, peer: rejected.peer, reason: rejected.reason });
     void appendFile(auditFile, `${line}\n`).catch(() => undefined);

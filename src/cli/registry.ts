@@ -40,6 +40,7 @@ const follow = async (): Promise<RegisterCommands> => (await import('./commands/
 const control = async (): Promise<RegisterCommands> => (await import('./commands/control.js')).registerControl;
 const queue = async (): Promise<RegisterCommands> => (await import('./commands/queue.js')).registerQueue;
 const preset = async (): Promise<RegisterCommands> => (await import('./commands/preset.js')).registerPreset;
+const cluster = async (): Promise<RegisterCommands> => (await import('./commands/cluster.js')).registerCluster;
 const rings = async (): Promise<RegisterCommands> => (await import('./commands/rings.js')).registerRings;
 
 /** Every subcommand, in the order `daq --help` lists them. */
@@ -62,6 +63,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'export', term: 'export [options] <run>', summary: "a finished run as a file: its HDF5 file, or one stream's events as CSV, an Arrow IPC file or Parquet", load: exportRun },
   { name: 'ports', term: 'ports [options]', summary: 'list the serial ports of this computer (for the `port` of a driver in a lab config)', load: serial },
   { name: 'sim-serial', term: 'sim-serial [options]', summary: 'serve simulated serial instruments (ESP300, MaiTai, 1830-C, ELL14 bus, SCPI) on PTYs, for examples/lab-serial.toml', load: serial },
+  { name: 'cluster', term: 'cluster [options]', summary: 'the daemons of a lab cluster (NATS): their state, runs, queues and devices; stale and gone ones too', load: cluster },
   { name: 'rings', term: 'rings [options]', summary: 'the ring buffers in shared memory: size, writer, data directory, and which are stale (no daemon needed)', load: rings },
 ];
 

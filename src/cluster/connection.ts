@@ -66,7 +66,7 @@ export interface ClusterConnection {
   kv(kind: BucketKind, options?: Partial<KvOptions>): Promise<KV>;
   /** Calls `listener` with every change of the connection (disconnect, reconnect, ...); returns an unsubscribe function. */
   onStatus(listener: (status: Status) => void): () => void;
-  /** Whether the connection is up right now. */
+  /** Whether the connection is up right now (exact: read from the client at each call). */
   readonly connected: boolean;
   /** Drains and closes the connection (pending publishes are flushed first). */
   close(): Promise<void>;
@@ -140,7 +140,10 @@ export async function connectCluster(options: ClusterOptions): Promise<ClusterCo
       return () => listeners.delete(listener);
     },
     get connected() {
-      return connected && !nc.isClosed();
+      // The client's own flag is exact at every moment (the status events come a turn later): a
+      // publish made while it is false waits in the client's buffer and may go out after later ones.
+      const exact = (nc as unknown as { protocol?: { connected?: unknown } }).protocol?.connected;
+      return (typeof exact === 'boolean' ? exact : connected) && !nc.isClosed();
     },
     close: async () => {
       if (nc.isClosed()) return;

@@ -8,27 +8,16 @@
 import type { Lab } from '../devices/index.js';
 import type { LogEntry, RunEngine } from '../engine/index.js';
 import { type ClusterConnection, type ClusterOptions, connectCluster } from './connection.js';
+import { Presence } from './presence.js';
+import type { ClusterLog, DocumentSource } from './types.js';
+import { DocumentPublisher } from './publisher.js';
 
 /** Seconds between attempts to reach a server that could not be reached at start. */
 const RETRY_S = 2;
+/** Seconds a clean stop waits for the documents still to publish. */
+const DRAIN_S = 5;
 
-/** How the member logs (the daemon's log). */
-export type ClusterLog = (level: 'info' | 'warn' | 'error', message: string) => void;
-
-/** One document of a run as the API streams it: its place in the run, Bluesky's name and JSON. */
-export interface PublishedDocument {
-  index: number;
-  name: string;
-  json: string;
-}
-
-/**
- * Where the member reads a run's documents (the daemon's document log): from `fromIndex`, then
- * live until the run's stop document; ends early when `signal` aborts.
- */
-export interface DocumentSource {
-  follow(runUid: string, fromIndex: number, signal: AbortSignal): AsyncIterable<PublishedDocument>;
-}
+export type { ClusterLog, DocumentSource, PublishedDocument } from './types.js';
 
 /** What the member needs of the daemon, once it exists. */
 export interface ClusterDaemonParts {
@@ -38,6 +27,10 @@ export interface ClusterDaemonParts {
   /** Every log line of the daemon and its runs. */
   onLog(listener: (entry: LogEntry) => void): () => void;
   version: string;
+  /** The daemon's gRPC address, once it listens (shown in presence). */
+  api?: () => string;
+  /** Whether the daemon is stopping. */
+  stopping?: () => boolean;
 }
 
 /** A daemon's membership of the lab cluster. */
@@ -56,6 +49,8 @@ export interface ClusterMember {
 /** Joins the cluster of `options` (connecting in the background). */
 export function joinCluster(options: Omit<ClusterOptions, 'log' | 'waitForServer'>, log: ClusterLog): ClusterMember {
   let connection: ClusterConnection | undefined;
+  let presence: Presence | undefined;
+  let publisher: DocumentPublisher | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
@@ -94,12 +89,29 @@ export function joinCluster(options: Omit<ClusterOptions, 'log' | 'waitForServer
       return connection;
     },
     ready,
-    attach: () => undefined,
+    attach: (parts) => {
+      publisher = new DocumentPublisher(parts.documents, parts.engine, parts.onLog, log);
+      void ready.then(
+        (made) => {
+          if (stopped) return;
+          presence = new Presence(made, { lab: parts.lab, engine: parts.engine, version: parts.version, api: parts.api ?? (() => ''), stopping: parts.stopping ?? (() => false) }, log);
+          presence.start();
+          publisher?.start(made);
+        },
+        () => undefined,
+      );
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;
       clearTimeout(retry);
       wake?.();
+      // What the runs left to publish goes out first, if NATS is there to take it.
+      if (publisher !== undefined && connection?.connected && !(await publisher.drained(DRAIN_S * 1000))) {
+        log('warn', `not every document is published after ${DRAIN_S} s: the rest is not (docs/cluster.md, "What happens when")`);
+      }
+      await publisher?.stop();
+      await presence?.stop();
       await connection?.close();
     },
   };

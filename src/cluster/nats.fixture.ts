@@ -6,7 +6,7 @@
  * started is stopped (SIGKILL) by `cleanup()` or by {@link cleanUpAfter} at the end of the test.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,9 +28,13 @@ export async function freePort(): Promise<number> {
 
 /** Options of a test server. */
 export interface NatsServerOptions {
+  /** The client port (default: a free one). */
+  port?: number;
   /** Server name (in a cluster, each node's own). */
   name?: string;
-  /** A `cluster { }` block for a config file (routes to the other nodes); none for a lone server. */
+  /** A config file (`-c`); the options here override what it says (as nats-server's flags do), and a relative store_dir is in the temp store dir. */
+  config?: string;
+  /** Cluster name, this node's route port and the route ports of all nodes; none for a lone server. */
   cluster?: { name: string; port: number; routes: number[] };
 }
 
@@ -49,13 +53,33 @@ export class NatsServer {
 
   /** Starts a server on a free port with a new store dir; waits until JetStream answers. */
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
+    const server = await NatsServer.create(options);
+    await server.start();
+    return server;
+  }
+
+  /**
+   * Starts `nodes` servers on loopback that form one NATS cluster (JetStream clustered), from
+   * `config` when given (each node named node-a, node-b, ...); resolves when every node answers.
+   */
+  static async cluster(nodes = 3, config?: string): Promise<NatsServer[]> {
+    const routes = await Promise.all(Array.from({ length: nodes }, () => freePort()));
+    const servers = await Promise.all(
+      routes.map((port, i) => NatsServer.create({ name: `node-${String.fromCharCode(97 + i)}`, cluster: { name: 'daq-test', port, routes }, ...(config === undefined ? {} : { config }) })),
+    );
+    // Together: a clustered JetStream answers only once its nodes have elected a leader.
+    await Promise.all(servers.map((server) => server.start()));
+    return servers;
+  }
+
+  /** A server not started yet, with its port and store dir (removed at cleanup). */
+  private static async create(options: NatsServerOptions): Promise<NatsServer> {
     const storeDir = await mkdtemp(join(tmpdir(), 'daq-nats-'));
-    const server = new NatsServer(await freePort(), storeDir, options);
+    const server = new NatsServer(options.port ?? (await freePort()), storeDir, options);
     cleanUpAfter(async () => {
       await server.kill();
       await rm(storeDir, { recursive: true, force: true });
     });
-    await server.start();
     return server;
   }
 
@@ -72,15 +96,14 @@ export class NatsServer {
   /** Starts (again) on the same port with the same store; resolves when JetStream answers. */
   async start(): Promise<void> {
     if (this.running) return;
-    const args = ['-js', '-sd', join(this.storeDir, 'js'), '-a', '127.0.0.1', '-p', String(this.port)];
+    // A config's jetstream store_dir (nats-server refuses -sd beside it) is relative: to the store dir, the server's working directory.
+    const args = [...(this.options.config === undefined ? ['-sd', join(this.storeDir, 'js')] : ['-c', this.options.config]), '-js', '-a', '127.0.0.1', '-p', String(this.port)];
     if (this.options.name !== undefined) args.push('-n', this.options.name);
     if (this.options.cluster !== undefined) {
-      const config = join(this.storeDir, 'cluster.conf');
       const { name, port, routes } = this.options.cluster;
-      await writeFile(config, `cluster {\n  name: ${name}\n  listen: 127.0.0.1:${port}\n  routes: [${routes.map((r) => `nats-route://127.0.0.1:${r}`).join(', ')}]\n}\n`);
-      args.push('-c', config);
+      args.push('--cluster_name', name, '--cluster', `nats://127.0.0.1:${port}`, '--routes', routes.map((r) => `nats://127.0.0.1:${r}`).join(','));
     }
-    const child = spawn('nats-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('nats-server', args, { cwd: this.storeDir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
