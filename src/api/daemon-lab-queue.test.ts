@@ -145,20 +145,31 @@ describe('the queue in a cluster', () => {
     }
   }, 240_000);
 
-  it('NATS down: the current run goes on, the queue says it cannot be reached, and the waiting run starts once NATS is back', async () => {
+  it('NATS down: the daemon works alone (its run goes on, a run started on it runs, the lab\'s runs wait, edits are refused), and catches up when NATS is back', async () => {
     const server = await NatsServer.start();
     const b = await clusterDaemon(server, 'b');
     const onB = b.client();
     const hold = await start(onB, 'hold', HOLD);
     const waiting = await start(onB, 'w');
     await server.stop();
-    await expect(onB.call(ControlService.method.listQueue, {})).rejects.toThrow(/cannot read the lab queue \(JetStream KV daq_qtest_queue\)/);
-    await expect(start(onB, 'refused')).rejects.toThrow(/the lab queue \(JetStream KV daq_qtest_queue\)/);
+    await b.proc.waitFor(/lost the NATS connection/, 'stderr');
+    // The listing is this daemon's runs; a run started here is queued here only.
+    expect(await queueOf(onB)).toEqual(['w.js@b']);
+    const alone = await start(onB, 'v');
+    await b.proc.waitFor(new RegExp(`run ${alone.uid} \\(v.js\\) is queued on this daemon only: the lab queue daq_qtest_queue cannot be reached`), 'stderr');
+    expect(await queueOf(onB)).toEqual(['w.js@b', 'v.js@b']);
+    // Edits of the lab queue, and runs for other daemons, are refused, saying why.
+    await expect(onB.call(ControlService.method.moveInQueue, { uid: waiting.uid, index: 1 })).rejects.toThrow(/cannot move run \S+ in the lab queue \(JetStream KV daq_qtest_queue\): the NATS connection is down/);
+    await expect(start(onB, 'elsewhere', mark('elsewhere'), 'a')).rejects.toThrow(/the lab queue \(JetStream KV daq_qtest_queue\)/);
     expect((await onB.call(ControlService.method.getRun, { uid: hold.uid })).run?.state).toBe(RunState.RUNNING);
-    await server.start();
-    await expect.poll(async () => queueOf(onB).catch(() => []), { timeout: 60_000, interval: 200 }).toEqual(['w.js@b']);
+    // The run of the lab queue cannot be taken without NATS: the one started here runs first.
     await onB.call(ControlService.method.stopRun, { uid: hold.uid });
+    expect((await followRun(onB, alone.uid)).stop?.exitStatus).toBe(ExitStatus.SUCCESS);
+    expect((await onB.call(ControlService.method.getRun, { uid: waiting.uid })).run?.state).toBe(RunState.QUEUED);
+    await server.start();
     expect((await followRun(onB, waiting.uid)).stop?.exitStatus).toBe(ExitStatus.SUCCESS);
     expect(b.proc.stderr).toContain('the lab queue daq_qtest_queue is reachable again');
+    expect([await endedOn(b.proc, alone.uid), await endedOn(b.proc, waiting.uid)]).toEqual([1, 1]);
+    expect(await queueOf(onB)).toEqual([]);
   }, 240_000);
 });

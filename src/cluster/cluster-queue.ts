@@ -3,9 +3,12 @@
  * lab lists and edits the lab's queue, and each daemon keeps the runs queued for it in its own
  * engine, in the lab's order, so that they show, can be followed and start like local runs. A run
  * starts only once this daemon has claimed it from the lab queue (RunEngineOptions.claim), so it
- * starts once, here, in order. When NATS is out of reach the current run goes on, no queued run
- * starts, and edits are refused (`unavailable`); everything resumes when it is back.
+ * starts once, here, in order. When NATS is out of reach the daemon works alone: the current run
+ * goes on, a run started on it is queued here only (and joins the lab queue when NATS is back),
+ * the runs of the lab queue wait (they cannot be taken), the listing is this daemon's runs, and
+ * edits of the lab queue are refused (`unavailable`); everything resumes when NATS is back.
  */
+import { DaqError } from '../core/index.js';
 import type { QueuedRunRecord } from '../data/index.js';
 import type { LogLevel, Run, RunEngine } from '../engine/index.js';
 import { LabQueue } from './lab-queue.js';
@@ -24,6 +27,8 @@ export interface ClusterQueueOptions {
   log: (level: LogLevel, message: string) => void;
   /** Seconds between attempts while NATS is out of reach (default 2). */
   retryS?: number;
+  /** Whether the connection to NATS is up now (default: always; a call then finds out). */
+  connected?: () => boolean;
 }
 
 /** The lab's queue as one daemon serves and runs it. */
@@ -49,6 +54,8 @@ export class ClusterQueue {
   private readonly closing = new AbortController();
 
   private told = false;
+  /** Runs queued here only, while the lab queue could not be reached (in order). */
+  private readonly alone = new Map<string, QueuedRunRecord>();
 
   constructor(private readonly options: ClusterQueueOptions) {}
 
@@ -63,7 +70,12 @@ export class ClusterQueue {
       if (connection === undefined) throw new Error(`not connected to the NATS server at ${member.options.url} yet`);
       return connection.kv('queue', { history: 1, description: 'the lab queue of ts-daq: run.<uid> -> the run, its daemon and its place' });
     };
-    const queue = new ClusterQueue({ ...options, daemon: member.options.daemon, queue: new LabQueue(open, name, (message) => options.log('warn', message)) });
+    const queue = new ClusterQueue({
+      ...options,
+      daemon: member.options.daemon,
+      queue: new LabQueue(open, name, (message) => options.log('warn', message)),
+      connected: () => member.connection?.connected ?? false,
+    });
     void member.ready.then(
       (connection) => {
         const detach = connection.onStatus((status) => {
@@ -100,23 +112,71 @@ export class ClusterQueue {
     clearTimeout(this.retry);
   }
 
-  /** The lab's queue, next first (read now). */
-  list(): Promise<LabQueueItem[]> {
-    return this.options.queue.list();
+  /**
+   * The lab's queue, next first (read now). While NATS is out of reach: this daemon's runs, as it
+   * last saw them, then those queued here only.
+   */
+  async list(): Promise<LabQueueItem[]> {
+    if (!this.reachableNow()) return this.ownRuns();
+    try {
+      return await this.options.queue.list();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'unavailable') throw error;
+      return this.ownRuns();
+    }
   }
 
-  /** Adds a run for `daemon` (default this one) at the end of the lab queue; the run, when it is this daemon's. */
+  /**
+   * Adds a run for `daemon` (default this one) at the end of the lab queue; the run, when it is
+   * this daemon's. While NATS is out of reach a run for this daemon is queued here only.
+   */
   async add(record: QueuedRunRecord, daemon = this.daemon): Promise<{ item: LabQueueItem; run?: Run }> {
-    const item = await this.options.queue.add({ record, daemon, submittedTo: this.daemon });
+    let item: LabQueueItem;
+    try {
+      if (daemon === this.daemon && !this.reachableNow()) throw new Error('not connected');
+      item = await this.options.queue.add({ record, daemon, submittedTo: this.daemon });
+      this.handed.set(record.uid, this.reads);
+    } catch (error) {
+      if (daemon !== this.daemon || ((error as { code?: string }).code !== 'unavailable' && (error as Error).message !== 'not connected')) throw error;
+      this.alone.set(record.uid, record);
+      item = { record, daemon, submittedTo: daemon, order: Infinity, revision: 0 };
+      this.options.log('warn', `run ${record.uid} (${record.scriptName}) is queued on this daemon only: the lab queue ${this.bucket} cannot be reached (it joins it when NATS is back)`);
+    }
     if (daemon !== this.daemon) return { item };
-    this.handed.set(record.uid, this.reads);
     const run = await this.options.enqueue(record);
     this.options.engine.wake();
     return { item, run };
   }
 
-  /** Removes run `uid` from the lab queue (any daemon's). */
+  /** This daemon's queued runs, as its engine has them (in the order they will start). */
+  private ownRuns(): LabQueueItem[] {
+    return this.options.engine.queued().map((run) => {
+      const known = this.alone.get(run.uid) ?? this.items.find((item) => item.record.uid === run.uid)?.record;
+      const { scriptName, source } = run.request;
+      const record = known ?? { uid: run.uid, scriptName, source, params: {}, metadata: {}, limits: {}, queuedAtS: run.summary().queuedAtS, startedBy: '' };
+      return { record, daemon: this.daemon, submittedTo: this.daemon, order: Infinity, revision: 0 };
+    });
+  }
+
+  /** Refuses an edit of the lab queue at once while NATS is out of reach. */
+  private mustReach(what: string): void {
+    if (this.reachableNow()) return;
+    throw new DaqError('unavailable', `cannot ${what} the lab queue (JetStream KV ${this.bucket}): the NATS connection is down. This daemon's runs go on; the lab queue can be edited again when NATS is back`);
+  }
+
+  private reachableNow(): boolean {
+    return this.options.connected?.() ?? true;
+  }
+
+  /** Removes run `uid` from the lab queue (any daemon's), or from this daemon's runs queued here only. */
   async remove(uid: string): Promise<LabQueueItem> {
+    const record = this.alone.get(uid);
+    if (record !== undefined) {
+      this.alone.delete(uid);
+      this.options.engine.remove(uid);
+      return { record, daemon: this.daemon, submittedTo: this.daemon, order: Infinity, revision: 0 };
+    }
+    this.mustReach(`remove run ${uid} from`);
     const item = await this.options.queue.remove(uid);
     await this.caughtUp();
     return item;
@@ -124,12 +184,14 @@ export class ClusterQueue {
 
   /** Moves run `uid` to `index` of the lab queue (0 = next). */
   async move(uid: string, index: number): Promise<void> {
+    this.mustReach(`move run ${uid} in`);
     await this.options.queue.move(uid, index);
     await this.caughtUp();
   }
 
   /** Empties the lab queue (the runs of every daemon; current runs go on). */
   async clear(): Promise<LabQueueItem[]> {
+    this.mustReach('clear');
     const removed = await this.options.queue.clear();
     await this.caughtUp();
     return removed;
@@ -137,6 +199,16 @@ export class ClusterQueue {
 
   /** RunEngineOptions.claim: takes `run` from the lab queue before it starts here. */
   async claim(run: Run): Promise<boolean> {
+    if (this.alone.delete(run.uid)) return true; // queued here only: no one else knows it
+    if (!this.reachableNow()) {
+      // The lab's runs cannot be taken now; a run queued here only goes first.
+      const alone = this.options.engine.queued().find((r) => this.alone.has(r.uid));
+      if (alone !== undefined) {
+        this.options.engine.move(alone.uid, 0);
+        setImmediate(() => this.options.engine.wake());
+      }
+      return false;
+    }
     this.taken.add(run.uid);
     try {
       const item = await this.options.queue.claim(run.uid, this.daemon);
@@ -191,6 +263,7 @@ export class ClusterQueue {
           return;
         }
         this.reachable();
+        await this.joinAlone();
         if (!this.told) {
           this.told = true;
           const mine = this.items.filter((item) => item.daemon === this.daemon).length;
@@ -209,6 +282,24 @@ export class ClusterQueue {
       else if (this.dirty && this.problem === undefined) void this.refresh(); // asked for between the last read and now
     });
     return this.refreshing;
+  }
+
+  /** The runs queued here only, still waiting, go to the lab queue (at its end, in order). */
+  private async joinAlone(): Promise<void> {
+    const waiting = new Set(this.options.engine.queued().map((run) => run.uid));
+    for (const [uid, record] of this.alone) {
+      if (!waiting.has(uid)) continue;
+      try {
+        const item = await this.options.queue.add({ record, daemon: this.daemon, submittedTo: this.daemon });
+        this.alone.delete(uid);
+        this.handed.set(uid, this.reads);
+        this.items.push(item);
+        this.options.log('info', `run ${uid} (${record.scriptName}), queued here while NATS was away, is in the lab queue ${this.bucket} now`);
+      } catch (error) {
+        this.unreachable(error);
+        return;
+      }
+    }
   }
 
   /** The engine's queue: this daemon's runs of the lab queue, in the lab's order. */
