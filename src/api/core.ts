@@ -41,6 +41,12 @@ export interface DaemonCore {
    * first: they are stopped when a run starts, so its `snap()` works (its frames still reach the preview).
    */
   previews: Set<string>;
+  /**
+   * Of those, the cameras a preview stream started (StreamFrames `start`), with how many such
+   * streams hold each: the last one to end stops the camera. A camera also switched on by
+   * SetFrameStream is not here (it stays on).
+   */
+  previewHolders: Map<string, number>;
   /** Run files and the run catalog (absent in tests that build a core without storage). */
   storage?: RunStorage;
   /** The queue saved in the data directory (absent in tests that build a core without one, and in a cluster). */

@@ -146,6 +146,38 @@ describe('the dashboard API', () => {
     expect(refused.details).toMatch(/^stage \(sim-stage\) is not FrameProducer/);
   });
 
+  it('a preview stream that starts the camera stops it when the last such stream ends (a tab that closes or crashes)', async () => {
+    const client = daemon.client();
+    const camera = async () => (await client.call(HardwareService.method.listDevices, {})).devices.find((d) => d.name === 'camera')?.state;
+    expect(await camera()).toBe('idle');
+    const open = async (start: boolean) => {
+      const controller = new AbortController();
+      const frames = client.stream(HardwareService.method.streamFrames, { device: 'camera', maxFps: 50, start }, controller.signal)[Symbol.asyncIterator]();
+      expect((await frames.next()).done).toBe(false); // a frame: the camera streams
+      return { close: () => controller.abort(), frames };
+    };
+    const first = await open(true);
+    const second = await open(true);
+    expect(await camera()).toBe('busy');
+    first.close();
+    await first.frames.next().catch(() => undefined);
+    // The second tab still watches: the camera goes on.
+    expect((await second.frames.next()).done).toBe(false);
+    expect(await camera()).toBe('busy');
+    second.close();
+    await expect.poll(camera, { timeout: 30_000 }).toBe('idle');
+    // Switched on with SetFrameStream, the camera stays on when a preview that asked to start it ends.
+    await client.call(HardwareService.method.setFrameStream, { device: 'camera', on: true });
+    const third = await open(true);
+    third.close();
+    await third.frames.next().catch(() => undefined);
+    const watcher = await open(false);
+    expect(await camera()).toBe('busy');
+    watcher.close();
+    await client.call(HardwareService.method.setFrameStream, { device: 'camera', on: false });
+    expect(await camera()).toBe('idle');
+  });
+
   it('a run comes first: a camera previewing for the dashboard stops streaming when a run starts, and the run can snap', async () => {
     const client = daemon.client();
     await client.call(HardwareService.method.setFrameStream, { device: 'camera', on: true });

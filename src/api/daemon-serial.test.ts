@@ -1,7 +1,8 @@
 /**
  * The daemon on real instrument drivers (ESP300 axis, 1830-C) against their wire simulators on
  * PTYs: clients see every device idle, a pulled cable as `faulted` with the reason, and the
- * device idle again once the port is back, all through ListDevices.
+ * device idle again once the port is back, all through ListDevices; an instrument that is not
+ * there when the daemon starts is listed faulted, being tried again, and comes up once it appears.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -52,5 +53,33 @@ describe('the daemon with serial instruments', () => {
     await server.plug();
     const back = await until('stage', (s) => s.fault === '');
     expect(back).toEqual(idle);
+  });
+});
+
+describe('the daemon with an instrument that appears after it started', () => {
+  const processes = new TestProcesses();
+  let bench: SerialLab;
+  let daemon: DaemonProcess;
+
+  beforeAll(async () => {
+    const dir = await processes.labDir();
+    bench = await startSerialLab(dir);
+    processes.defer(() => bench.close());
+    await bench.servers.get('pm1830c')?.unplug();
+    await writeFile(join(dir, 'lab.toml'), `[devices.power_meter]\ndriver = "newport-1830c"\nport = "${dir}/pm1830c"\n`);
+    daemon = await startDaemonProcess(processes, dir);
+  }, 120_000);
+  afterAll(() => processes.cleanup());
+
+  it('lists it faulted with the reason while it is tried again, and idle once it is plugged in', async () => {
+    const list = async (): Promise<{ state: string; fault: string }> => {
+      const { devices } = await daemon.client().call(HardwareService.method.listDevices, {});
+      return { state: devices[0]?.state ?? '', fault: devices[0]?.fault ?? '' };
+    };
+    const missing = await list();
+    expect(missing.state).toBe('faulted');
+    expect(missing.fault).toMatch(/^power_meter: failed to connect: cannot open serial port .*pm1830c.*; trying again in [\d.]+ s \(failed attempts: \d+\)$/);
+    await bench.servers.get('pm1830c')?.plug();
+    await expect.poll(list, { timeout: 60_000, interval: 50 }).toEqual({ state: 'idle', fault: '' });
   });
 });

@@ -180,6 +180,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     logs,
     startedBy: new Map(),
     previews: new Set(),
+    previewHolders: new Map(),
     storage,
     ...(savedQueue === undefined ? {} : { savedQueue }),
     shutdown: shutdown.signal,

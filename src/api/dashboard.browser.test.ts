@@ -93,11 +93,18 @@ describe('the web dashboard in chromium', () => {
   let tokens: string;
   let url: string;
 
+  /** Errors the pages threw and addresses they asked for that were not there: none by the end. */
+  const pageErrors: string[] = [];
+  const notFound: string[] = [];
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
   const login = async (token: string): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.setDefaultTimeout(60_000); // each action; a loaded machine is slow
+    page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
+    page.on('response', (response) => {
+      if (response.status() === 404) notFound.push(response.url());
+    });
     await page.goto(url);
     await page.locator('#token').fill(token);
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -189,6 +196,10 @@ describe('the web dashboard in chromium', () => {
 
   it('underlines a bad device call before running, then runs a scan from the editor and the plot grows', async () => {
     const page = await login(OPERATOR);
+    // Nothing recorded yet: the plot says so instead of showing an empty box.
+    await tab(page, 'plots');
+    await eventually(() => page.locator('#plot-chart-empty').textContent()).toBe('nothing recorded in the ring yet: run an experiment');
+    expect(await page.locator('#plot-chart-empty').isVisible()).toBe(true);
     await tab(page, 'editor');
     const editor = page.locator('#script-editor .cm-content');
     await editor.click();
@@ -230,9 +241,36 @@ describe('the web dashboard in chromium', () => {
     await expect.poll(() => page.locator('#run-info').getAttribute('data-state'), { timeout: 60_000 }).toBe('finished');
     expect(await page.locator('#run-info').textContent()).toMatch(/success.*events scan: 30/);
     await eventually(() => page.locator('#run-log').textContent()).toMatch(/scan done/);
+    // The finished run's values, with units: its last 10 events of 30.
+    const values = page.locator('#run-values table[data-stream="scan"]');
+    await eventually(() => values.locator('tbody tr').count()).toBe(10);
+    expect(await page.locator('#run-values h4').first().textContent()).toBe('scan: 30 events (the last 10)');
+    expect(await values.locator('thead').textContent()).toBe('#positionpowerstep');
+    expect(await values.locator('tbody tr').last().locator('td[data-field="position"]').textContent()).toMatch(/^29\.\d+ mm$/);
+    expect(await values.locator('tbody tr').last().locator('td[data-field="power"]').textContent()).toMatch(/^-?\d+\.\d+ [pnµm]?W$/);
     await shot(page, 'editor-run');
     await tab(page, 'plots');
     await eventually(points).toBe(30);
+    // Axes in units, with readable SI-prefixed ticks (the power is around a µW: never a column of 0s).
+    const chartBox = page.locator('#plot-chart');
+    await page.locator('#plot-y').selectOption('power');
+    await page.locator('#plot-x').selectOption('position');
+    await eventually(() => chartBox.getAttribute('data-x-title')).toBe('position (mm)');
+    expect(await chartBox.getAttribute('data-y-title')).toBe('power (W)');
+    const yTicks = ((await chartBox.getAttribute('data-y-ticks')) ?? '').split('|');
+    expect(yTicks.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(yTicks).size).toBe(yTicks.length);
+    for (const tick of yTicks) expect(tick).toMatch(/^-?\d+(\.\d+)? [pnµm]?W$/);
+    expect(((await chartBox.getAttribute('data-x-ticks')) ?? '').split('|').every((t) => / mm$/.test(t))).toBe(true);
+    // The cursor read-out says both values with units.
+    const box = await page.locator('#plot-chart .u-over').boundingBox();
+    if (box === null) throw new Error('no plot area');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await eventually(() => page.locator('#plot-chart-readout').textContent()).toMatch(/^position -?\d+\.\d+ mm · power -?\d+\.\d+ [pnµm]?W$/);
+    // Each run's line is named by its script and start time.
+    expect(await page.locator('#plot-chart .u-legend').textContent()).toMatch(/scan\.js · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    await page.locator('#plot-x').selectOption('elapsed');
+    await page.locator('#plot-y').selectOption('position');
     console.log(`dashboard: plot of 30 points redraws in ${Number(await page.locator('#plot-chart').getAttribute('data-redraw-ms')).toFixed(2)} ms`);
     await tab(page, 'runs');
     const row = page.locator('#history-rows tr').first();
@@ -249,6 +287,49 @@ describe('the web dashboard in chromium', () => {
     await page.close();
   }, 180_000);
 
+  it('shows a grid scan as a live 2-D map with a colour bar, axes in units', async () => {
+    const client = daemon.client(OPERATOR);
+    const source = `laser.enableEmission();
+laser.openShutter();
+try {
+  gridScan(stage, laser.wavelength, power_meter, { outer: { start: 2, stop: 8, num: 4 }, inner: { start: 760, stop: 840, num: 3 }, snake: true });
+} finally {
+  laser.closeShutter();
+  laser.disableEmission();
+}
+`;
+    const run = (await client.call(ControlService.method.startRun, { script: { case: 'inline', value: { name: 'grid.js', source } } })).run;
+    await followRun(client, run?.uid ?? '');
+    const page = await login(OPERATOR);
+    await tab(page, 'plots');
+    await eventually(async () => (await page.locator('#plot-stream option').allTextContents()).includes('primary')).toBe(true);
+    await page.locator('#plot-stream').selectOption('primary');
+    await eventually(async () => (await page.locator('#plot-y option').allTextContents()).includes('power_meter')).toBe(true);
+    await page.locator('#plot-y').selectOption('power_meter');
+    await page.locator('#plot-x').selectOption('stage');
+    await page.locator('#plot-view').selectOption('map');
+    await page.locator('#plot-y2').selectOption('laser_wavelength');
+    const map = page.locator('#plot-chart-map');
+    // 4 stage positions x 3 wavelengths: every cell measured once, none drawn as a line back along 0.
+    await eventually(() => map.getAttribute('data-measured')).toBe('12');
+    expect(await map.getAttribute('data-columns')).toBe('4');
+    expect(await map.getAttribute('data-rows')).toBe('3');
+    expect(await map.getAttribute('data-x-title')).toBe('stage (mm)');
+    expect(await map.getAttribute('data-y-title')).toBe('laser_wavelength (nm)');
+    expect(await map.getAttribute('data-z-title')).toBe('power_meter (W)');
+    const zTicks = ((await map.getAttribute('data-z-ticks')) ?? '').split('|');
+    expect(zTicks.length).toBeGreaterThanOrEqual(2);
+    for (const tick of zTicks) expect(tick).toMatch(/^-?\d+(\.\d+)? [pnµm]?W$/);
+    expect(await page.locator('#plot-chart-empty').isVisible()).toBe(false);
+    // The cell under the cursor, with units.
+    const box = await map.boundingBox();
+    if (box === null) throw new Error('no map');
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
+    await eventually(() => page.locator('#plot-chart-map-readout').textContent()).toMatch(/^stage -?\d+\.\d+ mm · laser_wavelength \d+\.\d+ nm · power_meter -?\d+\.\d+ [pnµm]?W$/);
+    await shot(page, 'plots-map');
+    await page.close();
+  }, 120_000);
+
   it('previews the camera live with its frame rate shown', async () => {
     const page = await login(OPERATOR);
     await tab(page, 'camera');
@@ -260,6 +341,16 @@ describe('the web dashboard in chromium', () => {
     await expect.poll(async () => Number((await stats.getAttribute('data-frames')) ?? 0), { timeout: 60_000 }).toBeGreaterThanOrEqual(20);
     expect(await stats.textContent()).toMatch(/fps · draw .* ms · 256×256/);
     console.log(`dashboard: camera 256x256 at 20 fps asked: ${await stats.textContent()}`);
+    // Sensor-pixel axes and a colour bar in counts; auto contrast spans the frame.
+    expect(await page.locator('#camera-x-axis').getAttribute('data-ticks')).toBe('0|50|100|150|200|250');
+    const bar = page.locator('#camera-colour-bar');
+    expect(Number(await bar.getAttribute('data-high'))).toBeGreaterThan(Number(await bar.getAttribute('data-low')));
+    // Pixels at or above the saturation level are marked and counted.
+    expect(await stats.getAttribute('data-saturated')).toBe('0');
+    await page.locator('#camera-saturation').fill(String(await bar.getAttribute('data-high')));
+    await eventually(async () => Number(await stats.getAttribute('data-saturated'))).toBeGreaterThan(0);
+    await eventually(() => stats.textContent()).toMatch(/ px saturated$/);
+    await page.locator('#camera-saturation').fill('65535');
     await shot(page, 'camera');
     // Drag a rectangle over the middle half of the image: the camera's ROI becomes that region.
     const box = await page.locator('#camera-overlay').boundingBox();
@@ -277,7 +368,14 @@ describe('the web dashboard in chromium', () => {
     await eventually(async () => (await camera())?.roiWidth).toBe(256);
     await page.locator('#camera-stop').click();
     await eventually(() => page.locator('#camera-message').textContent()).toBe('stop camera: done');
+    const state = async () => (await client.call(HardwareService.method.listDevices, {})).devices.find((d) => d.name === 'camera')?.state;
+    expect(await state()).toBe('idle');
+    // Started from a tab that then closes: the daemon stops the camera.
+    await page.locator('#camera-start').click();
+    await eventually(() => page.locator('#camera-message').textContent()).toBe('start camera: done');
+    expect(await state()).toBe('busy');
     await page.close();
+    await eventually(state).toBe('idle');
   }, 120_000);
 
   it('scrubs the timeline back to a chosen moment and shows the value of that moment', async () => {
@@ -357,6 +455,11 @@ describe('the web dashboard in chromium', () => {
     const { run } = await client.call(ControlService.method.startRun, { script: { case: 'inline', value: { name: 'suspended.js', source } } });
     await eventually(() => page.locator('#current-run').textContent()).toMatch(/^suspended \(laser\.isEmissionEnabled\(\) equal to false: it is false\) suspended\.js/);
     await shot(page, 'suspended');
+    // A device command meanwhile is refused in the dashboard's words (the box to tick, not the API flag).
+    await tab(page, 'devices');
+    const stage = page.locator('article[data-device="stage"]');
+    await stage.getByRole('button', { name: 'Move to' }).click();
+    await eventually(() => stage.locator('.message').textContent()).toMatch(/^move stage: run [\w-]+ \(suspended\.js\) holds the lab: tick "take over from a running run" above to command stage anyway \(the run may then fail\)$/);
     await client.call(HardwareService.method.setEmission, { device: 'laser', enabled: true, takeOver: true });
     const followed = await followRun(client, run?.uid ?? '');
     expect(followed.stop?.exitStatus).toBe(1); // success
@@ -397,4 +500,27 @@ describe('the web dashboard in chromium', () => {
     await expect.poll(() => badge.textContent(), { timeout: 60_000 }).toBe('connected');
     await page.close();
   }, 180_000);
+
+  it('plots a finished run from its HDF5 file once the ring no longer holds it', async () => {
+    // The daemon restarted (above): its new ring is empty, the earlier runs are in their files.
+    const page = await login(OPERATOR);
+    await tab(page, 'runs');
+    const row = page.locator('#history-rows tr', { hasText: 'scan: 30' }).last();
+    await row.getByRole('button', { name: 'Plot' }).click();
+    await eventually(() => page.locator('#plot-info').getAttribute('data-source')).toBe('file');
+    expect(await page.locator('#plot-info').textContent()).toMatch(/^30 points in 1 run\(s\).* · from the run's HDF5 file \(no longer in the ring\)$/);
+    await page.locator('#plot-y').selectOption('power');
+    await page.locator('#plot-x').selectOption('position');
+    const chartBox = page.locator('#plot-chart');
+    await eventually(() => chartBox.getAttribute('data-x-title')).toBe('position (mm)');
+    expect(await chartBox.getAttribute('data-y-title')).toBe('power (W)');
+    expect(await chartBox.getAttribute('data-points')).toBe('30');
+    await shot(page, 'plots-from-file');
+    await page.close();
+  }, 120_000);
+
+  it('threw no error in any page, and asked for nothing that is not there (the icon included)', () => {
+    expect(pageErrors).toEqual([]);
+    expect(notFound).toEqual([]);
+  });
 });

@@ -22,6 +22,7 @@ export interface ReceivedDocument {
 /** A durable consumer of `daq.<lab>.*.docs`. */
 export class DocsConsumer {
   readonly received: ReceivedDocument[] = [];
+  private readonly seen = new Set<number>();
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -53,27 +54,29 @@ export class DocsConsumer {
     const until = Date.now() + giveUpS * 1000;
     while (!done(this.received)) {
       if (Date.now() > until) throw new Error(`the consumer got ${this.received.length} documents in ${giveUpS} s, not what was awaited: ${summarize(this.received)}`);
-      let messages: Awaited<ReturnType<Awaited<ReturnType<ReturnType<typeof jetstream>['consumers']['get']>>['fetch']>>;
       try {
         const consumer = await jetstream(this.nc).consumers.get(this.stream, this.durable);
-        messages = await consumer.fetch({ max_messages: 1000, expires: 1000 });
+        for await (const m of await consumer.fetch({ max_messages: 1000, expires: 1000 })) {
+          // Processed once: a message whose ack was lost with the server comes again (redelivered),
+          // and is recognised by its stream sequence, as any consumer that must not see one twice does.
+          if (!this.seen.has(m.info.streamSequence)) {
+            this.seen.add(m.info.streamSequence);
+            const [, , daemon = ''] = m.subject.split('.');
+            this.received.push({
+              daemon,
+              runUid: m.headers?.get('Daq-Run') ?? '',
+              index: Number(m.headers?.get('Daq-Index')),
+              name: m.headers?.get('Daq-Document') ?? '',
+              json: m.string(),
+              msgId: m.headers?.get('Nats-Msg-Id') ?? '',
+              streamSeq: m.info.streamSequence,
+              redelivered: m.info.redelivered,
+            });
+          }
+          m.ack();
+        }
       } catch {
         await new Promise((resolve) => setTimeout(resolve, 100)); // the server is away: the client reconnects
-        continue;
-      }
-      for await (const m of messages) {
-        const [, , daemon = ''] = m.subject.split('.');
-        this.received.push({
-          daemon,
-          runUid: m.headers?.get('Daq-Run') ?? '',
-          index: Number(m.headers?.get('Daq-Index')),
-          name: m.headers?.get('Daq-Document') ?? '',
-          json: m.string(),
-          msgId: m.headers?.get('Nats-Msg-Id') ?? '',
-          streamSeq: m.info.streamSequence,
-          redelivered: m.info.redelivered,
-        });
-        m.ack();
       }
     }
     await this.nc.flush();

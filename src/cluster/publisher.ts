@@ -156,13 +156,17 @@ export class DocumentPublisher {
   private async run(): Promise<void> {
     const signal = this.aborter.signal;
     let mark: PublishedMark | undefined;
-    for (let first = true; !signal.aborted; first = false) {
+    let started = false;
+    let failures = 0;
+    while (!signal.aborted) {
       try {
-        if (first) {
+        if (!started) {
           await ensureLabStream(this.connection, this.log);
           mark = await lastPublished(this.connection);
           if (mark !== undefined) this.log('info', `documents of this daemon in ${this.connection.names.stream} end at run ${mark.runUid} document ${mark.index} (${mark.name})`);
           if (mark !== undefined && mark.name !== 'stop' && !this.runs.includes(mark.runUid)) await this.closeDeadRun(mark);
+          started = true;
+          failures = 0;
         }
         for (;;) {
           const uid = this.runs[0];
@@ -174,12 +178,17 @@ export class DocumentPublisher {
           }
           const from = mark?.runUid === uid ? mark.index + 1 : 0;
           await this.publishRun(uid, from, signal);
+          failures = 0;
           this.runs.shift();
           mark = undefined;
         }
       } catch (error) {
         if (signal.aborted) return;
-        this.log('warn', `publishing documents to ${this.connection.names.stream}: ${(error as Error).message}; resuming from the last document the stream holds once NATS answers`);
+        if (failures === 0) this.log('warn', `publishing documents to ${this.connection.names.stream}: ${(error as Error).message}; resuming from the last document the stream holds once NATS answers`);
+        // Failing again and again (a stream that refuses, a server without JetStream): not in a tight loop.
+        if (failures > 0 || !started) await this.connectedAgain(signal, failures);
+        failures++;
+        if (!started) continue;
         mark = await this.resync(signal);
         if (error instanceof PublishFailure && error.storedAfter > 0 && error.firstLost !== undefined) {
           // Not a prefix: documents after a lost one were stored. Completeness first: publish again
@@ -235,34 +244,46 @@ export class DocumentPublisher {
     this.published++;
   }
 
-  /** Waits until NATS answers, then asks the stream where this daemon's publication stands. */
+  /**
+   * Waits until NATS answers, then asks the stream where this daemon's publication stands (the
+   * stream is created again if the server lost it).
+   */
   private async resync(signal: AbortSignal): Promise<PublishedMark | undefined> {
     for (let attempt = 0; !signal.aborted; attempt++) {
       if (this.connection.connected) {
         try {
+          await ensureLabStream(this.connection, this.log);
           return await lastPublished(this.connection);
         } catch {
           // not yet (a cluster electing a leader, a server starting): try again
         }
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(2000, 100 * 2 ** attempt));
-        const off = this.connection.onStatus((status) => {
-          if (status.type !== 'reconnect') return;
-          off();
-          clearTimeout(timer);
-          resolve();
-        });
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      });
+      await this.connectedAgain(signal, attempt);
     }
     return undefined;
+  }
+
+  /** Waits for a reconnection, or a while (longer at each attempt, up to 2 s). */
+  private connectedAgain(signal: AbortSignal, attempt = 0): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        off();
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(2000, 100 * 2 ** attempt));
+      const off = this.connection.onStatus((status) => {
+        if (status.type === 'reconnect') done();
+      });
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   /** A stop document (exit status fail) for a run the previous daemon left open in the stream. */
   private async closeDeadRun(mark: PublishedMark): Promise<void> {
     const index = mark.index + 1;
-    const stop = { uid: `${mark.runUid}-stop`, run_start: mark.runUid, time: Date.now() / 1000, exit_status: 'fail', reason: `daemon ${this.connection.daemon} stopped during the run (killed, or lost power); its documents end here`, num_events: {} };
+    const stop = { uid: `${mark.runUid}-stop`, run_start: mark.runUid, time: Date.now() / 1000, exit_status: 'fail', reason: `daemon ${this.connection.daemon} stopped before the rest of this run's documents were published (killed, lost power, or stopped while NATS was away); its documents end here`, num_events: {} };
     const h = headers();
     h.set('Daq-Run', mark.runUid);
     h.set('Daq-Index', String(index));

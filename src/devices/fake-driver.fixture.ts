@@ -15,12 +15,17 @@ const options = z.strictObject({
   connect_time: z.number().nonnegative().default(0.1),
   source: z.string().default(''),
   gain: z.number().default(1),
+  /** Fails this many connects (as `fail` does), then connects. */
+  fail_connects: z.number().int().nonnegative().default(0),
+  /** Refuses a gain above this when it is set (a limit only the connected device knows). */
+  max_gain: z.number().default(10),
 });
 
 /** A readable fake device with a `gain` setting (0..10). */
 export class FakeDevice extends BaseDevice implements Readable {
   readonly driver = 'fake';
   private gain: number;
+  private connects = 0;
   private readonly settings;
 
   constructor(
@@ -31,7 +36,10 @@ export class FakeDevice extends BaseDevice implements Readable {
     super(name);
     this.gain = opts.gain;
     this.settings = createParameterSet(name, [
-      { name: 'gain', type: 'number', units: '', min: 0, max: 10, description: 'gain', get: () => this.gain, set: (v) => void (this.gain = v as number) },
+      { name: 'gain', type: 'number', units: '', min: 0, max: 10, description: 'gain', get: () => this.gain, set: (v) => {
+        if ((v as number) > this.opts.max_gain) throw new DaqError('out_of_range', `gain ${String(v)} is above this unit's ${this.opts.max_gain}`);
+        this.gain = v as number;
+      } },
     ]);
   }
 
@@ -50,7 +58,8 @@ export class FakeDevice extends BaseDevice implements Readable {
   protected async openConnection(signal: AbortSignal): Promise<void> {
     if (this.opts.behaviour === 'hang') return new Promise<void>(() => undefined);
     await this.clock.sleep(this.opts.connect_time, signal);
-    if (this.opts.behaviour === 'fail') throw new DaqError('unavailable', 'serial port /dev/ttyFAKE not found');
+    this.connects++;
+    if (this.opts.behaviour === 'fail' || this.connects <= this.opts.fail_connects) throw new DaqError('unavailable', 'serial port /dev/ttyFAKE not found');
   }
 
   protected async closeConnection(): Promise<void> {}

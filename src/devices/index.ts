@@ -4,6 +4,7 @@ export * from './driver.js';
 export * from './parameter-set.js';
 export * from './range.js';
 export * from './lab.js';
+export * from './connect-retry.js';
 export * from './lab-config.js';
 export * from './cluster-names.js';
 export * from './toml-locations.js';

@@ -52,6 +52,57 @@ describe('lab', () => {
     expect(summary['stuck']).toMatchObject({ state: 'faulted', fault: expect.stringContaining('timed out') });
   });
 
+  it('tries a device that failed to connect again (0.5 s, doubling) and applies its settings once it connects', async () => {
+    const clock = new VirtualClock();
+    const lab = labOf('[devices.late]\ndriver = "fake"\nconnect_time = 0.1\nfail_connects = 2\nsettings = { gain = 7 }\n', clock);
+    const report = await lab.connect();
+    expect(report.failures?.message).toBe('1 of 1 devices failed to connect:');
+    expect(lab.summary()[0]).toEqual({
+      name: 'late', driver: 'fake', state: 'faulted', capabilities: expect.any(Array),
+      fault: 'late: failed to connect: serial port /dev/ttyFAKE not found; trying again in 0.5 s (failed attempts: 1)',
+      retry: { failedAttempts: 1, delayS: 0.5 },
+    });
+    // Auto-advancing virtual time: the attempts run at once; their start times tell the delays.
+    const attempts: number[] = [];
+    const t0 = clock.now() - 0.1;
+    lab.onStateChange((change) => {
+      if (change.to === 'connecting') attempts.push(Number((clock.now() - t0).toFixed(6)));
+    });
+    await expect.poll(() => lab.summary()[0]?.state).toBe('idle');
+    // Attempt 2 starts 0.5 s after attempt 1 failed (at 0.1 s), attempt 3 1 s after attempt 2 failed.
+    expect(attempts).toEqual([0.6, 1.7]);
+    await clock.advance(60);
+    expect(clock.pending).toBe(0);
+    await lab.disconnect();
+  });
+
+  it('does not try again a device that connected but refused a setting of the config: that is the config\'s mistake', async () => {
+    const clock = new VirtualClock();
+    // The setting is refused by the device (a camera's binning larger than its region, here a gain the device caps at run time).
+    const lab = labOf('[devices.capped]\ndriver = "fake"\nmax_gain = 5\nsettings = { gain = 7 }\n', clock);
+    const report = await lab.connect();
+    expect(report.failures?.children[0]?.message).toBe("capped: the lab config's setting gain = 7 was refused: gain 7 is above this unit's 5");
+    expect(clock.pending).toBe(0);
+    await clock.advance(60);
+    expect(lab.summary()[0]).toMatchObject({ state: 'faulted' });
+    expect(lab.summary()[0]).not.toHaveProperty('retry');
+    await lab.disconnect();
+  });
+
+  it('stops trying a failed device again when the lab disconnects, or when asked not to', async () => {
+    const clock = new VirtualClock();
+    const lab = labOf('[devices.broken]\ndriver = "fake"\nbehaviour = "fail"\n', clock);
+    await lab.connect();
+    expect(clock.pending).toBe(1);
+    await lab.disconnect();
+    expect(clock.pending).toBe(0);
+    await clock.advance(30);
+    expect(lab.device('broken').state).toBe('disconnected');
+    await lab.connect({ retry: false });
+    expect(clock.pending).toBe(0);
+    expect(lab.summary()[0]).not.toHaveProperty('retry');
+  });
+
   it('a faulted device refuses commands, saying why', async () => {
     const lab = labOf(MIXED);
     await lab.connect();

@@ -2,10 +2,13 @@
  * The lab: the device registry. Creates every device of a lab config, checks what the config
  * asks of them (references between devices, settings), connects them all in parallel with a
  * timeout, and keeps going with the healthy ones when some fail: the failures come back as one
- * error tree (device -> cause) and the faulted devices stay listed with their fault.
+ * error tree (device -> cause) and the faulted devices stay listed with their fault. A device
+ * that failed to connect is tried again (0.5 s doubling to 10 s, {@link CONNECT_RETRY}) until it
+ * connects or the lab disconnects: an instrument switched on after the daemon comes up.
  */
 import { capabilitiesOf, capabilitySpec, checkParameterValue, isParameterized, type CapabilityName, type ParameterValue } from '../capabilities/index.js';
 import { type Clock, DaqError, didYouMean, Emitter, type Unsubscribe } from '../core/index.js';
+import { CONNECT_RETRY, nextRetryDelayS } from './connect-retry.js';
 import type { Device, DeviceState, DeviceStateChange } from './device.js';
 import type { DriverCatalog, ResourceClaim } from './driver.js';
 import { type LabConfig, ProblemList, readLabConfig } from './lab-config.js';
@@ -16,8 +19,18 @@ export interface DeviceSummary {
   driver: string;
   state: DeviceState;
   capabilities: CapabilityName[];
-  /** Why the device is faulted. */
+  /** Why the device is faulted (and, while it is tried again, when: `...; trying again in 2 s`). */
   fault?: string;
+  /** Set while a device that failed to connect is tried again. */
+  retry?: ConnectRetry;
+}
+
+/** The state of the attempts to connect a device that failed to. */
+export interface ConnectRetry {
+  /** Attempts that failed so far (the first connect included). */
+  failedAttempts: number;
+  /** Delay before the next attempt, s. */
+  delayS: number;
 }
 
 /** What `connect()` achieved. */
@@ -32,6 +45,8 @@ export interface ConnectOptions {
   /** Seconds each device may take (default: the config's `connect_timeout`). */
   timeoutS?: number;
   signal?: AbortSignal;
+  /** Try a device that failed again later, until it connects or the lab disconnects (default true). */
+  retry?: boolean;
 }
 
 /** The devices of one lab config. */
@@ -39,6 +54,14 @@ export class Lab {
   private readonly byName = new Map<string, Device>();
   private readonly faults = new Map<string, DaqError>();
   private readonly changes = new Emitter<DeviceStateChange>();
+  /** Devices that failed to connect and are tried again, with what ends their attempts. */
+  private readonly retries = new Map<string, ConnectRetry & { stop: AbortController }>();
+  /**
+   * Devices that connected but refused a setting of the lab config: a mistake in the config, not
+   * an instrument that is not there yet. They stay faulted (trying again would either fail the
+   * same way or, worse, find the refused value half-applied and carry on with it).
+   */
+  private readonly settingFaults = new Set<string>();
 
   private constructor(
     readonly config: LabConfig,
@@ -106,6 +129,9 @@ export class Lab {
     const timeoutS = options.timeoutS ?? this.config.connectTimeoutS;
     const results = await Promise.all(this.devices().map((d) => this.connectOne(d, timeoutS, options.signal)));
     const failed = results.filter((r): r is DaqError => r !== undefined);
+    if (options.retry !== false && options.signal?.aborted !== true) {
+      for (const device of this.devices()) if (this.faults.has(device.name) && !this.settingFaults.has(device.name)) this.retryLater(device, timeoutS);
+    }
     const connected = this.devices().filter((d) => !this.faults.has(d.name)).map((d) => d.name);
     const failures =
       failed.length === 0
@@ -114,8 +140,10 @@ export class Lab {
     return { connected, failures };
   }
 
-  /** Disconnects every device in parallel; never throws. */
+  /** Disconnects every device in parallel (and stops trying the failed ones again); never throws. */
   async disconnect(): Promise<void> {
+    for (const retry of this.retries.values()) retry.stop.abort();
+    this.retries.clear();
     await Promise.all(this.devices().map((d) => d.disconnect().catch(() => undefined)));
     this.faults.clear();
   }
@@ -124,14 +152,40 @@ export class Lab {
   summary(): DeviceSummary[] {
     return this.devices().map((d) => {
       const fault = d.fault ?? this.faults.get(d.name);
+      const retry = this.retries.get(d.name);
+      const message = fault === undefined ? undefined : retry === undefined ? fault.message : `${fault.message}; trying again in ${retry.delayS} s (failed attempts: ${retry.failedAttempts})`;
       return {
         name: d.name,
         driver: d.driver,
         state: fault !== undefined ? 'faulted' : d.state,
         capabilities: capabilitiesOf(d),
-        ...(fault === undefined ? {} : { fault: fault.message }),
+        ...(message === undefined ? {} : { fault: message }),
+        ...(retry === undefined ? {} : { retry: { failedAttempts: retry.failedAttempts, delayS: retry.delayS } }),
       };
     });
+  }
+
+  /**
+   * Tries `device` again after the retry delay, doubling the delay after each failed attempt,
+   * until it connects (its settings are applied then) or the lab disconnects.
+   */
+  private retryLater(device: Device, timeoutS: number): void {
+    if (this.retries.has(device.name)) return;
+    const retry: ConnectRetry & { stop: AbortController } = { failedAttempts: 1, delayS: CONNECT_RETRY.firstS, stop: new AbortController() };
+    this.retries.set(device.name, retry);
+    const attempt = async (): Promise<void> => {
+      for (;;) {
+        await this.clock.sleep(retry.delayS, retry.stop.signal);
+        if (this.settingFaults.has(device.name)) break;
+        const failure = this.faults.has(device.name) ? await this.connectOne(device, timeoutS, retry.stop.signal) : undefined;
+        if (retry.stop.signal.aborted) return;
+        if (failure === undefined) break;
+        retry.failedAttempts++;
+        retry.delayS = nextRetryDelayS(retry.delayS);
+      }
+      if (this.retries.get(device.name) === retry) this.retries.delete(device.name);
+    };
+    attempt().catch(() => undefined);
   }
 
   private async connectOne(device: Device, timeoutS: number, outer: AbortSignal | undefined): Promise<DaqError | undefined> {
@@ -146,7 +200,13 @@ export class Lab {
     });
     try {
       await Promise.race([device.connect(controller.signal), timeout]);
-      await this.applySettings(device);
+      this.settingFaults.delete(device.name);
+      try {
+        await this.applySettings(device);
+      } catch (error) {
+        this.settingFaults.add(device.name);
+        throw error;
+      }
       this.faults.delete(device.name);
       return undefined;
     } catch (error) {
@@ -164,7 +224,14 @@ export class Lab {
     const settings = this.config.devices.find((d) => d.name === device.name)?.settings ?? {};
     if (!isParameterized(device)) return;
     for (const [name, value] of Object.entries(settings)) {
-      await device.setParameter(name, value as ParameterValue);
+      try {
+        await device.setParameter(name, value as ParameterValue);
+      } catch (error) {
+        // Name the device and the config's setting: this is what to fix.
+        const err = DaqError.from(error, { device: device.name });
+        const why = err.message.startsWith(`${device.name}: `) ? err.message.slice(device.name.length + 2) : err.message;
+        throw new DaqError(err.code, `${device.name}: the lab config's setting ${name} = ${JSON.stringify(value)} was refused: ${why}`, { device: device.name, cause: err });
+      }
     }
   }
 

@@ -1,6 +1,8 @@
 /**
  * A ready-made implementation of `Parameterized` for drivers: declare each setting with its
- * type, limits, getter and setter; validation and error messages come for free.
+ * type, limits, getter and setter; validation and error messages come for free. The set
+ * remembers the last value written to each setting, so a driver can write them again after a
+ * reconnect (`restore()`): a setting changed at run time outlives a pulled cable or a power cycle.
  */
 import {
   checkParameterValue,
@@ -17,9 +19,20 @@ export interface ParameterBinding extends Omit<ParameterInfo, 'writable'> {
   set?(value: ParameterValue): Promise<void> | void;
 }
 
+/** `Parameterized`, plus what a driver needs to keep settings across reconnects. */
+export interface ParameterSet extends Parameterized {
+  /**
+   * Writes the last value set of each setting again, oldest first (nothing when none was set):
+   * for a driver's set-up after a reconnect, after it has sent its configured defaults.
+   */
+  restore(): Promise<void>;
+}
+
 /** Implements `Parameterized` over `bindings`, for the device called `device`. */
-export function createParameterSet(device: string, bindings: readonly ParameterBinding[]): Parameterized {
+export function createParameterSet(device: string, bindings: readonly ParameterBinding[]): ParameterSet {
   const byName = new Map(bindings.map((b) => [b.name, b]));
+  /** The last value written to each setting, in the order they were last written. */
+  const lastSet = new Map<string, ParameterValue>();
   const infos: ParameterInfo[] = bindings.map(({ get: _get, set, ...info }) => ({ ...info, writable: set !== undefined }));
 
   function find(name: string): ParameterBinding {
@@ -49,6 +62,11 @@ export function createParameterSet(device: string, bindings: readonly ParameterB
         throw new DaqError(code, `${device}: setting "${name}": ${problem}`, { device });
       }
       await binding.set(value);
+      lastSet.delete(name);
+      lastSet.set(name, value);
+    },
+    restore: async () => {
+      for (const [name, value] of [...lastSet]) await byName.get(name)?.set?.(value);
     },
   };
 }

@@ -30,7 +30,8 @@ export async function readRange(request: MessageInitShape<typeof ReadStreamRange
   return pieces.map((part) => tableFromIPC(part.length === 1 ? (part[0] as Uint8Array) : concat(part)));
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
+/** The chunks as one array. */
+export function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
   let at = 0;
   for (const c of chunks) {

@@ -31,15 +31,36 @@ export function colourTable(name: string): Uint32Array {
   return table;
 }
 
-/** Draws 16-bit `pixels` (width × height) into `image` through `map`, `low`..`high` spread over the map. */
-export function paint(image: ImageData, pixels: Uint16Array, low: number, high: number, map: string): void {
+/**
+ * The colour saturated pixels are drawn in, per map: one no value of the map has (red on grey
+ * and viridis, cyan on the warm maps), RGBA packed as in {@link colourTable}.
+ */
+export function saturationColour(map: string): number {
+  const [r, g, b] = map === 'hot' || map === 'inferno' ? [0, 230, 255] : [255, 0, 0];
+  return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
+}
+
+/**
+ * Draws 16-bit `pixels` (width × height) into `image` through `map`, `low`..`high` spread over
+ * the map; pixels at or above `saturation` in {@link saturationColour}. Returns how many were.
+ */
+export function paint(image: ImageData, pixels: Uint16Array, low: number, high: number, map: string, saturation = 65536): number {
   const table = colourTable(map);
+  const marked = saturationColour(map);
   const out = new Uint32Array(image.data.buffer);
   const scale = 255 / Math.max(1, high - low);
+  let saturated = 0;
   for (let i = 0; i < pixels.length; i++) {
-    const v = ((pixels[i] as number) - low) * scale;
+    const p = pixels[i] as number;
+    if (p >= saturation) {
+      out[i] = marked;
+      saturated++;
+      continue;
+    }
+    const v = (p - low) * scale;
     out[i] = table[v <= 0 ? 0 : v >= 255 ? 255 : v | 0] as number;
   }
+  return saturated;
 }
 
 /** The values below which `lowFraction` and `highFraction` of the pixels lie (a 16-bit histogram). */

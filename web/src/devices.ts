@@ -41,7 +41,8 @@ export function createDevicesView(app: App): View {
       card.message.textContent = `${what}: done`;
     } catch (error) {
       card.message.className = 'message error';
-      card.message.textContent = `${what}: ${messageOf(error)}`;
+      // The daemon names the API's flag; here it is the box above the cards.
+      card.message.textContent = `${what}: ${messageOf(error).replace(/; set take_over to command (\S+) anyway$/, ': tick "take over from a running run" above to command $1 anyway (the run may then fail)')}`;
     }
   };
 

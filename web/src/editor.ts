@@ -14,7 +14,8 @@ import { RunState } from '../../src/api/gen/daq/v1/control_pb.js';
 import { ExitStatus } from '../../src/api/gen/daq/v1/documents_pb.js';
 import { call, control, follow, messageOf } from './api.js';
 import type { App, View } from './app.js';
-import { formatTime } from '../../src/core/format/index.js';
+import { formatQuantity, formatTime } from '../../src/core/format/index.js';
+import { decodeRows, readRange } from './arrow.js';
 import { h, replace, setOptions } from './dom.js';
 import { parseParams } from './values.js';
 
@@ -46,6 +47,7 @@ export function createEditorView(app: App): View {
   const runInfo = h('div', { id: 'run-info' }, 'no run started from here yet');
   const progress = h('progress', { id: 'run-progress', max: 1, value: 0 });
   const log = h('pre', { id: 'run-log', class: 'log' });
+  const runValues = h('div', { id: 'run-values', class: 'run-values' });
   const types = h('pre', { class: 'types' });
   const editorBox = h('div', { class: 'editor', id: 'script-editor' });
   const lockedNote = app.may('operator') ? null : h('p', { class: 'notice', id: 'editor-locked' }, `Run, Save, Pause, Resume and Stop are disabled: ${app.reason('operator')}.`);
@@ -61,7 +63,7 @@ export function createEditorView(app: App): View {
       problems,
       h('details', {}, h('summary', {}, 'the lab\'s types (daq types)'), types),
     ),
-    h('aside', { class: 'editor-side' }, lockedNote, h('label', {}, 'parameters (name=value, one a line)', h('br'), params), h('div', { class: 'toolbar' }, run, pause, resume, stopRun), message, runInfo, progress, h('h4', {}, 'log'), log),
+    h('aside', { class: 'editor-side' }, lockedNote, h('label', {}, 'parameters (name=value, one a line)', h('br'), params), h('div', { class: 'toolbar' }, run, pause, resume, stopRun), message, runInfo, progress, runValues, h('h4', {}, 'log'), log),
   );
 
   const language = new Compartment();
@@ -162,11 +164,16 @@ export function createEditorView(app: App): View {
       runUid = started?.uid ?? '';
       say(`started run ${runUid.slice(0, 8)} of ${name.value}`);
       log.textContent = '';
+      log.dataset['lines'] = '0';
+      replace(runValues);
+      shownValuesOf = '';
       runInfo.dataset['run'] = runUid;
       stopLog?.();
       stopLog = follow(
         (signal) => control.streamLogs({ runUid }, { signal }),
         (line) => {
+          if (log.dataset['lines'] === '0') log.textContent = '';
+          log.dataset['lines'] = String(Number(log.dataset['lines'] ?? '0') + 1);
           log.textContent += `${formatTime(line.timeS, { timeOnly: true })} ${line.message}\n`;
           log.scrollTop = log.scrollHeight;
         },
@@ -202,8 +209,47 @@ export function createEditorView(app: App): View {
     const events = Object.entries(summary.numEvents).map(([s, n]) => `${s}: ${n}`).join(', ');
     runInfo.textContent = `run ${summary.uid.slice(0, 8)} · ${state}${ended} · progress ${summary.progressDone}/${summary.progressTotal}${events ? ` · events ${events}` : ''}`;
     runInfo.dataset['state'] = state;
+    if (summary.state === RunState.FINISHED && shownValuesOf !== summary.uid) {
+      shownValuesOf = summary.uid;
+      if (log.dataset['lines'] === '0') log.textContent = '(the run logged nothing)';
+      await showValues(summary.uid, Object.keys(summary.numEvents));
+    }
     progress.max = Math.max(1, summary.progressTotal);
     progress.value = summary.progressDone;
+  };
+  /** The run whose values are shown below its summary. */
+  let shownValuesOf = '';
+  /** What a finished run recorded: the last rows of each of its streams, with units (from the ring). */
+  const showValues = async (uid: string, streams: string[]): Promise<void> => {
+    const ring = await call(() => control.describeRing({}));
+    const parts: HTMLElement[] = [];
+    for (const stream of streams) {
+      const described = ring.streams.find((s) => s.name === stream);
+      const rows = decodeRows(await call(() => readRange({ stream, t0S: 0, t1S: 0, lastRows: 2000, withoutFrames: true })));
+      const mine: number[] = [];
+      for (let i = 0; i < rows.length; i++) if (rows.runUid[i] === uid) mine.push(i);
+      const fields = rows.fields.map((f) => f.name).filter((n) => !['time', 'run_uid', 'seq_num'].includes(n));
+      if (mine.length === 0) {
+        parts.push(h('p', { class: 'muted' }, `${stream}: no longer in the ring (see the run's file in Runs)`));
+        continue;
+      }
+      const last = mine.slice(-10);
+      const cell = (field: string, i: number): string => {
+        const v: unknown = rows.value(field, i);
+        const units = described?.fields.find((f) => f.name === field)?.units ?? '';
+        return typeof v === 'number' ? formatQuantity(v, units) : typeof v === 'bigint' ? String(v) : v !== null && typeof v === 'object' ? '[array]' : String(v);
+      };
+      parts.push(
+        h('h4', {}, `${stream}: ${mine.length} event${mine.length === 1 ? '' : 's'}${mine.length > last.length ? ` (the last ${last.length})` : ''}`),
+        h(
+          'table',
+          { class: 'grid run-values-table', 'data-stream': stream },
+          h('thead', {}, h('tr', {}, h('th', {}, '#'), ...fields.map((f) => h('th', {}, f)))),
+          h('tbody', {}, ...last.map((i) => h('tr', {}, h('td', {}, String(rows.seqNum[i])), ...fields.map((f) => h('td', { 'data-field': f, 'data-value': String(rows.value(f, i)) }, cell(f, i)))))),
+        ),
+      );
+    }
+    replace(runValues, ...parts);
   };
   let stopStatus: (() => void) | undefined;
   let types0 = false;

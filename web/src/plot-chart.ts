@@ -1,5 +1,13 @@
-/** A uPlot chart of several x/y series (mode 2: each series its own x), rebuilt when the series change. */
+/**
+ * A uPlot chart of several x/y series (mode 2: each series its own x), rebuilt when the series
+ * change. Axes carry their quantity and units (`power (W)`), ticks one SI prefix an axis
+ * (`200 nW`, never a column of `0`s), a read-out under the cursor says both values with units,
+ * an empty chart says why it is empty instead of showing a blank box, and the chart fills the
+ * width of its box and the height of the window.
+ */
 import uPlot from 'uplot';
+import { displayUnits, formatQuantity, formatTicks } from '../../src/core/format/index.js';
+import { h } from './dom.js';
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
@@ -10,37 +18,96 @@ export interface Line {
   y: ArrayLike<number>;
 }
 
-/** A chart in `parent`; `draw` sets its lines and returns the milliseconds the redraw took. */
+/** What an axis shows: its quantity and units (units may be empty). */
+export interface AxisSpec {
+  name: string;
+  units: string;
+}
+
+/** `power (W)`, or `power` without units. */
+export function axisTitle(axis: AxisSpec): string {
+  const units = displayUnits(axis.units);
+  return units === '' ? axis.name : `${axis.name} (${units})`;
+}
+
+/** Options of a chart. */
+export interface ChartOptions {
+  /** The x axis now (read at each draw). */
+  x: () => AxisSpec;
+  /** The y axis now. */
+  y: () => AxisSpec;
+  /** The x axis is a time (seconds since the epoch), shown as 24-hour local times. */
+  time?: boolean;
+  /** Hears the time from new data to the drawn canvas, ms. */
+  onDrawn?: (ms: number) => void;
+  /** The smallest height, px (default 360); the chart grows to the bottom of the window. */
+  minHeight?: number;
+}
+
+/** Pixels a tick label needs on a y axis. */
+function labelWidth(u: uPlot, values: readonly string[] | null): number {
+  if (values === null || values.length === 0) return 50;
+  u.ctx.save();
+  u.ctx.font = '12px system-ui, sans-serif';
+  const widest = Math.max(...values.map((v) => u.ctx.measureText(v).width));
+  u.ctx.restore();
+  // uPlot sizes in CSS px; the label, its gap and the axis title beside it.
+  return Math.ceil(widest / (devicePixelRatio || 1)) + 34;
+}
+
+/** A chart in `parent`; `draw` sets its lines. */
 export class Chart {
   private plot: uPlot | undefined;
   private labels = '';
+  private readonly canvasBox: HTMLElement;
+  private readonly empty: HTMLElement;
+  /** What is under the cursor, with units; `data-x`/`data-y` hold the numbers. */
+  readonly readout: HTMLElement;
   /** Keep the user's zoom instead of fitting the data on each draw. */
   autoscale = true;
   /** Marks a time on the x axis (a vertical line), or NaN for none. */
   cursorX = NaN;
+  private started = 0;
 
   constructor(
     private readonly parent: HTMLElement,
-    private readonly xLabel: () => string,
-    private readonly yLabel: () => string,
-    private readonly time = false,
-    private readonly onDrawn: (ms: number) => void = () => undefined,
-  ) {}
+    private readonly options: ChartOptions,
+  ) {
+    this.canvasBox = h('div', { class: 'chart-canvas' });
+    this.empty = h('div', { class: 'chart-empty hidden', id: `${parent.id}-empty` });
+    this.readout = h('div', { class: 'chart-readout muted', id: `${parent.id}-readout` }, '\u00a0');
+    parent.append(this.canvasBox, this.empty, this.readout);
+    new ResizeObserver(() => this.resize()).observe(parent);
+  }
 
-  private started = 0;
-
-  /** Sets the lines and redraws; `onDrawn` hears the time from the new data to the drawn canvas, ms. */
-  draw(lines: readonly Line[]): void {
+  /**
+   * Sets the lines and redraws. With no point in any line the chart shows `emptyMessage`
+   * (why there is nothing yet) in place of an empty box.
+   */
+  draw(lines: readonly Line[], emptyMessage = 'no data yet'): void {
     this.started = performance.now();
-    const labels = `${this.xLabel()}|${this.yLabel()}|${lines.map((l) => l.label).join('|')}`;
+    const points = lines.reduce((n, l) => n + l.x.length, 0);
+    this.empty.textContent = emptyMessage;
+    this.empty.classList.toggle('hidden', points > 0);
+    this.canvasBox.classList.toggle('hidden', points === 0);
+    this.parent.dataset['empty'] = points === 0 ? 'true' : 'false';
+    if (points === 0) return;
+    const x = this.options.x();
+    const y = this.options.y();
+    const labels = `${axisTitle(x)}|${axisTitle(y)}|${lines.map((l) => l.label).join('|')}`;
     const data = [null, ...lines.map((l) => [l.x, l.y])] as unknown as uPlot.AlignedData;
     if (this.plot === undefined || labels !== this.labels) {
       this.plot?.destroy();
       this.labels = labels;
-      this.plot = new uPlot(this.options(lines), data, this.parent);
+      this.plot = new uPlot(this.uPlotOptions(lines, x, y), data, this.canvasBox);
     } else {
       this.plot.setData(data, this.autoscale);
     }
+  }
+
+  /** Shows or hides the chart (its canvas, empty message and read-out), as when a map takes its place. */
+  show(visible: boolean): void {
+    for (const part of [this.canvasBox, this.empty, this.readout]) part.classList.toggle('gone', !visible);
   }
 
   /** Fits the axes to the data again. */
@@ -50,30 +117,69 @@ export class Chart {
     if (this.plot !== undefined) this.plot.setData(this.plot.data, true);
   }
 
-  private options(lines: readonly Line[]): uPlot.Options {
-    const width = Math.max(300, this.parent.clientWidth || 800);
+  private size(): { width: number; height: number } {
+    const width = Math.max(300, (this.parent.clientWidth || 800) - 14);
+    const top = this.parent.getBoundingClientRect().top;
+    const minHeight = this.options.minHeight ?? 360;
+    // Down to the bottom of the window, less the legend and the read-out.
+    const height = Math.max(minHeight, Math.floor(window.innerHeight - Math.max(0, top) - 110));
+    return { width, height };
+  }
+
+  private resize(): void {
+    if (this.plot === undefined) return;
+    const { width, height } = this.size();
+    if (Math.abs(width - this.plot.width) > 2 || Math.abs(height - this.plot.height) > 2) this.plot.setSize({ width, height });
+  }
+
+  private uPlotOptions(lines: readonly Line[], x: AxisSpec, y: AxisSpec): uPlot.Options {
+    const time = this.options.time === true;
+    // What the axes say is also in the box's dataset (xTitle, yTitle, xTicks, yTicks: `|`-joined) for tests and tools.
+    const shown = (axis: 'x' | 'y', labels: string[]): string[] => {
+      this.parent.dataset[`${axis}Ticks`] = labels.join('|');
+      return labels;
+    };
+    this.parent.dataset['xTitle'] = axisTitle(x);
+    this.parent.dataset['yTitle'] = axisTitle(y);
+    const xTicks = time
+      ? (_u: uPlot, splits: number[]) => shown('x', splits.map((s) => timeTick(s, splits)))
+      : (_u: uPlot, splits: number[]) => shown('x', formatTicks(splits, x.units));
     return {
       mode: 2,
-      width,
-      height: 360,
-      scales: { x: { time: this.time, auto: true }, y: { auto: true } },
-      axes: [{ label: this.xLabel(), stroke: '#333' }, { label: this.yLabel(), stroke: '#333' }],
+      ...this.size(),
+      scales: { x: { time: false, auto: true }, y: { auto: true } },
+      axes: [
+        { label: axisTitle(x), stroke: '#333', values: xTicks, grid: { stroke: '#eee' } },
+        { label: axisTitle(y), stroke: '#333', values: (_u: uPlot, splits: number[]) => shown('y', formatTicks(splits, y.units)), size: labelWidth, grid: { stroke: '#eee' } },
+      ],
       legend: { show: true, live: false },
       cursor: { drag: { x: true, y: true, setScale: true } },
       hooks: {
         setSelect: [() => (this.autoscale = false)],
+        setCursor: [
+          (u) => {
+            const left = u.cursor.left ?? -1;
+            const top = u.cursor.top ?? -1;
+            if (left < 0 || top < 0) return;
+            const xv = u.posToVal(left, 'x');
+            const yv = u.posToVal(top, 'y');
+            this.readout.dataset['x'] = String(xv);
+            this.readout.dataset['y'] = String(yv);
+            this.readout.textContent = `${x.name} ${time ? timeTick(xv, []) : formatQuantity(xv, x.units)} · ${y.name} ${formatQuantity(yv, y.units)}`;
+          },
+        ],
         draw: [
-          () => this.onDrawn(performance.now() - this.started),
+          () => this.options.onDrawn?.(performance.now() - this.started),
           (u) => {
             if (!Number.isFinite(this.cursorX)) return;
-            const x = u.valToPos(this.cursorX, 'x', true);
+            const at = u.valToPos(this.cursorX, 'x', true);
             const ctx = u.ctx;
             ctx.save();
             ctx.strokeStyle = '#c00';
             ctx.lineWidth = 2;
             ctx.beginPath();
-            ctx.moveTo(x, u.bbox.top);
-            ctx.lineTo(x, u.bbox.top + u.bbox.height);
+            ctx.moveTo(at, u.bbox.top);
+            ctx.lineTo(at, u.bbox.top + u.bbox.height);
             ctx.stroke();
             ctx.restore();
           },
@@ -95,4 +201,15 @@ export class Chart {
       ],
     } as uPlot.Options;
   }
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** A time tick as a 24-hour local clock (`14:02:05`), with tenths when ticks are under a second apart. */
+function timeTick(s: number, splits: readonly number[]): string {
+  if (!Number.isFinite(s)) return '';
+  const d = new Date(s * 1000);
+  const step = splits.length > 1 ? Math.abs((splits[1] as number) - (splits[0] as number)) : 1;
+  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return step < 1 ? `${clock}.${String(d.getMilliseconds()).padStart(3, '0').slice(0, step < 0.1 ? 3 : 1)}` : clock;
 }

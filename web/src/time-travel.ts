@@ -19,7 +19,7 @@ export function createTimeTravelView(app: App): View {
   void app;
   const timeline = h('canvas', { id: 'tt-timeline', height: 80 });
   const scrubber = h('input', { type: 'range', min: 0, max: 10000, value: 10000, id: 'tt-scrubber', class: 'scrubber' });
-  const timeInput = h('input', { id: 'tt-time', size: 22, title: 'seconds since the epoch, or a time of day hh:mm:ss.mmm' });
+  const timeInput = h('input', { id: 'tt-time', size: 22, title: 'a local time 2026-12-07T14:02:05.250 (ISO 8601, 24-hour), a time of day 14:02:05.250, or seconds since the epoch', placeholder: '2026-12-07T14:02:05.250' });
   const go = h('button', { id: 'tt-go' }, 'Go');
   const streamSelect = select([], '', { id: 'tt-stream' });
   const fieldSelect = select([], '', { id: 'tt-field' });
@@ -45,7 +45,12 @@ export function createTimeTravelView(app: App): View {
     message,
     h('div', { class: 'tt-body' }, h('div', { class: 'tt-plot' }, chartBox), h('div', { class: 'tt-side' }, h('h4', {}, 'values at the cursor'), h('table', { class: 'settings' }, values), h('h4', {}, 'camera frame at the cursor ', frameSelect), frameCanvas, frameInfo)),
   );
-  const chart = new Chart(chartBox, () => 'time', () => fieldSelect.value, true);
+  const chart = new Chart(chartBox, {
+    x: () => ({ name: 'time', units: '' }),
+    y: () => ({ name: fieldSelect.value, units: fieldOf(streamSelect.value, fieldSelect.value)?.units ?? '' }),
+    time: true,
+    minHeight: 300,
+  });
   let ring: DescribeRingResponse | undefined;
   let cursor = 0;
   let following = true;
@@ -85,13 +90,27 @@ export function createTimeTravelView(app: App): View {
     const x = (t: number): number => 100 + ((t - t0) / (t1 - t0)) * (width - 110);
     ctx.clearRect(0, 0, width, height);
     ctx.font = '11px sans-serif';
-    for (const run of ring?.runs ?? []) {
+    // Run labels never overlap: each is cut to the room before the next label, and left out
+    // when fewer than a few characters fit (the run's band stays; hover the timeline or see Runs).
+    let labelsShown = 0;
+    let freeFrom = 0;
+    const runs = [...(ring?.runs ?? [])].sort((a, b) => a.startTimeS - b.startTimeS);
+    runs.forEach((run, i) => {
       const end = run.endTimeS > 0 ? run.endTimeS : t1;
-      ctx.fillStyle = 'rgba(70,130,200,0.18)';
-      ctx.fillRect(x(Math.max(run.startTimeS, t0)), 0, Math.max(2, x(end) - x(Math.max(run.startTimeS, t0))), height);
+      const from = x(Math.max(run.startTimeS, t0));
+      ctx.fillStyle = i % 2 === 0 ? 'rgba(70,130,200,0.18)' : 'rgba(70,130,200,0.30)';
+      ctx.fillRect(from, 0, Math.max(2, x(end) - from), height);
+      const next = runs[i + 1];
+      const room = (next === undefined ? width : x(Math.max(next.startTimeS, t0))) - Math.max(from + 2, freeFrom) - 6;
+      const label = fitText(ctx, `${run.scriptName} ${formatTime(run.startTimeS, { timeOnly: true }).slice(0, 8)}`, room);
+      if (label === '') return;
       ctx.fillStyle = '#246';
-      ctx.fillText(run.scriptName, x(Math.max(run.startTimeS, t0)) + 2, height - 4);
-    }
+      const at = Math.max(from + 2, freeFrom);
+      ctx.fillText(label, at, height - 4);
+      freeFrom = at + ctx.measureText(label).width + 6;
+      labelsShown++;
+    });
+    timeline.dataset['labels'] = String(labelsShown);
     streams.forEach((s, i) => {
       ctx.fillStyle = '#333';
       ctx.fillText(s.name, 2, 14 + 16 * i);
@@ -126,13 +145,20 @@ export function createTimeTravelView(app: App): View {
         const rows = decodeRows(await call(() => readRange({ stream, t0S: cursor - window, t1S: cursor + window / 4, withoutFrames: true })));
         let at = -1;
         for (let i = 0; i < rows.length && (rows.time[i] as number) <= cursor; i++) at = i;
+        // None in the window: the newest row at or before the cursor, however old (the rule the
+        // frame beside it follows too, so values and frame agree about what is at the cursor).
+        let before = rows;
+        if (at < 0) {
+          before = decodeRows(await call(() => readRange({ stream, t0S: 0, t1S: cursor + 1e-6, lastRows: 1, withoutFrames: true })));
+          if (before.length > 0) at = 0;
+        }
         const shown: HTMLElement[] = [];
         if (at >= 0) {
-          shown.push(h('tr', { 'data-field': 'time' }, h('th', {}, 'time'), h('td', {}, `${formatTime(rows.time[at] as number)} (${formatDuration(cursor - (rows.time[at] as number))} before)`)));
-          shown.push(h('tr', { 'data-field': 'run' }, h('th', {}, 'run'), h('td', {}, `${(rows.runUid[at] ?? '').slice(0, 8)} #${rows.seqNum[at]}`)));
-          for (const f of rows.fields) {
+          shown.push(h('tr', { 'data-field': 'time' }, h('th', {}, 'time'), h('td', {}, `${formatTime(before.time[at] as number)} (${formatDuration(cursor - (before.time[at] as number))} before)`)));
+          shown.push(h('tr', { 'data-field': 'run' }, h('th', {}, 'run'), h('td', {}, `${(before.runUid[at] ?? '').slice(0, 8)} #${before.seqNum[at]}`)));
+          for (const f of before.fields) {
             if (['time', 'run_uid', 'seq_num'].includes(f.name)) continue;
-            const v: unknown = rows.value(f.name, at);
+            const v: unknown = before.value(f.name, at);
             const units = fieldOf(stream, f.name)?.units ?? '';
             const text = typeof v === 'number' ? formatQuantity(v, units) : typeof v === 'bigint' ? String(v) : v !== null && typeof v === 'object' ? '[array]' : `${String(v)}${units === '' ? '' : ` ${units}`}`;
             shown.push(h('tr', { 'data-field': f.name }, h('th', {}, f.name), h('td', { 'data-value': typeof v === 'number' ? String(v) : text }, text)));
@@ -142,7 +168,7 @@ export function createTimeTravelView(app: App): View {
         const y = rows.numbers(fieldSelect.value);
         chart.cursorX = cursor;
         chart.autoscale = true;
-        if (y !== undefined) chart.draw([{ label: `${stream}.${fieldSelect.value}`, x: rows.time, y }]);
+        if (y !== undefined) chart.draw([{ label: `${stream}.${fieldSelect.value}`, x: rows.time, y }], `no ${stream} rows in this window`);
       }
       await showFrame();
     } catch (error) {
@@ -160,7 +186,7 @@ export function createTimeTravelView(app: App): View {
     const [stream, field] = frameSelect.value.split('/');
     if (stream === undefined || field === undefined || stream === '') return;
     const info = fieldOf(stream, field);
-    const rows = decodeRows(await call(() => readRange({ stream, t0S: cursor - 3600, t1S: cursor + 1e-6, lastRows: 1, fields: [field] })));
+    const rows = decodeRows(await call(() => readRange({ stream, t0S: 0, t1S: cursor + 1e-6, lastRows: 1, fields: [field] })));
     if (rows.length === 0) return void (frameInfo.textContent = 'no frame at or before this time');
     const bytes = rows.value(field, 0) as Uint8Array | null;
     const [height = 0, width = 0] = info?.shape ?? [];
@@ -170,7 +196,7 @@ export function createTimeTravelView(app: App): View {
     frameCanvas.height = height;
     const ctx = frameCanvas.getContext('2d') as CanvasRenderingContext2D;
     const image = ctx.createImageData(width, height);
-    const [lo, hi] = percentiles(pixels, 0.005, 0.995);
+    const [lo, hi] = percentiles(pixels, 0.001, 0.9999);
     paint(image, pixels, lo, hi, 'gray');
     ctx.putImageData(image, 0, 0);
     frameInfo.textContent = `${stream}.${field} ${width}×${height} at ${formatTime(rows.time[0] as number)} (run ${(rows.runUid[0] ?? '').slice(0, 8)} #${rows.seqNum[0]})`;
@@ -203,8 +229,11 @@ export function createTimeTravelView(app: App): View {
   const parseTime = (text: string): number => {
     const trimmed = text.trim();
     if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+    // ISO 8601 local date and time, as the cursor shows it: 2026-12-07T14:02:05.250
+    const iso = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(trimmed);
+    if (iso !== null) return new Date(Number(iso[1]), Number(iso[2]) - 1, Number(iso[3]), Number(iso[4]), Number(iso[5])).getTime() / 1000 + Number(iso[6]);
     const m = /^(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(trimmed);
-    if (m === null) throw new Error(`"${text}": give seconds since the epoch or hh:mm:ss.mmm`);
+    if (m === null) throw new Error(`"${text}": give a local time 2026-12-07T14:02:05.250 (ISO 8601, 24-hour), a time of day 14:02:05.250, or seconds since the epoch`);
     const d = new Date(cursor * 1000);
     d.setHours(Number(m[1]), Number(m[2]), 0, 0);
     return d.getTime() / 1000 + Number(m[3]);
@@ -289,4 +318,14 @@ function toUint16(bytes: Uint8Array, dtype: string, count: number): Uint16Array 
   let max = 0;
   for (const v of floats) max = Math.max(max, v);
   return Uint16Array.from(floats, (v) => (v / Math.max(max, 1e-30)) * 65535);
+}
+
+/** `text` cut (with an ellipsis) to fit `room` px, or '' when less than a few characters fit. */
+function fitText(ctx: CanvasRenderingContext2D, text: string, room: number): string {
+  if (ctx.measureText(text).width <= room) return text;
+  for (let n = text.length - 1; n >= 4; n--) {
+    const cut = `${text.slice(0, n)}…`;
+    if (ctx.measureText(cut).width <= room) return cut;
+  }
+  return '';
 }

@@ -71,6 +71,7 @@ async def follow(cluster: str, lab: str, durable: str, callback: Callback, *, da
         js = nc.jetstream()
         config = ConsumerConfig(durable_name=durable, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL, max_ack_pending=batch * 4)
         sub = await js.pull_subscribe(f"daq.{lab}.{daemon}.docs", durable=durable, stream=f"DAQ_{lab.upper()}", config=config)
+        last = 0  # the stream sequence of the last document handed over
         while not stop():
             try:
                 messages = await sub.fetch(batch, timeout=1)
@@ -80,9 +81,15 @@ async def follow(cluster: str, lab: str, durable: str, callback: Callback, *, da
                 if stop():
                     await message.nak()
                     continue
+                sequence = message.metadata.sequence.stream
+                if sequence <= last:
+                    # Handed over already: its ack was lost (the server went away) and it came again.
+                    await message.ack()
+                    continue
                 headers = message.headers or {}
                 callback(headers.get("Daq-Document", ""), json.loads(message.data), message.subject.split(".")[2])
                 await message.ack()
+                last = sequence
     finally:
         await nc.drain()
 

@@ -39,11 +39,16 @@ export async function* streamValues(core: DaemonCore, request: StreamValuesReque
   }
 }
 
-/** Previews of `request.device`'s frames, downsampled to at most `max_width` pixels wide. */
-export async function* streamFrames(core: DaemonCore, request: StreamFramesRequest, context: CallContext): AsyncGenerator<FrameMessage> {
+/**
+ * Previews of `request.device`'s frames, downsampled to at most `max_width` pixels wide.
+ * `hold`, when given, starts the camera for this stream once the stream is attached to its frames,
+ * and returns what to do when the stream ends (stop the camera when it was the last holder).
+ */
+export async function* streamFrames(core: DaemonCore, request: StreamFramesRequest, context: CallContext, hold?: () => Promise<(() => Promise<void>) | undefined>): AsyncGenerator<FrameMessage> {
   const signal = linked(core, context);
   const device = core.lab.device(request.device);
   if (!isFrameProducer(device)) throw new DaqError('failed_precondition', `${request.device} produces no frames`, { device: request.device });
+  let release: (() => Promise<void>) | undefined;
   const minIntervalMs = 1000 / (request.maxFps > 0 ? request.maxFps : 10);
   const maxWidth = request.maxWidth > 0 ? request.maxWidth : 256;
   const mailbox = new Mailbox<Frame>(2, signal);
@@ -58,9 +63,11 @@ export async function* streamFrames(core: DaemonCore, request: StreamFramesReque
     mailbox.push(frame);
   });
   try {
+    release = await hold?.();
     for await (const { item, dropped } of mailbox) yield { ...preview(item, maxWidth), device: request.device, dropped: dropped + skipped };
   } finally {
     detach();
+    await release?.();
   }
 }
 

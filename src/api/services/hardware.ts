@@ -6,7 +6,7 @@
 import { capabilitiesOf, type CapabilityName, type CapabilityOf, hasCapability } from '../../capabilities/index.js';
 import { DaqError } from '../../core/index.js';
 import type { Device } from '../../devices/index.js';
-import type { Principal } from '../auth.js';
+import { Authenticator, type Principal } from '../auth.js';
 import type { CallContext, ServiceHandlers } from '../handlers.js';
 import { fromValue, toValue } from '../convert.js';
 import type { DaemonCore } from '../core.js';
@@ -86,10 +86,32 @@ export function hardwareHandlers(core: DaemonCore): ServiceHandlers<typeof Hardw
       return streamValues(core, request, context);
     },
     streamFrames(request, context: CallContext) {
-      return streamFrames(core, request, context);
+      if (!request.start) return streamFrames(core, request, context);
+      return streamFrames(core, request, context, async () => {
+        Authenticator.require(context.principal, 'operator', 'starting a camera for a preview (StreamFrames start)');
+        const device = command(request.device, 'FrameProducer', request.takeOver, context.principal, 'start frame stream for a preview');
+        if (core.previews.has(device.name) && !core.previewHolders.has(device.name)) return undefined; // on by SetFrameStream: stays on
+        if (!core.previews.has(device.name)) {
+          await device.startStream();
+          core.previews.add(device.name);
+        }
+        core.previewHolders.set(device.name, (core.previewHolders.get(device.name) ?? 0) + 1);
+        return async () => {
+          const holders = core.previewHolders.get(device.name);
+          if (holders === undefined) return; // switched by SetFrameStream meanwhile
+          if (holders > 1) return void core.previewHolders.set(device.name, holders - 1);
+          core.previewHolders.delete(device.name);
+          // A run stopped the preview meanwhile (and may be using the camera): leave it alone.
+          if (!core.previews.delete(device.name)) return;
+          core.audit(context.principal, `stop frame stream on ${device.name}: the preview that started it ended`);
+          await device.stopStream().catch(() => undefined);
+        };
+      });
     },
     async setFrameStream(request, { principal }) {
       const device = command(request.device, 'FrameProducer', request.takeOver, principal, request.on ? 'start frame stream' : 'stop frame stream');
+      // Switched on or off here: no preview stream's end stops it any more.
+      core.previewHolders.delete(device.name);
       if (!request.on) {
         core.previews.delete(device.name);
         return ok(device.stopStream());

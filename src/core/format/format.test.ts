@@ -1,6 +1,6 @@
 /** The formatter people read values through: units, prefixes, precision, times, columns. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { displayUnits, formatColumns, isNumeric, formatDuration, formatNumber, formatQuantity, formatRate, formatTime, inputNumber, truncate, zoneLabel } from './index.js';
+import { displayUnits, formatColumns, formatTicks, isNumeric, formatDuration, formatNumber, formatQuantity, formatRate, formatTime, inputNumber, truncate, zoneLabel } from './index.js';
 
 describe('formatQuantity', () => {
   it('shows the examples of the issue: SI prefix, unit, five significant digits', () => {
@@ -164,5 +164,27 @@ describe('formatColumns', () => {
   it('cuts long text with an ellipsis', () => {
     expect(truncate('a very long message', 8)).toBe('a very …');
     expect(truncate('short', 8)).toBe('short');
+  });
+});
+
+describe('formatTicks', () => {
+  it('gives an axis of small powers one prefix and readable ticks (not seven zeros)', () => {
+    expect(formatTicks([0, 2e-7, 4e-7, 6e-7, 8e-7], 'W')).toEqual(['0 nW', '200 nW', '400 nW', '600 nW', '800 nW']);
+    expect(formatTicks([0, 5e-7, 1e-6], 'W')).toEqual(['0.0 µW', '0.5 µW', '1.0 µW']);
+    expect(formatTicks([9.95e-7, 9.96e-7, 9.97e-7], 'W')).toEqual(['995 nW', '996 nW', '997 nW']);
+    expect(formatTicks([1.5e-12, 2e-12, 2.5e-12], 'W')).toEqual(['1.5 pW', '2.0 pW', '2.5 pW']);
+    expect(formatTicks([2e12, 4e12], 'Hz')).toEqual(['2 THz', '4 THz']);
+  });
+
+  it('keeps units that take no prefix, with decimals from the tick step', () => {
+    expect(formatTicks([10, 12.5, 15], 'mm')).toEqual(['10.0 mm', '12.5 mm', '15.0 mm']);
+    expect(formatTicks([21.9, 22, 22.1], 'degC')).toEqual(['21.9 °C', '22.0 °C', '22.1 °C']);
+    expect(formatTicks([-1, -0.5, 0, 0.5], '')).toEqual(['-1.0', '-0.5', '0.0', '0.5']);
+  });
+
+  it('gives bare numbers far from 1 a shared exponent from 1e-12 to 1e12', () => {
+    expect(formatTicks([0, 1e-12, 2e-12, 3e-12])).toEqual(['0', '1e-12', '2e-12', '3e-12']);
+    expect(formatTicks([1e12, 1.5e12, 2e12], 'counts')).toEqual(['1.0e12 counts', '1.5e12 counts', '2.0e12 counts']);
+    expect(formatTicks([Number.NaN, 1])).toEqual(['', '1']);
   });
 });

@@ -4,4 +4,5 @@
  */
 export * from './columns.js';
 export * from './quantity.js';
+export * from './ticks.js';
 export * from './time.js';

@@ -76,6 +76,19 @@ export function formatQuantity(value: number, units = '', options: QuantityForma
 }
 
 /**
+ * The SI prefix `magnitude` reads best with in `units` (already as displayed), and its factor:
+ * `siPrefixFor(2e-7, 'W')` → `{ prefix: 'n', factor: 1e-9 }`. `undefined` for units that take no
+ * prefix (`mm`, `°C`, counts, none).
+ */
+export function siPrefixFor(magnitude: number, units: string): { prefix: string; factor: number } | undefined {
+  const maxPrefix = PREFIXABLE[units];
+  if (maxPrefix === undefined) return undefined;
+  if (!(magnitude > 0) || !Number.isFinite(magnitude)) return { prefix: '', factor: 1 };
+  const index = Math.max(0, Math.min(NO_PREFIX + Math.floor(Math.log10(magnitude) / 3), PREFIXES.indexOf(maxPrefix)));
+  return { prefix: PREFIXES[index] as string, factor: 10 ** ((index - NO_PREFIX) * 3) };
+}
+
+/**
  * A bare number at `digits` significant digits: plain notation from 0.001 up to a million
  * (integer digits never cut: `123457`), exponent notation outside (`1.0028e-6`, `4.5000e+9`).
  */

@@ -2,11 +2,12 @@
  * Base of the drivers that talk to an instrument over a {@link Link}: connecting opens (or
  * joins) the shared link and runs the driver's `initialize` (identify the instrument, set it
  * up); losing the port faults the device with the reason; the port coming back reconnects it,
- * retrying (0.5 s doubling to 10 s) while the instrument does not answer yet (still booting).
+ * retrying ({@link CONNECT_RETRY}: 0.5 s doubling to 10 s, as the lab retries a first connect)
+ * while the instrument does not answer yet (still booting).
  */
 import type { Clock } from '../../core/index.js';
 import { DaqError, type Unsubscribe } from '../../core/index.js';
-import { BaseDevice } from '../../devices/index.js';
+import { BaseDevice, CONNECT_RETRY, nextRetryDelayS } from '../../devices/index.js';
 import { acquireLink, type Endpoint, type Link, type LinkOptions } from '../../transports/index.js';
 import { parseNumber } from './options.js';
 
@@ -57,11 +58,23 @@ export abstract class LinkedDevice extends BaseDevice {
           this.onLinkLost(reason);
           this.markFaulted(new DaqError('unavailable', `${this.name}: lost the connection: ${reason.message}`, { device: this.name, cause: reason }));
         }),
-        link.onUp(() => this.recover(0.5)),
+        link.onUp(() => this.recover(CONNECT_RETRY.firstS)),
       );
     }
     await this.handle.open(signal);
     await this.initialize(signal);
+  }
+
+  /**
+   * Faults the device with `fault` (the instrument reported a condition it cannot work in, with
+   * its own words) and reconnects it later ({@link CONNECT_RETRY}), as after a lost port:
+   * `initialize` runs again, and the device is `idle` once it passes.
+   */
+  protected faultUntilReconnected(fault: DaqError): void {
+    this.markFaulted(fault);
+    if (this.retry !== undefined) clearTimeout(this.retry);
+    this.retry = setTimeout(() => this.recover(CONNECT_RETRY.firstS), CONNECT_RETRY.firstS * 1000);
+    this.retry.unref();
   }
 
   override async disconnect(): Promise<void> {
@@ -83,7 +96,7 @@ export abstract class LinkedDevice extends BaseDevice {
       () => {
         if (!this.recovering) return;
         this.recovering = false;
-        this.retry = setTimeout(() => this.recover(Math.min(10, delayS * 2)), delayS * 1000);
+        this.retry = setTimeout(() => this.recover(nextRetryDelayS(delayS)), delayS * 1000);
         this.retry.unref();
       },
     );

@@ -10,7 +10,7 @@ export const newport1830cOptions = z
     wavelength_min: z.number().positive().default(400).describe('shortest calibration wavelength of the detector (nm)'),
     wavelength_max: z.number().positive().default(1100).describe('longest calibration wavelength of the detector (nm)'),
     filter: z.enum(['slow', 'medium', 'fast']).default('medium').describe('averaging filter (F1 slow, F2 medium, F3 fast)'),
-    auto_range: z.boolean().default(true).describe('automatic range (A1)'),
+    attenuator: z.boolean().optional().describe('whether the detector\'s attenuator is on (sent as A1/A0; unset: left as the meter has it)'),
     timeout: timeoutOption(2),
   })
   .refine((o) => o.wavelength_min < o.wavelength_max, { message: 'wavelength_min must be below wavelength_max', path: ['wavelength_max'] });

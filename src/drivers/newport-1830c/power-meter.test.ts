@@ -1,7 +1,7 @@
 /** The 1830-C driver against its wire simulator over a real PTY; garbage and silence from the meter. */
 import { describe, expect, it } from 'vitest';
 import { conformanceFor, expectDaqError } from '../../conformance/index.js';
-import { isReadable } from '../../capabilities/index.js';
+import { isReadable, isWavelengthTunable } from '../../capabilities/index.js';
 import { makeDevice, simulatorOnPty, wireHarness } from '../common/wire-harness.fixture.js';
 import { newport1830cDriver, Newport1830cSimulator } from './index.js';
 
@@ -12,13 +12,14 @@ const options = (): Record<string, unknown> => ({ port: server.path, timeout: 1 
 conformanceFor('newport-1830c over a PTY', wireHarness(newport1830cDriver, 'power_meter', options));
 
 describe('newport-1830c', () => {
-  it('sets the meter up on connect (watts, auto range, filter) and reads the incident power', async () => {
+  it('sets the meter up on connect (watts, filter; the attenuator only when configured) and reads the incident power', async () => {
     simulator.units = 3;
+    simulator.attenuator = 1;
     const meter = makeDevice(newport1830cDriver, 'pm', { ...options(), filter: 'slow' });
     if (!isReadable(meter)) throw new Error('not Readable');
     await meter.connect(new AbortController().signal);
     try {
-      expect([simulator.units, simulator.autoRange, simulator.filter]).toEqual([1, 1, 1]);
+      expect([simulator.units, simulator.attenuator, simulator.filter]).toEqual([1, 1, 1]);
       expect((await meter.read()).value).toBeCloseTo(2.5e-3, 4);
     } finally {
       await meter.disconnect();
@@ -44,6 +45,50 @@ describe('newport-1830c', () => {
       expect(meter.state).toBe('idle');
     } finally {
       simulator.silent = false;
+      await meter.disconnect();
+    }
+  });
+  it('sends the attenuator setting when the config has one', async () => {
+    simulator.attenuator = 1;
+    const meter = makeDevice(newport1830cDriver, 'pm', { ...options(), attenuator: false });
+    await meter.connect(new AbortController().signal);
+    await meter.disconnect();
+    expect(simulator.attenuator).toBe(0);
+  });
+
+  it('fails a reading of a detector beyond its range with the manual\'s words for the status byte, and reads again once it is not', async () => {
+    let incident = 5;
+    const bench = new Newport1830cSimulator({ incidentW: () => incident, fullScaleW: 2 });
+    const benchServer = await simulatorOnPty(bench, 'pm1830c-over');
+    const meter = makeDevice(newport1830cDriver, 'pm', { port: benchServer.path, timeout: 1 });
+    if (!isReadable(meter)) throw new Error('not Readable');
+    await meter.connect(new AbortController().signal);
+    try {
+      const over = await expectDaqError(meter.read(), 'out_of_range', 'a reading above full scale');
+      expect(over.message).toMatch(/^pm: read power failed: the reading [\d.]+ W is not valid: status byte 136 after "D\?": Input signal exceeds the max level for signal range$/);
+      incident = 50;
+      const saturated = await expectDaqError(meter.read(), 'out_of_range', 'a saturating reading');
+      expect(saturated.message).toContain('Input signal has saturated the photodetector; Input signal exceeds the max level for signal range');
+      incident = 1e-3;
+      expect((await meter.read()).value).toBeCloseTo(1e-3, 5);
+      expect(meter.state).toBe('idle');
+    } finally {
+      await meter.disconnect();
+    }
+  });
+
+  it('reports a calibration wavelength the detector refuses as the meter\'s parameter error', async () => {
+    const bench = new Newport1830cSimulator({ wavelengthRange: { min: 400, max: 1100 } });
+    const benchServer = await simulatorOnPty(bench, 'pm1830c-wave');
+    const meter = makeDevice(newport1830cDriver, 'pm', { port: benchServer.path, timeout: 1, wavelength_min: 300 });
+    if (!isWavelengthTunable(meter)) throw new Error('not WavelengthTunable');
+    await meter.connect(new AbortController().signal);
+    try {
+      const error = await expectDaqError(meter.setWavelength(350), 'failed_precondition', 'a wavelength the detector refuses');
+      expect(error.message).toBe('pm: set wavelength failed: the meter refused "W0350": status byte 1 after "W0350": Parameter error');
+      await meter.setWavelength(800);
+      expect(bench.wavelengthNm).toBe(800);
+    } finally {
       await meter.disconnect();
     }
   });

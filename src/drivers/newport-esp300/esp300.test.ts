@@ -4,8 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { conformanceFor, expectDaqError } from '../../conformance/index.js';
-import { isMovable } from '../../capabilities/index.js';
-import { simulatorOnPty, wireHarness, makeDevice } from '../common/wire-harness.fixture.js';
+import { createSystemClock } from '../../core/index.js';
+import { createDriverCatalog, Lab, parseLabConfig } from '../../devices/index.js';
+import { isMovable, isParameterized } from '../../capabilities/index.js';
+import { simulatorOnPty, wireHarness, makeDevice, untilState } from '../common/wire-harness.fixture.js';
 import { esp300Driver, Esp300Simulator } from './index.js';
 
 const simulator = new Esp300Simulator();
@@ -54,6 +56,58 @@ describe('newport-esp300', () => {
       expect(x.state).toBe('idle');
     } finally {
       await x.disconnect();
+    }
+  });
+
+  it('keeps a velocity set at run time through a pulled cable: the reconnect sends it, not the config\'s', async () => {
+    const controller = new Esp300Simulator();
+    const bench = await simulatorOnPty(controller, 'esp300-pull');
+    const x = makeDevice(esp300Driver, 'x', { ...axis(1), port: bench.path, velocity: 10, acceleration: 200 });
+    if (!isParameterized(x)) throw new Error('not Parameterized');
+    await x.connect(new AbortController().signal);
+    try {
+      await x.setParameter('velocity', 7);
+      await x.setParameter('acceleration', 150);
+      const faulted = untilState(x, 'faulted');
+      await bench.unplug();
+      await faulted;
+      // The controller is power-cycled meanwhile: it comes back with its power-on defaults.
+      const axis1 = controller.axes[0];
+      if (axis1 === undefined) throw new Error('no axis 1');
+      axis1.motion.velocity = 100;
+      axis1.motion.acceleration = 2000;
+      const idle = untilState(x, 'idle');
+      await bench.plug();
+      await idle;
+      expect(await x.getParameter('velocity')).toBe(7);
+      expect(await x.getParameter('acceleration')).toBe(150);
+      expect(axis1.motion.velocity).toBe(7);
+    } finally {
+      await x.disconnect();
+    }
+  });
+
+  it('comes up with its config\'s settings when a controller that was not there at first appears', async () => {
+    const controller = new Esp300Simulator();
+    const bench = await simulatorOnPty(controller, 'esp300-late');
+    await bench.unplug();
+    const catalog = createDriverCatalog([esp300Driver]);
+    const toml = `[devices.x]\ndriver = "newport-esp300"\nport = "${bench.path}"\naxis = 1\nmin = -5\nmax = 5\nsettings = { velocity = 9 }\n`;
+    const lab = Lab.create(parseLabConfig(toml, 'lab.toml', catalog), catalog, createSystemClock());
+    try {
+      const report = await lab.connect();
+      expect(report.connected).toEqual([]);
+      const summary = lab.summary()[0];
+      expect(summary).toMatchObject({ state: 'faulted', retry: { failedAttempts: 1, delayS: 0.5 } });
+      expect(summary?.fault).toMatch(/^x: failed to connect: cannot open serial port .*esp300-late.*; trying again in 0\.5 s \(failed attempts: 1\)$/);
+      const idle = untilState(lab.device('x'), 'idle');
+      await bench.plug();
+      await idle;
+      await expect.poll(() => controller.axes[0]?.motion.velocity, { timeout: 20_000 }).toBe(9);
+      await expect.poll(() => lab.summary()[0], { timeout: 20_000 }).toMatchObject({ state: 'idle' });
+      expect(lab.summary()[0]).not.toHaveProperty('fault');
+    } finally {
+      await lab.disconnect();
     }
   });
 

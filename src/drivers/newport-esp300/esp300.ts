@@ -7,7 +7,7 @@
  */
 import type { Parameterized, ParameterInfo, ParameterValue } from '../../capabilities/index.js';
 import { type Clock, DaqError } from '../../core/index.js';
-import { createParameterSet } from '../../devices/index.js';
+import { createParameterSet, type ParameterSet } from '../../devices/index.js';
 import { parseEndpoint } from '../../transports/index.js';
 import { PolledAxis } from '../common/polled-axis.js';
 import type { Esp300Options } from './options.js';
@@ -16,7 +16,7 @@ import type { Esp300Options } from './options.js';
 export class Esp300Axis extends PolledAxis implements Parameterized {
   readonly driver = 'newport-esp300';
   private readonly options: Esp300Options;
-  private readonly settings: Parameterized;
+  private readonly settings: ParameterSet;
 
   constructor(name: string, options: Esp300Options, clock: Clock) {
     super(
@@ -64,6 +64,8 @@ export class Esp300Axis extends PolledAxis implements Parameterized {
     }
     const { axis, velocity, acceleration, min, max } = this.options;
     await this.checked(`${axis}MO;${axis}VA${velocity};${axis}AC${acceleration};${axis}SL${min};${axis}SR${max}`);
+    // Settings changed at run time (or from the config's `settings`) win over the options.
+    await this.settings.restore();
     if (this.options.home_on_connect) {
       await this.checked(`${axis}OR`);
       await this.pollUntilDone();

@@ -1,26 +1,28 @@
 /**
  * The part of the PVCAM C API (Teledyne Photometrics, `pvcam.h`) the driver uses, bound with
- * koffi. Constants and signatures as in pvcam.h, written from the PVCAM manual from memory:
- * see docs/drivers.md for what was checked. The library is loaded only when a lab configures a
+ * koffi. Constants and signatures as in the public pvcam.h and master.h (docs/drivers.md names
+ * the copies they were checked against). The library is loaded only when a lab configures a
  * PVCAM camera, and koffi itself only then.
  */
 import { DaqError } from '../../core/index.js';
 
-/** Parameter ids: `(class << 16) + (type << 24) + id`, as pvcam.h builds them. */
+// Parameter ids, as the public pvcam.h defines them: (class << 16) + (type << 24) + id.
+// Checked against karpov-sv/fast `pvcam.h` and sunipkm/hitmis_cams `pvcam.h` (docs/drivers.md).
 const CLASS2 = 2;
+const CLASS3 = 3;
 const TYPE_INT16 = 1;
 const TYPE_UNS16 = 6;
 const TYPE_ENUM = 9;
-const param = (type: number, id: number): number => CLASS2 * 2 ** 16 + type * 2 ** 24 + id;
+const param = (cls: number, type: number, id: number): number => cls * 2 ** 16 + type * 2 ** 24 + id;
 
 /** Parameters read and written by the driver. */
 export const PARAM = {
-  PAR_SIZE: param(TYPE_UNS16, 57),
-  SER_SIZE: param(TYPE_UNS16, 58),
-  TEMP_SETPOINT: param(TYPE_INT16, 524),
-  TEMP: param(TYPE_INT16, 525),
-  EXP_RES_INDEX: param(TYPE_UNS16, 152),
-  EXPOSURE_MODE: param(TYPE_ENUM, 535),
+  PAR_SIZE: param(CLASS2, TYPE_UNS16, 57),
+  SER_SIZE: param(CLASS2, TYPE_UNS16, 58),
+  TEMP: param(CLASS2, TYPE_INT16, 525),
+  TEMP_SETPOINT: param(CLASS2, TYPE_INT16, 526),
+  EXPOSURE_MODE: param(CLASS2, TYPE_ENUM, 535),
+  EXP_RES_INDEX: param(CLASS3, TYPE_UNS16, 4),
 } as const;
 
 /** Attributes of `pl_get_param`. */

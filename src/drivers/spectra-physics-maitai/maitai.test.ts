@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { conformanceFor, expectDaqError } from '../../conformance/index.js';
 import { isEmissionControl, isShutterControl, isWavelengthTunable } from '../../capabilities/index.js';
-import { makeDevice, simulatorOnPty, wireHarness } from '../common/wire-harness.fixture.js';
+import { makeDevice, simulatorOnPty, untilState, wireHarness } from '../common/wire-harness.fixture.js';
 import { maiTaiDriver, MaiTaiSimulator } from './index.js';
 
 const simulator = new MaiTaiSimulator({ tuneRateNmPerS: 5000 });
@@ -33,7 +33,8 @@ describe('spectra-physics-maitai', () => {
     try {
       simulator.silent = true;
       const error = await expectDaqError(laser.openShutter(), 'deadline_exceeded', 'openShutter with a silent laser');
-      expect(error.message).toMatch(/laser: open shutter failed: .*no reply to "shut\?" within 1 s/);
+      // The first exchange that waits for a reply after "shut 1" is the error queue.
+      expect(error.message).toMatch(/laser: open shutter failed: .*no reply to "syst:err\?" within 1 s/);
       simulator.silent = false;
       await laser.openShutter();
       expect(simulator.shutterOpen).toBe(true);
@@ -55,6 +56,60 @@ describe('spectra-physics-maitai', () => {
       expect(error.message).toBe('laser: enable emission failed: the laser is warming up (0% done); emission can be enabled at 100%');
       expect(cold.emission).toBe(false);
       expect(laser.state).toBe('idle');
+    } finally {
+      await laser.disconnect();
+    }
+  });
+  it('faults with the laser\'s own words when its interlock is open, and is back once it reconnects', async () => {
+    const bench = new MaiTaiSimulator();
+    const benchServer = await simulatorOnPty(bench, 'maitai-interlock');
+    const laser = makeDevice(maiTaiDriver, 'laser', { port: benchServer.path, poll_interval: 0.005, tune_timeout: 2 });
+    if (!isEmissionControl(laser)) throw new Error('not EmissionControl');
+    await laser.connect(new AbortController().signal);
+    try {
+      bench.interlockOpen = true;
+      const faulted = untilState(laser, 'faulted');
+      const error = await expectDaqError(laser.enableEmission(), 'unavailable', 'enableEmission with the interlock open');
+      await faulted;
+      expect(error.message).toBe(
+        'laser: enable emission failed: the laser refused "on": error 160 "interlock open: pump laser cannot turn on" (SYS_ERR, system error: an open interlock, or an internal diagnostic)',
+      );
+      expect(laser.fault?.message).toContain('"interlock open: pump laser cannot turn on"');
+      expect(bench.emission).toBe(false);
+      bench.interlockOpen = false;
+      await untilState(laser, 'idle');
+      await laser.enableEmission();
+      expect(bench.emission).toBe(true);
+    } finally {
+      await laser.disconnect();
+    }
+  });
+
+  it('does not blame errors the laser queued before it connected on its first command', async () => {
+    const bench = new MaiTaiSimulator();
+    const benchServer = await simulatorOnPty(bench, 'maitai-stale');
+    bench.emission = true;
+    bench.interlockOpen = true; // queues a system error: the pump went off
+    bench.interlockOpen = false;
+    const laser = makeDevice(maiTaiDriver, 'laser', { port: benchServer.path, poll_interval: 0.005 });
+    if (!isShutterControl(laser)) throw new Error('not ShutterControl');
+    await laser.connect(new AbortController().signal);
+    try {
+      await laser.openShutter();
+      expect(bench.shutterOpen).toBe(true);
+      expect(laser.state).toBe('idle');
+    } finally {
+      await laser.disconnect();
+    }
+  });
+
+  it('narrows the configured wavelength range to the laser\'s own (wav:min?, wav:max?)', async () => {
+    const laser = makeDevice(maiTaiDriver, 'laser', { ...options(), wavelength_min: 600, wavelength_max: 1000 });
+    if (!isWavelengthTunable(laser)) throw new Error('not WavelengthTunable');
+    await laser.connect(new AbortController().signal);
+    try {
+      expect(laser.wavelengthRange()).toEqual({ min: 690, max: 1000 });
+      await expectDaqError(laser.setWavelength(650), 'out_of_range', 'a wavelength below the laser\'s range');
     } finally {
       await laser.disconnect();
     }

@@ -2,7 +2,10 @@
  * `spectra-physics-maitai`: the MaiTai Ti:Sapphire laser over RS-232. The laser does not answer
  * set commands, so every change is confirmed by reading it back: the wavelength until it reads
  * the target (tuning takes time), the shutter with `shut?`, emission with bit 0 of `*stb?`.
- * Its safe state (`stop()`) is the shutter closed; emission is left as it is.
+ * After every set command the error queue (`syst:err?`) is read: a refusal fails the command
+ * with the laser's own words, and a system error (an open interlock) also faults the device
+ * until it reconnects. Its safe state (`stop()`) is the shutter closed; emission is left as it is.
+ * Protocol facts and their sources: docs/drivers.md.
  */
 import type { DataKey, EmissionControl, Limits, Readable, Reading, ShutterControl, Stoppable, WavelengthTunable } from '../../capabilities/index.js';
 import { type Clock, DaqError } from '../../core/index.js';
@@ -11,11 +14,25 @@ import { parseEndpoint } from '../../transports/index.js';
 import { LinkedDevice } from '../common/linked-device.js';
 import type { MaiTaiOptions } from './options.js';
 
+/**
+ * The error bits of the code `syst:err?` answers with, and what the manual says of each (Mai Tai
+ * user's manual, Table 6-1). Written here from the manual, not shared with the simulator, so
+ * that the simulator can catch a wrong number.
+ */
+const ERROR_BITS: readonly { bit: number; name: string; meaning: string }[] = [
+  { bit: 1, name: 'CMD_ERR', meaning: 'command error: the command was not understood' },
+  { bit: 2, name: 'EXE_ERR', meaning: 'execution error: the command was properly formatted, but could not be executed' },
+  { bit: 32, name: 'SYS_ERR', meaning: 'system error: an open interlock, or an internal diagnostic' },
+];
+const SYS_ERR = 32;
+/** At most this many old entries are read out of the error queue on connect. */
+const STALE_ERRORS_MAX = 16;
+
 /** A MaiTai laser. */
 export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterControl, EmissionControl, Readable, Stoppable {
   readonly driver = 'spectra-physics-maitai';
   private readonly options: MaiTaiOptions;
-  private readonly range: Limits;
+  private range: Limits;
 
   constructor(name: string, options: MaiTaiOptions, clock: Clock) {
     super(name, clock, parseEndpoint(options.port, { baudRate: options.baud, xonxoff: options.xonxoff }), {
@@ -31,7 +48,7 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
       'tune',
       () => requireInRange(this.name, 'wavelength', wavelengthNm, this.range, 'nm'),
       async () => {
-        await this.link.send(`wav ${Math.round(wavelengthNm)}`);
+        await this.act(`wav ${Math.round(wavelengthNm)}`);
         await this.confirm(`wavelength ${wavelengthNm} nm`, async () => Math.abs((await this.readWavelength()) - wavelengthNm) <= 0.5, this.options.tune_timeout);
       },
     );
@@ -61,14 +78,14 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
     return this.operation('enable emission', async () => {
       const warm = await this.queryNumber('read:pctwarmedup?');
       if (warm < 100) throw new DaqError('failed_precondition', `the laser is warming up (${warm}% done); emission can be enabled at 100%`);
-      await this.link.send('on');
+      await this.act('on');
       await this.confirm('emission on', async () => await this.readEmission(), this.options.tune_timeout);
     });
   }
 
   disableEmission(): Promise<void> {
     return this.operation('disable emission', async () => {
-      await this.link.send('off');
+      await this.act('off');
       await this.confirm('emission off', async () => !(await this.readEmission()), this.options.tune_timeout);
     });
   }
@@ -100,6 +117,42 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
     if (!/maitai/i.test(identity)) {
       throw new DaqError('failed_precondition', `the instrument on ${this.link.description} is not a MaiTai: "*idn?" replied ${JSON.stringify(identity)}`);
     }
+    // Errors queued before we connected are not ours to report: read them out.
+    for (let i = 0; i < STALE_ERRORS_MAX; i++) {
+      if ((await this.readError(signal)).code === 0) break;
+    }
+    // The laser's own tuning range narrows the configured one.
+    const min = await this.queryNumber('wav:min?');
+    const max = await this.queryNumber('wav:max?');
+    const range = { min: Math.max(min, this.options.wavelength_min), max: Math.min(max, this.options.wavelength_max) };
+    if (!(range.min < range.max)) {
+      throw new DaqError('invalid_argument', `the laser tunes over ${min}-${max} nm, outside the configured ${this.options.wavelength_min}-${this.options.wavelength_max} nm`);
+    }
+    this.range = range;
+  }
+
+  /** Sends a set command, then reads the error queue: the laser's refusal, in its own words. */
+  private async act(command: string): Promise<void> {
+    await this.link.send(command);
+    const { code, text } = await this.readError();
+    const bits = ERROR_BITS.filter((b) => (code & b.bit) !== 0);
+    if (bits.length === 0) return;
+    const what = bits.map((b) => `${b.name}, ${b.meaning}`).join('; ');
+    const words = text === '' ? '' : ` "${text}"`;
+    const message = `the laser refused "${command}": error ${code}${words} (${what})`;
+    if ((code & SYS_ERR) !== 0) {
+      this.faultUntilReconnected(new DaqError('unavailable', `${this.name}: ${message}`, { device: this.name }));
+      throw new DaqError('unavailable', message, { device: this.name });
+    }
+    throw new DaqError((code & 2) !== 0 ? 'failed_precondition' : 'internal', message, { device: this.name });
+  }
+
+  /** Reads the oldest entry of the error queue: its code (0: none) and its text. */
+  private async readError(signal?: AbortSignal): Promise<{ code: number; text: string }> {
+    const reply = await this.link.query('syst:err?', signal === undefined ? {} : { signal });
+    const match = /^\s*(\d+)\s*[,;:]?\s*"?(.*?)"?\s*$/.exec(reply);
+    if (match === null) throw new DaqError('internal', `${this.name}: unexpected reply ${JSON.stringify(reply)} to "syst:err?" (expected an error code)`);
+    return { code: Number(match[1]), text: match[2] ?? '' };
   }
 
   protected override async beforeClose(): Promise<void> {
@@ -120,7 +173,7 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
   }
 
   private async setShutter(open: boolean): Promise<void> {
-    await this.link.send(`shut ${open ? 1 : 0}`);
+    await this.act(`shut ${open ? 1 : 0}`);
     await this.confirm(`shutter ${open ? 'open' : 'closed'}`, async () => (await this.readShutter()) === open, this.options.timeout);
   }
 

@@ -4,7 +4,8 @@
  * are a gradient plus the frame count. Its sensor cools by steps, not by time: each read of
  * PARAM_TEMP moves the temperature 30% of the way to the setpoint, so the tests see it
  * approach without waiting (a real sensor takes minutes). Built by the test with gcc into a
- * temporary folder.
+ * temporary folder. Its constants come from pvcam-public.h (written from the public pvcam.h),
+ * never from the driver.
  *
  * Test hooks (not PVCAM): fake_pvcam_open_count() is how many cameras are open;
  * fake_pvcam_fail_next_readout() makes the next exposure end in READOUT_FAILED;
@@ -15,22 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <math.h>
-
-typedef int16_t int16;
-typedef uint16_t uns16;
-typedef uint32_t uns32;
-typedef uint16_t rs_bool;
-typedef struct { uns16 s1, s2, sbin, p1, p2, pbin; } rgn_type;
-
-#define PARAM(type, id) ((2u << 16) + ((uns32)(type) << 24) + (id))
-#define PARAM_PAR_SIZE PARAM(6, 57)
-#define PARAM_SER_SIZE PARAM(6, 58)
-#define PARAM_TEMP_SETPOINT PARAM(1, 524)
-#define PARAM_TEMP PARAM(1, 525)
-#define PARAM_EXP_RES_INDEX PARAM(6, 152)
-#define ATTR_CURRENT 0
-#define ATTR_MIN 3
-#define ATTR_MAX 4
+#include "pvcam-public.h"
 
 #define WIDTH 64
 #define HEIGHT 48
@@ -39,7 +25,7 @@ static int initialized = 0;
 static int open_count = 0;
 static int16 last_error = 0;
 static double setpoint_c = -10.0, temp_c = 20.0;
-static int exp_res = 0; /* 0 ms, 1 us */
+static int exp_res = EXP_RES_ONE_MILLISEC;
 static rgn_type region;
 static uns32 exposure_units = 0;
 static double exposure_end_s = 0.0;
@@ -92,8 +78,8 @@ rs_bool pl_cam_get_name(int16 n, char *name) {
 }
 
 rs_bool pl_cam_open(char *name, int16 *hcam, int16 mode) {
-  (void)mode;
   if (!initialized) return fail(1);
+  if (mode != OPEN_EXCLUSIVE) return fail(5);
   if (strcmp(name, "FakeCam0") != 0) return fail(2);
   open_count++;
   *hcam = 7;
@@ -130,7 +116,7 @@ rs_bool pl_set_param(int16 hcam, uns32 id, void *value) {
   }
   if (id == PARAM_EXP_RES_INDEX) {
     uns16 v = *(uns16 *)value;
-    if (v > 1) return fail(5);
+    if (v != EXP_RES_ONE_MILLISEC && v != EXP_RES_ONE_MICROSEC) return fail(5);
     exp_res = v;
     return 1;
   }
@@ -138,8 +124,8 @@ rs_bool pl_set_param(int16 hcam, uns32 id, void *value) {
 }
 
 rs_bool pl_exp_setup_seq(int16 hcam, uns16 exp_total, uns16 rgn_total, const rgn_type *rgn, int16 mode, uns32 exposure, uns32 *bytes) {
-  (void)mode;
   if (hcam != 7) return fail(3);
+  if (mode != TIMED_MODE) return fail(5);
   if (exp_total != 1 || rgn_total != 1) return fail(5);
   if (rgn->s1 > rgn->s2 || rgn->p1 > rgn->p2 || rgn->s2 >= WIDTH || rgn->p2 >= HEIGHT || rgn->sbin != 1 || rgn->pbin != 1) return fail(6);
   region = *rgn;
@@ -157,23 +143,23 @@ rs_bool pl_exp_start_seq(int16 hcam, void *pixels) {
   }
   if (exposure_units == 0 && region.s2 == 0) return fail(7);
   stream = (uns16 *)pixels;
-  exposure_end_s = now_s() + exposure_units * (exp_res == 1 ? 1e-6 : 1e-3);
+  exposure_end_s = now_s() + exposure_units * (exp_res == EXP_RES_ONE_MICROSEC ? 1e-6 : 1e-3);
   acquiring = 1;
   return 1;
 }
 
 rs_bool pl_exp_check_status(int16 hcam, int16 *status, uns32 *arrived) {
   if (hcam != 7) return fail(3);
-  if (!acquiring) { *status = 0; *arrived = 0; return 1; }
-  if (now_s() < exposure_end_s) { *status = 1; *arrived = 0; return 1; }
-  if (fail_readout) { fail_readout = 0; acquiring = 0; *status = 4; *arrived = 0; return 1; }
+  if (!acquiring) { *status = READOUT_NOT_ACTIVE; *arrived = 0; return 1; }
+  if (now_s() < exposure_end_s) { *status = EXPOSURE_IN_PROGRESS; *arrived = 0; return 1; }
+  if (fail_readout) { fail_readout = 0; acquiring = 0; *status = READOUT_FAILED; *arrived = 0; return 1; }
   int w = region.s2 - region.s1 + 1, h = region.p2 - region.p1 + 1;
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       stream[y * w + x] = (uns16)(100 + (region.s1 + x) + 10 * (region.p1 + y) + frame_count);
   frame_count++;
   acquiring = 0;
-  *status = 3;
+  *status = READOUT_COMPLETE;
   *arrived = (uns32)(w * h * 2);
   return 1;
 }
@@ -185,8 +171,8 @@ rs_bool pl_exp_finish_seq(int16 hcam, void *pixels, int16 hbuf) {
 }
 
 rs_bool pl_exp_abort(int16 hcam, int16 state) {
-  (void)state;
   if (hcam != 7) return fail(3);
+  if (state < CCS_NO_CHANGE || state > CCS_CLEAR_OPEN_SHTR) return fail(5);
   acquiring = 0;
   return 1;
 }
