@@ -113,8 +113,8 @@ export class ClusterQueue {
   }
 
   /**
-   * The lab's queue, next first (read now). While NATS is out of reach: this daemon's runs, as it
-   * last saw them, then those queued here only.
+   * The lab's queue, next first (read now). While NATS is out of reach: this daemon's queued runs
+   * (those of the lab queue it has, and those queued here only).
    */
   async list(): Promise<LabQueueItem[]> {
     if (!this.reachableNow()) return this.ownRuns();
@@ -254,6 +254,12 @@ export class ClusterQueue {
       while (this.dirty && !this.closing.signal.aborted) {
         this.dirty = false;
         const read = ++this.reads;
+        if (!this.reachableNow()) {
+          // Not connected: a read would only wait for its timeout. The reconnection reads again.
+          this.unreachable(new Error(`the lab queue ${this.bucket} cannot be reached: not connected to NATS`));
+          this.applied(Infinity);
+          return;
+        }
         try {
           this.items = await this.options.queue.list();
           this.itemsRead = read;

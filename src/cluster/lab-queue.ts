@@ -69,17 +69,21 @@ export class LabQueue {
     });
   }
 
-  /** Moves run `uid` to `index` of the lab's queue (0 = next). */
+  /**
+   * Moves run `uid` to `index` of the lab's queue (0 = next): between the neighbours of one read of
+   * the queue, written at the run's own revision (read again at each attempt, so that a retry
+   * after another edit of the run costs one read, not the whole queue).
+   */
   async move(uid: string, index: number): Promise<void> {
     const key = queueKey(uid);
+    let others = (await this.list()).filter((i) => i.record.uid !== uid);
     await this.retrying(`move run ${uid} in`, async () => {
-      const items = await this.list();
-      const item = items.find((i) => i.record.uid === uid);
+      const item = await this.read(key);
       if (item === undefined) throw notQueued(uid, this.name);
-      const others = items.filter((i) => i !== item);
       const order = orderAt(others, index);
       if (order === undefined) {
         await this.renumber(others); // no room between the two neighbours: 1, 2, 3, ..., then again
+        others = (await this.list()).filter((i) => i.record.uid !== uid);
         return undefined;
       }
       const moved = { record: item.record, daemon: item.daemon, submittedTo: item.submittedTo, order };
