@@ -2,6 +2,7 @@
  * What the API services work on: the lab, the run engine, the documents of recent runs, the
  * stored scripts, the daemon's own log and its audit trail. Built by the daemon (daemon.ts).
  */
+import type { ClusterQueue } from '../cluster/cluster-queue.js';
 import type { Clock, Emitter } from '../core/index.js';
 import type { RunStorage } from '../data/index.js';
 import type { Lab } from '../devices/index.js';
@@ -48,8 +49,10 @@ export interface DaemonCore {
   previewHolders: Map<string, number>;
   /** Run files and the run catalog (absent in tests that build a core without storage). */
   storage?: RunStorage;
-  /** The queue saved in the data directory (absent in tests that build a core without one). */
+  /** The queue saved in the data directory (absent in tests that build a core without one, and in a cluster). */
   savedQueue?: SavedQueue;
+  /** The lab's queue in JetStream KV, shared by the lab's daemons (only in a cluster). */
+  labQueue?: ClusterQueue;
   /** Records who did what (start, stop, command) in the audit log. */
   audit(principal: Principal, action: string): void;
   /** Aborts when the daemon shuts down: streams end. */

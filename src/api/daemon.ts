@@ -10,10 +10,10 @@ import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type Clock, createSystemClock, DaqError, Emitter, formatErrorTree } from '../core/index.js';
 import { Lab, readLabConfig } from '../devices/index.js';
-import { type ClusterMember, type ClusterOverrides, clusterSettings, joinCluster } from '../cluster/index.js';
+import { type ClusterMember, type ClusterOverrides, ClusterQueue, clusterSettings, joinCluster } from '../cluster/index.js';
 import { remoteDevices } from '../cluster/remote/index.js';
 import { DRIVERS } from '../drivers/index.js';
-import { createDataDir, createDocumentSink, daemonRingPath, QueueStore, RingWriter, ringStatuses, RunStorage, sharedMemoryDir } from '../data/index.js';
+import { createDataDir, createDocumentSink, daemonRingPath, type QueuedRunRecord, QueueStore, RingWriter, ringStatuses, RunStorage, sharedMemoryDir } from '../data/index.js';
 import { type LogEntry, type LogLevel, RunEngine } from '../engine/index.js';
 import { Authenticator, loadTokens, type Principal } from './auth.js';
 import { createConnectHandler } from './connect-server.js';
@@ -131,13 +131,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // On the system clock, a run gives the event loop a turn every 10 ms (clients, streams, GC; see yieldEveryMs).
   // The queue is saved in the data directory at every change: a restarted (or killed) daemon queues its runs again.
+  // In a cluster the queue is the lab's, in JetStream KV (cluster/cluster-queue.ts): a run starts
+  // once this daemon has claimed it there.
   const queueStore = new QueueStore(dataDir);
-  const savedQueue = new SavedQueue(queueStore, (message) => say('warn', message));
+  const savedQueue = cluster === undefined ? new SavedQueue(queueStore, (message) => say('warn', message)) : undefined;
   const waiting = queueStore.load();
   if (waiting.problem !== undefined) say('warn', `the saved queue: ${waiting.problem}`);
+  let labQueue: ClusterQueue | undefined;
   const engine = new RunEngine(lab, clock, {
     nextScanId: () => storage.nextScanId(),
-    onQueueChanged: (queued) => savedQueue.changed(queued),
+    ...(savedQueue === undefined ? { claim: (run) => labQueue?.claim(run) ?? Promise.resolve(false) } : { onQueueChanged: (queued) => savedQueue.changed(queued) }),
     ...(options.clock === undefined ? { yieldEveryMs: 10 } : {}),
   });
   const ring =
@@ -183,7 +186,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     previews: new Set(),
     previewHolders: new Map(),
     storage,
-    savedQueue,
+    ...(savedQueue === undefined ? {} : { savedQueue }),
     shutdown: shutdown.signal,
     draining: false,
     facts: {
@@ -218,13 +221,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     say('warn', `rejected ${rejected.method} from ${rejected.peer}: ${rejected.reason}`);
   };
   const gate = createGate(authenticator, auditRejection);
+  if (cluster !== undefined) {
+    core.labQueue = labQueue = ClusterQueue.of(cluster, { engine, enqueue: (record) => queueRun(core, record, true), log: say });
+    void labQueue.start();
+    const joined = labQueue;
+    if (waiting.runs.length > 0) void cluster.ready.then(() => moveToLabQueue(joined, queueStore, waiting.runs, say), () => undefined);
+  }
   const bindings: ServiceBinding[] = [
     { service: ControlService, handlers: controlHandlers(core) as never },
     { service: HardwareService, handlers: hardwareHandlers(core) as never },
     { service: PresetService, handlers: presetHandlers(core) as never },
   ];
   // The runs a daemon before this one left queued, in order, with their uids (none had started).
-  for (const record of waiting.runs) {
+  for (const record of cluster === undefined ? waiting.runs : []) {
     const run = await queueRun(core, record, true);
     say('info', `queued again run ${run.uid} (${record.scriptName}, started by ${record.startedBy}), left queued by the daemon before`);
   }
@@ -270,6 +279,21 @@ async function* publishedDocuments(documents: DocumentLog, runUid: string, fromI
 }
 
 /**
+ * The runs queue.json holds (this daemon ran alone before) go to the lab queue, for this daemon,
+ * in order; the file is emptied once they are there (they stay in it otherwise).
+ */
+async function moveToLabQueue(labQueue: ClusterQueue, store: QueueStore, runs: readonly QueuedRunRecord[], say: (level: LogLevel, message: string) => void): Promise<void> {
+  const queued = new Set((await labQueue.list().catch(() => [])).map((item) => item.record.uid));
+  try {
+    for (const record of runs) if (!queued.has(record.uid)) await labQueue.add(record);
+    store.save([]);
+    say('info', `${runs.length} run${runs.length === 1 ? '' : 's'} of ${store.path} (queued before this daemon joined the cluster) moved to the lab queue ${labQueue.bucket}`);
+  } catch (error) {
+    say('warn', `the runs of ${store.path} stay there (not in the lab queue): ${(error as Error).message}`);
+  }
+}
+
+/**
  * Closes the ring at a clean stop, and removes its file when every run is completely written to
  * HDF5: it holds nothing a later daemon would recover. Otherwise it stays for that recovery.
  */
@@ -299,6 +323,7 @@ function warnOfStaleRings(say: (level: LogLevel, message: string) => void): void
 async function stopDaemon(core: DaemonCore, grpcServer: grpc.Server, httpServer: HttpServer | undefined, shutdown: AbortController, graceS: number, say: (level: LogLevel, message: string) => void): Promise<void> {
   say('info', 'shutting down: no new runs');
   core.draining = true;
+  core.labQueue?.close(); // its runs stay in the lab queue
   core.engine.stopQueue();
   const current = core.engine.currentRun;
   if (current !== undefined) {

@@ -61,6 +61,7 @@ export function summaryJson(run: ApiSummary): Record<string, unknown> {
     eventsLost: run.eventsLost,
     storageError: run.storageError,
     fileFinished: run.fileFinished,
+    ...(run.daemon === '' ? {} : { daemon: run.daemon }),
   };
 }
 

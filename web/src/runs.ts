@@ -65,7 +65,8 @@ export function createRunsView(app: App): View {
           { 'data-run': run.uid },
           h('td', {}, i + 1),
           h('td', {}, run.uid.slice(0, 8)),
-          h('td', {}, run.scriptName),
+          // In a cluster the queue is the lab's: each run says the daemon that runs it.
+          h('td', {}, run.scriptName, ...(run.daemon === '' ? [] : [h('span', { class: 'muted', 'data-daemon': run.daemon }, ` on ${run.daemon}`)])),
           h('td', {}, formatTime(run.queuedAtS)),
           h('td', {}, run.startedBy),
           h(

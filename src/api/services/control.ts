@@ -17,6 +17,7 @@ import { statusOf, summaryOf } from './status.js';
 import { presetStoreOf } from './presets.js';
 import { runsHandlers } from './runs.js';
 import { dashboardHandlers } from './dashboard.js';
+import { labQueueHandlers, submitToLab } from './lab-queue.js';
 
 const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
 
@@ -68,7 +69,7 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
     }
     return engine.run(uid);
   };
-  return {
+  const handlers: ServiceHandlers<typeof ControlService> = {
     async uploadScript(request, context) {
       const script = await core.scripts.put(request.name, request.source, core.clock.now());
       core.audit(context.principal, `uploaded script ${script.name} (${script.scriptId})`);
@@ -80,7 +81,10 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
     async startRun(request, context) {
       if (core.draining) throw new DaqError('unavailable', 'the daemon is shutting down: it takes no new runs');
       const { name, source } = scriptOf(core, request);
-      if (!request.skipCheck) {
+      if (request.daemon !== '' && core.labQueue === undefined) throw new DaqError('failed_precondition', `StartRun: a run for daemon "${request.daemon}" needs a daemon in a cluster (daq daemon --cluster); this one is not`);
+      // A run for another daemon of the lab is checked against that daemon's lab by no one here.
+      const elsewhere = request.daemon !== '' && request.daemon !== core.labQueue?.daemon;
+      if (!request.skipCheck && !elsewhere) {
         try {
           await checker.check(name, source);
         } catch (error) {
@@ -92,7 +96,7 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
       const params = Object.fromEntries(Object.entries(request.params).map(([k, v]) => [k, fromValue(v, `param ${k}`)]));
       const metadata = Object.fromEntries(Object.entries(request.metadata).map(([k, v]) => [k, fromValue(v, `metadata ${k}`)]));
       const limits = request.limits;
-      const run = await queueRun(core, {
+      const record: QueuedRunRecord = {
         uid: randomUUID(),
         scriptName: name,
         source,
@@ -108,7 +112,13 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
           : {}),
         queuedAtS: core.clock.now(),
         startedBy: context.principal.name,
-      });
+      };
+      if (core.labQueue !== undefined) {
+        const queued = await submitToLab(core, core.labQueue, record, request.daemon);
+        core.audit(context.principal, `started run ${record.uid} of ${name}${elsewhere ? ` on ${request.daemon}` : ''}`);
+        return { run: queued };
+      }
+      const run = await queueRun(core, record);
       core.audit(context.principal, `started run ${run.uid} of ${name}`);
       return { run: summary(run) };
     },
@@ -241,6 +251,8 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
     },
     ...dashboardHandlers(core, editor, labTypes),
   };
+  // In a cluster, the queue is the lab's (JetStream KV), shared by its daemons.
+  return core.labQueue === undefined ? handlers : { ...handlers, ...labQueueHandlers(core, core.labQueue, handlers) };
 }
 
 function storageInfo(storage: RunStorage): { runsDir: string; freeBytes: number; error: string; gzip: number } {

@@ -13,7 +13,8 @@ type Status = MessageInitShape<typeof StreamStatusResponseSchema>;
 
 /** A run as clients see it: the engine's summary, who started it, and its file from the storage. */
 export function summaryOf(core: DaemonCore, run: Run): RunSummaryInit {
-  return withStorage(toRunSummary(run.summary(), core.startedBy.get(run.uid) ?? ''), core.storage?.run(run.uid));
+  const summary = withStorage(toRunSummary(run.summary(), core.startedBy.get(run.uid) ?? ''), core.storage?.run(run.uid));
+  return core.labQueue === undefined ? summary : { ...summary, daemon: core.labQueue.daemon };
 }
 
 /** The daemon's status now. */

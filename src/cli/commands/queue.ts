@@ -97,5 +97,8 @@ async function list(client: Client, options: QueueOptions): Promise<void> {
   process.stdout.write(current === undefined ? 'no run in progress\n' : `current run ${current.uid} (${current.scriptName}): ${String(summaryJson(current)['state'])}\n`);
   if (!queue.processing) process.stdout.write('the queue is stopped: no run starts until `daq queue start`\n');
   if (queue.runs.length === 0) return void process.stdout.write('the queue is empty\n');
-  process.stdout.write(`${formatTable(['POS', 'UID', 'SCRIPT', 'QUEUED AT', 'BY'], queue.runs.map((r: RunSummary, i) => [String(i + 1), r.uid, r.scriptName, formatTime(r.queuedAtS), r.startedBy]))}\n`);
+  // A daemon in a cluster lists its lab's queue: each run with the daemon that runs it.
+  const lab = queue.runs.some((r) => r.daemon !== '');
+  const rows = queue.runs.map((r: RunSummary, i) => [String(i + 1), r.uid, r.scriptName, ...(lab ? [r.daemon] : []), formatTime(r.queuedAtS), r.startedBy]);
+  process.stdout.write(`${formatTable(['POS', 'UID', 'SCRIPT', ...(lab ? ['DAEMON'] : []), 'QUEUED AT', 'BY'], rows)}\n`);
 }

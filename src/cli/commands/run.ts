@@ -23,6 +23,8 @@ import { runRemote } from './run-remote.js';
 
 interface RunOptions extends RemoteOptions {
   config?: string;
+  /** Queue the run for this daemon of the lab (a daemon in a cluster). */
+  on?: string;
   param: Record<string, ParamValue>;
   meta: Record<string, ParamValue>;
   timeout?: number;
@@ -76,6 +78,7 @@ export function registerRun(program: Command): void {
     .option('--preset <name>', 'start from a saved preset: the devices are set to it before the script (daq preset save NAME); its name is in the run\'s metadata')
     .option('--open-shutters', 'with --preset: open the shutters the preset has open (default: left closed)')
     .option('--enable-emission', 'with --preset: turn on the emission the preset has on (default: left off)')
+    .option('--on <daemon>', 'with --remote, to a daemon in a cluster: queue the run in the lab queue for this daemon of the lab (it waits there while that daemon is down), print it and return')
     .option('--sim-time', 'run in simulated time, as fast as the computer allows (labs of simulated devices only): a dry run that tells how long the experiment takes')
     .addHelpText(
       'after',
@@ -91,10 +94,11 @@ export function registerRun(program: Command): void {
         if (!options.save || options.dataDir !== undefined) {
           throw new DaqError('invalid_argument', '--data-dir and --no-save are for runs in this process (--config); a daemon saves every run in its own data directory');
         }
-        const request = { script, source, params: options.param, meta: options.meta, limits: limitsOf(options), json: options.json === true, skipCheck: !options.check, ...presetOf(options) };
+        const request = { script, source, params: options.param, meta: options.meta, limits: limitsOf(options), json: options.json === true, skipCheck: !options.check, ...presetOf(options), ...(options.on === undefined ? {} : { on: options.on }) };
         process.exitCode = await runRemote(request, { ...options, remote }, RUN_EXIT);
         return;
       }
+      if (options.on !== undefined) throw new DaqError('invalid_argument', '--on DAEMON queues the run in a cluster\'s lab queue: give --remote HOST:PORT of a daemon of that lab');
       const config = options.config;
       if (config === undefined) throw new DaqError('invalid_argument', 'daq run needs --config LAB.toml (run here) or --remote HOST:PORT (run on a daemon)');
       // Before the lab connects: an unknown preset is bad input, said at once.

@@ -322,6 +322,39 @@ describe('run engine: queue', () => {
   });
 });
 
+describe('run engine: a shared queue (claim)', () => {
+  it('starts a run only once it is claimed; a claim that says "not now" (or throws) holds the queue until wake()', async () => {
+    const { lab, clock } = await engineFor();
+    const claims: { uid: string; answer: (taken: boolean | Error) => void }[] = [];
+    const engine = new RunEngine(lab, clock, {
+      claim: (run) => new Promise<boolean>((resolve, reject) => claims.push({ uid: run.uid, answer: (taken) => (taken instanceof Error ? reject(taken) : resolve(taken)) })),
+    });
+    const order: string[] = [];
+    engine.onLog((entry) => order.push(entry.message));
+    const a = engine.submit({ scriptName: 'a.js', source: `log('a')` });
+    const b = engine.submit({ scriptName: 'b.js', source: `log('b')` });
+    expect(claims.map((c) => c.uid)).toEqual([a.uid]); // one claim at a time, the next run first
+    claims[0]?.answer(false);
+    await vi.waitFor(() => expect(engine.currentRun).toBeUndefined());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([a.state, b.state, claims.length]).toEqual(['queued', 'queued', 1]);
+    engine.wake();
+    await vi.waitFor(() => expect(claims).toHaveLength(2));
+    claims[1]?.answer(new Error('the shared queue cannot be reached'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([a.state, claims.length]).toEqual(['queued', 2]);
+    engine.wake();
+    await vi.waitFor(() => expect(claims).toHaveLength(3));
+    claims[2]?.answer(true);
+    await a.done;
+    await vi.waitFor(() => expect(claims.map((c) => c.uid)).toEqual([a.uid, a.uid, a.uid, b.uid]));
+    claims[3]?.answer(true);
+    expect((await b.done).exitStatus).toBe('success');
+    expect(order).toEqual(['a', 'b']);
+    await lab.disconnect();
+  });
+});
+
 describe('examples', () => {
   for (const [file, params] of [
     ['examples/simple_scan.js', { steps: 4 }],

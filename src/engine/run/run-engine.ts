@@ -54,6 +54,14 @@ export interface RunEngineOptions {
    * removed, or taken to start (called before the run starts). The daemon saves its queue with it.
    */
   onQueueChanged?: (queued: readonly Run[]) => void;
+  /**
+   * Takes the next queued run for this engine before it starts, when the queue is shared with
+   * other daemons (the lab queue of a cluster): true when the run is this engine's to start (it
+   * then starts, whatever happens next); false when it cannot be taken now (gone, or the shared
+   * queue cannot be reached): it stays queued, and nothing starts until {@link RunEngine.wake}.
+   * A claim that throws counts as false. Default: every run is taken at once.
+   */
+  claim?: (run: Run) => Promise<boolean>;
 }
 
 /** Runs scripts against `lab`, one at a time, in queue order. */
@@ -69,6 +77,8 @@ export class RunEngine {
   private scansStarted = 0;
   /** False once the engine shuts down keeping its queue for the next daemon. */
   private queueSaved = true;
+  /** The claim of the next run in progress (RunEngineOptions.claim). */
+  private claiming: Promise<void> | undefined;
 
   constructor(
     readonly lab: Lab,
@@ -158,6 +168,11 @@ export class RunEngine {
     this.processing = false;
   }
 
+  /** Tries again to start the next queued run (after a claim that said "not now"). */
+  wake(): void {
+    this.pump();
+  }
+
   /** Whether the queue is being processed. */
   get queueRunning(): boolean {
     return this.processing;
@@ -193,6 +208,7 @@ export class RunEngine {
    */
   async shutdown(reason = 'the daemon is shutting down', keepQueued = false): Promise<void> {
     this.processing = false;
+    await this.claiming; // a run taken from a shared queue starts (and is aborted below): never lost
     if (keepQueued) {
       this.queueSaved = false;
       for (const run of this.queue.splice(0)) this.drop(run, `${reason}; the run stays queued for the next daemon on this data directory`);
@@ -208,9 +224,23 @@ export class RunEngine {
   }
 
   private pump(): void {
-    if (!this.processing || this.current !== undefined) return;
-    const next = this.queue.shift();
+    if (!this.processing || this.current !== undefined || this.claiming !== undefined) return;
+    const next = this.queue[0];
     if (next === undefined) return;
+    const claim = this.options.claim;
+    if (claim === undefined) return this.begin(next);
+    this.claiming = claim(next)
+      .catch(() => false)
+      .then((taken) => {
+        this.claiming = undefined;
+        if (taken && next.state === 'queued') this.begin(next);
+      });
+  }
+
+  /** Starts `next`, taken off the queue. */
+  private begin(next: Run): void {
+    const index = this.queue.indexOf(next);
+    if (index >= 0) this.queue.splice(index, 1);
     this.queueChanged(); // before it starts: a saved queue never holds a run that has started
     this.current = next;
     void this.execute(next).finally(() => {
