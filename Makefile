@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 SYSTEM_PACKAGES := socat chromium hdf5-tools openssl bsdutils nats-server
 SYSTEM_COMMANDS := socat chromium h5dump openssl script nats-server
 
-.PHONY: help system deps install uninstall generate native build bench-cli bench-fly typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-long bench-venv clean web
+.PHONY: help system deps install uninstall generate native build bench-cli bench-fly typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-long bench-cluster bench-venv clean web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -163,6 +163,9 @@ bench: build bench-venv python ## run the benchmarks (they print their figures, 
 	node dist/bench/run.js
 
 # POINTS=N for a shorter check (default 1,000,000 points a run); takes many minutes.
+bench-cluster: build system ## documents on NATS JetStream: published/s with acks, consumer lag at 10 kHz, a run with and without a cluster (docs/cluster.md)
+	node dist/bench/cluster.js
+
 bench-long: build ## a 1,000,000-point plan and script loop through the daemon: its RSS growth (not in make test nor make bench)
 	node dist/bench/long.js $(if $(POINTS),--points $(POINTS))
 

@@ -123,6 +123,19 @@ describe('documents on JetStream', () => {
     expect(asApi(received, next)).toEqual(await apiDocuments(again, next));
   });
 
+  it('a daemon stopped (SIGTERM) while its documents wait for a frozen server stops cleanly, by itself', async () => {
+    const server = await NatsServer.start();
+    const dir = await processes.labDir();
+    const daemon = await clusteredDaemon(dir, server);
+    await followRun(daemon.client(), await startRun(daemon, 10));
+    server.freeze();
+    for (let i = 0; i < 3; i++) await followRun(daemon.client(), await startRun(daemon, 20_000));
+    server.thaw(); // catching up (60,000 documents) when the stop comes
+    const exit = await daemon.proc.stop('SIGTERM');
+    expect(exit.code, daemon.proc.stderr).toBe(0);
+    expect(daemon.proc.stderr).not.toMatch(/leaving the cluster took more than/);
+  });
+
   it.each(['stop', 'kill'] as const)('a NATS server restarted mid-run (%s) loses no document and doubles none', async (how) => {
     const server = await NatsServer.start();
     const dir = await processes.labDir();

@@ -16,6 +16,8 @@ import { DocumentPublisher } from './publisher.js';
 const RETRY_S = 2;
 /** Seconds a clean stop waits for the documents still to publish. */
 const DRAIN_S = 5;
+/** Seconds leaving the cluster may take after that (presence deleted, connection drained). */
+const LEAVE_S = 10;
 
 export type { ClusterLog, DocumentSource, PublishedDocument } from './types.js';
 
@@ -110,9 +112,19 @@ export function joinCluster(options: Omit<ClusterOptions, 'log' | 'waitForServer
       if (publisher !== undefined && connection?.connected && !(await publisher.drained(DRAIN_S * 1000))) {
         log('warn', `not every document is published after ${DRAIN_S} s: the rest is not (docs/cluster.md, "What happens when")`);
       }
-      await publisher?.stop();
-      await presence?.stop();
-      await connection?.close();
+      // Bounded: a server that stopped answering never holds the daemon's stop.
+      const leave = async (): Promise<void> => {
+        await publisher?.stop();
+        await presence?.stop();
+        await connection?.close();
+      };
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), LEAVE_S * 1000)));
+      if (await Promise.race([leave().then(() => false), late])) {
+        log('warn', `leaving the cluster took more than ${LEAVE_S} s: closing the NATS connection`);
+        await connection?.nc.close().catch(() => undefined);
+      }
+      clearTimeout(timer);
     },
   };
 }

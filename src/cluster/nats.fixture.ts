@@ -118,8 +118,19 @@ export class NatsServer {
     await this.exited;
   }
 
+  /** Freezes it (SIGSTOP): a server that keeps its sockets open and answers nothing. */
+  freeze(): void {
+    if (this.running) this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a frozen server go on (SIGCONT). */
+  thaw(): void {
+    if (this.running) this.child?.kill('SIGCONT');
+  }
+
   /** Kills it (SIGKILL), as a crash would, and waits for the exit. */
   async kill(): Promise<void> {
+    if (this.running) this.child?.kill('SIGCONT');
     if (this.running) this.child?.kill('SIGKILL');
     await this.exited;
   }

@@ -168,16 +168,19 @@ export class DocumentPublisher {
           started = true;
           failures = 0;
         }
-        for (;;) {
+        while (!signal.aborted) {
           const uid = this.runs[0];
           if (uid === undefined) {
             for (const done of this.idle.splice(0)) done();
-            await new Promise<void>((resolve) => (this.wake = resolve));
-            if (signal.aborted) return;
+            await new Promise<void>((resolve) => {
+              this.wake = resolve;
+              if (signal.aborted) resolve();
+            });
             continue;
           }
           const from = mark?.runUid === uid ? mark.index + 1 : 0;
           await this.publishRun(uid, from, signal);
+          if (signal.aborted) return; // stopped part-way: the run is not all published
           failures = 0;
           this.runs.shift();
           mark = undefined;
