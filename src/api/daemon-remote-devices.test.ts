@@ -113,7 +113,7 @@ describe('remote devices across daemons', () => {
 
   it("refuses a device leased to another daemon's run, naming the holder daemon and run, and gives it back when that run ends", { timeout: 240_000 }, async () => {
     const nats = await NatsServer.start();
-    await daemon(nats, 'stage-pc', STAGE_LAB);
+    const owner = (await daemon(nats, 'stage-pc', STAGE_LAB)).client();
     const hostA = await daemon(nats, 'host-a', remote('remote_stage', 'stage-pc', 'stage'));
     const hostD = await daemon(nats, 'host-d', remote('shared_stage', 'stage-pc', 'stage'));
     const a = hostA.client();
@@ -127,11 +127,16 @@ describe('remote devices across daemons', () => {
     const refused = await followRun(d, await start(d, `shared_stage.moveAbs(2);\n`));
     expect(runOutline(refused).exitStatus).toBe('FAIL');
     expect(refused.stop?.reason).toContain(`shared_stage: stage-pc/stage is leased to daemon "host-a" (run ${holding})`);
+    // The owner's own runs are refused the leased stage too (its lease watch may take a moment).
+    const ownRun = async (): Promise<string> => (await followRun(owner, await start(owner, `stage.position();\n`))).stop?.reason ?? '';
+    await expect.poll(ownRun, { timeout: 60_000, interval: 200 }).toContain(`stage is in use by daemon "host-a"'s run ${holding} (leased in the lab cluster)`);
 
     await a.call(ControlService.method.stopRun, { uid: holding, reason: 'done holding' });
     expect(runOutline(await held.done).exitStatus).toBe('ABORT');
     const after = await followRun(d, await start(d, `shared_stage.moveAbs(2);\nrecord('moved', { position: shared_stage.position() });\n`));
     expect(runOutline(after)).toMatchObject({ exitStatus: 'SUCCESS', numEvents: { moved: 1 } });
+    // Given back: the owner's runs use the stage again.
+    await expect.poll(ownRun, { timeout: 60_000, interval: 200 }).toBe('');
   });
 
   it('the NATS server killed mid-run (the network gone): the device is faulted, the run fails keeping its events, and the device is back with the server', { timeout: 240_000 }, async () => {

@@ -14,7 +14,7 @@ import type { RunEngine } from '../../engine/index.js';
 import type { ClusterConnection } from '../connection.js';
 import { type DeviceService, serveDevices } from './device-service.js';
 import { kvLeaseStore } from './kv-lease-store.js';
-import { LeaseKeeper, type LeaseStore } from './leases.js';
+import { type LeaseHolder, LeaseKeeper, type LeaseStore } from './leases.js';
 import { RemoteDevice } from './remote-device.js';
 import { NatsEndpoint } from './remote-endpoint.js';
 
@@ -84,6 +84,11 @@ export function remoteDevices(member: RemoteMembership, options: RemoteDevicesOp
   });
   let service: Promise<DeviceService | undefined> | undefined;
   let detach: Unsubscribe | undefined;
+  let detachGuard: Unsubscribe | undefined;
+  let stopWatch: (() => void) | undefined;
+  // This daemon's devices that another daemon's run has leased, from a watch of the lease bucket
+  // (a holder renews every ttl/3, so a lease not written for a TTL has expired with its holder).
+  const leasedElsewhere = new Map<string, { holder: LeaseHolder; seenS: number }>();
   return {
     catalog: (drivers) => withDriver(drivers, driver),
     start(lab, runs) {
@@ -91,6 +96,29 @@ export function remoteDevices(member: RemoteMembership, options: RemoteDevicesOp
       detach = runs.onRunChange((summary) => {
         if (summary.state === 'finished') void keeper.releaseRun(summary.uid);
       });
+      // This daemon's own runs are refused a device of its own that another daemon's run holds.
+      detachGuard = runs.guardDevices((device, runUid) => {
+        const lease = leasedElsewhere.get(device);
+        if (lease === undefined) return;
+        if (Date.now() / 1000 - lease.seenS > ttlS) return void leasedElsewhere.delete(device);
+        throw new DaqError(
+          'failed_precondition',
+          `${device} is in use by daemon "${lease.holder.daemon}"'s run ${lease.holder.runUid} (leased in the lab cluster): run ${runUid} cannot use it until that run ends`,
+          { device },
+        );
+      });
+      void member.ready
+        .then(async (connection) => {
+          const watch = await (await connection.kv('leases', { ttl: ttlS * 1000 })).watch({ key: `${daemon}.*` });
+          stopWatch = () => watch.stop();
+          for await (const entry of watch) {
+            const device = entry.key.slice(daemon.length + 1);
+            const holder = entry.operation === 'PUT' && entry.length > 0 ? entry.json<LeaseHolder>() : undefined;
+            if (holder !== undefined && holder.daemon !== daemon) leasedElsewhere.set(device, { holder, seenS: entry.created.getTime() / 1000 });
+            else leasedElsewhere.delete(device);
+          }
+        })
+        .catch((error: unknown) => options.log?.('warn', `cannot watch the leases of this daemon's devices: ${DaqError.from(error).message}`));
       const inUseHere = (device: string): string | undefined => {
         const current = runs.currentRun;
         return current !== undefined && current.touched.has(device) ? `daemon "${daemon}"'s own run ${current.uid}` : undefined;
@@ -107,6 +135,8 @@ export function remoteDevices(member: RemoteMembership, options: RemoteDevicesOp
     },
     async close() {
       detach?.();
+      detachGuard?.();
+      stopWatch?.();
       await (await service?.catch(() => undefined))?.stop();
       await keeper.close();
     },

@@ -74,6 +74,7 @@ export class RunEngine {
   private readonly logs = new Emitter<LogEntry>();
   private readonly changes = new Emitter<RunSummary>();
   private readonly preparers = new Set<(runUid: string) => Promise<void>>();
+  private readonly deviceGuards = new Set<(device: string, runUid: string) => void>();
   private scansStarted = 0;
   /** False once the engine shuts down keeping its queue for the next daemon. */
   private queueSaved = true;
@@ -190,6 +191,16 @@ export class RunEngine {
   beforeScript(prepare: (runUid: string) => Promise<void>): Unsubscribe {
     this.preparers.add(prepare);
     return () => this.preparers.delete(prepare);
+  }
+
+  /**
+   * Registers a check each run passes before it first uses a device (a call, an axis of a plan):
+   * `guard` throws to refuse the device to the run (another daemon's run holds it), and the
+   * script or plan fails with that error. Synchronous: it decides from what it already knows.
+   */
+  guardDevices(guard: (device: string, runUid: string) => void): Unsubscribe {
+    this.deviceGuards.add(guard);
+    return () => this.deviceGuards.delete(guard);
   }
 
   onLog(listener: (entry: LogEntry) => void): Unsubscribe {
@@ -372,7 +383,11 @@ export class RunEngine {
           tell();
         } else telling ??= setTimeout(tell, PROGRESS_EVERY_MS - (performance.now() - toldMs)).unref();
       },
-      touch: (device) => run.touched.add(device),
+      touch: (device) => {
+        if (run.touched.has(device)) return;
+        for (const guard of this.deviceGuards) guard(device, run.uid);
+        run.touched.add(device);
+      },
     };
   }
 
