@@ -20,7 +20,7 @@ import { NatsEndpoint } from '../src/cluster/remote/remote-endpoint.js';
 import { createSystemClock } from '../src/core/index.js';
 import { Lab, parseLabConfig } from '../src/devices/index.js';
 import { DRIVERS } from '../src/drivers/index.js';
-import { report } from './report.js';
+import { percentiles, report } from './report.js';
 
 const LAB = `[devices.stage]
 driver = "sim-stage"
@@ -45,18 +45,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function percentiles(count: number, warmup: number, body: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < warmup; i++) await body();
-  const samples: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await body();
-    samples.push((performance.now() - t0) * 1000);
-  }
-  samples.sort((a, b) => a - b);
-  const at = (q: number): number => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? NaN;
-  return { p50: at(0.5), p99: at(0.99) };
-}
 
 async function scanUs(stage: Movable, meter: Readable, points: number): Promise<number> {
   const t0 = performance.now();

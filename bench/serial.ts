@@ -11,7 +11,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { isMovable, isReadable } from '../src/capabilities/index.js';
 import { createSystemClock } from '../src/core/index.js';
 import { esp300Driver } from '../src/drivers/newport-esp300/index.js';
@@ -19,21 +18,10 @@ import { newport1830cDriver } from '../src/drivers/newport-1830c/index.js';
 import { startSerialLab } from '../src/drivers/serial-lab.js';
 import { createLineChannel, openSerialPort, openTcpPort } from '../src/transports/index.js';
 import { serveTcp } from '../src/transports/sim/index.js';
+import { percentiles } from './report.js';
 
 type Report = (name: string, value: number, unit: string, extra?: string) => void;
 
-async function percentiles(count: number, warmup: number, body: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < warmup; i++) await body();
-  const samples: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await body();
-    samples.push((performance.now() - t0) * 1000);
-  }
-  samples.sort((a, b) => a - b);
-  const at = (q: number): number => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? NaN;
-  return { p50: at(0.5), p99: at(0.99) };
-}
 
 /** Runs the serial benchmarks and reports each figure. */
 export async function benchSerial(report: Report): Promise<void> {

@@ -91,13 +91,7 @@ export function encodeEngineEvent(runUid: string, index: number, event: RunEvent
     if (!Object.hasOwn(timestamps, key)) continue;
     const value = timestamps[key];
     if (typeof value !== 'number') return undefined;
-    w.tag(7, 2);
-    const entry = w.fork();
-    w.tag(1, 2);
-    w.string(key);
-    w.tag(2, 1);
-    w.double(value);
-    w.join(entry);
+    timestampEntry(w, key, value);
   }
   w.join(body);
   w.stringField(7, name);
@@ -106,6 +100,17 @@ export function encodeEngineEvent(runUid: string, index: number, event: RunEvent
 }
 
 /** A recorded value as the Value message `toValue` (convert.ts) makes of it; false for a frame (left to protobuf-es). */
+/** One entry of an event's `timestamps` map (field 7): key and time, s. */
+function timestampEntry(w: Writer, key: string, value: number): void {
+  w.tag(7, 2);
+  const entry = w.fork();
+  w.tag(1, 2);
+  w.string(key);
+  w.tag(2, 1);
+  w.double(value);
+  w.join(entry);
+}
+
 function writeEngineValue(w: Writer, value: unknown): boolean {
   switch (typeof value) {
     case 'number':
@@ -280,13 +285,7 @@ function writeEvent(w: Writer, document: RunDocumentInit, event: EventInit): boo
   }
   for (const [key, value] of Object.entries(event.timestamps ?? {})) {
     if (typeof value !== 'number') return false;
-    w.tag(7, 2);
-    const entry = w.fork();
-    w.tag(1, 2);
-    w.string(key);
-    w.tag(2, 1);
-    w.double(value);
-    w.join(entry);
+    timestampEntry(w, key, value);
   }
   w.join(body);
   w.stringField(7, document.name);
