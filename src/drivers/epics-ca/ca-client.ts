@@ -5,7 +5,7 @@
  * (EPICS_CA_ADDR_LIST, EPICS_CA_SERVER_PORT, ...) in a process-wide singleton, so all devices of a
  * process must agree on them; a device that asks for other settings is refused with both named.
  */
-import { Context, type Channel } from 'epics-tca';
+import { Context, type Channel, type_log_levels } from 'epics-tca';
 import { DaqError } from '../../core/index.js';
 
 /** Network settings of the CA client; `undefined` fields come from the environment (EPICS_CA_*). */
@@ -58,7 +58,9 @@ export async function acquireCaContext(network: CaNetwork, device: string): Prom
   try {
     if (context !== undefined) return context;
     starting ??= (async () => {
-      const created = new Context(env);
+      // Log only fatal errors: epics-tca prints each failed search or closed circuit on the console;
+      // the devices report those themselves (faults naming the PV).
+      const created = new Context(env, type_log_levels.fatal);
       await created.initialize();
       context = created;
       return created;

@@ -29,6 +29,15 @@ class TestIoc(PVGroup):
     volt = pvproperty(value=1.5, name="volt", record="ao", units="V")
     temp = pvproperty(value=21.5, name="temp", record="ai", units="degC", read_only=True)
 
+    @temp.startup
+    async def temp(self, instance, async_lib):
+        # caproto does not copy `units` into the record's EGU field: set it as an IOC's .db would
+        await instance.field_inst.engineering_units.write("degC")
+
+    @volt.startup
+    async def volt(self, instance, async_lib):
+        await instance.field_inst.engineering_units.write("V")
+
 
 if __name__ == "__main__":
     options, run_options = ioc_arg_parser(default_prefix="test:", desc="epics-ca test IOC")
