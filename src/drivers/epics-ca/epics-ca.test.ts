@@ -7,7 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { isMovable, isParameterized, isReadable } from '../../capabilities/index.js';
 import { conformanceFor, expectDaqError } from '../../conformance/index.js';
+import type { DaqError } from '../../core/index.js';
+import { parseLabConfig } from '../../devices/index.js';
 import { makeDevice, wireHarness } from '../common/wire-harness.fixture.js';
+import { DRIVERS } from '../index.js';
 import { epicsCaDriver } from './index.js';
 import { TestIoc } from './ioc.fixture.js';
 
@@ -61,5 +64,16 @@ describe('epics-ca', () => {
     expect(() => epicsCaDriver.options.parse({ motor: 'a:m1', pv: 'a:t' })).toThrow(/exactly one of `motor`/);
     expect(() => epicsCaDriver.options.parse({ motor: 'a:m1', setting: { min: 0, max: 1 } })).toThrow(/`setting` and `units` go with `pv`/);
     expect(() => epicsCaDriver.options.parse({ pv: 'a b' })).toThrow(/no spaces/);
+  });
+
+  it('reports a lab config that names no PV with the file, line and device', () => {
+    const source = '[devices.theta]\ndriver = "epics-ca"\ntimeout = 2\n';
+    let problems: DaqError[] = [];
+    try {
+      parseLabConfig(source, 'lab.toml', DRIVERS);
+    } catch (error) {
+      problems = [...(error as DaqError).children];
+    }
+    expect(problems.map((p) => `${p.location?.file}:${p.location?.line}: ${p.message}`)).toEqual([expect.stringMatching(/^lab\.toml:[12]: .*theta.*exactly one of `motor`/)]);
   });
 });
