@@ -61,6 +61,15 @@ export async function acquireCaContext(network: CaNetwork, device: string): Prom
       // Log only fatal errors: epics-tca prints each failed search or closed circuit on the console;
       // the devices report those themselves (faults naming the PV).
       const created = new Context(env, type_log_levels.fatal);
+      // epics-tca runs a CA repeater in a worker thread, and may start a second one while the
+      // first is still running, keeping no reference to the first: destroyHard() then cannot end
+      // it, and it would keep the process alive (a one-shot `daq devices` never exited). Unref'd,
+      // the repeater threads live as long as the process does and never hold it.
+      const setRepeaterThread = created.setRepeaterThread;
+      created.setRepeaterThread = (thread) => {
+        if (thread !== undefined && 'unref' in thread) thread.unref();
+        setRepeaterThread(thread);
+      };
       await created.initialize();
       context = created;
       return created;
