@@ -1,5 +1,6 @@
 /** Every driver ts-daq knows, by the name a lab config uses. */
 import { createDriverCatalog, type DriverCatalog } from '../devices/index.js';
+import { epicsCaDriver } from './epics-ca/index.js';
 import { newport1830cDriver } from './newport-1830c/index.js';
 import { esp300Driver } from './newport-esp300/index.js';
 import { scpiDriver } from './scpi/index.js';
@@ -9,8 +10,8 @@ import { SIM_DRIVERS } from './sim/index.js';
 import { maiTaiDriver } from './spectra-physics-maitai/index.js';
 import { ell14Driver } from './thorlabs-ell14/index.js';
 
-/** Drivers of real instruments (each tested against its wire simulator). */
-export const INSTRUMENT_DRIVERS = [esp300Driver, maiTaiDriver, newport1830cDriver, ell14Driver, scpiDriver, pvcamDriver];
+/** Drivers of real instruments (each tested against its wire simulator; epics-ca against a real caproto IOC). */
+export const INSTRUMENT_DRIVERS = [esp300Driver, maiTaiDriver, newport1830cDriver, ell14Driver, scpiDriver, pvcamDriver, epicsCaDriver];
 
 /**
  * The catalog the daemon and the CLI load labs with. `remote` is here as its lab-config face
