@@ -64,15 +64,7 @@ export function encodeEngineEvent(runUid: string, index: number, event: RunEvent
   const w = writer;
   if (!isUint32(index) || !isUint32(event.seqNum)) return undefined;
   w.pos = 0;
-  w.stringField(1, runUid);
-  w.uint32Field(2, index);
-  w.tag(5, 2);
-  const body = w.fork();
-  w.stringField(1, event.uid);
-  w.stringField(2, event.descriptor);
-  w.stringField(3, event.stream);
-  w.uint32Field(4, event.seqNum);
-  w.doubleField(5, event.timeS);
+  const body = eventHeader(w, runUid, index, event.uid, event.descriptor, event.stream, event.seqNum, event.timeS);
   const data = event.data;
   for (const key in data) {
     if (!Object.hasOwn(data, key)) continue;
@@ -100,6 +92,23 @@ export function encodeEngineEvent(runUid: string, index: number, event: RunEvent
 }
 
 /** A recorded value as the Value message `toValue` (convert.ts) makes of it; false for a frame (left to protobuf-es). */
+/**
+ * A RunDocument's run uid and index, then its event (field 5) opened with uid, descriptor,
+ * stream, seq_num and time; returns the event's fork for `join` once its data is written.
+ */
+function eventHeader(w: Writer, runUid: string | undefined, index: number, uid: string | undefined, descriptor: string | undefined, stream: string | undefined, seqNum: number, timeS: number | undefined): number {
+  w.stringField(1, runUid);
+  w.uint32Field(2, index);
+  w.tag(5, 2);
+  const body = w.fork();
+  w.stringField(1, uid);
+  w.stringField(2, descriptor);
+  w.stringField(3, stream);
+  w.uint32Field(4, seqNum);
+  w.doubleField(5, timeS);
+  return body;
+}
+
 /** One entry of an event's `timestamps` map (field 7): key and time, s. */
 function timestampEntry(w: Writer, key: string, value: number): void {
   w.tag(7, 2);
@@ -263,15 +272,7 @@ function writeEvent(w: Writer, document: RunDocumentInit, event: EventInit): boo
   const index = document.index ?? 0;
   const seqNum = event.seqNum ?? 0;
   if (!isUint32(index) || !isUint32(seqNum)) return false;
-  w.stringField(1, document.runUid);
-  w.uint32Field(2, index);
-  w.tag(5, 2);
-  const body = w.fork();
-  w.stringField(1, event.uid);
-  w.stringField(2, event.descriptor);
-  w.stringField(3, event.stream);
-  w.uint32Field(4, seqNum);
-  w.doubleField(5, event.timeS);
+  const body = eventHeader(w, document.runUid, index, event.uid, event.descriptor, event.stream, seqNum, event.timeS);
   for (const [key, value] of Object.entries(event.data ?? {})) {
     w.tag(6, 2);
     const entry = w.fork();

@@ -7,25 +7,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cleanUpAfter } from '../../test-support/cleanup.fixture.js';
+import { freePort } from '../../test-support/free-port.fixture.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const PYTHON = join(ROOT, '.venv/bin/python');
 const SCRIPT = join(import.meta.dirname, 'test_ioc.py');
-
-/** A TCP port free on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** A UDP port free on 127.0.0.1 (CA searches and the repeater are UDP). */
 async function freeUdpPort(): Promise<number> {
