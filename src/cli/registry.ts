@@ -31,6 +31,7 @@ const run = async (): Promise<RegisterCommands> => (await import('./commands/run
 const types = async (): Promise<RegisterCommands> => (await import('./commands/types.js')).registerTypes;
 const check = async (): Promise<RegisterCommands> => (await import('./commands/check.js')).registerCheck;
 const daemon = async (): Promise<RegisterCommands> => (await import('./commands/daemon.js')).registerDaemon;
+const daemons = async (): Promise<RegisterCommands> => (await import('./commands/daemons.js')).registerDaemons;
 const status = async (): Promise<RegisterCommands> => (await import('./commands/status.js')).registerStatus;
 const runs = async (): Promise<RegisterCommands> => (await import('./commands/runs.js')).registerRuns;
 const tail = async (): Promise<RegisterCommands> => (await import('./commands/tail.js')).registerTail;
@@ -51,6 +52,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'types', term: 'types [options]', summary: "print the TypeScript declarations of a lab's devices and script globals (for editors and daq check)", load: types },
   { name: 'check', term: 'check [options] <script>', summary: 'type-check an experiment script (.js or .ts) against the devices of a lab and the script globals', load: check },
   { name: 'daemon', term: 'daemon [options]', summary: 'run the daemon: own the lab, run the queue, serve the API (gRPC; Connect/gRPC-Web for browsers)', load: daemon },
+  { name: 'daemons', term: 'daemons [options]', summary: 'the daemons running on this machine for this user: lab, gRPC and dashboard addresses, pid (no daemon needed)', load: daemons },
   { name: 'status', term: 'status [options]', summary: "a daemon's state: its lab, the current run, the queue, the devices", load: status },
   { name: 'runs', term: 'runs [options] [run]', summary: "the runs a daemon knows: finished, current and queued, oldest first; with --documents, one run's Bluesky documents", load: runs },
   { name: 'follow', term: 'follow [options] [run]', summary: 'show a run of a daemon live (re-attach), or replay one that has ended: its rows, log, progress and summary', load: follow },

@@ -10,6 +10,7 @@ import { call, control, follow, isUnauthenticated, messageOf, onConnection, setT
 import { App, type View } from './app.js';
 import { h, replace } from './dom.js';
 import { createCameraView } from './camera.js';
+import { notifyInDesktop } from './desktop.js';
 import { createDevicesView } from './devices.js';
 import { createEditorView } from './editor.js';
 import { createPlotsView } from './plots.js';
@@ -125,6 +126,7 @@ function open(app: App): void {
       if (isUnauthenticated(error)) login('The daemon no longer accepts this token.');
     },
   );
+  notifyInDesktop(app);
   window.addEventListener('hashchange', () => show(location.hash.slice(1)));
   show(location.hash.slice(1) || 'devices');
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { startDaemon } from '../../api/daemon.js';
 import type { ClusterOverrides } from '../../cluster/index.js';
 import type { LogEntry } from '../../engine/index.js';
+import { announceDaemon, localUrl } from '../daemon-discovery.js';
 import { stopWithLauncher } from '../launcher.js';
 import { exitHelp } from '../output.js';
 import { packageVersion } from '../version.js';
@@ -124,8 +125,23 @@ export function registerDaemon(program: Command): void {
         cluster: clusterOverrides(options),
       });
       process.stdout.write(`daq daemon listening on ${daemon.address}\n`);
+      // This user's programs on this machine find it (the desktop app, `daq daemons`): docs/desktop.md.
+      const unannounce = announceDaemon(
+        {
+          grpc: localUrl('http', daemon.address).slice('http://'.length),
+          http: daemon.httpAddress === undefined ? null : localUrl(options.tlsCert === undefined ? 'http' : 'https', daemon.httpAddress),
+          lab: daemon.core.lab.name,
+          version: packageVersion(),
+          auth: daemon.core.facts.authEnabled,
+          dataDir: resolve(options.dataDir),
+          config: resolve(options.config),
+          started: new Date().toISOString(),
+        },
+        (message) => log({ timeS: Date.now() / 1000, level: 'warn', runUid: '', message }),
+      );
       await stopRequested;
       await daemon.stop();
+      unannounce();
       // Everything is closed and written: the process ends by itself now. Should something still
       // hold the event loop (a leaked timer or socket), say what and exit anyway: a daemon that
       // said "stopped" must not linger holding its port and data directory.
