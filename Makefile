@@ -18,8 +18,16 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # JetStream; Debian's 2.9). Installed with apt-get when one is missing (CI runs as root).
 SYSTEM_PACKAGES := socat chromium hdf5-tools openssl bsdutils nats-server
 SYSTEM_COMMANDS := socat chromium h5dump openssl script nats-server
+# The desktop app (make desktop, docs/desktop.md) builds against WebKitGTK (Tauri 2's Linux
+# prerequisites that its crates link: libwebkit2gtk-4.1-dev; libdbus-1-dev for the keyring), and
+# its test runs it under Xvfb through WebKitWebDriver (webkit2gtk-driver), with GNOME Keyring as the
+# Secret Service on a D-Bus session bus of its own.
+DESKTOP_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libdbus-1-dev webkit2gtk-driver xvfb dbus-daemon gnome-keyring
+SYSTEM_PACKAGES += $(DESKTOP_PACKAGES)
+SYSTEM_COMMANDS += cc pkg-config WebKitWebDriver Xvfb dbus-daemon gnome-keyring-daemon
 
-.PHONY: help system deps install uninstall generate native build bench-cli bench-fly typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-long bench-cluster bench-venv clean web
+# `desktop` is phony: cargo decides what to rebuild.
+.PHONY: desktop help system deps install uninstall generate native build bench-cli bench-fly typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-long bench-cluster bench-venv clean web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -84,6 +92,27 @@ $(WEB_BUNDLE): $(WEB_SOURCES) $(TS_SOURCES) $(GEN_FILES) $(NODE_STAMP)
 
 web: $(WEB_BUNDLE) ## bundle the web dashboard into dist/web (served by the daemon at / of --http-listen)
 
+# The desktop app (desktop/, docs/desktop.md): Tauri 2, built by cargo with the crate versions of
+# desktop/src-tauri/Cargo.lock (no bundling). Its target directory is outside the clone, in a
+# per-user cache (DESKTOP_TARGET), so that a later build (the next CI run on this machine, another
+# clone) reuses the compiled crates: the first build took 8.5 min on two busy cores (tauri-driver
+# another few), a later one with nothing changed 2.5 s. tauri-driver (the WebDriver server of its test,
+# src/api/desktop.webdriver.test.ts) is installed there too, at a pinned version.
+DESKTOP_TARGET ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ts-daq/desktop-target
+TAURI_DRIVER_VERSION := 2.1.0
+TAURI_DRIVER := $(DESKTOP_TARGET)/tools/bin/tauri-driver
+export DAQ_DESKTOP_TARGET := $(DESKTOP_TARGET)
+export TAURI_DRIVER
+
+$(DESKTOP_TARGET)/tools/.tauri-driver-$(TAURI_DRIVER_VERSION):
+	@command -v cargo >/dev/null || { echo "the desktop app needs Rust (cargo, e.g. from https://rustup.rs)" >&2; exit 1; }
+	cargo install tauri-driver --version $(TAURI_DRIVER_VERSION) --locked --root $(DESKTOP_TARGET)/tools
+	@touch $@
+
+desktop: system $(DESKTOP_TARGET)/tools/.tauri-driver-$(TAURI_DRIVER_VERSION) ## build the desktop app (Tauri, by cargo into DESKTOP_TARGET) and tauri-driver for its test
+	cd desktop/src-tauri && CARGO_TARGET_DIR=$(DESKTOP_TARGET) cargo build --locked
+	@echo "built $(DESKTOP_TARGET)/debug/ts-daq-desktop"
+
 build: $(TS_STAMP) $(NATIVE_ADDON) $(WEB_BUNDLE) ## compile TypeScript to dist/, the native addon and the dashboard (only what changed)
 
 # `daq` on the PATH: a link in $(BINDIR) to this checkout's dist/src/cli/main.js, so a later
@@ -109,7 +138,7 @@ lint: generate ## ESLint, buf lint of the API contract, and the layer rules (dep
 	npx eslint .
 	npx depcruise src web/src --config .dependency-cruiser.cjs --output-type err
 
-unit: system build python ## run the test suites (vitest; test/docs runs the docs, with the Python of .venv)
+unit: system build python desktop ## run the test suites (vitest; test/docs runs the docs, with the Python of .venv)
 	npx vitest run
 
 # The Python client (clients/python) in .venv: pinned dev requirements, then the package itself

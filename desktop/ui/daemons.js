@@ -1,3 +1,4 @@
+/* global window, document, setInterval */
 // The daemon list window: the daemons of this machine (their discovery files, docs/desktop.md),
 // and a form for any daemon's dashboard address with a token. Talks only to the app's commands.
 const { invoke } = window.__TAURI__.core;

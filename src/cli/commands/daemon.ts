@@ -124,8 +124,8 @@ export function registerDaemon(program: Command): void {
         version: packageVersion(),
         cluster: clusterOverrides(options),
       });
-      process.stdout.write(`daq daemon listening on ${daemon.address}\n`);
       // This user's programs on this machine find it (the desktop app, `daq daemons`): docs/desktop.md.
+      // Announced before "listening" is printed: whoever waits for that line finds the file.
       const unannounce = announceDaemon(
         {
           grpc: localUrl('http', daemon.address).slice('http://'.length),
@@ -139,6 +139,7 @@ export function registerDaemon(program: Command): void {
         },
         (message) => log({ timeS: Date.now() / 1000, level: 'warn', runUid: '', message }),
       );
+      process.stdout.write(`daq daemon listening on ${daemon.address}\n`);
       await stopRequested;
       await daemon.stop();
       unannounce();
