@@ -11,11 +11,12 @@
  * (tauri-driver, WebKitWebDriver, Xvfb, dbus-daemon, gnome-keyring-daemon) must then be there:
  * `make desktop` and `make system` install them.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../test-support/free-port.fixture.js';
 import { driverReady, Session } from '../test-support/webdriver.fixture.js';
@@ -26,9 +27,19 @@ const TARGET = process.env['DAQ_DESKTOP_TARGET'] ?? join(process.env['XDG_CACHE_
 const APP = join(TARGET, 'debug', 'ts-daq-desktop');
 const TAURI_DRIVER = process.env['TAURI_DRIVER'] ?? join(TARGET, 'tools', 'bin', 'tauri-driver');
 const OPERATOR = 'desktop-operator-token-0123456789';
+const run = promisify(execFile);
 
 /** Waits for the app to get there (the machine is loaded: generous). */
 const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 90_000, interval: 100 });
+
+/** In a hook (expect.poll works only in tests): checks `condition` every 100 ms until it holds; fails after 90 s saying what it waited for. */
+async function until(what: string, condition: () => Promise<boolean>): Promise<void> {
+  const giveUp = Date.now() + 90_000;
+  while (!(await condition())) {
+    if (Date.now() > giveUp) throw new Error(`still waiting after 90 s: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 const LAB = `[lab]
 name = "desktop test lab"
@@ -57,6 +68,8 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
   let driver: Proc;
   let session: Session;
   let env: NodeJS.ProcessEnv;
+  /** The daemon list window (the app's first). */
+  let listWindow: string;
 
   /** Starts a tool in its own process group (so cleanup ends its children too: the app, WebKit's processes). */
   const start = (command: string, args: readonly string[], stdin: 'ignore' | 'pipe' = 'ignore'): Proc => {
@@ -67,6 +80,12 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
       await proc.exited;
     });
     return proc;
+  };
+
+  /** Whether a name is owned on the session bus of `env` (dbus-send asks the bus). */
+  const busNameOwned = async (name: string): Promise<boolean> => {
+    const { stdout } = await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', `string:${name}`], { env });
+    return /boolean true/.test(stdout);
   };
 
   beforeAll(async () => {
@@ -105,14 +124,16 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
     // GNOME Keyring's Secret Service, its login keyring created and unlocked with this password.
     const keyring = start('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], 'pipe');
     keyring.child.stdin?.end('desktop-test-password');
-    await keyring.waitFor(/GNOME_KEYRING_CONTROL=/);
+    await until('GNOME Keyring on the session bus (org.freedesktop.secrets)', async () => (await busNameOwned('org.freedesktop.secrets')) || !keyring.running);
+    if (!keyring.running) throw new Error(`gnome-keyring-daemon exited: ${keyring.stderr}`);
 
     const port = await freePort();
     driver = start(TAURI_DRIVER, ['--port', String(port), '--native-port', String(await freePort()), '--native-driver', '/usr/bin/WebKitWebDriver']);
     const base = `http://127.0.0.1:${port}`;
-    await eventually(() => driverReady(base) || !driver.running).toBe(true);
+    await until('tauri-driver answering /status', async () => (await driverReady(base)) || !driver.running);
     if (!driver.running) throw new Error(`tauri-driver exited: ${driver.stderr}`);
     session = await Session.open(base, { 'tauri:options': { application: APP } });
+    listWindow = await session.windowHandle();
   }, 300_000);
 
   afterAll(async () => {
@@ -131,7 +152,7 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
   };
 
   it('lists the daemon of this machine, opens its dashboard with a token kept in the keyring, lists the devices, runs a scan and plots it', async () => {
-    const list = await session.windowHandle();
+    const list = listWindow;
     await eventually(() => session.textOf('#daemons li')).toMatch(new RegExp(`^desktop test lab.*${dashboardUrl.replaceAll('.', '\\.')}.*pid ${daemon.proc.child.pid}.*tokens`, 's'));
 
     await (await session.get('#token')).type(OPERATOR);
@@ -167,12 +188,12 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
   }, 300_000);
 
   it('opens the dashboard again without typing the token: the OS keyring has it', async () => {
-    const handles = await session.windowHandles();
-    const list = handles[0] ?? '';
-    for (const handle of handles.slice(1)) {
+    const list = listWindow;
+    for (const handle of (await session.windowHandles()).filter((h) => h !== list)) {
       await session.switchTo(handle);
       await session.closeWindow();
     }
+    expect(await session.windowHandles()).toEqual([list]);
     await session.switchTo(list);
     const url = await session.get('#url');
     await url.clear();

@@ -3,6 +3,7 @@
  * through the public API. Log in (when the daemon has tokens), then six panels: devices, plots,
  * camera, editor, runs, time travel. Closing the tab never touches a run: runs live in the daemon.
  */
+import './locale.js'; // first: before uPlot reads navigator.language
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { RunState } from '../../src/api/gen/daq/v1/control_pb.js';
