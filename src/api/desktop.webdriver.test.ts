@@ -3,9 +3,10 @@
  * a real daemon that needs a token: the app lists the daemons of this machine (the daemon's
  * discovery file), opens the daemon's dashboard with a typed token that it keeps in the OS keyring
  * (a real GNOME Keyring, the Secret Service on a D-Bus session bus started here), lists the
- * devices, runs a scan from the editor and shows its plot, asks for a native notification when
- * the run ends (no notification server runs here: the test checks that the app's `notify` command
- * was called, from the app's log line), and opens the dashboard again with the keyring's token.
+ * devices, runs a scan from the editor and shows its plot, raises a native notification when the
+ * run ends (its Notify call to org.freedesktop.Notifications on the session bus, seen by
+ * dbus-monitor: no notification server runs here to show it), and opens the dashboard again with
+ * the keyring's token alone.
  *
  * Skipped only when the app was not built (`make desktop`; `make test` builds it first). The tools
  * (tauri-driver, WebKitWebDriver, Xvfb, dbus-daemon, gnome-keyring-daemon) must then be there:
@@ -66,6 +67,7 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
   let daemon: DaemonProcess;
   let dashboardUrl: string;
   let driver: Proc;
+  let monitor: Proc;
   let session: Session;
   let env: NodeJS.ProcessEnv;
   /** The daemon list window (the app's first). */
@@ -127,6 +129,9 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
     await until('GNOME Keyring on the session bus (org.freedesktop.secrets)', async () => (await busNameOwned('org.freedesktop.secrets')) || !keyring.running);
     if (!keyring.running) throw new Error(`gnome-keyring-daemon exited: ${keyring.stderr}`);
 
+    // Watches the calls of the desktop's notification service (org.freedesktop.Notifications).
+    monitor = start('dbus-monitor', ['--session', "interface='org.freedesktop.Notifications'"]);
+    await monitor.waitFor(/member=NameAcquired/);
     const port = await freePort();
     driver = start(TAURI_DRIVER, ['--port', String(port), '--native-port', String(await freePort()), '--native-driver', '/usr/bin/WebKitWebDriver']);
     const base = `http://127.0.0.1:${port}`;
@@ -183,8 +188,10 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
     expect(await (await session.get('#plot-chart-empty')).displayed()).toBe(false);
     expect(await session.execute<number>("return document.querySelectorAll('#plot-chart canvas').length")).toBeGreaterThan(0);
 
-    // The run's end raised a native notification (the app's notify command; see the file comment).
-    await eventually(() => driver.stderr).toMatch(/ts-daq desktop: notification: Run scan\.js ended: success: desktop test lab: 25 events/);
+    // The run's end raised a native notification: the app's notify command, and its call of the
+    // desktop's notification service on the session bus (summary, then body).
+    await eventually(() => driver.stderr).toMatch(/ts-daq desktop: notification: Run scan\.js ended: success: desktop test lab: 25 events, \d+\.\d s\n/);
+    await eventually(() => monitor.stdout).toMatch(/member=Notify\n(?:.*\n){3}\s*string "Run scan\.js ended: success"\n\s*string "desktop test lab: 25 events, \d+\.\d s"\n/);
   }, 300_000);
 
   it('opens the dashboard again without typing the token: the OS keyring has it', async () => {
