@@ -4,9 +4,10 @@
  * discovery file), opens the daemon's dashboard with a typed token that it keeps in the OS keyring
  * (a real GNOME Keyring, the Secret Service on a D-Bus session bus started here), lists the
  * devices, runs a scan from the editor and shows its plot, raises a native notification when the
- * run ends (its Notify call to org.freedesktop.Notifications on the session bus, seen by
- * dbus-monitor: no notification server runs here to show it), and opens the dashboard again with
- * the keyring's token alone.
+ * run ends, opens the dashboard again with the keyring's token alone, and raises one when a device
+ * faults (an ESP300 on a PTY, its cable pulled). Notifications are checked as the app's Notify
+ * calls to org.freedesktop.Notifications on the session bus (dbus-monitor): no notification server
+ * runs here to show them.
  *
  * Skipped only when the app was not built (`make desktop`; `make test` builds it first). The tools
  * (tauri-driver, WebKitWebDriver, Xvfb, dbus-daemon, gnome-keyring-daemon) must then be there:
@@ -19,6 +20,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSerialLab, type SerialLab } from '../drivers/serial-lab.js';
 import { freePort } from '../test-support/free-port.fixture.js';
 import { driverReady, Session } from '../test-support/webdriver.fixture.js';
 import { type DaemonProcess, Proc, startDaemonProcess, TestProcesses, writeTokens } from './daemon.fixture.js';
@@ -42,8 +44,16 @@ async function until(what: string, condition: () => Promise<boolean>): Promise<v
   }
 }
 
-const LAB = `[lab]
+/** The lab: simulated stage, laser and power meter, and an ESP300 axis on a PTY (its cable can be pulled: a fault). */
+const lab = (dir: string): string => `[lab]
 name = "desktop test lab"
+
+[devices.axis]
+driver = "newport-esp300"
+port = "${dir}/esp300"
+axis = 1
+min = 0
+max = 25
 
 [devices.stage]
 driver = "sim-stage"
@@ -68,6 +78,7 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
   let dashboardUrl: string;
   let driver: Proc;
   let monitor: Proc;
+  let bench: SerialLab;
   let session: Session;
   let env: NodeJS.ProcessEnv;
   /** The daemon list window (the app's first). */
@@ -93,7 +104,9 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
   beforeAll(async () => {
     for (const tool of [TAURI_DRIVER, '/usr/bin/WebKitWebDriver']) if (!existsSync(tool)) throw new Error(`the desktop app is built but ${tool} is missing: make desktop (tauri-driver) and make system (webkit2gtk-driver)`);
     const dir = await processes.labDir();
-    await writeFile(join(dir, 'lab.toml'), LAB);
+    bench = await startSerialLab(dir);
+    processes.defer(() => bench.close());
+    await writeFile(join(dir, 'lab.toml'), lab(dir));
     const tokens = await writeTokens(dir, [{ name: 'olivia', role: 'operator', token: OPERATOR }]);
     daemon = await startDaemonProcess(processes, dir, { http: true, tokensFile: tokens });
     [, dashboardUrl = ''] = await daemon.proc.waitFor(/dashboard: (http:\/\/\S+)\/\n/, 'stderr');
@@ -169,7 +182,7 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
     // The dashboard logged in with the token (no login form), and lists the devices.
     await eventually(() => session.textOf('#lab-name')).toBe('desktop test lab');
     expect(await session.textOf('#role')).toBe('operator');
-    await eventually(async () => (await session.all('article.card')).length).toBe(3);
+    await eventually(async () => (await session.all('article.card')).length).toBe(4);
     await eventually(() => session.textOf('article[data-device="stage"] .badge')).toBe('idle');
 
     // A scan from the editor (its starter script: the stage steps, the power meter reads).
@@ -212,5 +225,15 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
     await eventually(() => session.textOf('#lab-name')).toBe('desktop test lab');
     expect(await session.textOf('#role')).toBe('operator');
     expect(driver.stderr).toMatch(new RegExp(`opened ${dashboardUrl.replaceAll('.', '\\.')} in window daemon-\\d+ \\(token: keyring\\)`));
+  }, 300_000);
+
+  it('raises a notification when a device faults while the dashboard is open (its cable pulled)', async () => {
+    await eventually(() => session.textOf('#lab-name')).toBe('desktop test lab');
+    const esp300 = bench.servers.get('esp300');
+    if (esp300 === undefined) throw new Error('no ESP300 PTY');
+    await esp300.unplug();
+    await eventually(() => monitor.stdout).toMatch(/member=Notify\n(?:.*\n){3}\s*string "axis faulted"\n\s*string "desktop test lab: axis: lost the connection: serial port \S*esp300 was lost/);
+    expect(driver.stderr).toMatch(/ts-daq desktop: notification: axis faulted: desktop test lab: axis: lost the connection/);
+    await esp300.plug();
   }, 300_000);
 });
