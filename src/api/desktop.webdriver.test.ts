@@ -184,6 +184,10 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
     expect(await session.textOf('#role')).toBe('operator');
     await eventually(async () => (await session.all('article.card')).length).toBe(4);
     await eventually(() => session.textOf('article[data-device="stage"] .badge')).toBe('idle');
+    // The daemon's page may ask for notifications, and nothing else of the app (not the keyring).
+    const tryCommand = (command: string, args: Record<string, unknown>) => session.execute<string>('return window.__TAURI__.core.invoke(arguments[0], arguments[1]).then(() => "allowed", (e) => "refused: " + e)', command, args);
+    expect(await tryCommand('connect', { url: dashboardUrl, token: null, remember: false })).toMatch(/^refused: .*connect not allowed/);
+    expect(await tryCommand('forget_token', { url: dashboardUrl })).toMatch(/^refused: .*forget_token not allowed/);
 
     // A scan from the editor (its starter script: the stage steps, the power meter reads).
     await (await session.get('button.tab[data-tab="editor"]')).click();
