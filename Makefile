@@ -95,22 +95,24 @@ web: $(WEB_BUNDLE) ## bundle the web dashboard into dist/web (served by the daem
 # The desktop app (desktop/, docs/desktop.md): Tauri 2, built by cargo with the crate versions of
 # desktop/src-tauri/Cargo.lock (no bundling). Its target directory is outside the clone, in a
 # per-user cache (DESKTOP_TARGET), so that a later build (the next CI run on this machine, another
-# clone) reuses the compiled crates: the first build took 8.5 min on two busy cores (tauri-driver
-# another few), a later one with nothing changed 2.5 s. tauri-driver (the WebDriver server of its test,
-# src/api/desktop.webdriver.test.ts) is installed there too, at a pinned version.
+# clone) reuses the compiled crates: the first build took 8.5 min on two busy cores, a later one
+# with nothing changed 2.5 s. tauri-driver (the WebDriver server of its test,
+# src/api/desktop.webdriver.test.ts) is installed there too, at a pinned version (first: 2.5 min).
 DESKTOP_TARGET ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ts-daq/desktop-target
+# cargo from the PATH, else where rustup puts it (a CI shell may not have ~/.cargo/bin on its PATH).
+CARGO ?= $(shell command -v cargo || echo $(HOME)/.cargo/bin/cargo)
 TAURI_DRIVER_VERSION := 2.1.0
 TAURI_DRIVER := $(DESKTOP_TARGET)/tools/bin/tauri-driver
 export DAQ_DESKTOP_TARGET := $(DESKTOP_TARGET)
 export TAURI_DRIVER
 
 $(DESKTOP_TARGET)/tools/.tauri-driver-$(TAURI_DRIVER_VERSION):
-	@command -v cargo >/dev/null || { echo "the desktop app needs Rust (cargo, e.g. from https://rustup.rs)" >&2; exit 1; }
-	cargo install tauri-driver --version $(TAURI_DRIVER_VERSION) --locked --root $(DESKTOP_TARGET)/tools
+	@test -x $(CARGO) || { echo "the desktop app needs Rust (cargo, e.g. from https://rustup.rs)" >&2; exit 1; }
+	$(CARGO) install tauri-driver --version $(TAURI_DRIVER_VERSION) --locked --root $(DESKTOP_TARGET)/tools
 	@touch $@
 
 desktop: system $(DESKTOP_TARGET)/tools/.tauri-driver-$(TAURI_DRIVER_VERSION) ## build the desktop app (Tauri, by cargo into DESKTOP_TARGET) and tauri-driver for its test
-	cd desktop/src-tauri && CARGO_TARGET_DIR=$(DESKTOP_TARGET) cargo build --locked
+	cd desktop/src-tauri && CARGO_TARGET_DIR=$(DESKTOP_TARGET) $(CARGO) build --locked
 	@echo "built $(DESKTOP_TARGET)/debug/ts-daq-desktop"
 
 build: $(TS_STAMP) $(NATIVE_ADDON) $(WEB_BUNDLE) ## compile TypeScript to dist/, the native addon and the dashboard (only what changed)
