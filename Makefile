@@ -95,8 +95,8 @@ web: $(WEB_BUNDLE) ## bundle the web dashboard into dist/web (served by the daem
 # The desktop app (desktop/, docs/desktop.md): Tauri 2, built by cargo with the crate versions of
 # desktop/src-tauri/Cargo.lock (no bundling). Its target directory is outside the clone, in a
 # per-user cache (DESKTOP_TARGET), so that a later build (the next CI run on this machine, another
-# clone) reuses the compiled crates: the first build took 8.5 min on two busy cores, a later one
-# with nothing changed 2.5 s. tauri-driver (the WebDriver server of its test,
+# clone) reuses the compiled crates: the first build took 8.5 min on two busy cores, one from a
+# fresh clone 40 s (only the app's crate), one with nothing changed 2.5 s. tauri-driver (the WebDriver server of its test,
 # src/api/desktop.webdriver.test.ts) is installed there too, at a pinned version (first: 2.5 min).
 DESKTOP_TARGET ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ts-daq/desktop-target
 # cargo from the PATH, else where rustup puts it (a CI shell may not have ~/.cargo/bin on its PATH).
