@@ -23,13 +23,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSerialLab, type SerialLab } from '../drivers/serial-lab.js';
 import { freePort } from '../test-support/free-port.fixture.js';
 import { driverReady, Session } from '../test-support/webdriver.fixture.js';
-import { type DaemonProcess, Proc, startDaemonProcess, TestProcesses, writeTokens } from './daemon.fixture.js';
+import { type DaemonProcess, Proc, ROOT, startDaemonProcess, TestProcesses, writeTokens } from './daemon.fixture.js';
 
 /** Where `make desktop` builds (the Makefile's DESKTOP_TARGET). */
 const TARGET = process.env['DAQ_DESKTOP_TARGET'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'ts-daq', 'desktop-target');
 const APP = join(TARGET, 'debug', 'ts-daq-desktop');
 const TAURI_DRIVER = process.env['TAURI_DRIVER'] ?? join(TARGET, 'tools', 'bin', 'tauri-driver');
 const OPERATOR = 'desktop-operator-token-0123456789';
+/** Screenshots of the app's windows, for review. */
+const SHOTS = join(ROOT, 'test-output/desktop');
 const run = promisify(execFile);
 
 /** Waits for the app to get there (the machine is loaded: generous). */
@@ -173,6 +175,8 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
     const list = listWindow;
     await eventually(() => session.textOf('#daemons li')).toMatch(new RegExp(`^desktop test lab.*${dashboardUrl.replaceAll('.', '\\.')}.*pid ${daemon.proc.child.pid}.*tokens`, 's'));
 
+    await mkdir(SHOTS, { recursive: true });
+    await writeFile(join(SHOTS, 'daemons.png'), await session.screenshot());
     await (await session.get('#token')).type(OPERATOR);
     expect(await (await session.get('#remember')).attribute('checked')).not.toBeNull();
     await (await session.get('#daemons li button.open')).click();
@@ -204,6 +208,7 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
     await eventually(async () => Number(await (await session.get('#plot-chart')).attribute('data-points'))).toBe(25);
     expect(await (await session.get('#plot-chart-empty')).displayed()).toBe(false);
     expect(await session.execute<number>("return document.querySelectorAll('#plot-chart canvas').length")).toBeGreaterThan(0);
+    await writeFile(join(SHOTS, 'dashboard-plot.png'), await session.screenshot());
 
     // The run's end raised a native notification: the app's notify command, and its call of the
     // desktop's notification service on the session bus (summary, then body).

@@ -134,6 +134,11 @@ export class Session {
     await this.send('DELETE', '/window');
   }
 
+  /** A PNG of the current window. */
+  async screenshot(): Promise<Buffer> {
+    return Buffer.from(await this.send<string>('GET', '/screenshot'), 'base64');
+  }
+
   url(): Promise<string> {
     return this.send('GET', '/url');
   }
