@@ -6,14 +6,27 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { daemonsDir, findDaemons } from '../cli/daemon-discovery.js';
 import { ROOT, startDaemonProcess, TestProcesses, writeTokens } from './daemon.fixture.js';
 
 const processes = new TestProcesses();
 afterEach(() => processes.cleanup());
+
+// A directory of this file's own: other test files' daemons (which share the run's) starting
+// meanwhile would remove the stale file this file plants.
+const shared = process.env['DAQ_DAEMONS_DIR'];
+beforeAll(async () => {
+  process.env['DAQ_DAEMONS_DIR'] = await mkdtemp(join(tmpdir(), 'daq-discovery-test-'));
+});
+afterAll(async () => {
+  await rm(process.env['DAQ_DAEMONS_DIR'] ?? '', { recursive: true, force: true });
+  if (shared === undefined) delete process.env['DAQ_DAEMONS_DIR'];
+  else process.env['DAQ_DAEMONS_DIR'] = shared;
+});
 
 const DAQ = join(ROOT, 'dist/src/cli/main.js');
 

@@ -173,13 +173,15 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
 
   it('lists the daemon of this machine, opens its dashboard with a token kept in the keyring, lists the devices, runs a scan and plots it', async () => {
     const list = listWindow;
-    await eventually(() => session.textOf('#daemons li')).toMatch(new RegExp(`^desktop test lab.*${dashboardUrl.replaceAll('.', '\\.')}.*pid ${daemon.proc.child.pid}.*tokens`, 's'));
+    // Other test files' daemons may be listed too (they share the run's DAQ_DAEMONS_DIR): this one by its pid.
+    const entry = `#daemons li[data-pid="${daemon.proc.child.pid}"]`;
+    await eventually(() => session.textOf(entry)).toMatch(new RegExp(`^desktop test lab.*${dashboardUrl.replaceAll('.', '\\.')}.*pid ${daemon.proc.child.pid}.*tokens`, 's'));
 
     await mkdir(SHOTS, { recursive: true });
     await writeFile(join(SHOTS, 'daemons.png'), await session.screenshot());
     await (await session.get('#token')).type(OPERATOR);
     expect(await (await session.get('#remember')).attribute('checked')).not.toBeNull();
-    await (await session.get('#daemons li button.open')).click();
+    await (await session.get(`${entry} button.open`)).click();
     await eventually(() => session.textOf('#status')).toBe(`Opened ${dashboardUrl} with the token typed here (kept in the keyring).`);
 
     await session.switchTo(await dashboardWindow(list));
