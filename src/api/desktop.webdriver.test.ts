@@ -247,4 +247,11 @@ describe.skipIf(!existsSync(APP))('the desktop app through tauri-driver under Xv
     expect(driver.stderr).toMatch(/ts-daq desktop: notification: axis faulted: desktop test lab: axis: lost the connection/);
     await esp300.plug();
   }, 300_000);
+
+  it("log out in a dashboard window forgets the token there: the reloaded page asks for one", async () => {
+    await eventually(() => session.textOf('#lab-name')).toBe('desktop test lab');
+    await (await session.get('header button.link')).click();
+    await eventually(async () => (await session.find('#login')) !== undefined).toBe(true);
+    expect(await session.execute("return sessionStorage.getItem('daq.dashboard.token')")).toBeNull();
+  }, 300_000);
 });

@@ -13,6 +13,8 @@ use tauri_plugin_notification::NotificationExt;
 const KEYRING_SERVICE: &str = "ts-daq";
 /// Where the dashboard keeps its token (web/src/api.ts).
 const TOKEN_KEY: &str = "daq.dashboard.token";
+/// Marks a dashboard window's sessionStorage once the app gave it the token.
+const GIVEN_KEY: &str = "daq.desktop.token-given";
 
 /// One daemon of this machine, as its discovery file says (src/cli/daemon-discovery.ts).
 #[derive(Serialize, serde::Deserialize, Clone)]
@@ -166,8 +168,10 @@ async fn connect(
         let origin_js = serde_json::to_string(&origin).map_err(|e| e.to_string())?;
         let token_js = serde_json::to_string(token).map_err(|e| e.to_string())?;
         let key_js = serde_json::to_string(TOKEN_KEY).map_err(|e| e.to_string())?;
+        // Once per window: after the dashboard's "log out" (which forgets the token and reloads)
+        // the window asks for a token like a browser tab, instead of logging in again.
         script = format!(
-            "if (location.origin === {origin_js}) sessionStorage.setItem({key_js}, {token_js});"
+            "if (location.origin === {origin_js} && sessionStorage.getItem({GIVEN_KEY:?}) === null) {{ sessionStorage.setItem({key_js}, {token_js}); sessionStorage.setItem({GIVEN_KEY:?}, '1'); }}"
         );
     }
     let label = format!("daemon-{}", WINDOWS.fetch_add(1, Ordering::Relaxed));
