@@ -26,8 +26,7 @@ DESKTOP_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libdbus-1-d
 SYSTEM_PACKAGES += $(DESKTOP_PACKAGES)
 SYSTEM_COMMANDS += cc pkg-config WebKitWebDriver Xvfb dbus-daemon gnome-keyring-daemon
 
-# `desktop` is phony: cargo decides what to rebuild.
-.PHONY: desktop help system deps install uninstall generate native build bench-cli bench-fly typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-long bench-cluster bench-venv clean web
+.PHONY: help system deps install uninstall generate native build bench-cli bench-fly typecheck lint unit python pytest test test-under-load fuzz demo demo-serial bench bench-long bench-cluster bench-venv clean web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -96,8 +95,9 @@ web: $(WEB_BUNDLE) ## bundle the web dashboard into dist/web (served by the daem
 # desktop/src-tauri/Cargo.lock (no bundling). Its target directory is outside the clone, in a
 # per-user cache (DESKTOP_TARGET), so that a later build (the next CI run on this machine, another
 # clone) reuses the compiled crates: the first build took 8.5 min on two busy cores, one from a
-# fresh clone 40 s (only the app's crate), one with nothing changed 2.5 s. tauri-driver (the WebDriver server of its test,
-# src/api/desktop.webdriver.test.ts) is installed there too, at a pinned version (first: 2.5 min).
+# fresh clone 40 s (only the app's crate), one with nothing changed 2.5 s. tauri-driver (the
+# WebDriver server of its test, src/api/desktop.webdriver.test.ts) is installed there too, at a
+# pinned version (first install: 2.5 min).
 DESKTOP_TARGET ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ts-daq/desktop-target
 # cargo from the PATH, else where rustup puts it (a CI shell may not have ~/.cargo/bin on its PATH).
 CARGO ?= $(shell command -v cargo || echo $(HOME)/.cargo/bin/cargo)
@@ -111,6 +111,8 @@ $(DESKTOP_TARGET)/tools/.tauri-driver-$(TAURI_DRIVER_VERSION):
 	$(CARGO) install tauri-driver --version $(TAURI_DRIVER_VERSION) --locked --root $(DESKTOP_TARGET)/tools
 	@touch $@
 
+# Phony: cargo decides what to rebuild.
+.PHONY: desktop
 desktop: system $(DESKTOP_TARGET)/tools/.tauri-driver-$(TAURI_DRIVER_VERSION) ## build the desktop app (Tauri, by cargo into DESKTOP_TARGET) and tauri-driver for its test
 	cd desktop/src-tauri && CARGO_TARGET_DIR=$(DESKTOP_TARGET) $(CARGO) build --locked
 	@echo "built $(DESKTOP_TARGET)/debug/ts-daq-desktop"
