@@ -6,38 +6,19 @@
  * pvcam.h (written out below, never taken from the driver), and clear messages when the
  * library is missing or a setting is refused.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import koffi from 'koffi';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { conformanceFor, connectHarness, expectDaqError } from '../../conformance/index.js';
 import { type Frame, isFrameProducer, isHardwareTriggered, isParameterized, isRoiSelectable, type TriggerSource } from '../../capabilities/index.js';
 import { createSystemClock, type Unsubscribe } from '../../core/index.js';
 import type { Device } from '../../devices/index.js';
 import { makeDevice } from '../common/wire-harness.fixture.js';
+import { buildFakePvcam } from './fake-library.fixture.js';
 import { pvcamDriver } from './index.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'daq-pvcam-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const library = join(dir, 'libpvcam.so');
-execFileSync('gcc', ['-shared', '-fPIC', '-O2', '-Wall', '-Werror', '-o', library, join(import.meta.dirname, 'fake/fake-pvcam.c'), '-lm']);
+const fake = buildFakePvcam();
+const { library, dir } = fake;
 const options = (): Record<string, unknown> => ({ library, exposure: 0.001, exposure_min: 1e-4, exposure_max: 0.1 });
-
-// The fake's test hooks (not PVCAM), in the same loaded library as the driver's.
-const hooks = koffi.load(library);
-const fake = {
-  trigger: hooks.func('void fake_pvcam_trigger()'),
-  ignoredEdges: hooks.func('uint32 fake_pvcam_ignored_edges()'),
-  lastMode: hooks.func('int16 fake_pvcam_last_mode()'),
-  lastExposure: hooks.func('uint32 fake_pvcam_last_exposure()'),
-  legacyModes: hooks.func('void fake_pvcam_legacy_modes(int on)'),
-  millisecondOnly: hooks.func('void fake_pvcam_millisecond_only(int on)'),
-  failNextStart: hooks.func('void fake_pvcam_fail_next_start(int16 code)'),
-  failNextReadout: hooks.func('void fake_pvcam_fail_next_readout()'),
-  openCount: hooks.func('int fake_pvcam_open_count()'),
-};
 
 // From the public pvcam.h (Photometrics/PyVCAM pvcam-sdk/linux/include/pvcam.h), not from the driver.
 const TIMED_MODE = 0;

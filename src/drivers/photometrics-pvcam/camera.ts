@@ -49,7 +49,10 @@ interface Start {
   signal?: AbortSignal;
   /** Called once the camera is armed (`pl_exp_start_seq` returned). */
   onArmed?: () => void;
-  /** Seconds of clock time after which the frame is late; re-read at every poll. */
+  /**
+   * When the frame is late, `performance.now()` milliseconds (the library runs in real time
+   * whatever the lab's clock); re-read at every poll.
+   */
   deadline: () => number;
 }
 
@@ -347,8 +350,8 @@ export class PvcamCamera
   /** A snap's, trigger's or stream frame's start: a triggered mode waits up to `trigger_timeout` for the edge. */
   private userStart(mode: ExposureModeName): Start {
     const wait = mode === 'timed' ? 0 : this.options.trigger_timeout;
-    const startS = this.clock.now();
-    return { mode, deadline: () => startS + wait + this.exposureS + this.options.readout_timeout };
+    const deadline = performance.now() + (wait + this.exposureS + this.options.readout_timeout) * 1000;
+    return { mode, deadline: () => deadline };
   }
 
   private async startFollowing(source: TriggerSource): Promise<void> {
@@ -356,23 +359,26 @@ export class PvcamCamera
     let armed: () => void = () => undefined;
     const firstArmed = new Promise<void>((resolve) => (armed = resolve));
     let release: (() => void) | undefined;
+    /** When the pulse that started the exposure under way came, `performance.now()` ms. */
+    let startedMs: number | undefined;
     const unsubscribe = source.onPulse((pulse) => {
       const first = this.window.started === undefined;
       this.window.onPulse(pulse);
-      if (first && this.window.started !== undefined) release ??= this.beginActivity();
+      if (first && this.window.started !== undefined) {
+        startedMs = performance.now();
+        release ??= this.beginActivity();
+      }
     });
     const start: Start = {
       mode: 'strobed',
       signal: controller.signal,
       onArmed: () => {
         this.window.arm();
+        startedMs = undefined;
         armed();
       },
       // No deadline until a pulse has started an exposure.
-      deadline: () => {
-        const pulse = this.window.started;
-        return pulse === undefined ? Infinity : pulse.timeS + this.exposureS + this.options.readout_timeout;
-      },
+      deadline: () => (startedMs === undefined ? Infinity : startedMs + (this.exposureS + this.options.readout_timeout) * 1000),
     };
     const done = (async () => {
       try {
@@ -444,7 +450,7 @@ export class PvcamCamera
         if (status === STATUS.READOUT_COMPLETE) break;
         if (status === STATUS.READOUT_FAILED) throw new DaqError('internal', `${this.name}: PVCAM reports the readout failed`);
         if (status === STATUS.READOUT_NOT_ACTIVE) throw new DaqError('internal', `${this.name}: PVCAM reports no acquisition under way`);
-        if (this.clock.now() > start.deadline()) throw this.late(start.mode);
+        if (performance.now() > start.deadline()) throw this.late(start.mode);
         await this.clock.sleep(this.options.poll_interval);
       }
     } catch (error) {
