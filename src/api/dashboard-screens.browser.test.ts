@@ -1,0 +1,207 @@
+/**
+ * The dashboard's screens as a user sees them, in chromium against a real daemon: a device card
+ * follows the stage while a run moves it (never a stale position), the run history says when,
+ * how long, who and with what (script, parameters, metadata), the timeline's labels stay
+ * readable with runs close together, values and frame at the cursor are of the same moment, and
+ * every screen, at 1400×900 and at a laptop's 1366×768, has no text over other text or a control
+ * and no empty plot. Any page error or console error fails the test that saw it. The 1400×900
+ * screenshots of each screen are the ones in docs/dashboard/ (`make screenshots`).
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type DaemonProcess, followRun, startDaemonProcess, TestProcesses, writeTokens } from './daemon.fixture.js';
+import { canvasColours, launchChromium, PageProblems } from './dashboard.fixture.js';
+import { ControlService, RunState } from './gen/daq/v1/control_pb.js';
+
+const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 60_000 });
+const OPERATOR = 'operator-token-0123456789';
+
+/** A stage slow enough to watch move (5 mm/s), a laser and power meter, a camera, a thermometer. */
+const LAB = `[lab]
+name = "screens lab"
+
+[devices.stage]
+driver = "sim-stage"
+min = 0
+max = 100
+settings = { velocity = 5, acceleration = 50 }
+
+[devices.laser]
+driver = "sim-laser"
+warmup_time = 0
+
+[devices.power_meter]
+driver = "sim-power-meter"
+laser = "laser"
+stage = "stage"
+peak_position = 5
+
+[devices.camera]
+driver = "sim-camera"
+width = 128
+height = 128
+
+[devices.thermometer]
+driver = "sim-thermometer"
+`;
+
+/** Moves the stage `steps` times by `by` mm (slowly: 5 mm/s), a point after each move, a frame every `frameEvery` points. */
+const SCAN = `const steps = Number(params.steps ?? 5);
+const by = Number(params.by ?? 4);
+const frameEvery = Number(params.frame_every ?? 0);
+for (let i = 1; i <= steps; i++) {
+  stage.moveAbs(i * by);
+  record('scan', { position: stage.position(), power: power_meter.read(), step: i });
+  if (frameEvery > 0 && i % frameEvery === 0) record('frames', { position: stage.position(), image: camera.snap() });
+  progress(i, steps);
+}
+log('scan done');
+`;
+
+/** The two window sizes every screen is checked at: the docs' and a laptop's. */
+const SIZES = [
+  { width: 1400, height: 900 },
+  { width: 1366, height: 768 },
+] as const;
+
+describe('the dashboard screens in chromium', () => {
+  const processes = new TestProcesses();
+  const problems = new PageProblems();
+  let browser: Browser;
+  let daemon: DaemonProcess;
+  let url: string;
+
+  const login = async (size: { width: number; height: number } = SIZES[0]): Promise<Page> => {
+    const page = problems.watch(await browser.newPage({ viewport: size }));
+    page.setDefaultTimeout(60_000); // each action; a loaded machine is slow
+    await page.goto(url);
+    await page.locator('#token').fill(OPERATOR);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('#lab-name').getByText('screens lab').waitFor();
+    return page;
+  };
+  const tab = (page: Page, name: string) => page.locator(`button.tab[data-tab="${name}"]`).click();
+  const start = async (params: Record<string, number>, metadata: Record<string, string> = {}, name = 'scan.js') => {
+    const client = daemon.client(OPERATOR);
+    const toValue = (v: number | string) => ({ kind: typeof v === 'number' ? { case: 'number' as const, value: v } : { case: 'text' as const, value: v } });
+    const { run } = await client.call(ControlService.method.startRun, {
+      script: { case: 'inline', value: { name, source: SCAN } },
+      params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, toValue(v)])),
+      metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, toValue(v)])),
+    });
+    return run?.uid ?? '';
+  };
+  const runState = async (uid: string) => (await daemon.client(OPERATOR).call(ControlService.method.getRun, { uid })).run?.state;
+
+  beforeAll(async () => {
+    const dir = await processes.labDir();
+    await writeFile(join(dir, 'lab.toml'), LAB);
+    const tokens = await writeTokens(dir, [{ name: 'olivia', role: 'operator', token: OPERATOR }]);
+    daemon = await startDaemonProcess(processes, dir, { http: true, tokensFile: tokens });
+    const [, dashboard = ''] = await daemon.proc.waitFor(/dashboard: (http:\/\/\S+)\n/, 'stderr');
+    url = dashboard;
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterEach(() => {
+    // Any page error, console error or missing file a page of this test saw fails it.
+    expect(problems.take()).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await processes.cleanup();
+  });
+
+  let movingRun = '';
+
+  it('shows on the stage card where the stage is and that it is busy while a run moves it', async () => {
+    const page = await login();
+    const card = page.locator('article[data-device="stage"]');
+    await eventually(() => card.locator('[data-position="stage"]').textContent()).toMatch(/^position 0\.0+ mm/);
+    // 6 moves of 4 mm at 5 mm/s: about 5 s of motion.
+    const uid = (movingRun = await start({ steps: 6, by: 4, frame_every: 1 }, { sample: 'GaAs-17', note: 'focus on the fibre' }));
+    const shown = async (): Promise<number> => Number(/^position (-?\d+(?:\.\d+)?) mm/.exec((await card.locator('[data-position="stage"]').textContent()) ?? '')?.[1] ?? NaN);
+    // While the run goes on, the card shows the stage between its start and its end, and busy.
+    const during = async (): Promise<string> => {
+      const position = await shown();
+      const badge = await card.locator('.badge').first().textContent();
+      const state = await runState(uid);
+      return state === RunState.RUNNING ? `moved ${position > 0 && position < 24} ${badge}` : `run not running (state ${state}): position ${position}, ${badge}`;
+    };
+    await eventually(during).toBe('moved true busy');
+    // Two different positions in a row, while the run goes on: the card follows the stage.
+    const first = await shown();
+    await eventually(async () => (await runState(uid)) === RunState.RUNNING && (await shown()) > first).toBe(true);
+    await followRun(daemon.client(OPERATOR), uid);
+    await eventually(shown).toBe(24);
+    await eventually(() => card.locator('.badge').first().textContent()).toBe('idle');
+    await page.close();
+  }, 180_000);
+
+  it('lists each run with its date, duration, who started it, its script, parameters and metadata', async () => {
+    const client = daemon.client(OPERATOR);
+    const run = (await client.call(ControlService.method.getRun, { uid: movingRun })).run;
+    const page = await login();
+    await tab(page, 'runs');
+    const row = page.locator(`#history-rows tr[data-run="${movingRun}"]`);
+    const cells = async () => (await row.locator('td').allTextContents()).slice(0, 9);
+    const duration = ((run?.endTimeS ?? 0) - (run?.startTimeS ?? 0)).toFixed(2);
+    await eventually(cells).toEqual([movingRun.slice(0, 8), 'scan.js', 'finished', 'success', 'olivia', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/), `${duration} s`, 'scan: 6, frames: 6', expect.any(String)]);
+    expect(await row.locator('.meta-param').allTextContents()).toEqual(['by=4', 'frame_every=1', 'steps=6']);
+    expect(await row.locator('.meta-meta').allTextContents()).toEqual(['note=focus on the fibre', 'sample=GaAs-17']);
+    await page.close();
+  }, 120_000);
+
+  it('keeps the timeline\'s run labels apart with runs close together, and shows values and frame of the same moment', async () => {
+    // Five short runs one after another, each with frames in its scan, a few ms apart.
+    const uids: string[] = [];
+    for (let i = 0; i < 5; i++) uids.push(await start({ steps: 3, by: 1, frame_every: 1 }, {}, `close-${i}.js`));
+    for (const uid of uids) await followRun(daemon.client(OPERATOR), uid);
+    const page = await login();
+    await tab(page, 'time');
+    const timeline = page.locator('#tt-timeline');
+    await eventually(async () => JSON.parse((await timeline.getAttribute('data-runs')) ?? '[]').length).toBeGreaterThanOrEqual(6);
+    const labels = JSON.parse((await timeline.getAttribute('data-label-boxes')) ?? '[]') as { text: string; x: number; y: number; width: number; height: number }[];
+    expect(labels.length).toBeGreaterThanOrEqual(2);
+    const width = Number(await timeline.getAttribute('width'));
+    for (const [i, a] of labels.entries()) {
+      expect(a.x).toBeGreaterThanOrEqual(0);
+      expect(a.x + a.width).toBeLessThanOrEqual(width);
+      for (const b of labels.slice(i + 1)) {
+        const apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+        expect(apart, `"${a.text}" and "${b.text}" overlap`).toBe(true);
+      }
+    }
+    // A moment between the second and third frame of the last run: the values and the frame at
+    // the cursor are both of its second point (the same run, the same event).
+    const client = daemon.client(OPERATOR);
+    const { readStreamRange } = await import('./range-client.js');
+    const { tableFromIPC } = await import('apache-arrow');
+    const parts = await readStreamRange(client, { stream: 'frames', withoutFrames: true });
+    const table = tableFromIPC(parts.at(-1) as Uint8Array);
+    const times = table.getChild('time')?.toArray() as Float64Array;
+    const n = times.length;
+    const moment = ((times[n - 2] as number) + (times[n - 1] as number)) / 2;
+    const last = uids.at(-1) ?? '';
+    await page.locator('#tt-stream').selectOption('frames');
+    await eventually(async () => (await page.locator('#tt-frame-stream option').allTextContents()).includes('frames.image')).toBe(true);
+    await page.locator('#tt-frame-stream').selectOption('frames/image');
+    await page.locator('#tt-time').fill(moment.toFixed(6));
+    await page.locator('#tt-go').click();
+    const valuesRun = page.locator('#tt-values tr[data-field="run"] td');
+    await eventually(() => valuesRun.textContent()).toBe(`${last.slice(0, 8)} #2`);
+    await eventually(() => page.locator('#tt-frame-info').textContent()).toMatch(new RegExp(`\\(run ${last.slice(0, 8)} #2\\)$`));
+    expect(await canvasColours(page, '#tt-frame')).toBeGreaterThan(8);
+    // Before any frame of any run: no values, and no frame left over from the moment before.
+    const first = Number(await timeline.getAttribute('data-first'));
+    await page.locator('#tt-time').fill(first.toFixed(6));
+    await page.locator('#tt-go').click();
+    await eventually(() => page.locator('#tt-values').textContent()).toBe('no frames rows at or before this time');
+    await eventually(() => page.locator('#tt-frame-info').textContent()).toBe('no frame at or before this time');
+    expect(await canvasColours(page, '#tt-frame')).toBe(1);
+    await page.close();
+  }, 180_000);
+});
