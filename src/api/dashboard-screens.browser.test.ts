@@ -11,8 +11,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type DaemonProcess, followRun, startDaemonProcess, TestProcesses, writeTokens } from './daemon.fixture.js';
-import { canvasColours, launchChromium, PageProblems } from './dashboard.fixture.js';
+import { type DaemonProcess, followRun, ROOT, startDaemonProcess, TestProcesses, writeTokens } from './daemon.fixture.js';
+import { canvasColours, launchChromium, overflowsWidth, overlaps, PageProblems, SHOTS } from './dashboard.fixture.js';
 import { ControlService, RunState } from './gen/daq/v1/control_pb.js';
 
 const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 60_000 });
@@ -204,4 +204,163 @@ describe('the dashboard screens in chromium', () => {
     expect(await canvasColours(page, '#tt-frame')).toBe(1);
     await page.close();
   }, 180_000);
+
+  /** A screen: how to get there, and what must show before it is looked at. */
+  interface Screen {
+    name: string;
+    open(page: Page): Promise<void>;
+    /** Canvas selectors that must not be empty (plots, images). */
+    drawn?: readonly string[];
+    /** A part of the page to photograph instead of the whole (the presets box). */
+    part?: string;
+  }
+  const SCREENS: readonly Screen[] = [
+    {
+      name: 'devices',
+      open: async (page) => {
+        await tab(page, 'devices');
+        await eventually(() => page.locator('article.card').count()).toBe(5);
+        await eventually(() => page.locator('[data-live="thermometer"]').textContent()).toMatch(/ °C$/);
+        await eventually(() => page.locator('[data-values="laser"]').textContent()).toMatch(/^wavelength/);
+      },
+    },
+    {
+      name: 'presets',
+      part: '#presets',
+      open: async (page) => {
+        await tab(page, 'devices');
+        await eventually(() => page.locator('#preset-rows tr[data-preset="aligned"]').count()).toBe(1);
+      },
+    },
+    {
+      name: 'plots',
+      drawn: ['#plot-chart canvas'],
+      open: async (page) => {
+        await tab(page, 'plots');
+        await eventually(async () => (await page.locator('#plot-stream option').allTextContents()).includes('scan')).toBe(true);
+        await page.locator('#plot-stream').selectOption('scan');
+        await eventually(async () => (await page.locator('#plot-y option').allTextContents()).includes('power')).toBe(true);
+        await page.locator('#plot-y').selectOption('power');
+        await page.locator('#plot-x').selectOption('position');
+        await eventually(() => page.locator('#plot-chart').getAttribute('data-x-title')).toBe('position (mm)');
+        await eventually(async () => Number(await page.locator('#plot-chart').getAttribute('data-points'))).toBeGreaterThan(3);
+      },
+    },
+    {
+      name: 'plots-map',
+      drawn: ['#plot-chart-map'],
+      open: async (page) => {
+        await tab(page, 'plots');
+        await eventually(async () => (await page.locator('#plot-stream option').allTextContents()).includes('primary')).toBe(true);
+        await page.locator('#plot-stream').selectOption('primary');
+        await eventually(async () => (await page.locator('#plot-y option').allTextContents()).includes('power_meter')).toBe(true);
+        await page.locator('#plot-y').selectOption('power_meter');
+        await page.locator('#plot-x').selectOption('stage');
+        await page.locator('#plot-view').selectOption('map');
+        await page.locator('#plot-y2').selectOption('laser_wavelength');
+        await eventually(() => page.locator('#plot-chart-map').getAttribute('data-measured')).toBe('12');
+      },
+    },
+    {
+      name: 'camera',
+      drawn: ['#camera-canvas', '#camera-histogram', '#camera-profile', '#camera-colour-bar'],
+      open: async (page) => {
+        await tab(page, 'camera');
+        await eventually(() => page.locator('#camera-device').inputValue()).toBe('camera');
+        await page.locator('#camera-start').click();
+        await eventually(() => page.locator('#camera-message').textContent()).toBe('start camera: done');
+        await eventually(async () => Number(await page.locator('#camera-stats').getAttribute('data-frames'))).toBeGreaterThanOrEqual(5);
+        // A profile: click a row of the image.
+        const box = await page.locator('#camera-overlay').boundingBox();
+        if (box !== null) await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      },
+    },
+    {
+      name: 'editor',
+      open: async (page) => {
+        await tab(page, 'editor');
+        await page.locator('#script-editor .cm-content').click();
+        await page.keyboard.press('Control+A');
+        await page.keyboard.insertText(SCAN);
+        await eventually(() => page.locator('#script-problems').textContent()).toBe('no problems');
+        await page.locator('#script-params').fill('steps=4\nby=1\nframe_every=2');
+        await page.locator('#script-run').click();
+        await eventually(() => page.locator('#run-info').getAttribute('data-state')).toBe('finished');
+        await eventually(() => page.locator('#run-log').textContent()).toMatch(/scan done/);
+        await eventually(() => page.locator('#run-values table[data-stream="scan"] tbody tr').count()).toBe(4);
+      },
+    },
+    {
+      name: 'runs',
+      open: async (page) => {
+        await tab(page, 'runs');
+        await eventually(() => page.locator('#history-rows tr').count()).toBeGreaterThanOrEqual(7);
+      },
+    },
+    {
+      name: 'time-travel',
+      drawn: ['#tt-chart canvas', '#tt-frame'],
+      open: async (page) => {
+        await tab(page, 'time');
+        await eventually(async () => (await page.locator('#tt-stream option').allTextContents()).includes('scan')).toBe(true);
+        await page.locator('#tt-stream').selectOption('scan');
+        await eventually(async () => (await page.locator('#tt-field option').allTextContents()).includes('power')).toBe(true);
+        await page.locator('#tt-field').selectOption('power');
+        await page.locator('#tt-frame-stream').selectOption('frames/image');
+        // A moment in the middle of the ring's history.
+        const timeline = page.locator('#tt-timeline');
+        const box = await timeline.boundingBox();
+        if (box !== null) await page.mouse.click(box.x + box.width * 0.7, box.y + box.height / 2);
+        await eventually(() => page.locator('#tt-values tr[data-field="power"]').count()).toBe(1);
+        await eventually(() => page.locator('#tt-frame-info').textContent()).toMatch(/^frames\.image/);
+        await eventually(() => page.locator('#tt-chart').getAttribute('data-empty')).toBe('false');
+      },
+    },
+  ];
+
+  it('shows every screen at 1400×900 and at 1366×768 without text over text or controls, and without empty plots', async () => {
+    // What the screens show: a grid scan for the map, a preset.
+    const client = daemon.client(OPERATOR);
+    const grid = `laser.enableEmission();
+laser.openShutter();
+try {
+  gridScan(stage, laser.wavelength, power_meter, { outer: { start: 2, stop: 8, num: 4 }, inner: { start: 760, stop: 840, num: 3 }, snake: true });
+} finally {
+  laser.closeShutter();
+  laser.disableEmission();
+}
+`;
+    const { run } = await client.call(ControlService.method.startRun, { script: { case: 'inline', value: { name: 'grid.js', source: grid } } });
+    await followRun(client, run?.uid ?? '');
+    {
+      const page = await login();
+      await page.locator('#preset-name').fill('aligned');
+      await page.locator('#preset-note').fill('stage on the fibre, 800 nm');
+      await page.locator('#preset-save').click();
+      await eventually(() => page.locator('#preset-message').textContent()).toMatch(/^saved preset aligned/);
+      await page.close();
+    }
+    const found: string[] = [];
+    for (const size of SIZES) {
+      const page = await login(size);
+      for (const screen of SCREENS) {
+        await screen.open(page);
+        const where = `${screen.name} at ${size.width}×${size.height}`;
+        for (const overlap of await overlaps(page)) found.push(`${where}: ${overlap}`);
+        const wide = await overflowsWidth(page);
+        if (wide !== undefined) found.push(`${where}: ${wide}`);
+        for (const selector of screen.drawn ?? []) {
+          const colours = await canvasColours(page, selector);
+          if (colours < 3) found.push(`${where}: ${selector} is empty (${colours} colour${colours === 1 ? '' : 's'})`);
+        }
+        // The docs' screenshots at 1400×900; the laptop's go to test-output/dashboard/laptop/ for review.
+        const path = size === SIZES[0] ? join(SHOTS, `${screen.name}.png`) : join(ROOT, 'test-output/dashboard/laptop', `${screen.name}.png`);
+        if (screen.part === undefined) await page.screenshot({ path });
+        else await page.locator(screen.part).screenshot({ path });
+      }
+      await page.locator('#camera-stop').click({ force: true }).catch(() => undefined);
+      await page.close();
+    }
+    expect(found).toEqual([]);
+  }, 600_000);
 });

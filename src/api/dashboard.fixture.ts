@@ -72,10 +72,8 @@ export class PageProblems {
 /** In the page: the overlapping pairs (see {@link overlaps}); plain JavaScript, as the page runs it. */
 const OVERLAPS = `(() => {
     const pieces = [];
-    const visible = (el) => {
-      const style = getComputedStyle(el);
-      return style.visibility !== 'hidden' && Number(style.opacity) > 0;
-    };
+    // Shown: not hidden by CSS, not transparent, not in a closed <details> (whose content keeps a layout).
+    const visible = (el) => el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }) && el.closest('details:not([open]) > :not(summary)') === null;
     // The box of \`rect\` that shows: cut by every ancestor that clips its overflow.
     const clip = (el, rect) => {
       let { x, y, r, b } = rect;
