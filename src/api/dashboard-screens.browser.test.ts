@@ -115,6 +115,32 @@ describe('the dashboard screens in chromium', () => {
     await processes.cleanup();
   });
 
+  it('has probes that find overlapping text, a page too wide and an empty canvas (else the checks below could not fail)', async () => {
+    const page = problems.watch(await browser.newPage({ viewport: SIZES[1] }));
+    await page.setContent(`<body style="margin:0;font:14px sans-serif">
+      <div style="position:absolute;left:10px;top:10px">a label</div><div style="position:absolute;left:20px;top:12px">another label</div>
+      <button style="position:absolute;left:10px;top:60px">Move</button><span style="position:absolute;left:14px;top:62px">over it</span>
+      <div style="position:absolute;left:10px;top:120px;height:20px;overflow:hidden">shown<br>scrolled out</div><div style="position:absolute;left:10px;top:142px">below</div>
+      <details style="position:absolute;left:300px;top:10px"><summary>closed</summary><div style="position:absolute;top:0">hidden text</div></details>
+      <canvas id="blank" width="50" height="50" style="position:absolute;left:400px;top:200px"></canvas>
+      <canvas id="drawn" width="50" height="50" style="position:absolute;left:500px;top:200px"></canvas>
+      <script>const c = document.getElementById('drawn').getContext('2d'); c.fillStyle = 'red'; c.fillRect(10, 10, 20, 20); c.fillStyle = 'blue'; c.fillRect(25, 25, 20, 20);</script>
+    </body>`);
+    const found = await overlaps(page);
+    // The two labels; the span over the button (over its text, and over the button itself).
+    expect(found.map((f) => f.replace(/ \(.*/, '')), found.join('\n')).toEqual(['"a label" in div overlaps "another label" in div', '"Move" in button overlaps "over it" in span', '"over it" in span overlaps button']);
+    expect(await overflowsWidth(page)).toBeUndefined();
+    await page.setViewportSize({ width: 300, height: 400 });
+    expect(await overflowsWidth(page)).toMatch(/^the page is \d+ px wider than the window/);
+    expect(await canvasColours(page, '#blank')).toBe(1);
+    expect(await canvasColours(page, '#drawn')).toBeGreaterThanOrEqual(3);
+    // A console error and an uncaught exception are problems (the afterEach check fails on them).
+    await Promise.all([page.waitForEvent('console'), page.evaluate('console.error("the plot has no data")')]);
+    await Promise.all([page.waitForEvent('pageerror'), page.evaluate("setTimeout(() => { throw new TypeError(\"Cannot read properties of undefined (reading 'facets')\"); })")]);
+    expect(problems.take()).toEqual(['console error: the plot has no data', "page error: TypeError: Cannot read properties of undefined (reading 'facets')"]);
+    await page.close();
+  });
+
   let movingRun = '';
 
   it('shows on the stage card where the stage is and that it is busy while a run moves it', async () => {

@@ -74,10 +74,10 @@ const OVERLAPS = `(() => {
     const pieces = [];
     // Shown: not hidden by CSS, not transparent, not in a closed <details> (whose content keeps a layout).
     const visible = (el) => el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }) && el.closest('details:not([open]) > :not(summary)') === null;
-    // The box of \`rect\` that shows: cut by every ancestor that clips its overflow.
-    const clip = (el, rect) => {
+    // The box of \`rect\` that shows: cut by \`from\` and every element around it that clips its overflow.
+    const clip = (from, rect) => {
       let { x, y, r, b } = rect;
-      for (let p = el?.parentElement ?? null; p !== null; p = p.parentElement) {
+      for (let p = from; p !== null; p = p.parentElement) {
         const style = getComputedStyle(p);
         if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
         const c = p.getBoundingClientRect();
@@ -109,7 +109,7 @@ const OVERLAPS = `(() => {
       if (!visible(el)) continue;
       const rect = el.getBoundingClientRect();
       if (rect.width < 1 || rect.height < 1) continue;
-      const shown = clip(el, { x: rect.left, y: rect.top, r: rect.right, b: rect.bottom });
+      const shown = clip(el.parentElement, { x: rect.left, y: rect.top, r: rect.right, b: rect.bottom });
       if (shown !== undefined) pieces.push({ what: name(el), node: el, ...shown, control: true });
     }
     const found = [];
@@ -140,7 +140,7 @@ export async function overlaps(page: Page): Promise<string[]> {
 /** Whether the page is wider than its window (a horizontal scroll bar: something cut at the right), and what sticks out. */
 export async function overflowsWidth(page: Page): Promise<string | undefined> {
   const over = (await page.evaluate(`(() => {
-    const over = document.documentElement.scrollWidth - window.innerWidth;
+    const over = (document.scrollingElement ?? document.documentElement).scrollWidth - window.innerWidth;
     if (over <= 0) return '';
     const wide = [...document.querySelectorAll('body *')]
       .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1 && el.getClientRects().length > 0)
