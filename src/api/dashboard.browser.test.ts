@@ -169,7 +169,7 @@ describe('the web dashboard in chromium', () => {
     await page.locator('#preset-save').click();
     await eventually(message).toMatch(/^saved preset focus-12: \d+ values of stage, laser, power_meter, camera\n {2}left out broken_camera: faulted/);
     const row = page.locator('#preset-rows tr[data-preset="focus-12"]');
-    await eventually(() => row.textContent()).toMatch(/^focus-12\d{4}-\d\d-\d\d [\d:]+oliviastage, laser, power_meter, cameraon the fibre/);
+    await eventually(() => row.textContent()).toMatch(/^focus-12\d{4}-\d\d-\d\dT[\d:]+oliviastage, laser, power_meter, cameraon the fibre/);
     await page.locator('#preset-save').click();
     await eventually(message).toMatch(/preset "focus-12" exists \(saved \S+ by olivia\); replace it with --force/);
 

@@ -12,7 +12,7 @@ import { decodeRows, readRange, toCsv } from './arrow.js';
 import { paint, percentiles } from './colour-maps.js';
 import { formatDuration, formatQuantity, formatTime } from '../../src/core/format/index.js';
 import { download, h, replace, select, setOptions } from './dom.js';
-import { Chart } from './plot-chart.js';
+import { Chart, type Line } from './plot-chart.js';
 
 /** The Time travel panel. */
 export function createTimeTravelView(app: App): View {
@@ -171,7 +171,7 @@ export function createTimeTravelView(app: App): View {
             if (['time', 'run_uid', 'seq_num'].includes(f.name)) continue;
             const v: unknown = before.value(f.name, at);
             const units = fieldOf(stream, f.name)?.units ?? '';
-            const text = typeof v === 'number' ? formatQuantity(v, units) : typeof v === 'bigint' ? String(v) : v !== null && typeof v === 'object' ? '[array]' : `${String(v)}${units === '' ? '' : ` ${units}`}`;
+            const text = typeof v === 'number' ? formatQuantity(v, units, { integer: units === '' && Number.isInteger(v) }) : typeof v === 'bigint' ? String(v) : v !== null && typeof v === 'object' ? '[array]' : `${String(v)}${units === '' ? '' : ` ${units}`}`;
             shown.push(h('tr', { 'data-field': f.name }, h('th', {}, f.name), h('td', { 'data-value': typeof v === 'number' ? String(v) : text }, text)));
           }
         } else shown.push(h('tr', {}, h('td', { class: 'muted' }, `no ${stream} rows at or before this time`)));
@@ -179,7 +179,8 @@ export function createTimeTravelView(app: App): View {
         const y = rows.numbers(fieldSelect.value);
         chart.cursorX = cursor;
         chart.autoscale = true;
-        if (y !== undefined) chart.draw([{ label: `${stream}.${fieldSelect.value}`, x: rows.time, y }], `no ${stream} rows in this window`);
+        // One line a run: a line drawn from one run's last point to the next run's first would show values never measured.
+        if (y !== undefined) chart.draw(linesByRun(rows.time, y, rows.runUid, (uid) => `${ring?.runs.find((r) => r.uid === uid)?.scriptName ?? stream} · ${uid.slice(0, 8)}`), `no ${stream} rows in this window`);
       }
       await showFrame();
     } catch (error) {
@@ -334,6 +335,18 @@ function toUint16(bytes: Uint8Array, dtype: string, count: number): Uint16Array 
   let max = 0;
   for (const v of floats) max = Math.max(max, v);
   return Uint16Array.from(floats, (v) => (v / Math.max(max, 1e-30)) * 65535);
+}
+
+/** The rows as one line per run (rows of a run are contiguous in the ring, in time order), each named by `label(runUid)`. */
+function linesByRun(time: Float64Array, y: Float64Array, runUid: readonly string[], label: (uid: string) => string): Line[] {
+  const lines: Line[] = [];
+  let from = 0;
+  for (let i = 1; i <= time.length; i++) {
+    if (i < time.length && runUid[i] === runUid[from]) continue;
+    lines.push({ label: label(runUid[from] ?? ''), x: time.subarray(from, i), y: y.subarray(from, i) });
+    from = i;
+  }
+  return lines;
 }
 
 /** `text` cut (with an ellipsis) to fit `room` px, or '' when less than a few characters fit. */
