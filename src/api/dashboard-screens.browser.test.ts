@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DaemonProcess, followRun, ROOT, startDaemonProcess, TestProcesses, writeTokens } from './daemon.fixture.js';
 import { canvasColours, launchChromium, overflowsWidth, overlaps, PageProblems, SHOTS } from './dashboard.fixture.js';
 import { ControlService, RunState } from './gen/daq/v1/control_pb.js';
+import { formatDuration } from '../core/format/index.js';
 
 const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 60_000 });
 const OPERATOR = 'operator-token-0123456789';
@@ -147,22 +148,22 @@ describe('the dashboard screens in chromium', () => {
     const page = await login();
     const card = page.locator('article[data-device="stage"]');
     await eventually(() => card.locator('[data-position="stage"]').textContent()).toMatch(/^position 0\.0+ mm/);
-    // 6 moves of 4 mm at 5 mm/s: about 5 s of motion.
-    const uid = (movingRun = await start({ steps: 6, by: 4, frame_every: 1 }, { sample: 'GaAs-17', note: 'focus on the fibre' }));
+    // 8 moves of 4 mm at 5 mm/s: over 6 s of motion, a frame after each.
+    const uid = (movingRun = await start({ steps: 8, by: 4, frame_every: 1 }, { sample: 'GaAs-17', note: 'focus on the fibre' }));
     const shown = async (): Promise<number> => Number(/^position (-?\d+(?:\.\d+)?) mm/.exec((await card.locator('[data-position="stage"]').textContent()) ?? '')?.[1] ?? NaN);
     // While the run goes on, the card shows the stage between its start and its end, and busy.
     const during = async (): Promise<string> => {
       const position = await shown();
       const badge = await card.locator('.badge').first().textContent();
       const state = await runState(uid);
-      return state === RunState.RUNNING ? `moved ${position > 0 && position < 24} ${badge}` : `run not running (state ${state}): position ${position}, ${badge}`;
+      return state === RunState.RUNNING ? `moved ${position > 0 && position < 32} ${badge}` : `run not running (state ${state}): position ${position}, ${badge}`;
     };
     await eventually(during).toBe('moved true busy');
     // Two different positions in a row, while the run goes on: the card follows the stage.
     const first = await shown();
     await eventually(async () => (await runState(uid)) === RunState.RUNNING && (await shown()) > first).toBe(true);
     await followRun(daemon.client(OPERATOR), uid);
-    await eventually(shown).toBe(24);
+    await eventually(shown).toBe(32);
     await eventually(() => card.locator('.badge').first().textContent()).toBe('idle');
     await page.close();
   }, 180_000);
@@ -174,9 +175,9 @@ describe('the dashboard screens in chromium', () => {
     await tab(page, 'runs');
     const row = page.locator(`#history-rows tr[data-run="${movingRun}"]`);
     const cells = async () => (await row.locator('td').allTextContents()).slice(0, 9);
-    const duration = ((run?.endTimeS ?? 0) - (run?.startTimeS ?? 0)).toFixed(2);
-    await eventually(cells).toEqual([movingRun.slice(0, 8), 'scan.js', 'finished', 'success', 'olivia', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/), `${duration} s`, 'scan: 6, frames: 6', expect.any(String)]);
-    expect(await row.locator('.meta-param').allTextContents()).toEqual(['by=4', 'frame_every=1', 'steps=6']);
+    const duration = formatDuration((run?.endTimeS ?? 0) - (run?.startTimeS ?? 0));
+    await eventually(cells).toEqual([movingRun.slice(0, 8), 'scan.js', 'finished', 'success', 'olivia', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/), duration, 'scan: 8, frames: 8', expect.any(String)]);
+    expect(await row.locator('.meta-param').allTextContents()).toEqual(['by=4', 'frame_every=1', 'steps=8']);
     expect(await row.locator('.meta-meta').allTextContents()).toEqual(['note=focus on the fibre', 'sample=GaAs-17']);
     await page.close();
   }, 120_000);
@@ -368,6 +369,12 @@ try {
     }
     const found: string[] = [];
     for (const size of SIZES) {
+      // The login form first (a page without a token).
+      const fresh = problems.watch(await browser.newPage({ viewport: size }));
+      await fresh.goto(url);
+      await fresh.locator('#login').waitFor();
+      for (const overlap of await overlaps(fresh)) found.push(`login at ${size.width}×${size.height}: ${overlap}`);
+      await fresh.close();
       const page = await login(size);
       for (const screen of SCREENS) {
         await screen.open(page);
