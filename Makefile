@@ -86,6 +86,12 @@ web: $(WEB_BUNDLE) ## bundle the web dashboard into dist/web (served by the daem
 
 build: $(TS_STAMP) $(NATIVE_ADDON) $(WEB_BUNDLE) ## compile TypeScript to dist/, the native addon and the dashboard (only what changed)
 
+# The docs' screenshots of the dashboard: the browser test of its screens (src/api/dashboard-screens.browser.test.ts)
+# photographs every screen at 1400x900 into docs/dashboard/ after checking it at two window sizes.
+.PHONY: screenshots
+screenshots: system build ## refresh docs/dashboard/*.png: every dashboard screen at 1400x900, in chromium against a simulated lab
+	DAQ_SCREENSHOTS=docs/dashboard npx vitest run src/api/dashboard-screens.browser.test.ts
+
 # `daq` on the PATH: a link in $(BINDIR) to this checkout's dist/src/cli/main.js, so a later
 # `make build` takes effect at once (as `npm link` does). PREFIX=/usr/local for every user.
 PREFIX ?= $(HOME)/.local

@@ -199,7 +199,8 @@ function createCard(app: App, device: DeviceInfo, key: string, takeOverBox: HTML
     const hh = number('roi-height', g?.roiHeight ?? 0, { min: 1 });
     for (const input of [x, y, w, hh]) input.classList.add('short');
     controls.push(
-      h('div', { class: 'row' }, 'ROI x ', x, ' y ', y, ' w ', w, ' h ', hh, ' ',
+      // Each label stays with its input when the row wraps.
+      h('div', { class: 'row' }, 'ROI ', ...[['x', x], ['y', y], ['w', w], ['h', hh]].flatMap(([label, input]) => [h('span', { class: 'pair' }, label as string, ' ', input as HTMLInputElement), ' ']),
         button('Set ROI', `ROI of ${name}`, () => hardware.setRoi({ device: name, x: Number(x.value), y: Number(y.value), width: Number(w.value), height: Number(hh.value), takeOver: takeOver() })),
         button('Full', `full ROI of ${name}`, () => hardware.setRoi({ device: name, x: 0, y: 0, width: g?.sensorWidth ?? 0, height: g?.sensorHeight ?? 0, takeOver: takeOver() }))),
     );
