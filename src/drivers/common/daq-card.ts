@@ -85,7 +85,9 @@ export abstract class DaqCardDevice extends BaseDevice implements AnalogInput, A
     super(name);
     this.clock = clock;
     this.layout = layout;
-    this.timing = this.resolve({ rateHz: Math.min(layout.rateRange.max, Math.max(layout.rateRange.min, 1000)) });
+    // 1 kHz (or the nearest rate the card has) on every input, until configured.
+    const rateHz = Math.min(layout.rateRange.max, Math.max(layout.rateRange.min, 1000));
+    this.timing = { rateHz, samplesPerChannel: undefined, channels: layout.analogInputs.map((c) => c.name), bufferSamplesPerChannel: Math.max(Math.ceil(rateHz), 1000) };
     for (const line of layout.lines) this.directions.set(line.name, line.direction);
   }
 
@@ -124,7 +126,10 @@ export abstract class DaqCardDevice extends BaseDevice implements AnalogInput, A
   startAnalogInput(): Promise<void> {
     return this.command(
       'start analog input',
-      () => this.requireNotAcquiring('start analog input'),
+      () => {
+        this.requireNotAcquiring('start analog input');
+        if (this.timing.channels.length === 0) throw new DaqError('failed_precondition', 'the card has no analog input configured');
+      },
       async () => {
         const timing = this.timing;
         this.backend().startAnalogInput(timing);
@@ -318,7 +323,7 @@ export abstract class DaqCardDevice extends BaseDevice implements AnalogInput, A
     whole(bufferSamplesPerChannel, 'bufferSamplesPerChannel');
     const names = this.layout.analogInputs.map((c) => c.name);
     const chosen = channels === undefined ? names : [...channels];
-    if (chosen.length === 0) throw new DaqError('invalid_argument', 'give at least one channel');
+    if (chosen.length === 0) throw new DaqError('invalid_argument', names.length === 0 ? 'the card has no analog input configured' : 'give at least one channel');
     for (const c of chosen) if (!names.includes(c)) throw new DaqError('not_found', `no analog input "${c}" (inputs: ${names.join(', ')})`);
     if (new Set(chosen).size !== chosen.length) throw new DaqError('invalid_argument', `a channel is given twice: ${chosen.join(', ')}`);
     return {

@@ -117,6 +117,20 @@ describe('ni-daqmx', () => {
     expect(openTasks()).toBe(0);
   });
 
+  it('a card with only a counter connects, counts, and refuses analog input', async () => {
+    const card = makeDevice(niDaqmxDriver, 'daq', { library, device: 'Dev1', counters: ['ctr1'] });
+    if (!isAnalogInput(card) || !isCounter(card)) throw new Error('not a DAQ card');
+    await card.connect(new AbortController().signal);
+    try {
+      expect(card.analogInputChannels()).toEqual([]);
+      expect((await card.readCounter('ctr1')).units).toBe('counts');
+      const error = await expectDaqError(card.startAnalogInput(), 'failed_precondition', 'analog input on a card without inputs');
+      expect(error.message).toBe('daq: start analog input refused: the card has no analog input configured');
+    } finally {
+      await card.disconnect();
+    }
+  });
+
   it('refuses bad settings naming the field', () => {
     const cases: [Record<string, unknown>, (string | number)[], RegExp][] = [
       [{ device: 'Dev1', ai_range: [5, -5] }, ['ai_range'], /min below max/],
