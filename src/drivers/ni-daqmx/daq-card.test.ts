@@ -13,7 +13,9 @@ import koffi from 'koffi';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAnalogInput, isAnalogOutput, isCounter, isDigitalIO } from '../../capabilities/index.js';
 import { conformanceFor, expectDaqError } from '../../conformance/index.js';
-import type { Device } from '../../devices/index.js';
+import { DaqError } from '../../core/index.js';
+import { type Device, parseLabConfig } from '../../devices/index.js';
+import { DRIVERS } from '../index.js';
 import { makeDevice, wireHarness } from '../common/wire-harness.fixture.js';
 import { niDaqmxDriver, niDaqmxOptions } from './index.js';
 
@@ -145,5 +147,21 @@ describe('ni-daqmx', () => {
       expect(parsed.error?.issues[0]?.path).toEqual(path);
       expect(parsed.error?.issues[0]?.message).toMatch(message);
     }
+  });
+
+  it('a lab config with bad card settings is refused at each line, naming the device and the field', () => {
+    const source = ['[devices.daq]', 'driver = "ni-daqmx"', 'device = "Dev1"', 'ai_channels = ["ai0", "ai0"]', 'ai_range = [10, -10]', ''].join('\n');
+    let error: unknown;
+    try {
+      parseLabConfig(source, 'lab.toml', DRIVERS);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(DaqError);
+    const problems = (error as DaqError).children.map((c) => [c.location?.file, c.location?.line, c.message]);
+    expect(problems).toEqual([
+      ['lab.toml', 4, 'device "daq", field "ai_channels.1": "ai0" is already in ai_channels (got string "ai0")'],
+      ['lab.toml', 5, 'device "daq", field "ai_range": a range is [min, max] with min below max, in V (got an array)'],
+    ]);
   });
 });

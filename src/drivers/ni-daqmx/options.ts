@@ -26,7 +26,7 @@ export const niDaqmxOptions = z
     for (const field of ['ai_channels', 'ao_channels', 'input_lines', 'output_lines', 'counters'] as const) {
       o[field].forEach((channel, i) => {
         const first = seen.get(channel);
-        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [field, i], message: `"${channel}" is already in ${first}` });
+        if (first !== undefined) ctx.addIssue({ code: 'custom', input: channel, path: [field, i], message: `"${channel}" is already in ${first}` });
         else seen.set(channel, field);
       });
     }
