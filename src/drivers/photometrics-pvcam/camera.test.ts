@@ -227,6 +227,25 @@ describe('photometrics-pvcam', () => {
     }
   });
 
+  it('faults, saying why, when the source pulses but no edge reaches the camera', async () => {
+    const cam = await camera({ readout_timeout: 0.2 });
+    const listeners = new Set<(p: { index: number; timeS: number }) => void>();
+    const source: TriggerSource = {
+      setPulseTrain: async () => undefined,
+      startPulses: async () => undefined,
+      stopPulses: async () => undefined,
+      waitPulses: async () => undefined,
+      onPulse: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    await cam.followTrigger(source);
+    for (const listener of listeners) listener({ index: 0, timeS: createSystemClock().now() }); // no cable: no edge
+    await until(() => cam.state === 'faulted', 'the fault');
+    expect(cam.fault?.message).toMatch(/the trigger source pulsed but no frame came 0.2 s after .*: is the camera's trigger input wired to it\?/);
+  });
+
   it('exposes in microseconds where the camera lists them, else in milliseconds, and says what it exposed', async () => {
     const micro = await camera({ exposure: 0.0015 });
     expect((await micro.snap()).exposureS).toBeCloseTo(0.0015, 9);

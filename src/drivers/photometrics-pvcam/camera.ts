@@ -54,6 +54,8 @@ interface Start {
    * whatever the lab's clock); re-read at every poll.
    */
   deadline: () => number;
+  /** The error when the deadline passes (default: a late frame in `mode`). */
+  late?: () => DaqError;
 }
 
 /** A PVCAM camera. */
@@ -379,6 +381,8 @@ export class PvcamCamera
       },
       // No deadline until a pulse has started an exposure.
       deadline: () => (startedMs === undefined ? Infinity : startedMs + (this.exposureS + this.options.readout_timeout) * 1000),
+      late: () =>
+        new DaqError('deadline_exceeded', `${this.name}: the trigger source pulsed but no frame came ${this.options.readout_timeout} s after a ${this.exposureS} s exposure: is the camera's trigger input wired to it?`, { device: this.name }),
     };
     const done = (async () => {
       try {
@@ -450,7 +454,7 @@ export class PvcamCamera
         if (status === STATUS.READOUT_COMPLETE) break;
         if (status === STATUS.READOUT_FAILED) throw new DaqError('internal', `${this.name}: PVCAM reports the readout failed`);
         if (status === STATUS.READOUT_NOT_ACTIVE) throw new DaqError('internal', `${this.name}: PVCAM reports no acquisition under way`);
-        if (performance.now() > start.deadline()) throw this.late(start.mode);
+        if (performance.now() > start.deadline()) throw start.late?.() ?? this.late(start.mode);
         await this.clock.sleep(this.options.poll_interval);
       }
     } catch (error) {
