@@ -18,7 +18,8 @@ describe('a DAQ card streamed into a run', () => {
       const { stop } = await runScript(engine, STREAM, { params: { rate: 10_000, seconds: 2, block: 500 } });
       expect(stop.exitStatus, stop.reason).toBe('success');
       const descriptor = documents.find((d): d is EventDescriptor => d.kind === 'descriptor' && d.name === 'ai');
-      expect(descriptor?.dataKeys['ai2']).toMatchObject({ dtype: 'float64', shape: [500], units: 'V' });
+      expect(descriptor?.dataKeys['ai2']).toEqual({ dtype: 'float64', shape: [500], units: 'V', source: 'daq' });
+      expect(descriptor?.objectKeys?.['daq']).toEqual(['ai0', 'ai2']);
       const events = documents.filter((d): d is RunEvent => d.kind === 'event' && d.stream === 'ai');
       expect(events.map((e) => e.data['first_sample'])).toEqual(Array.from({ length: 40 }, (_, i) => 500 * i));
       const ramp = events.flatMap((e) => [...(e.data['ai2'] as number[])]);
