@@ -60,7 +60,7 @@ def test_a_10_khz_stream_reaches_ring_and_file_without_a_lost_sample(daemon):
         with client.open_run(summary["uid"]) as f:
             ai = f["entry/data/ai"]
             expect_every_sample(ai["ai2"][()], ai["first_sample"][()], "HDF5 file")
-            assert ai["ai2"].attrs["units"] == "V" and ai["ai0"].attrs["units"] == "V"
+            assert ai["ai2"].attrs["units"] == "V" and ai["ai0"].attrs["units"] == "V" and ai["ai2"].attrs["source"] == "daq"
             sine = ai["ai0"][()].reshape(-1)
             assert 1.9 < sine.max() <= 2.0 and -2.0 <= sine.min() < -1.9  # lab-daq.toml: a 2 V sine
     ring = RingReader(daemon.process.args[daemon.process.args.index("--ring") + 1])
