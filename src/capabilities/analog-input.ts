@@ -76,3 +76,8 @@ export const analogInput = defineCapability<AnalogInput>()(
   'hardware-timed buffered analog input at a set rate (configureAnalogInput, startAnalogInput, readAnalogInput, stopAnalogInput)',
   ['analogInputChannels', 'analogInputRateRange', 'configureAnalogInput', 'analogInputTiming', 'startAnalogInput', 'stopAnalogInput', 'readAnalogInput'],
 );
+
+/** True for an {@link AnalogBlock}: a first sample number and a reading per channel. */
+export function isAnalogBlock(value: unknown): value is AnalogBlock {
+  return typeof value === 'object' && value !== null && typeof (value as AnalogBlock).firstSample === 'number' && typeof (value as AnalogBlock).channels === 'object';
+}

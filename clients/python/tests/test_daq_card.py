@@ -60,7 +60,7 @@ def test_a_10_khz_stream_reaches_ring_and_file_without_a_lost_sample(daemon):
         with client.open_run(summary["uid"]) as f:
             ai = f["entry/data/ai"]
             expect_every_sample(ai["ai2"][()], ai["first_sample"][()], "HDF5 file")
-            assert ai["ai2"].attrs["units"] == "V" and ai["ai0"].attrs["units"] == "V"
+            assert ai["ai2"].attrs["units"] == "V" and ai["ai0"].attrs["units"] == "V" and ai["ai2"].attrs["source"] == "daq"
             sine = ai["ai0"][()].reshape(-1)
             assert 1.9 < sine.max() <= 2.0 and -2.0 <= sine.min() < -1.9  # lab-daq.toml: a 2 V sine
     ring = RingReader(daemon.process.args[daemon.process.args.index("--ring") + 1])
@@ -69,3 +69,26 @@ def test_a_10_khz_stream_reaches_ring_and_file_without_a_lost_sample(daemon):
         expect_every_sample(blocks_of(table, "ai2"), np.array(table.column("first_sample").to_pylist()), "ring")
     finally:
         ring.close()
+
+
+def test_outputs_and_lines_set_from_python(daemon):
+    with daq_client.Client(daemon.address) as client:
+        client.set_analog_output("daq", "ao0", 1.5)
+        client.set_digital_line("daq", "port0/line1", True)
+        # ao0 is wired to ai1, port0/line1 to port0/line5 (examples/lab-daq.toml): a script sees both.
+        check = """
+        daq.configureAnalogInput({ rateHz: 1000, samplesPerChannel: 10, channels: ['ai1'] });
+        daq.startAnalogInput();
+        const ai1 = daq.readAnalogInput(10).channels.ai1.value;
+        daq.stopAnalogInput();
+        if (daq.analogOutput('ao0') !== 1.5 || JSON.stringify(ai1) !== JSON.stringify(Array(10).fill(1.5))) throw new Error('ai1 is not 1.5 V: ' + ai1);
+        if (daq.readLine('port0/line5') !== true) throw new Error('port0/line5 is not high');
+        """
+        summary = client.run(check, name="check.js")
+        assert summary["exit_status"] == "success", summary["reason"]
+        with pytest.raises(daq_client.DaqError) as error:
+            client.set_digital_line("daq", "port0/line5", True)
+        assert error.value.code == "FAILED_PRECONDITION" and "port0/line5 is an input" in error.value.message
+        with pytest.raises(daq_client.DaqError) as error:
+            client.set_analog_output("daq", "ao0", 11)
+        assert error.value.code == "OUT_OF_RANGE"
