@@ -176,7 +176,7 @@ describe('the dashboard screens in chromium', () => {
     const row = page.locator(`#history-rows tr[data-run="${movingRun}"]`);
     const cells = async () => (await row.locator('td').allTextContents()).slice(0, 9);
     const duration = formatDuration((run?.endTimeS ?? 0) - (run?.startTimeS ?? 0));
-    await eventually(cells).toEqual([movingRun.slice(0, 8), 'scan.js', 'finished', 'success', 'olivia', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/), duration, 'scan: 8, frames: 8', expect.any(String)]);
+    await eventually(cells).toEqual([movingRun.slice(0, 8), 'scan.js', 'finished', 'success', 'olivia (operator)', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/), duration, 'scan: 8, frames: 8', expect.any(String)]);
     expect(await row.locator('.meta-param').allTextContents()).toEqual(['by=4', 'frame_every=1', 'steps=8']);
     expect(await row.locator('.meta-meta').allTextContents()).toEqual(['note=focus on the fibre', 'sample=GaAs-17']);
     await page.close();
