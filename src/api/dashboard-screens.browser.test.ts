@@ -242,6 +242,8 @@ describe('the dashboard screens in chromium', () => {
     open(page: Page): Promise<void>;
     /** Canvas selectors that must not be empty (plots, images). */
     drawn?: readonly string[];
+    /** Line charts whose x tick labels (drawn on the canvas) must stay apart. */
+    charts?: readonly string[];
     /** A part of the page to photograph instead of the whole (the presets box). */
     part?: string;
   }
@@ -266,6 +268,7 @@ describe('the dashboard screens in chromium', () => {
     {
       name: 'plots',
       drawn: ['#plot-chart canvas'],
+      charts: ['#plot-chart'],
       open: async (page) => {
         await tab(page, 'plots');
         await eventually(async () => (await page.locator('#plot-stream option').allTextContents()).includes('scan')).toBe(true);
@@ -331,6 +334,7 @@ describe('the dashboard screens in chromium', () => {
     {
       name: 'time-travel',
       drawn: ['#tt-chart canvas', '#tt-frame'],
+      charts: ['#tt-chart'],
       open: async (page) => {
         await tab(page, 'time');
         await eventually(async () => (await page.locator('#tt-stream option').allTextContents()).includes('scan')).toBe(true);
@@ -386,6 +390,10 @@ try {
         for (const overlap of await overlaps(page)) found.push(`${where}: ${overlap}`);
         const wide = await overflowsWidth(page);
         if (wide !== undefined) found.push(`${where}: ${wide}`);
+        for (const selector of screen.charts ?? []) {
+          const gap = Number((await page.locator(selector).getAttribute('data-x-tick-gap')) || NaN);
+          if (!(gap >= 4)) found.push(`${where}: the x tick labels of ${selector} are ${gap} px apart (${await page.locator(selector).getAttribute('data-x-ticks')})`);
+        }
         for (const selector of screen.drawn ?? []) {
           const colours = await canvasColours(page, selector);
           if (colours < 3) found.push(`${where}: ${selector} is empty (${colours} colour${colours === 1 ? '' : 's'})`);
