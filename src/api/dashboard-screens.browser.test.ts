@@ -145,20 +145,24 @@ describe('the dashboard screens in chromium', () => {
   let movingRun = '';
 
   it('shows on the stage card where the stage is and that it is busy while a run moves it', async () => {
-    const page = await login();
+    const page = await login(SIZES[1]);
     const card = page.locator('article[data-device="stage"]');
     await eventually(() => card.locator('[data-position="stage"]').textContent()).toMatch(/^position 0\.0+ mm/);
     // 8 moves of 4 mm at 5 mm/s: over 6 s of motion, a frame after each.
     const uid = (movingRun = await start({ steps: 8, by: 4, frame_every: 1 }, { sample: 'GaAs-17', note: 'focus on the fibre' }));
     const shown = async (): Promise<number> => Number(/^position (-?\d+(?:\.\d+)?) mm/.exec((await card.locator('[data-position="stage"]').textContent()) ?? '')?.[1] ?? NaN);
-    // While the run goes on, the card shows the stage between its start and its end, and busy.
+    // While the run goes on, the card shows the stage between its start and its end, and busy (the header: running, with progress).
     const during = async (): Promise<string> => {
       const position = await shown();
       const badge = await card.locator('.badge').first().textContent();
+      const header = /^running scan\.js\s+\d+\/8$/.test((await page.locator('#current-run').textContent()) ?? '');
       const state = await runState(uid);
-      return state === RunState.RUNNING ? `moved ${position > 0 && position < 32} ${badge}` : `run not running (state ${state}): position ${position}, ${badge}`;
+      return state === RunState.RUNNING ? `moved ${position > 0 && position < 32} ${badge}, header says running ${header}` : `run not running (state ${state}): position ${position}, ${badge}`;
     };
-    await eventually(during).toBe('moved true busy');
+    await eventually(during).toBe('moved true busy, header says running true');
+    // The header during a run (its state, script and progress) and the busy cards, at a laptop's size.
+    expect(await overlaps(page)).toEqual([]);
+    expect(await overflowsWidth(page)).toBeUndefined();
     // Two different positions in a row, while the run goes on: the card follows the stage.
     const first = await shown();
     await eventually(async () => (await runState(uid)) === RunState.RUNNING && (await shown()) > first).toBe(true);
@@ -176,7 +180,7 @@ describe('the dashboard screens in chromium', () => {
     const row = page.locator(`#history-rows tr[data-run="${movingRun}"]`);
     const cells = async () => (await row.locator('td').allTextContents()).slice(0, 9);
     const duration = formatDuration((run?.endTimeS ?? 0) - (run?.startTimeS ?? 0));
-    await eventually(cells).toEqual([movingRun.slice(0, 8), 'scan.js', 'finished', 'success', 'olivia', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/), duration, 'scan: 8, frames: 8', expect.any(String)]);
+    await eventually(cells).toEqual([movingRun.slice(0, 8), 'scan.js', 'finished', 'success', 'olivia (operator)', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/), duration, 'scan: 8, frames: 8', expect.any(String)]);
     expect(await row.locator('.meta-param').allTextContents()).toEqual(['by=4', 'frame_every=1', 'steps=8']);
     expect(await row.locator('.meta-meta').allTextContents()).toEqual(['note=focus on the fibre', 'sample=GaAs-17']);
     await page.close();
@@ -238,6 +242,8 @@ describe('the dashboard screens in chromium', () => {
     open(page: Page): Promise<void>;
     /** Canvas selectors that must not be empty (plots, images). */
     drawn?: readonly string[];
+    /** Line charts whose x tick labels (drawn on the canvas) must stay apart. */
+    charts?: readonly string[];
     /** A part of the page to photograph instead of the whole (the presets box). */
     part?: string;
   }
@@ -262,6 +268,7 @@ describe('the dashboard screens in chromium', () => {
     {
       name: 'plots',
       drawn: ['#plot-chart canvas'],
+      charts: ['#plot-chart'],
       open: async (page) => {
         await tab(page, 'plots');
         await eventually(async () => (await page.locator('#plot-stream option').allTextContents()).includes('scan')).toBe(true);
@@ -327,6 +334,7 @@ describe('the dashboard screens in chromium', () => {
     {
       name: 'time-travel',
       drawn: ['#tt-chart canvas', '#tt-frame'],
+      charts: ['#tt-chart'],
       open: async (page) => {
         await tab(page, 'time');
         await eventually(async () => (await page.locator('#tt-stream option').allTextContents()).includes('scan')).toBe(true);
@@ -382,6 +390,10 @@ try {
         for (const overlap of await overlaps(page)) found.push(`${where}: ${overlap}`);
         const wide = await overflowsWidth(page);
         if (wide !== undefined) found.push(`${where}: ${wide}`);
+        for (const selector of screen.charts ?? []) {
+          const gap = Number((await page.locator(selector).getAttribute('data-x-tick-gap')) || NaN);
+          if (!(gap >= 4)) found.push(`${where}: the x tick labels of ${selector} are ${gap} px apart (${await page.locator(selector).getAttribute('data-x-ticks')})`);
+        }
         for (const selector of screen.drawn ?? []) {
           const colours = await canvasColours(page, selector);
           if (colours < 3) found.push(`${where}: ${selector} is empty (${colours} colour${colours === 1 ? '' : 's'})`);

@@ -16,7 +16,7 @@ import { tableFromIPC } from 'apache-arrow';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DaemonProcess, followRun, ROOT, startDaemonProcess, TestProcesses, writeTokens } from './daemon.fixture.js';
-import { launchChromium, PageProblems } from './dashboard.fixture.js';
+import { launchChromium, overflowsWidth, overlaps, PageProblems } from './dashboard.fixture.js';
 import { ControlService } from './gen/daq/v1/control_pb.js';
 import { HardwareService } from './gen/daq/v1/hardware_pb.js';
 import { readStreamRange } from './range-client.js';
@@ -443,6 +443,9 @@ try {
     const { run } = await client.call(ControlService.method.startRun, { script: { case: 'inline', value: { name: 'suspended.js', source } } });
     await eventually(() => page.locator('#current-run').textContent()).toMatch(/^suspended \(laser\.isEmissionEnabled\(\) equal to false: it is false\) suspended\.js/);
     await shot(page, 'suspended');
+    // The header's long reason neither runs over the rest nor widens the page.
+    expect(await overlaps(page)).toEqual([]);
+    expect(await overflowsWidth(page)).toBeUndefined();
     // A device command meanwhile is refused in the dashboard's words (the box to tick, not the API flag).
     await tab(page, 'devices');
     const stage = page.locator('article[data-device="stage"]');

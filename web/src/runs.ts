@@ -97,7 +97,7 @@ export function createRunsView(app: App): View {
 }
 
 /** Metadata a column of its own already shows (started_by), or too long for a table (a preset's content). */
-const SHOWN_ELSEWHERE = new Set(['started_by', 'preset_content', 'preset_saved_at', 'preset_saved_by']);
+const SHOWN_ELSEWHERE = new Set(['started_by', 'started_by_role', 'preset_content', 'preset_saved_at', 'preset_saved_by']);
 
 /** A run's parameters and its metadata (from its start document) as `name=value` lines. */
 function runMeta(run: RunSummary): HTMLElement[] {
@@ -112,6 +112,12 @@ function runMeta(run: RunSummary): HTMLElement[] {
     ...(params.length === 0 ? [] : [h('div', { class: 'params', title: 'parameters' }, ...params)]),
     ...(metadata.length === 0 ? [] : [h('div', { class: 'metadata muted', title: 'metadata' }, ...metadata)]),
   ];
+}
+
+/** Who started the run: the token's name and its role (`olivia (operator)`), or `local` without tokens. */
+function startedBy(run: RunSummary): string {
+  const role = run.metadata['started_by_role']?.kind;
+  return run.startedBy === 'local' || role?.case !== 'text' ? run.startedBy : `${run.startedBy} (${role.value})`;
 }
 
 function historyRow(app: App, run: RunSummary): HTMLElement {
@@ -132,7 +138,7 @@ function historyRow(app: App, run: RunSummary): HTMLElement {
     h('td', {}, run.scriptName),
     h('td', {}, RunState[run.state].toLowerCase()),
     h('td', { title: run.reason }, status, run.reason ? `: ${run.reason.split('\n')[0]}` : ''),
-    h('td', {}, run.startedBy),
+    h('td', { 'data-by': run.startedBy }, startedBy(run)),
     h('td', {}, formatTime(run.startTimeS)),
     h('td', {}, duration > 0 ? formatDuration(duration) : ''),
     h('td', {}, streams.map(([s, n]) => `${s}: ${n}`).join(', ')),
