@@ -15,7 +15,7 @@ import { DaqError } from '../core/index.js';
 import { DocumentSpill, prepareSpillDir } from './document-spill.js';
 import { createEventModelSerializer, type EventModelOptions, type EventModelSerializer, type RunDocumentEvent } from '../engine/index.js';
 import { type RunDocumentInit, toRunDocument } from './convert.js';
-import { encodeEngineEvent, encodeRunDocument, withEncoding } from './encoded.js';
+import { encodeEngineEvent, encodeNumericEvent, encodeRunDocument, withEncoding } from './encoded.js';
 import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 
 /** One document of the log: its RunDocument bytes, and the message, decoded when first asked for. */
@@ -117,6 +117,16 @@ export class DocumentLog {
         this.runs.delete(uid);
       }
       for (const wake of this.created.splice(0)) wake();
+    }
+    // The document of every point: an event of numbers, written to bytes in one pass with its
+    // Bluesky JSON (no Bluesky document objects, no JSON string: encodeNumericEvent).
+    if (document.kind === 'event') {
+      const floats = log.bluesky.plainEventFloats(document);
+      const bytes = floats === undefined ? undefined : encodeNumericEvent(runUid, log.length, document, floats);
+      if (bytes !== undefined) {
+        log.append(bytes, false);
+        return;
+      }
     }
     // One engine document is one or more Bluesky documents (stream_datum before an event with a
     // frame, stream_resource after a descriptor): each is a RunDocument of its own.
