@@ -52,10 +52,11 @@ class RunLog {
     return this.base + this.documents.length;
   }
 
-  append(bytes: Uint8Array, last: boolean): void {
-    this.documents.push(new LoggedDocument(bytes));
+  /** Appends a document's bytes; `temporary` bytes change after this call (copied here). */
+  append(bytes: Uint8Array, last: boolean, temporary = false): void {
+    // With a spill file, the document kept is the copy in its batch (one copy, no buffer of its own).
+    this.documents.push(new LoggedDocument(this.spill !== undefined ? this.spill.appendEncoded(bytes) : temporary ? bytes.slice() : bytes));
     if (this.spill !== undefined) {
-      this.spill.appendEncoded(bytes);
       if (last) {
         // A finished run is read from its file: nothing of it stays in memory.
         this.spill.flush();
@@ -122,9 +123,9 @@ export class DocumentLog {
     // Bluesky JSON (no Bluesky document objects, no JSON string: encodeNumericEvent).
     if (document.kind === 'event') {
       const floats = log.bluesky.plainEventFloats(document);
-      const bytes = floats === undefined ? undefined : encodeNumericEvent(runUid, log.length, document, floats);
+      const bytes = floats === undefined ? undefined : encodeNumericEvent(runUid, log.length, document, floats, true);
       if (bytes !== undefined) {
-        log.append(bytes, false);
+        log.append(bytes, false, true);
         return;
       }
     }

@@ -98,9 +98,11 @@ export function encodeEngineEvent(runUid: string, index: number, event: RunEvent
  * model serializer gives the event (encoded.test.ts compares them), without the Bluesky
  * document's objects, the JSON string, or a second walk over the values. This is the document
  * of every point of a scan, and the daemon logs each one. `undefined` for any other event (a
- * value that is not a number, numbers beyond uint32): use that path.
+ * value that is not a number, numbers beyond uint32): use that path. `temporary`: the bytes are
+ * a view of the encoder's buffer, valid until the next encoding (for a caller that copies them
+ * at once; the document log copies them into its spill batch).
  */
-export function encodeNumericEvent(runUid: string, index: number, event: RunEvent, floatFields: ReadonlySet<string>): Uint8Array | undefined {
+export function encodeNumericEvent(runUid: string, index: number, event: RunEvent, floatFields: ReadonlySet<string>, temporary = false): Uint8Array | undefined {
   const { data, timestamps, timeS, uid, descriptor } = event;
   if (!isUint32(index) || !isUint32(event.seqNum) || typeof timeS !== 'number' || typeof uid !== 'string' || typeof descriptor !== 'string') return undefined;
   for (const key in data) if (Object.hasOwn(data, key) && typeof data[key] !== 'number') return undefined;
@@ -153,7 +155,7 @@ export function encodeNumericEvent(runUid: string, index: number, event: RunEven
   }
   w.raw(JSON_PARTS.end);
   w.join(json);
-  return w.bytes.slice(0, w.pos);
+  return temporary ? w.bytes.subarray(0, w.pos) : w.bytes.slice(0, w.pos);
 }
 
 /** The constant parts of an event's JSON, in UTF-8. */
