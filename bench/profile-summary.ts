@@ -5,8 +5,9 @@
  * however deep the recursion), in ms and as shares of the profile. `--per N` also prints each as
  * microseconds per N (e.g. per point, with N the points of the profiled runs).
  *
- * Usage: node dist/bench/profile-summary.js FILE.cpuprofile [--top N] [--per N] [--match TEXT]
- * (`--match` keeps the total-time lines whose function or file contains TEXT)
+ * Usage: node dist/bench/profile-summary.js FILE.cpuprofile [--top N] [--per N] [--match TEXT] [--callers TEXT]
+ * (`--match` keeps the total-time lines whose function or file contains TEXT; `--callers` adds the
+ * total time of the functions containing TEXT by their callers, 4 deep)
  */
 import { readFileSync } from 'node:fs';
 
@@ -23,7 +24,7 @@ interface Profile {
 }
 
 const args = process.argv.slice(2);
-const file = args.find((a, i) => !a.startsWith('--') && !['--top', '--per', '--match'].includes(args[i - 1] ?? ''));
+const file = args.find((a, i) => !a.startsWith('--') && !['--top', '--per', '--match', '--callers'].includes(args[i - 1] ?? ''));
 const option = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
@@ -35,6 +36,8 @@ if (file === undefined) {
 const top = Number(option('--top') ?? 30);
 const per = Number(option('--per') ?? 0);
 const match = option('--match');
+const callersOf = option('--callers');
+const callers = new Map<string, number>();
 
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -61,6 +64,18 @@ for (let i = 0; i < profile.samples.length; i++) {
   }
   self.set(key(node), (self.get(key(node)) ?? 0) + dt);
   files.set(fileOf(node), (files.get(fileOf(node)) ?? 0) + dt);
+  if (callersOf !== undefined) {
+    // The outermost frame matching: its caller gets the sample.
+    let outer: ProfileNode | undefined;
+    for (let at: ProfileNode | undefined = node; at !== undefined; at = byId.get(parent.get(at.id) ?? -1)) if (key(at).includes(callersOf)) outer = at;
+    if (outer !== undefined) {
+      // Its callers up to 4 deep.
+      const chain: string[] = [];
+      for (let at = byId.get(parent.get(outer.id) ?? -1); at !== undefined && chain.length < 4; at = byId.get(parent.get(at.id) ?? -1)) chain.push(key(at));
+      const k = `${key(outer)} <- ${chain.join(' <- ') || '(none)'}`;
+      callers.set(k, (callers.get(k) ?? 0) + dt);
+    }
+  }
   const seen = new Set<string>();
   for (let at: ProfileNode | undefined = node; at !== undefined; at = byId.get(parent.get(at.id) ?? -1)) {
     const k = key(at);
@@ -81,3 +96,4 @@ process.stdout.write(`${file}: ${all.toFixed(0)} ms sampled, ${idle.toFixed(0)} 
 print('self time, by function', self);
 print('self time, by file', files);
 print('total time (self + callees), by function', total, match === undefined ? undefined : (k) => k.includes(match));
+if (callersOf !== undefined) print(`total time of ${callersOf}, by caller`, callers);
