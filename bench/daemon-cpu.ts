@@ -15,7 +15,10 @@
  * writes a .cpuprofile when the daemon exits: open it in Chrome's DevTools, or summarise it with
  * `node dist/bench/profile-summary.js FILE`); the figures then include the profiler's cost.
  *
- * Usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [plan] [loop] [record]
+ * `--daemon-arg ARG` (repeatable) gives `daq daemon` an option (e.g. `--no-ring`), to measure what a part costs;
+ * `--node-arg ARG` gives node one (e.g. `--trace-gc`, whose lines the daemon's output then has).
+ *
+ * Usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]
  */
 import { performance } from 'node:perf_hooks';
 import { BenchDaemon, procCpuS } from './daemon.js';
@@ -30,15 +33,17 @@ interface Sample {
   allS: number;
 }
 
-function parse(): { points: number; rounds: number; profile: string | undefined; local: boolean; scripts: Script[] } {
+function parse(): { points: number; rounds: number; profile: string | undefined; local: boolean; scripts: Script[]; daemonArgs: string[]; nodeArgs: string[] } {
   const args = process.argv.slice(2);
   let points = 10_000;
   let rounds = 3;
   let profile: string | undefined;
   let local = true;
   const scripts: Script[] = [];
+  const daemonArgs: string[] = [];
+  const nodeArgs: string[] = [];
   const usage = (): never => {
-    process.stderr.write('usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [plan] [loop] [record]\n');
+    process.stderr.write('usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]\n');
     process.exit(2);
   };
   for (let i = 0; i < args.length; i++) {
@@ -50,11 +55,13 @@ function parse(): { points: number; rounds: number; profile: string | undefined;
       else rounds = n;
     } else if (arg === '--profile') profile = args[++i] ?? usage();
     else if (arg === '--no-local') local = false;
+    else if (arg === '--daemon-arg') daemonArgs.push(args[++i] ?? usage());
+    else if (arg === '--node-arg') nodeArgs.push(args[++i] ?? usage());
     else if (arg in SCRIPTS) scripts.push(arg as Script);
     else usage();
   }
   if (points <= 10) usage();
-  return { points, rounds, profile, local, scripts: scripts.length > 0 ? scripts : ['plan', 'loop', 'record'] };
+  return { points, rounds, profile, local, scripts: scripts.length > 0 ? scripts : ['plan', 'loop', 'record'], daemonArgs, nodeArgs };
 }
 
 const median = (values: number[]): number => {
@@ -62,10 +69,10 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 
-const { points, rounds, profile, local, scripts } = parse();
+const { points, rounds, profile, local, scripts, daemonArgs, nodeArgs } = parse();
 const SMALL = 10;
 const here = local ? await lab() : undefined;
-const daemon = await BenchDaemon.start([], profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile]);
+const daemon = await BenchDaemon.start(daemonArgs, [...nodeArgs, ...(profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile])]);
 
 async function runLocal(source: string): Promise<Sample> {
   if (here === undefined) throw new Error('no local lab');

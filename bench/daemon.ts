@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { rmSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -104,7 +104,10 @@ export class BenchDaemon {
       });
       child.once('exit', (code) => fail(new Error(`daq daemon exited (${code}) before listening:\n${stdout}\n${stderr}`)));
     });
-    // Keep reading its output so that it never blocks on a full pipe.
+    // Keep reading its output so that it never blocks on a full pipe (into a file when
+    // DAQ_BENCH_DAEMON_STDOUT names one: e.g. what node's --trace-gc prints).
+    const keep = process.env['DAQ_BENCH_DAEMON_STDOUT'];
+    if (keep !== undefined && keep !== '') child.stdout?.on('data', (chunk: Buffer) => appendFileSync(keep, chunk));
     child.stdout?.resume();
     return new BenchDaemon(child, new DaemonClient(address), address, dir, ring);
   }
