@@ -119,6 +119,12 @@ desktop: system $(DESKTOP_TARGET)/tools/.tauri-driver-$(TAURI_DRIVER_VERSION) ##
 
 build: $(TS_STAMP) $(NATIVE_ADDON) $(WEB_BUNDLE) ## compile TypeScript to dist/, the native addon and the dashboard (only what changed)
 
+# The docs' screenshots of the dashboard: the browser test of its screens (src/api/dashboard-screens.browser.test.ts)
+# photographs every screen at 1400x900 into docs/dashboard/ after checking it at two window sizes.
+.PHONY: screenshots
+screenshots: system build ## refresh docs/dashboard/*.png: every dashboard screen at 1400x900, in chromium against a simulated lab
+	DAQ_SCREENSHOTS=docs/dashboard npx vitest run src/api/dashboard-screens.browser.test.ts
+
 # `daq` on the PATH: a link in $(BINDIR) to this checkout's dist/src/cli/main.js, so a later
 # `make build` takes effect at once (as `npm link` does). PREFIX=/usr/local for every user.
 PREFIX ?= $(HOME)/.local
@@ -208,6 +214,9 @@ bench-cli: build ## only the start-up of `daq` (--version, --help, status --remo
 # FRAMES=N for a shorter or longer run (default 1000 frames: 10 s, 2 GiB).
 bench-fly: build ## only the fly scan: 1024x1024 16-bit frames on 100 Hz pulses into the ring and the HDF5 file
 	node dist/bench/fly.js $(if $(FRAMES),--frames $(FRAMES))
+
+bench-daq: build ## only the DAQ card: hardware-timed analog input at 10, 50 and 100 kHz into the ring and the HDF5 file (samples/s, lost, CPU)
+	node dist/bench/daq-card.js $(if $(SECONDS),--seconds $(SECONDS))
 
 clean: ## remove build output, installed packages and venvs
 	rm -rf dist node_modules build native/build $(VENV)

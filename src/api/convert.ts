@@ -1,7 +1,7 @@
 /** Engine values to API messages: run documents, summaries, values. Frames become references. */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { isFrame } from '../capabilities/index.js';
-import type { BlueskyPair, EventValue, ExitStatus as EngineExit, ParamValue, RunDocument as EngineDocument, RunSummary as EngineSummary } from '../engine/index.js';
+import type { BlueskyPair, EventValue, ExitStatus as EngineExit, ParamValue, RunDocument as EngineDocument, RunRequest, RunSummary as EngineSummary } from '../engine/index.js';
 import { type ValueSchema } from './gen/daq/v1/common_pb.js';
 import { type RunSummarySchema, RunState } from './gen/daq/v1/control_pb.js';
 import { ExitStatus, type RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
@@ -40,7 +40,8 @@ export function fromValue(value: { kind: { case: string | undefined; value?: unk
   throw new DaqError('invalid_argument', `${what}: expected a number, a string or a boolean`);
 }
 
-function toValueMap(values: Record<string, unknown>): Record<string, ValueInit> {
+/** A record of values as a map of Value messages. */
+export function toValueMap(values: Record<string, unknown>): Record<string, ValueInit> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, toValue(v)]));
 }
 
@@ -86,8 +87,8 @@ function typedDocument(runUid: string, index: number, document: EngineDocument):
 /** The API's run state for each engine state. */
 export const RUN_STATES = { queued: RunState.QUEUED, running: RunState.RUNNING, paused: RunState.PAUSED, suspended: RunState.SUSPENDED, finished: RunState.FINISHED } as const;
 
-/** A run summary message. */
-export function toRunSummary(summary: EngineSummary, startedBy = ''): RunSummaryInit {
+/** A run summary message (with the parameters and metadata of `request`, when given). */
+export function toRunSummary(summary: EngineSummary, startedBy = '', request: Pick<RunRequest, 'params' | 'metadata'> = {}): RunSummaryInit {
   return {
     uid: summary.uid,
     scriptName: summary.scriptName,
@@ -102,6 +103,8 @@ export function toRunSummary(summary: EngineSummary, startedBy = ''): RunSummary
     startTimeS: summary.startTimeS ?? 0,
     endTimeS: summary.endTimeS ?? 0,
     startedBy,
+    params: toValueMap(request.params ?? {}),
+    metadata: toValueMap(request.metadata ?? {}),
   };
 }
 
@@ -134,6 +137,8 @@ export function catalogSummary(entry: CatalogEntry): RunSummaryInit {
       startTimeS: entry.startTimeS,
       endTimeS: entry.endTimeS ?? 0,
       startedBy: typeof entry.start.metadata.started_by === 'string' ? entry.start.metadata.started_by : '',
+      params: toValueMap(entry.start.params),
+      metadata: toValueMap(entry.start.metadata),
     },
     entry,
   );

@@ -199,7 +199,8 @@ function createCard(app: App, device: DeviceInfo, key: string, takeOverBox: HTML
     const hh = number('roi-height', g?.roiHeight ?? 0, { min: 1 });
     for (const input of [x, y, w, hh]) input.classList.add('short');
     controls.push(
-      h('div', { class: 'row' }, 'ROI x ', x, ' y ', y, ' w ', w, ' h ', hh, ' ',
+      // Each label stays with its input when the row wraps.
+      h('div', { class: 'row' }, 'ROI ', ...[['x', x], ['y', y], ['w', w], ['h', hh]].flatMap(([label, input]) => [h('span', { class: 'pair' }, label as string, ' ', input as HTMLInputElement), ' ']),
         button('Set ROI', `ROI of ${name}`, () => hardware.setRoi({ device: name, x: Number(x.value), y: Number(y.value), width: Number(w.value), height: Number(hh.value), takeOver: takeOver() })),
         button('Full', `full ROI of ${name}`, () => hardware.setRoi({ device: name, x: 0, y: 0, width: g?.sensorWidth ?? 0, height: g?.sensorHeight ?? 0, takeOver: takeOver() }))),
     );
@@ -207,6 +208,17 @@ function createCard(app: App, device: DeviceInfo, key: string, takeOverBox: HTML
   if (caps.has('VoltageSource')) {
     const input = number('volts', setting('voltage'));
     controls.push(h('div', { class: 'row' }, input, ' V ', button('Set output', `output of ${name}`, () => hardware.setVoltage({ device: name, volts: Number(input.value), takeOver: takeOver() }))));
+  }
+  if (caps.has('AnalogOutput')) {
+    // A DAQ card: its outputs are the readbacks in V (ao0, ao1, ...).
+    const channel = app.guard(h('input', { 'data-input': 'ao-channel', class: 'short', value: device.values.find((v) => v.units === 'V')?.name ?? 'ao0' }));
+    const volts = number('ao-volts', 0);
+    controls.push(h('div', { class: 'row' }, 'output ', channel, ' ', volts, ' V ', button('Set', `output of ${name}`, () => hardware.setAnalogOutput({ device: name, channel: channel.value, volts: Number(volts.value), takeOver: takeOver() }))));
+  }
+  if (caps.has('DigitalIO')) {
+    const line = app.guard(h('input', { 'data-input': 'line', value: 'port0/line0' }));
+    const drive = (value: boolean) => () => hardware.setDigitalLine({ device: name, line: line.value, value, takeOver: takeOver() });
+    controls.push(h('div', { class: 'row' }, 'line ', line, ' ', button('High', `line of ${name} high`, drive(true)), button('Low', `line of ${name} low`, drive(false))));
   }
   if (caps.has('FrameProducer')) {
     controls.push(h('div', { class: 'row' }, 'stream ', button('Start', `start stream of ${name}`, () => hardware.setFrameStream({ device: name, on: true, takeOver: takeOver() })), button('Stop', `stop stream of ${name}`, () => hardware.setFrameStream({ device: name, on: false, takeOver: takeOver() })), button('Preview', `preview ${name}`, async () => app.go('camera', { device: name }), 'observer')));

@@ -237,7 +237,7 @@ export function createEditorView(app: App): View {
       const cell = (field: string, i: number): string => {
         const v: unknown = rows.value(field, i);
         const units = described?.fields.find((f) => f.name === field)?.units ?? '';
-        return typeof v === 'number' ? formatQuantity(v, units) : typeof v === 'bigint' ? String(v) : v !== null && typeof v === 'object' ? '[array]' : String(v);
+        return typeof v === 'number' ? formatQuantity(v, units, { integer: units === '' && Number.isInteger(v) }) : typeof v === 'bigint' ? String(v) : v !== null && typeof v === 'object' ? '[array]' : String(v);
       };
       parts.push(
         h('h4', {}, `${stream}: ${mine.length} event${mine.length === 1 ? '' : 's'}${mine.length > last.length ? ` (the last ${last.length})` : ''}`),

@@ -51,8 +51,23 @@ function labelWidth(u: uPlot, values: readonly string[] | null): number {
   u.ctx.font = '12px system-ui, sans-serif';
   const widest = Math.max(...values.map((v) => u.ctx.measureText(v).width));
   u.ctx.restore();
-  // uPlot sizes in CSS px; the label, its gap and the axis title beside it.
-  return Math.ceil(widest / (devicePixelRatio || 1)) + 34;
+  // In CSS px (the font is set in CSS px; uPlot scales its own by the pixel ratio): the label, its gap and the axis title beside it.
+  return Math.ceil(widest) + 34;
+}
+
+/** The font of the axes' tick labels (set on the axes, so the room a label needs can be measured). */
+const TICK_FONT = '12px system-ui, sans-serif';
+
+/**
+ * The room between x ticks (CSS px) that the widest label of the axis from `min` to `max` needs,
+ * with a gap: uPlot's default (50 px) let `21:20:25` run into `21:20:30` and `100.00 mm` into its neighbour.
+ */
+function xTickSpace(u: uPlot, labels: readonly string[]): number {
+  u.ctx.save();
+  u.ctx.font = TICK_FONT;
+  const widest = Math.max(0, ...labels.map((l) => u.ctx.measureText(l).width));
+  u.ctx.restore();
+  return Math.ceil(widest) + 16;
 }
 
 /** A chart in `parent`; `draw` sets its lines. */
@@ -68,6 +83,9 @@ export class Chart {
   /** Marks a time on the x axis (a vertical line), or NaN for none. */
   cursorX = NaN;
   private started = 0;
+  /** The x ticks of the last draw (values), to measure the room between their labels. */
+  private xSplits: number[] = [];
+  private xLabels: string[] = [];
 
   constructor(
     private readonly parent: HTMLElement,
@@ -117,6 +135,27 @@ export class Chart {
     if (this.plot !== undefined) this.plot.setData(this.plot.data, true);
   }
 
+  /**
+   * The smallest room between two neighbouring x tick labels as drawn (CSS px; negative: they
+   * overlap), in the box's dataset as `xTickGap` for the browser tests (labels are drawn on the
+   * canvas, where no bounding box can be asked for).
+   */
+  private measureXTicks(u: uPlot): void {
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.font = TICK_FONT;
+    let gap = Infinity;
+    const [min = -Infinity, max = Infinity] = [u.scales['x']?.min, u.scales['x']?.max];
+    const shown = this.xSplits.map((s, i) => ({ at: u.valToPos(s, 'x'), width: ctx.measureText(this.xLabels[i] ?? '').width, s })).filter((t) => t.s >= min && t.s <= max && t.width > 0);
+    for (let i = 1; i < shown.length; i++) {
+      const a = shown[i - 1] as (typeof shown)[number];
+      const b = shown[i] as (typeof shown)[number];
+      gap = Math.min(gap, Math.abs(b.at - a.at) - (a.width + b.width) / 2);
+    }
+    ctx.restore();
+    this.parent.dataset['xTickGap'] = Number.isFinite(gap) ? gap.toFixed(1) : '';
+  }
+
   private size(): { width: number; height: number } {
     const width = Math.max(300, (this.parent.clientWidth || 800) - 14);
     const top = this.parent.getBoundingClientRect().top;
@@ -141,16 +180,21 @@ export class Chart {
     };
     this.parent.dataset['xTitle'] = axisTitle(x);
     this.parent.dataset['yTitle'] = axisTitle(y);
-    const xTicks = time
-      ? (_u: uPlot, splits: number[]) => shown('x', splits.map((s) => timeTick(s, splits)))
-      : (_u: uPlot, splits: number[]) => shown('x', formatTicks(splits, x.units));
+    const xLabels = (splits: number[]): string[] => (time ? splits.map((s) => timeTick(s, splits)) : formatTicks(splits, x.units));
+    const xTicks = (_u: uPlot, splits: number[]) => {
+      this.xSplits = splits;
+      return (this.xLabels = shown('x', xLabels(splits)));
+    };
+    // The widest label an axis from min to max can have: both ends and the middle, at the finest step the labels show.
+    const xSpace = (u: uPlot, _axis: number, min: number, max: number): number =>
+      xTickSpace(u, time ? [timeTick(min, max - min < 20 ? [min, min + 0.05] : [min, max]), timeTick(max, max - min < 20 ? [max, max + 0.05] : [min, max])] : formatTicks([min, (min + max) / 2, max], x.units));
     return {
       mode: 2,
       ...this.size(),
       scales: { x: { time: false, auto: true }, y: { auto: true } },
       axes: [
-        { label: axisTitle(x), stroke: '#333', values: xTicks, grid: { stroke: '#eee' } },
-        { label: axisTitle(y), stroke: '#333', values: (_u: uPlot, splits: number[]) => shown('y', formatTicks(splits, y.units)), size: labelWidth, grid: { stroke: '#eee' } },
+        { label: axisTitle(x), stroke: '#333', font: TICK_FONT, values: xTicks, space: xSpace, grid: { stroke: '#eee' } },
+        { label: axisTitle(y), stroke: '#333', font: TICK_FONT, values: (_u: uPlot, splits: number[]) => shown('y', formatTicks(splits, y.units)), size: labelWidth, grid: { stroke: '#eee' } },
       ],
       legend: { show: true, live: false },
       cursor: { drag: { x: true, y: true, setScale: true } },
@@ -170,6 +214,7 @@ export class Chart {
         ],
         draw: [
           () => this.options.onDrawn?.(performance.now() - this.started),
+          (u) => this.measureXTicks(u),
           (u) => {
             if (!Number.isFinite(this.cursorX)) return;
             const at = u.valToPos(this.cursorX, 'x', true);

@@ -10,6 +10,7 @@ import { call, messageOf, presets } from './api.js';
 import type { App } from './app.js';
 import { h, replace } from './dom.js';
 import { showValue } from './values.js';
+import { formatTime } from '../../src/core/format/index.js';
 
 /** The presets box; `refresh()` reads the list again. */
 export function createPresetsBox(app: App): { el: HTMLElement; refresh(): Promise<void> } {
@@ -60,7 +61,7 @@ export function createPresetsBox(app: App): { el: HTMLElement; refresh(): Promis
       'tr',
       { 'data-preset': p.name },
       h('td', {}, p.name),
-      h('td', {}, new Date(p.savedAtS * 1000).toISOString().replace('T', ' ').slice(0, 19)),
+      h('td', {}, formatTime(p.savedAtS).slice(0, 19)), // local ISO 8601 to the second, as every time on the page
       h('td', {}, p.savedBy),
       h('td', { title: fieldsText(p) }, p.devices.map((d) => d.device).join(', ')),
       h('td', {}, p.note),
@@ -82,7 +83,7 @@ export function createPresetsBox(app: App): { el: HTMLElement; refresh(): Promis
     h('summary', {}, 'Presets'),
     h('div', { class: 'row' }, name, ' ', note, ' ', h('label', { title: 'replace a preset of the same name' }, force, ' replace'), ' ', app.guard(h('button', { id: 'preset-save', onclick: () => void save() }, 'Save current settings'))),
     h('div', { class: 'row' }, 'when applying: ', h('label', {}, openShutters, ' open shutters'), ' ', h('label', {}, enableEmission, ' turn emission on'), ' (otherwise left as they are)'),
-    h('table', { class: 'presets' }, h('thead', {}, h('tr', {}, ...['name', 'saved (UTC)', 'by', 'devices', 'note', ''].map((t) => h('th', {}, t)))), rows),
+    h('table', { class: 'presets' }, h('thead', {}, h('tr', {}, ...['name', 'saved', 'by', 'devices', 'note', ''].map((t) => h('th', {}, t)))), rows),
     message,
   );
   return { el, refresh };

@@ -9,6 +9,7 @@ import { call, control, every, messageOf } from './api.js';
 import type { App, View } from './app.js';
 import { formatDuration, formatTime } from '../../src/core/format/index.js';
 import { download, h, replace } from './dom.js';
+import { showValue } from './values.js';
 
 /** Downloads a finished run's HDF5 file, streamed in chunks by ExportRun. */
 async function downloadHdf5(run: RunSummary): Promise<void> {
@@ -37,7 +38,7 @@ export function createRunsView(app: App): View {
     h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, ...['#', 'run', 'script', 'queued', 'by', ''].map((t) => h('th', {}, t)))), queueBody),
     message,
     h('h3', {}, 'History'),
-    h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, ...['run', 'script', 'state', 'status', 'by', 'started', 'duration', 'events', ''].map((t) => h('th', {}, t)))), historyBody),
+    h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, ...['run', 'script', 'state', 'status', 'by', 'started', 'duration', 'events', 'parameters · metadata', ''].map((t) => h('th', {}, t)))), historyBody),
   );
   const act = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
     try {
@@ -95,6 +96,30 @@ export function createRunsView(app: App): View {
   };
 }
 
+/** Metadata a column of its own already shows (started_by), or too long for a table (a preset's content). */
+const SHOWN_ELSEWHERE = new Set(['started_by', 'started_by_role', 'preset_content', 'preset_saved_at', 'preset_saved_by']);
+
+/** A run's parameters and its metadata (from its start document) as `name=value` lines. */
+function runMeta(run: RunSummary): HTMLElement[] {
+  const line = (kind: string, values: RunSummary['params']) =>
+    Object.entries(values)
+      .filter(([name]) => !SHOWN_ELSEWHERE.has(name))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, value]) => h('span', { class: `meta-${kind}`, 'data-name': name }, `${name}=${value.kind.case === 'number' ? String(value.kind.value) : showValue(value)}`));
+  const params = line('param', run.params);
+  const metadata = line('meta', run.metadata);
+  return [
+    ...(params.length === 0 ? [] : [h('div', { class: 'params', title: 'parameters' }, ...params)]),
+    ...(metadata.length === 0 ? [] : [h('div', { class: 'metadata muted', title: 'metadata' }, ...metadata)]),
+  ];
+}
+
+/** Who started the run: the token's name and its role (`olivia (operator)`), or `local` without tokens. */
+function startedBy(run: RunSummary): string {
+  const role = run.metadata['started_by_role']?.kind;
+  return run.startedBy === 'local' || role?.case !== 'text' ? run.startedBy : `${run.startedBy} (${role.value})`;
+}
+
 function historyRow(app: App, run: RunSummary): HTMLElement {
   const streams = Object.entries(run.numEvents);
   const duration = run.startTimeS > 0 ? (run.endTimeS > 0 ? run.endTimeS : Date.now() / 1000) - run.startTimeS : 0;
@@ -113,10 +138,11 @@ function historyRow(app: App, run: RunSummary): HTMLElement {
     h('td', {}, run.scriptName),
     h('td', {}, RunState[run.state].toLowerCase()),
     h('td', { title: run.reason }, status, run.reason ? `: ${run.reason.split('\n')[0]}` : ''),
-    h('td', {}, run.startedBy),
+    h('td', { 'data-by': run.startedBy }, startedBy(run)),
     h('td', {}, formatTime(run.startTimeS)),
     h('td', {}, duration > 0 ? formatDuration(duration) : ''),
     h('td', {}, streams.map(([s, n]) => `${s}: ${n}`).join(', ')),
-    h('td', {}, plot, hdf5),
+    h('td', { class: 'run-meta', 'data-meta': run.uid }, ...runMeta(run)),
+    h('td', { class: 'actions' }, plot, hdf5),
   );
 }

@@ -12,7 +12,7 @@ import { decodeRows, readRange, toCsv } from './arrow.js';
 import { paint, percentiles } from './colour-maps.js';
 import { formatDuration, formatQuantity, formatTime } from '../../src/core/format/index.js';
 import { download, h, replace, select, setOptions } from './dom.js';
-import { Chart } from './plot-chart.js';
+import { Chart, type Line } from './plot-chart.js';
 
 /** The Time travel panel. */
 export function createTimeTravelView(app: App): View {
@@ -92,8 +92,14 @@ export function createTimeTravelView(app: App): View {
     ctx.font = '11px sans-serif';
     // Run labels never overlap: each is cut to the room before the next label, and left out
     // when fewer than a few characters fit (the run's band stays; hover the timeline or see Runs).
-    let labelsShown = 0;
+    // Every label's box goes to data-label-boxes (the browser tests check that none overlap).
+    const boxes: { text: string; x: number; y: number; width: number; height: number }[] = [];
+    const label = (text: string, at: number, baseline: number): void => {
+      ctx.fillText(text, at, baseline);
+      boxes.push({ text, x: at, y: baseline - 10, width: ctx.measureText(text).width, height: 12 });
+    };
     let freeFrom = 0;
+    let runLabels = 0;
     const runs = [...(ring?.runs ?? [])].sort((a, b) => a.startTimeS - b.startTimeS);
     runs.forEach((run, i) => {
       const end = run.endTimeS > 0 ? run.endTimeS : t1;
@@ -101,22 +107,27 @@ export function createTimeTravelView(app: App): View {
       ctx.fillStyle = i % 2 === 0 ? 'rgba(70,130,200,0.18)' : 'rgba(70,130,200,0.30)';
       ctx.fillRect(from, 0, Math.max(2, x(end) - from), height);
       const next = runs[i + 1];
-      const room = (next === undefined ? width : x(Math.max(next.startTimeS, t0))) - Math.max(from + 2, freeFrom) - 6;
-      const label = fitText(ctx, `${run.scriptName} ${formatTime(run.startTimeS, { timeOnly: true }).slice(0, 8)}`, room);
-      if (label === '') return;
-      ctx.fillStyle = '#246';
       const at = Math.max(from + 2, freeFrom);
-      ctx.fillText(label, at, height - 4);
-      freeFrom = at + ctx.measureText(label).width + 6;
-      labelsShown++;
+      const room = (next === undefined ? width : x(Math.max(next.startTimeS, t0))) - at - 6;
+      const text = fitText(ctx, `${run.scriptName} ${formatTime(run.startTimeS, { timeOnly: true }).slice(0, 8)}`, Math.min(room, width - at - 2));
+      if (text === '') return;
+      ctx.fillStyle = '#246';
+      label(text, at, height - 4);
+      runLabels++;
+      freeFrom = at + ctx.measureText(text).width + 6;
     });
-    timeline.dataset['labels'] = String(labelsShown);
     streams.forEach((s, i) => {
       ctx.fillStyle = '#333';
-      ctx.fillText(s.name, 2, 14 + 16 * i);
+      // The stream's name in the 100 px before the spans start.
+      const text = fitText(ctx, s.name, 94);
+      if (text !== '') label(text, 2, 14 + 16 * i);
       ctx.fillStyle = '#5a5';
       ctx.fillRect(x(s.tFirstS), 5 + 16 * i, Math.max(2, x(s.tLastS) - x(s.tFirstS)), 11);
     });
+    timeline.dataset['labels'] = String(runLabels);
+    timeline.dataset['labelBoxes'] = JSON.stringify(boxes);
+    timeline.dataset['runs'] = JSON.stringify(runs.map((r) => r.uid));
+    timeline.dataset['first'] = String(t0);
     ctx.strokeStyle = '#c00';
     ctx.lineWidth = 2;
     ctx.beginPath();
@@ -160,7 +171,7 @@ export function createTimeTravelView(app: App): View {
             if (['time', 'run_uid', 'seq_num'].includes(f.name)) continue;
             const v: unknown = before.value(f.name, at);
             const units = fieldOf(stream, f.name)?.units ?? '';
-            const text = typeof v === 'number' ? formatQuantity(v, units) : typeof v === 'bigint' ? String(v) : v !== null && typeof v === 'object' ? '[array]' : `${String(v)}${units === '' ? '' : ` ${units}`}`;
+            const text = typeof v === 'number' ? formatQuantity(v, units, { integer: units === '' && Number.isInteger(v) }) : typeof v === 'bigint' ? String(v) : v !== null && typeof v === 'object' ? '[array]' : `${String(v)}${units === '' ? '' : ` ${units}`}`;
             shown.push(h('tr', { 'data-field': f.name }, h('th', {}, f.name), h('td', { 'data-value': typeof v === 'number' ? String(v) : text }, text)));
           }
         } else shown.push(h('tr', {}, h('td', { class: 'muted' }, `no ${stream} rows at or before this time`)));
@@ -168,7 +179,8 @@ export function createTimeTravelView(app: App): View {
         const y = rows.numbers(fieldSelect.value);
         chart.cursorX = cursor;
         chart.autoscale = true;
-        if (y !== undefined) chart.draw([{ label: `${stream}.${fieldSelect.value}`, x: rows.time, y }], `no ${stream} rows in this window`);
+        // One line a run: a line drawn from one run's last point to the next run's first would show values never measured.
+        if (y !== undefined) chart.draw(linesByRun(rows.time, y, rows.runUid, (uid) => `${ring?.runs.find((r) => r.uid === uid)?.scriptName ?? stream} · ${uid.slice(0, 8)}`), `no ${stream} rows in this window`);
       }
       await showFrame();
     } catch (error) {
@@ -184,13 +196,18 @@ export function createTimeTravelView(app: App): View {
 
   const showFrame = async (): Promise<void> => {
     const [stream, field] = frameSelect.value.split('/');
-    if (stream === undefined || field === undefined || stream === '') return;
+    // No frame at the cursor: the canvas is cleared, never left showing another moment's frame.
+    const clear = (why: string): void => {
+      frameCanvas.getContext('2d')?.clearRect(0, 0, frameCanvas.width, frameCanvas.height);
+      frameInfo.textContent = why;
+    };
+    if (stream === undefined || field === undefined || stream === '') return clear('');
     const info = fieldOf(stream, field);
     const rows = decodeRows(await call(() => readRange({ stream, t0S: 0, t1S: cursor + 1e-6, lastRows: 1, fields: [field] })));
-    if (rows.length === 0) return void (frameInfo.textContent = 'no frame at or before this time');
+    if (rows.length === 0) return clear('no frame at or before this time');
     const bytes = rows.value(field, 0) as Uint8Array | null;
     const [height = 0, width = 0] = info?.shape ?? [];
-    if (bytes === null || width === 0) return;
+    if (bytes === null || width === 0) return clear('no frame at or before this time');
     const pixels = toUint16(bytes, info?.dtype ?? 'uint16', width * height);
     frameCanvas.width = width;
     frameCanvas.height = height;
@@ -318,6 +335,18 @@ function toUint16(bytes: Uint8Array, dtype: string, count: number): Uint16Array 
   let max = 0;
   for (const v of floats) max = Math.max(max, v);
   return Uint16Array.from(floats, (v) => (v / Math.max(max, 1e-30)) * 65535);
+}
+
+/** The rows as one line per run (rows of a run are contiguous in the ring, in time order), each named by `label(runUid)`. */
+function linesByRun(time: Float64Array, y: Float64Array, runUid: readonly string[], label: (uid: string) => string): Line[] {
+  const lines: Line[] = [];
+  let from = 0;
+  for (let i = 1; i <= time.length; i++) {
+    if (i < time.length && runUid[i] === runUid[from]) continue;
+    lines.push({ label: label(runUid[from] ?? ''), x: time.subarray(from, i), y: y.subarray(from, i) });
+    from = i;
+  }
+  return lines;
 }
 
 /** `text` cut (with an ellipsis) to fit `room` px, or '' when less than a few characters fit. */

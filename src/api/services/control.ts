@@ -101,7 +101,8 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
         scriptName: name,
         source,
         params,
-        metadata: { ...metadata, started_by: context.principal.name },
+        // Who started it, by the token's name and role (`local` when the daemon has no tokens).
+        metadata: { ...metadata, started_by: context.principal.name, started_by_role: context.principal.role },
         limits: {
           ...(limits?.wallTimeS ? { wallTimeS: limits.wallTimeS } : {}),
           ...(limits?.maxOperations ? { maxOperations: limits.maxOperations } : {}),

@@ -11,9 +11,9 @@ import { Mailbox } from '../mailbox.js';
 
 type Status = MessageInitShape<typeof StreamStatusResponseSchema>;
 
-/** A run as clients see it: the engine's summary, who started it, and its file from the storage. */
+/** A run as clients see it: the engine's summary, who started it, its parameters and metadata, and its file from the storage. */
 export function summaryOf(core: DaemonCore, run: Run): RunSummaryInit {
-  const summary = withStorage(toRunSummary(run.summary(), core.startedBy.get(run.uid) ?? ''), core.storage?.run(run.uid));
+  const summary = withStorage(toRunSummary(run.summary(), core.startedBy.get(run.uid) ?? '', run.request), core.storage?.run(run.uid));
   return core.labQueue === undefined ? summary : { ...summary, daemon: core.labQueue.daemon };
 }
 
