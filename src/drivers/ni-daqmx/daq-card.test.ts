@@ -48,7 +48,7 @@ describe('ni-daqmx', () => {
     if (!isAnalogInput(card) || !isAnalogOutput(card)) throw new Error('not a DAQ card');
     try {
       await card.writeAnalogOutput('ao0', 2.5);
-      await card.configureAnalogInput({ rateHz: 20_000, channels: ['ai2', 'ai1'] });
+      await card.configureAnalogInput({ rateHz: 20_000, channels: ['ai2', 'ai1'], bufferSamplesPerChannel: 30 * 20_000 });
       await card.startAnalogInput();
       const ramp: number[] = [];
       const loop: number[] = [];
