@@ -13,8 +13,8 @@ import koffi from 'koffi';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAnalogInput, isAnalogOutput, isCounter, isDigitalIO } from '../../capabilities/index.js';
 import { conformanceFor, expectDaqError } from '../../conformance/index.js';
-import { DaqError } from '../../core/index.js';
-import { type Device, parseLabConfig } from '../../devices/index.js';
+import { DaqError, VirtualClock } from '../../core/index.js';
+import { type Device, Lab, parseLabConfig } from '../../devices/index.js';
 import { DRIVERS } from '../index.js';
 import { makeDevice, wireHarness } from '../common/wire-harness.fixture.js';
 import { niDaqmxDriver, niDaqmxOptions } from './index.js';
@@ -162,6 +162,20 @@ describe('ni-daqmx', () => {
     expect(problems).toEqual([
       ['lab.toml', 4, 'device "daq", field "ai_channels.1": "ai0" is already in ai_channels (got string "ai0")'],
       ['lab.toml', 5, 'device "daq", field "ai_range": a range is [min, max] with min below max, in V (got an array)'],
+    ]);
+  });
+
+  it('refuses two devices on one card, naming the line and the field', () => {
+    const source = ['[devices.a]', 'driver = "ni-daqmx"', 'device = "Dev1"', 'counters = ["ctr0"]', '[devices.b]', 'driver = "ni-daqmx"', 'device = "Dev1"', 'counters = ["ctr1"]', ''].join('\n');
+    let error: unknown;
+    try {
+      Lab.create(parseLabConfig(source, 'lab.toml', DRIVERS), DRIVERS, new VirtualClock());
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(DaqError);
+    expect((error as DaqError).children.map((c) => [c.location?.line, c.message])).toEqual([
+      [7, 'device "b", field "device": nidaqmx:Dev1 is already used by device "a"; a port serves one device (or the axes/mounts of one controller or bus)'],
     ]);
   });
 });
