@@ -12,8 +12,8 @@
  * so no call blocks the daemon). DAQmx's error -200279 (samples no longer available) is the
  * overflow of the AnalogInput contract.
  *
- * A card that goes away (DAQmx error -200324, device absent or unavailable: unplugged, powered
- * off) faults the device; its tasks are cleared and it is connected again on the rhythm of
+ * A card that goes away (DAQmx error -201003, device cannot be accessed, or -200324, device
+ * absent or unavailable: unplugged, powered off) faults the device; its tasks are cleared and it is connected again on the rhythm of
  * {@link CONNECT_RETRY} until the card answers, then it is `idle` with outputs at 0 V.
  */
 import type { LineDirection } from '../../capabilities/index.js';

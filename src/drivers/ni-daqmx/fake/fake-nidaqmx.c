@@ -16,7 +16,7 @@
  * of samples not yet taken waits up to its timeout, then fails DAQmxErrorSamplesNotYetAvailable.
  * Lines are reserved by the task that has them: a second task on a line fails
  * DAQmxErrorPALResourceReserved until the first is cleared. fake_daqmx_unplug(1) takes the card
- * away (every call fails DAQmxErrorDevAbsentOrUnavailable, except clearing a task; the device
+ * away (every call fails DAQmxErrorDevCannotBeAccessed, except clearing a task; the device
  * list is empty) until fake_daqmx_unplug(0).
  */
 #include <math.h>
@@ -76,7 +76,7 @@ static int32 fail(int32 code, const char *message, const char *detail) {
 }
 
 #define GONE() \
-  if (unplugged) return fail(DAQmxErrorDevAbsentOrUnavailable, "Device cannot be accessed. It is absent or unavailable.", "Device: Dev1")
+  if (unplugged) return fail(DAQmxErrorDevCannotBeAccessed, "Device cannot be accessed.", "Possible causes: the device is no longer present in the system, or it is not powered. Device: Dev1")
 
 /* "Dev1/ai2" -> 2 for prefix "ai"; -1 for a channel that does not exist; -2 for another device. */
 static int parse_channel(const char *name, const char *prefix, int count) {
