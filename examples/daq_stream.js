@@ -8,9 +8,10 @@
 const rate = Number(params.rate ?? 10000);        // Hz
 const seconds = Number(params.seconds ?? 5);      // s of samples
 const block = Number(params.block ?? 1000);       // samples per channel per event
+const buffer = Number(params.buffer ?? 4);        // s of samples the card holds while the script catches up
 const blocks = Math.round((rate * seconds) / block);
 
-daq.configureAnalogInput({ rateHz: rate, channels: ['ai0', 'ai2'], bufferSamplesPerChannel: 4 * rate });
+daq.configureAnalogInput({ rateHz: rate, channels: ['ai0', 'ai2'], bufferSamplesPerChannel: Math.round(buffer * rate) });
 daq.startAnalogInput();
 try {
   for (let i = 0; i < blocks; i++) {

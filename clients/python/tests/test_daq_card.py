@@ -47,7 +47,9 @@ def expect_every_sample(ramp: np.ndarray, first_sample: np.ndarray, what: str) -
 def test_a_10_khz_stream_reaches_ring_and_file_without_a_lost_sample(daemon):
     out = subprocess.run(
         ["node", str(DAQ), "run", "examples/daq_stream.js", "--remote", daemon.address,
-         "--param", f"rate={RATE_HZ}", "--param", f"seconds={SECONDS}", "--param", f"block={BLOCK}", "--json"],
+         "--param", f"rate={RATE_HZ}", "--param", f"seconds={SECONDS}", "--param", f"block={BLOCK}",
+         # The card's buffer: 60 s, so that a machine busy with other work cannot make the script overflow it.
+         "--param", "buffer=60", "--json"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert out.returncode == 0, out.stderr

@@ -24,43 +24,9 @@ import type {
 } from '../../capabilities/index.js';
 import { type Clock, DaqError } from '../../core/index.js';
 import { BaseDevice, requireInRange } from '../../devices/index.js';
+import { type DaqCardBackend, type DaqCardLayout, defaultTiming, type ResolvedTiming, resolveTiming } from './daq-card-timing.js';
 
-/** A timing with every field filled in. */
-export interface ResolvedTiming {
-  rateHz: number;
-  /** `undefined`: continuous. */
-  samplesPerChannel: number | undefined;
-  channels: string[];
-  bufferSamplesPerChannel: number;
-}
-
-/** What a card's driver does on the hardware. Every call may throw a `DaqError`. */
-export interface DaqCardBackend {
-  /** Sets up and starts hardware-timed sampling. */
-  startAnalogInput(timing: ResolvedTiming): void;
-  /** Stops sampling and frees it. Safe to call when not sampling. */
-  stopAnalogInput(): void;
-  /** Samples per channel taken and not yet read. */
-  analogInputAvailable(): number;
-  /** Takes the next `samples` samples per channel (they are available): one array per channel, in timing order. */
-  readAnalogInput(samples: number): Float64Array[];
-  writeAnalogOutput(channel: string, volts: number): void;
-  setLineDirection(line: string, direction: LineDirection): void;
-  readLine(line: string): boolean;
-  writeLine(line: string, value: boolean): void;
-  readCounter(counter: string): number;
-  resetCounter(counter: string): void;
-}
-
-/** The channels, lines and counters a card has (from its lab config), and its rates. */
-export interface DaqCardLayout {
-  analogInputs: AnalogChannel[];
-  analogOutputs: AnalogChannel[];
-  /** Each line with its direction at connect. */
-  lines: DigitalLine[];
-  counters: string[];
-  rateRange: Limits;
-}
+export type { DaqCardBackend, DaqCardLayout, ResolvedTiming } from './daq-card-timing.js';
 
 interface Acquisition {
   timing: ResolvedTiming;
@@ -85,9 +51,7 @@ export abstract class DaqCardDevice extends BaseDevice implements AnalogInput, A
     super(name);
     this.clock = clock;
     this.layout = layout;
-    // 1 kHz (or the nearest rate the card has) on every input, until configured.
-    const rateHz = Math.min(layout.rateRange.max, Math.max(layout.rateRange.min, 1000));
-    this.timing = { rateHz, samplesPerChannel: undefined, channels: layout.analogInputs.map((c) => c.name), bufferSamplesPerChannel: Math.max(Math.ceil(rateHz), 1000) };
+    this.timing = defaultTiming(layout);
     for (const line of layout.lines) this.directions.set(line.name, line.direction);
   }
 
@@ -108,7 +72,7 @@ export abstract class DaqCardDevice extends BaseDevice implements AnalogInput, A
       'configure analog input',
       () => {
         this.requireNotAcquiring('configure analog input');
-        resolved = this.resolve(timing);
+        resolved = resolveTiming(this.name, this.layout, timing);
       },
       async () => {
         this.timing = resolved;
@@ -309,30 +273,6 @@ export abstract class DaqCardDevice extends BaseDevice implements AnalogInput, A
       channels[name] = { value: Array.from(data[i] ?? []), timestampS, units: 'V' };
     });
     return { firstSample, samples: n, rateHz: timing.rateHz, channels };
-  }
-
-  private resolve(timing: AnalogInputTiming): ResolvedTiming {
-    const { rateHz, samplesPerChannel, channels, bufferSamplesPerChannel } = timing ?? ({} as AnalogInputTiming);
-    requireInRange(this.name, 'sample rate', rateHz, this.layout.rateRange, 'Hz');
-    const whole = (value: unknown, what: string): void => {
-      if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1)) {
-        throw new DaqError('invalid_argument', `${what} must be a whole number >= 1, got ${String(value)}`);
-      }
-    };
-    whole(samplesPerChannel, 'samplesPerChannel');
-    whole(bufferSamplesPerChannel, 'bufferSamplesPerChannel');
-    const names = this.layout.analogInputs.map((c) => c.name);
-    const chosen = channels === undefined ? names : [...channels];
-    if (chosen.length === 0) throw new DaqError('invalid_argument', names.length === 0 ? 'the card has no analog input configured' : 'give at least one channel');
-    for (const c of chosen) if (!names.includes(c)) throw new DaqError('not_found', `no analog input "${c}" (inputs: ${names.join(', ')})`);
-    if (new Set(chosen).size !== chosen.length) throw new DaqError('invalid_argument', `a channel is given twice: ${chosen.join(', ')}`);
-    return {
-      rateHz,
-      samplesPerChannel,
-      channels: chosen,
-      // One second of samples, at least 1000, unless told; a finite acquisition fits whole.
-      bufferSamplesPerChannel: bufferSamplesPerChannel ?? Math.max(samplesPerChannel ?? 0, Math.ceil(rateHz), 1000),
-    };
   }
 
   private requireNotAcquiring(what: string): void {

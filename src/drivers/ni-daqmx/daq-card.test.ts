@@ -13,10 +13,10 @@ import koffi from 'koffi';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAnalogInput, isAnalogOutput, isCounter, isDigitalIO } from '../../capabilities/index.js';
 import { conformanceFor, expectDaqError } from '../../conformance/index.js';
-import { DaqError } from '../../core/index.js';
-import { type Device, parseLabConfig } from '../../devices/index.js';
+import { DaqError, VirtualClock } from '../../core/index.js';
+import { type Device, Lab, parseLabConfig } from '../../devices/index.js';
 import { DRIVERS } from '../index.js';
-import { makeDevice, wireHarness } from '../common/wire-harness.fixture.js';
+import { makeDevice, untilState, wireHarness } from '../common/wire-harness.fixture.js';
 import { niDaqmxDriver, niDaqmxOptions } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'daq-nidaqmx-'));
@@ -32,7 +32,9 @@ const options = (): Record<string, unknown> => ({
   input_lines: ['port0/line4', 'port0/line5'],
   counters: ['ctr0'],
 });
-const openTasks = koffi.load(library).func('int fake_daqmx_open_tasks()') as () => number;
+const hooks = koffi.load(library);
+const openTasks = hooks.func('int fake_daqmx_open_tasks()') as () => number;
+const unplug = hooks.func('void fake_daqmx_unplug(int gone)') as (gone: number) => void;
 
 conformanceFor('ni-daqmx on a fake libnidaqmx.so', wireHarness(niDaqmxDriver, 'daq', options));
 
@@ -48,7 +50,7 @@ describe('ni-daqmx', () => {
     if (!isAnalogInput(card) || !isAnalogOutput(card)) throw new Error('not a DAQ card');
     try {
       await card.writeAnalogOutput('ao0', 2.5);
-      await card.configureAnalogInput({ rateHz: 20_000, channels: ['ai2', 'ai1'] });
+      await card.configureAnalogInput({ rateHz: 20_000, channels: ['ai2', 'ai1'], bufferSamplesPerChannel: 30 * 20_000 });
       await card.startAnalogInput();
       const ramp: number[] = [];
       const loop: number[] = [];
@@ -163,5 +165,43 @@ describe('ni-daqmx', () => {
       ['lab.toml', 4, 'device "daq", field "ai_channels.1": "ai0" is already in ai_channels (got string "ai0")'],
       ['lab.toml', 5, 'device "daq", field "ai_range": a range is [min, max] with min below max, in V (got an array)'],
     ]);
+  });
+
+  it('refuses two devices on one card, naming the line and the field', () => {
+    const source = ['[devices.a]', 'driver = "ni-daqmx"', 'device = "Dev1"', 'counters = ["ctr0"]', '[devices.b]', 'driver = "ni-daqmx"', 'device = "Dev1"', 'counters = ["ctr1"]', ''].join('\n');
+    let error: unknown;
+    try {
+      Lab.create(parseLabConfig(source, 'lab.toml', DRIVERS), DRIVERS, new VirtualClock());
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(DaqError);
+    expect((error as DaqError).children.map((c) => [c.location?.line, c.message])).toEqual([
+      [7, 'device "b", field "device": nidaqmx:Dev1 is already used by device "a"; a port serves one device (or the axes/mounts of one controller or bus)'],
+    ]);
+  });
+
+  it('a card that goes away faults the device with DAQmx\'s words, and comes back when it answers again', async () => {
+    const card = await connected();
+    if (!isCounter(card) || !isAnalogOutput(card)) throw new Error('not a DAQ card');
+    try {
+      await card.writeAnalogOutput('ao0', 3);
+      unplug(1);
+      const faulted = untilState(card, 'faulted');
+      const error = await expectDaqError(card.readCounter('ctr0'), 'unavailable', 'a read while the card is gone');
+      expect(error.message).toContain('device cannot be accessed (unplugged or powered off?): DAQmx error -201003 in DAQmxReadCounterScalarU32: Device cannot be accessed. Possible causes');
+      await faulted;
+      expect(card.fault?.message).toMatch(/^daq: lost the card: .*-201003/);
+      expect(openTasks(), 'the lost session\'s tasks are cleared').toBe(0);
+      const back = untilState(card, 'idle');
+      unplug(0);
+      await back;
+      expect((await card.readCounter('ctr0')).units).toBe('counts');
+      expect(await card.analogOutput('ao0'), 'outputs start again at 0 V').toBe(0);
+    } finally {
+      unplug(0);
+      await card.disconnect();
+    }
+    expect(openTasks()).toBe(0);
   });
 });

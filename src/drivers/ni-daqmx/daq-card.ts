@@ -11,9 +11,14 @@
  * read with `DAQmxReadAnalogF64` once `DAQmxGetReadAvailSampPerChan` says the samples are there,
  * so no call blocks the daemon). DAQmx's error -200279 (samples no longer available) is the
  * overflow of the AnalogInput contract.
+ *
+ * A card that goes away (DAQmx error -201003, device cannot be accessed, or -200324, device
+ * absent or unavailable: unplugged, powered off) faults the device; its tasks are cleared and it is connected again on the rhythm of
+ * {@link CONNECT_RETRY} until the card answers, then it is `idle` with outputs at 0 V.
  */
 import type { LineDirection } from '../../capabilities/index.js';
 import { type Clock, DaqError } from '../../core/index.js';
+import { CONNECT_RETRY, nextRetryDelayS } from '../../devices/index.js';
 import { type DaqCardBackend, DaqCardDevice, type ResolvedTiming } from '../common/daq-card.js';
 import { type DaqmxApi, loadDaqmx, type TaskHandle, VAL } from './daqmx-api.js';
 import type { NiDaqmxOptions } from './options.js';
@@ -59,7 +64,11 @@ class DaqmxSession implements DaqCardBackend {
 
   /** Clears every task, going on past failures. */
   close(): void {
-    this.stopAnalogInput();
+    try {
+      this.stopAnalogInput();
+    } catch {
+      // stopping may fail (the card is gone); the task is cleared either way
+    }
     for (const tasks of [this.outputs, this.lines, this.counters]) {
       for (const task of tasks.values()) {
         try {
@@ -176,6 +185,9 @@ class DaqmxSession implements DaqCardBackend {
 export class NiDaqmxCard extends DaqCardDevice {
   readonly driver = 'ni-daqmx';
   private session: DaqmxSession | undefined;
+  /** The session's calls, watched for the card going away. */
+  private watched: DaqCardBackend | undefined;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(
     name: string,
@@ -198,8 +210,58 @@ export class NiDaqmxCard extends DaqCardDevice {
   }
 
   protected backend(): DaqCardBackend {
-    if (this.session === undefined) throw new DaqError('failed_precondition', `${this.name}: not connected`);
-    return this.session;
+    if (this.watched === undefined) throw new DaqError('failed_precondition', `${this.name}: not connected`);
+    return this.watched;
+  }
+
+  override async disconnect(): Promise<void> {
+    if (this.retry !== undefined) clearTimeout(this.retry);
+    this.retry = undefined;
+    await super.disconnect();
+  }
+
+  /** Every call of `session` as it is, except that an `unavailable` error (the card went away) also faults the device. */
+  private watch(session: DaqmxSession): DaqCardBackend {
+    return new Proxy(session, {
+      get: (target, key, receiver) => {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          try {
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          } catch (error) {
+            if (error instanceof DaqError && error.code === 'unavailable') this.lost(error);
+            throw error;
+          }
+        };
+      },
+    });
+  }
+
+  /** The card went away: fault, clear what is left of the session, connect again later. */
+  private lost(error: DaqError): void {
+    if (this.state !== 'idle' && this.state !== 'busy') return;
+    this.markFaulted(new DaqError('unavailable', `${this.name}: lost the card: ${error.message}`, { device: this.name, cause: error }));
+    try {
+      this.endAcquisition();
+    } catch {
+      // the card is gone: its acquisition is over either way
+    }
+    this.session?.close();
+    this.session = undefined;
+    this.watched = undefined;
+    this.reconnectAfter(CONNECT_RETRY.firstS);
+  }
+
+  private reconnectAfter(delayS: number): void {
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (this.state !== 'faulted') return;
+      this.connect(new AbortController().signal).catch(() => {
+        if (this.state === 'faulted') this.reconnectAfter(nextRetryDelayS(delayS));
+      });
+    }, delayS * 1000);
+    this.retry.unref();
   }
 
   protected async openConnection(): Promise<void> {
@@ -211,10 +273,12 @@ export class NiDaqmxCard extends DaqCardDevice {
     const session = new DaqmxSession(api, this.options);
     session.open();
     this.session = session;
+    this.watched = this.watch(session);
     try {
       this.initialiseOutputs();
     } catch (error) {
       this.session = undefined;
+      this.watched = undefined;
       session.close();
       throw error;
     }
@@ -227,6 +291,7 @@ export class NiDaqmxCard extends DaqCardDevice {
       this.endAcquisition();
     } finally {
       this.session = undefined;
+      this.watched = undefined;
       session.close();
     }
   }

@@ -29,6 +29,7 @@ export const ERROR = {
   SamplesNotYetAvailable: -200284,
   InvalidDeviceID: -200220,
   DevAbsentOrUnavailable: -200324,
+  DevCannotBeAccessed: -201003,
   PhysicalChanDoesNotExist: -200170,
   PALResourceReserved: -50103,
 } as const;
@@ -40,6 +41,7 @@ const MEANING: Record<number, { code: ErrorCode; words: string }> = {
   [ERROR.SamplesNotYetAvailable]: { code: 'deadline_exceeded', words: 'samples not yet acquired' },
   [ERROR.InvalidDeviceID]: { code: 'not_found', words: 'no such device' },
   [ERROR.DevAbsentOrUnavailable]: { code: 'unavailable', words: 'device absent or unavailable' },
+  [ERROR.DevCannotBeAccessed]: { code: 'unavailable', words: 'device cannot be accessed (unplugged or powered off?)' },
   [ERROR.PhysicalChanDoesNotExist]: { code: 'not_found', words: 'no such physical channel' },
   [ERROR.PALResourceReserved]: { code: 'failed_precondition', words: 'resource reserved by another task' },
 };

@@ -15,7 +15,9 @@
  * unread fails with DAQmxErrorSamplesNoLongerAvailable (the task then stays in error); a read
  * of samples not yet taken waits up to its timeout, then fails DAQmxErrorSamplesNotYetAvailable.
  * Lines are reserved by the task that has them: a second task on a line fails
- * DAQmxErrorPALResourceReserved until the first is cleared.
+ * DAQmxErrorPALResourceReserved until the first is cleared. fake_daqmx_unplug(1) takes the card
+ * away (every call fails DAQmxErrorDevCannotBeAccessed, except clearing a task; the device
+ * list is empty) until fake_daqmx_unplug(0).
  */
 #include <math.h>
 #include <stdio.h>
@@ -54,6 +56,7 @@ struct task {
 
 static char last_error[512] = "";
 static int open_tasks = 0;
+static int unplugged = 0;
 /* Which task holds each line (NULL: free), and each line's driven level. */
 static struct task *line_owner[LINE_COUNT];
 static int line_level[LINE_COUNT];
@@ -71,6 +74,9 @@ static int32 fail(int32 code, const char *message, const char *detail) {
   snprintf(last_error, sizeof last_error, "%s\n%s\nStatus Code: %d", message, detail ? detail : "", code);
   return code;
 }
+
+#define GONE() \
+  if (unplugged) return fail(DAQmxErrorDevCannotBeAccessed, "Device cannot be accessed.", "Possible causes: the device is no longer present in the system, or it is not powered. Device: Dev1")
 
 /* "Dev1/ai2" -> 2 for prefix "ai"; -1 for a channel that does not exist; -2 for another device. */
 static int parse_channel(const char *name, const char *prefix, int count) {
@@ -117,6 +123,7 @@ static uInt64 taken(const struct task *t) {
 }
 
 int32 DAQmxCreateTask(const char taskName[], TaskHandle *taskHandle) {
+  GONE();
   (void)taskName;
   struct task *t = calloc(1, sizeof *t);
   if (t == NULL) return fail(DAQmxErrorInvalidTask, "Out of memory.", NULL);
@@ -126,6 +133,7 @@ int32 DAQmxCreateTask(const char taskName[], TaskHandle *taskHandle) {
 }
 
 int32 DAQmxStartTask(TaskHandle taskHandle) {
+  GONE();
   struct task *t = as_task(taskHandle, K_NONE);
   if (t == NULL) return fail(DAQmxErrorInvalidTask, "Task specified is invalid or does not exist.", NULL);
   t->running = 1;
@@ -137,6 +145,7 @@ int32 DAQmxStartTask(TaskHandle taskHandle) {
 }
 
 int32 DAQmxStopTask(TaskHandle taskHandle) {
+  GONE();
   struct task *t = as_task(taskHandle, K_NONE);
   if (t == NULL) return fail(DAQmxErrorInvalidTask, "Task specified is invalid or does not exist.", NULL);
   t->running = 0;
@@ -172,6 +181,7 @@ static int32 check_range(float64 minVal, float64 maxVal, int32 units) {
 }
 
 int32 DAQmxCreateAIVoltageChan(TaskHandle taskHandle, const char physicalChannel[], const char nameToAssignToChannel[], int32 terminalConfig, float64 minVal, float64 maxVal, int32 units, const char customScaleName[]) {
+  GONE();
   (void)nameToAssignToChannel;
   (void)customScaleName;
   struct task *t = as_task(taskHandle, K_NONE);
@@ -186,6 +196,7 @@ int32 DAQmxCreateAIVoltageChan(TaskHandle taskHandle, const char physicalChannel
 }
 
 int32 DAQmxCreateAOVoltageChan(TaskHandle taskHandle, const char physicalChannel[], const char nameToAssignToChannel[], float64 minVal, float64 maxVal, int32 units, const char customScaleName[]) {
+  GONE();
   (void)nameToAssignToChannel;
   (void)customScaleName;
   struct task *t = as_task(taskHandle, K_NONE);
@@ -213,16 +224,19 @@ static int32 create_line(TaskHandle taskHandle, const char lines[], int32 lineGr
 }
 
 int32 DAQmxCreateDIChan(TaskHandle taskHandle, const char lines[], const char nameToAssignToLines[], int32 lineGrouping) {
+  GONE();
   (void)nameToAssignToLines;
   return create_line(taskHandle, lines, lineGrouping, K_DI);
 }
 
 int32 DAQmxCreateDOChan(TaskHandle taskHandle, const char lines[], const char nameToAssignToLines[], int32 lineGrouping) {
+  GONE();
   (void)nameToAssignToLines;
   return create_line(taskHandle, lines, lineGrouping, K_DO);
 }
 
 int32 DAQmxCreateCICountEdgesChan(TaskHandle taskHandle, const char counter[], const char nameToAssignToChannel[], int32 edge, uInt32 initialCount, int32 countDirection) {
+  GONE();
   (void)nameToAssignToChannel;
   struct task *t = as_task(taskHandle, K_NONE);
   if (t == NULL) return fail(DAQmxErrorInvalidTask, "Task specified is invalid or does not exist.", NULL);
@@ -236,6 +250,7 @@ int32 DAQmxCreateCICountEdgesChan(TaskHandle taskHandle, const char counter[], c
 }
 
 int32 DAQmxCfgSampClkTiming(TaskHandle taskHandle, const char source[], float64 rate, int32 activeEdge, int32 sampleMode, uInt64 sampsPerChan) {
+  GONE();
   struct task *t = as_task(taskHandle, K_AI);
   if (t == NULL) return fail(DAQmxErrorInvalidTask, "The fake times analog-input tasks only.", NULL);
   if ((source != NULL && source[0] != '\0') || activeEdge != DAQmx_Val_Rising) {
@@ -253,6 +268,7 @@ int32 DAQmxCfgSampClkTiming(TaskHandle taskHandle, const char source[], float64 
 }
 
 int32 DAQmxCfgInputBuffer(TaskHandle taskHandle, uInt32 numSampsPerChan) {
+  GONE();
   struct task *t = as_task(taskHandle, K_AI);
   if (t == NULL) return fail(DAQmxErrorInvalidTask, "Task specified is invalid or does not exist.", NULL);
   t->buffer = numSampsPerChan;
@@ -260,6 +276,7 @@ int32 DAQmxCfgInputBuffer(TaskHandle taskHandle, uInt32 numSampsPerChan) {
 }
 
 int32 DAQmxGetReadAvailSampPerChan(TaskHandle taskHandle, uInt32 *data) {
+  GONE();
   struct task *t = as_task(taskHandle, K_AI);
   if (t == NULL) return fail(DAQmxErrorInvalidTask, "Task specified is invalid or does not exist.", NULL);
   uInt64 unread = taken(t) - t->read;
@@ -269,6 +286,7 @@ int32 DAQmxGetReadAvailSampPerChan(TaskHandle taskHandle, uInt32 *data) {
 }
 
 int32 DAQmxReadAnalogF64(TaskHandle taskHandle, int32 numSampsPerChan, float64 timeout, bool32 fillMode, float64 readArray[], uInt32 arraySizeInSamps, int32 *sampsPerChanRead, bool32 *reserved) {
+  GONE();
   (void)reserved;
   struct task *t = as_task(taskHandle, K_AI);
   *sampsPerChanRead = 0;
@@ -308,6 +326,7 @@ int32 DAQmxReadAnalogF64(TaskHandle taskHandle, int32 numSampsPerChan, float64 t
 }
 
 int32 DAQmxWriteAnalogScalarF64(TaskHandle taskHandle, bool32 autoStart, float64 timeout, float64 value, bool32 *reserved) {
+  GONE();
   (void)timeout;
   (void)reserved;
   struct task *t = as_task(taskHandle, K_AO);
@@ -336,6 +355,7 @@ static int line_level_seen(int line) {
 }
 
 int32 DAQmxReadDigitalLines(TaskHandle taskHandle, int32 numSampsPerChan, float64 timeout, bool32 fillMode, uInt8 readArray[], uInt32 arraySizeInBytes, int32 *sampsPerChanRead, int32 *numBytesPerSamp, bool32 *reserved) {
+  GONE();
   (void)timeout;
   (void)fillMode;
   (void)reserved;
@@ -349,6 +369,7 @@ int32 DAQmxReadDigitalLines(TaskHandle taskHandle, int32 numSampsPerChan, float6
 }
 
 int32 DAQmxWriteDigitalLines(TaskHandle taskHandle, int32 numSampsPerChan, bool32 autoStart, float64 timeout, bool32 dataLayout, const uInt8 writeArray[], int32 *sampsPerChanWritten, bool32 *reserved) {
+  GONE();
   (void)timeout;
   (void)dataLayout;
   (void)reserved;
@@ -362,6 +383,7 @@ int32 DAQmxWriteDigitalLines(TaskHandle taskHandle, int32 numSampsPerChan, bool3
 }
 
 int32 DAQmxReadCounterScalarU32(TaskHandle taskHandle, float64 timeout, uInt32 *value, bool32 *reserved) {
+  GONE();
   (void)timeout;
   (void)reserved;
   struct task *t = as_task(taskHandle, K_CI);
@@ -379,11 +401,16 @@ int32 DAQmxGetExtendedErrorInfo(char errorString[], uInt32 bufferSize) {
 
 int32 DAQmxGetSysDevNames(char *data, uInt32 bufferSize) {
   if (bufferSize == 0) return 5;
-  snprintf(data, bufferSize, "%s", "Dev1");
+  snprintf(data, bufferSize, "%s", unplugged ? "" : "Dev1");
   return 0;
 }
 
 /* Test hook: tasks created and not cleared. */
 int fake_daqmx_open_tasks(void) {
   return open_tasks;
+}
+
+/* Test hook: takes the card away (1) or gives it back (0). */
+void fake_daqmx_unplug(int gone) {
+  unplugged = gone;
 }

@@ -45,6 +45,8 @@ typedef void *TaskHandle;
 #define DAQmxErrorSamplesWillNeverBeAvailable (-200278)
 #define DAQmxErrorSamplesNotYetAvailable (-200284)
 #define DAQmxErrorInvalidDeviceID (-200220)
+#define DAQmxErrorDevAbsentOrUnavailable (-200324)
+#define DAQmxErrorDevCannotBeAccessed (-201003)
 #define DAQmxErrorPhysicalChanDoesNotExist (-200170)
 #define DAQmxErrorInvalidAttributeValue (-200077)
 #define DAQmxErrorReadBufferTooSmall (-200229)
