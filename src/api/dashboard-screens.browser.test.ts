@@ -148,18 +148,23 @@ describe('the dashboard screens in chromium', () => {
     const page = await login(SIZES[1]);
     const card = page.locator('article[data-device="stage"]');
     await eventually(() => card.locator('[data-position="stage"]').textContent()).toMatch(/^position 0\.0+ mm/);
+    const power = page.locator('[data-live="power_meter"]');
+    await eventually(() => power.textContent()).toMatch(/ [pnµm]?W$/);
+    const powerBefore = await power.textContent();
     // 8 moves of 4 mm at 5 mm/s: over 6 s of motion, a frame after each.
     const uid = (movingRun = await start({ steps: 8, by: 4, frame_every: 1 }, { sample: 'GaAs-17', note: 'focus on the fibre' }));
     const shown = async (): Promise<number> => Number(/^position (-?\d+(?:\.\d+)?) mm/.exec((await card.locator('[data-position="stage"]').textContent()) ?? '')?.[1] ?? NaN);
-    // While the run goes on, the card shows the stage between its start and its end, and busy (the header: running, with progress).
+    // While the run goes on, the card shows the stage between its start and its end, and busy (the
+    // header: running, with progress), and the power meter's card a reading taken during the run.
     const during = async (): Promise<string> => {
       const position = await shown();
       const badge = await card.locator('.badge').first().textContent();
+      const powerMoved = (await power.textContent()) !== powerBefore;
       const header = /^running scan\.js\s+\d+\/8$/.test((await page.locator('#current-run').textContent()) ?? '');
       const state = await runState(uid);
-      return state === RunState.RUNNING ? `moved ${position > 0 && position < 32} ${badge}, header says running ${header}` : `run not running (state ${state}): position ${position}, ${badge}`;
+      return state === RunState.RUNNING ? `moved ${position > 0 && position < 32} ${badge}, header says running ${header}, power meter live ${powerMoved}` : `run not running (state ${state}): position ${position}, ${badge}`;
     };
-    await eventually(during).toBe('moved true busy, header says running true');
+    await eventually(during).toBe('moved true busy, header says running true, power meter live true');
     // The header during a run (its state, script and progress) and the busy cards, at a laptop's size.
     expect(await overlaps(page)).toEqual([]);
     expect(await overflowsWidth(page)).toBeUndefined();
