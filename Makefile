@@ -182,6 +182,9 @@ bench-cli: build ## only the start-up of `daq` (--version, --help, status --remo
 bench-fly: build ## only the fly scan: 1024x1024 16-bit frames on 100 Hz pulses into the ring and the HDF5 file
 	node dist/bench/fly.js $(if $(FRAMES),--frames $(FRAMES))
 
+bench-daq: build ## only the DAQ card: hardware-timed analog input at 10, 50 and 100 kHz into the ring and the HDF5 file (samples/s, lost, CPU)
+	node dist/bench/daq-card.js $(if $(SECONDS),--seconds $(SECONDS))
+
 clean: ## remove build output, installed packages and venvs
 	rm -rf dist node_modules build native/build $(VENV)
 

@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { rmSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,6 +41,13 @@ export interface Rss {
   shmem: number;
 }
 
+/** User + system CPU seconds of a process or thread, from its `stat` file in /proc (10 ms ticks). */
+export async function procCpuS(statPath: string): Promise<number> {
+  const stat = await readFile(statPath, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 /** A `daq daemon` child process and a client connected to it. */
 export class BenchDaemon {
   private stderrTail = '';
@@ -59,12 +66,13 @@ export class BenchDaemon {
    * Starts a daemon on the bench lab (default limits and options, plus `args`) in a new temp dir.
    * Its ring has the default size and is in shared memory as by default, but named here
    * (`daq-bench-PID-N.ring`) so that {@link stop} removes it even when the daemon keeps it.
+   * `nodeArgs` go to node before the daemon's script (e.g. `--cpu-prof`).
    */
-  static async start(args: readonly string[] = []): Promise<BenchDaemon> {
+  static async start(args: readonly string[] = [], nodeArgs: readonly string[] = []): Promise<BenchDaemon> {
     const dir = await mkdtemp(join(tmpdir(), 'daq-bench-daemon-'));
     await writeFile(join(dir, 'lab.toml'), BENCH_LAB);
     const ring = join(sharedMemoryDir(), `daq-bench-${process.pid}-${started++}.ring`);
-    const child = spawn(process.execPath, [DAQ, 'daemon', '--config', join(dir, 'lab.toml'), '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--ring', ring, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, DAQ, 'daemon', '--config', join(dir, 'lab.toml'), '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--ring', ring, ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -96,7 +104,10 @@ export class BenchDaemon {
       });
       child.once('exit', (code) => fail(new Error(`daq daemon exited (${code}) before listening:\n${stdout}\n${stderr}`)));
     });
-    // Keep reading its output so that it never blocks on a full pipe.
+    // Keep reading its output so that it never blocks on a full pipe (into a file when
+    // DAQ_BENCH_DAEMON_STDOUT names one: e.g. what node's --trace-gc prints).
+    const keep = process.env['DAQ_BENCH_DAEMON_STDOUT'];
+    if (keep !== undefined && keep !== '') child.stdout?.on('data', (chunk: Buffer) => appendFileSync(keep, chunk));
     child.stdout?.resume();
     return new BenchDaemon(child, new DaemonClient(address), address, dir, ring);
   }
@@ -114,9 +125,12 @@ export class BenchDaemon {
 
   /** CPU seconds it has used (user + system, all threads). */
   async cpuS(): Promise<number> {
-    const stat = await readFile(`/proc/${this.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    return procCpuS(`/proc/${this.pid}/stat`);
+  }
+
+  /** CPU seconds its main thread (the event loop that runs devices, plans and the document log) has used. */
+  async mainThreadCpuS(): Promise<number> {
+    return procCpuS(`/proc/${this.pid}/task/${this.pid}/stat`);
   }
 
   /** Queues a run of inline `source` (default limits); resolves with its uid. */

@@ -36,7 +36,8 @@ averaging_time = 0
 driver = "sim-thermometer"
 `;
 
-async function lab(): Promise<{ lab: Lab; engine: RunEngine }> {
+/** The bench lab in this process, on a VirtualClock, connected, and a run engine on it. */
+export async function lab(): Promise<{ lab: Lab; engine: RunEngine }> {
   const clock = new VirtualClock();
   const theLab = Lab.create(parseLabConfig(BENCH_LAB, 'bench.toml', DRIVERS), DRIVERS, clock);
   await theLab.connect();

@@ -33,6 +33,10 @@ echo "== An experiment through the daemon: daq run examples/simple_scan.js --rem
 $DAQ run examples/simple_scan.js --remote "$ADDRESS" --param steps=8
 echo
 
+echo "== A DAQ card (simulated): 1 s of 10 kHz analog input into a run, locally (examples/lab-daq.toml) =="
+$DAQ run examples/daq_stream.js --config examples/lab-daq.toml --param seconds=1 --no-save
+echo
+
 echo "== What the daemon knows: daq runs --remote $ADDRESS =="
 $DAQ runs --remote "$ADDRESS"
 echo

@@ -15,7 +15,7 @@ import { DaqError } from '../core/index.js';
 import { DocumentSpill, prepareSpillDir } from './document-spill.js';
 import { createEventModelSerializer, type EventModelOptions, type EventModelSerializer, type RunDocumentEvent } from '../engine/index.js';
 import { type RunDocumentInit, toRunDocument } from './convert.js';
-import { encodeEngineEvent, encodeRunDocument, withEncoding } from './encoded.js';
+import { encodeEngineEvent, encodeNumericEvent, encodeRunDocument, withEncoding } from './encoded.js';
 import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 
 /** One document of the log: its RunDocument bytes, and the message, decoded when first asked for. */
@@ -52,10 +52,11 @@ class RunLog {
     return this.base + this.documents.length;
   }
 
-  append(bytes: Uint8Array, last: boolean): void {
-    this.documents.push(new LoggedDocument(bytes));
+  /** Appends a document's bytes; `temporary` bytes change after this call (copied here). */
+  append(bytes: Uint8Array, last: boolean, temporary = false): void {
+    // With a spill file, the document kept is the copy in its batch (one copy, no buffer of its own).
+    this.documents.push(new LoggedDocument(this.spill !== undefined ? this.spill.appendEncoded(bytes) : temporary ? bytes.slice() : bytes));
     if (this.spill !== undefined) {
-      this.spill.appendEncoded(bytes);
       if (last) {
         // A finished run is read from its file: nothing of it stays in memory.
         this.spill.flush();
@@ -117,6 +118,16 @@ export class DocumentLog {
         this.runs.delete(uid);
       }
       for (const wake of this.created.splice(0)) wake();
+    }
+    // The document of every point: an event of numbers, written to bytes in one pass with its
+    // Bluesky JSON (no Bluesky document objects, no JSON string: encodeNumericEvent).
+    if (document.kind === 'event') {
+      const floats = log.bluesky.plainEventFloats(document);
+      const bytes = floats === undefined ? undefined : encodeNumericEvent(runUid, log.length, document, floats, true);
+      if (bytes !== undefined) {
+        log.append(bytes, false, true);
+        return;
+      }
     }
     // One engine document is one or more Bluesky documents (stream_datum before an event with a
     // frame, stream_resource after a descriptor): each is a RunDocument of its own.

@@ -23,7 +23,7 @@ const READ_BYTES = 1024 * 1024;
 /** One run's spill file: append in order, read any index below {@link DocumentSpill.written}. */
 export class DocumentSpill {
   private fd: number | undefined;
-  /** Documents not written yet, length-prefixed, in one buffer reused from batch to batch. */
+  /** Documents not written yet, length-prefixed; a new buffer for each batch. */
   private batch = Buffer.allocUnsafe(BATCH_BYTES + 4096);
   private pendingBytes = 0;
   /** Documents appended (written or pending). */
@@ -48,8 +48,12 @@ export class DocumentSpill {
     this.appendEncoded(toBinary(RunDocumentSchema, create(RunDocumentSchema, document)));
   }
 
-  /** Appends the next document, given as its RunDocument protobuf bytes (copied). */
-  appendEncoded(bytes: Uint8Array): void {
+  /**
+   * Appends the next document, given as its RunDocument protobuf bytes (copied); returns the
+   * copy, which never changes (a batch's buffer is not reused after it is written): the
+   * document log keeps it rather than bytes of its own.
+   */
+  appendEncoded(bytes: Uint8Array): Uint8Array {
     if (this.count % INDEX_EVERY === 0) this.offsets.push(this.writtenBytes + this.pendingBytes);
     const need = this.pendingBytes + 4 + bytes.length;
     if (need > this.batch.length) {
@@ -57,11 +61,14 @@ export class DocumentSpill {
       this.batch.copy(bigger, 0, 0, this.pendingBytes);
       this.batch = bigger;
     }
-    this.batch.writeUInt32LE(bytes.length, this.pendingBytes);
-    this.batch.set(bytes, this.pendingBytes + 4);
+    const at = this.pendingBytes;
+    const batch = this.batch;
+    batch.writeUInt32LE(bytes.length, at);
+    batch.set(bytes, at + 4);
     this.pendingBytes = need;
     this.count++;
     if (this.pendingBytes >= BATCH_BYTES) this.flush();
+    return new Uint8Array(batch.buffer, batch.byteOffset + at + 4, bytes.length);
   }
 
   /** Writes what is pending. */
@@ -72,6 +79,8 @@ export class DocumentSpill {
     this.writtenBytes += this.pendingBytes;
     this.writtenCount = this.count;
     this.pendingBytes = 0;
+    // A new buffer: the documents in the memory window are views of the last one.
+    this.batch = Buffer.allocUnsafe(BATCH_BYTES + 4096);
   }
 
   /** The RunDocument bytes of documents `from` to `to` (exclusive, at most {@link written}), read back in order. */

@@ -7,7 +7,7 @@
  */
 import { create, toBinary } from '@bufbuild/protobuf';
 import { isFrame } from '../capabilities/index.js';
-import type { RunEvent } from '../engine/index.js';
+import { numberJson, type RunEvent } from '../engine/index.js';
 import type { RunDocumentInit } from './convert.js';
 import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 
@@ -89,6 +89,119 @@ export function encodeEngineEvent(runUid: string, index: number, event: RunEvent
   w.stringField(7, name);
   w.stringField(8, json);
   return w.bytes.slice(0, w.pos);
+}
+
+/**
+ * The RunDocument bytes of an engine event whose values and timestamps are all numbers, with its
+ * Bluesky event JSON (`floatFields`: its descriptor's float fields) written in the same pass:
+ * the bytes of `encodeEngineEvent(runUid, index, event, 'event', json)` with the `json` the event
+ * model serializer gives the event (encoded.test.ts compares them), without the Bluesky
+ * document's objects, the JSON string, or a second walk over the values. This is the document
+ * of every point of a scan, and the daemon logs each one. `undefined` for any other event (a
+ * value that is not a number, numbers beyond uint32): use that path. `temporary`: the bytes are
+ * a view of the encoder's buffer, valid until the next encoding (for a caller that copies them
+ * at once; the document log copies them into its spill batch).
+ */
+export function encodeNumericEvent(runUid: string, index: number, event: RunEvent, floatFields: ReadonlySet<string>, temporary = false): Uint8Array | undefined {
+  const { data, timestamps, timeS, uid, descriptor } = event;
+  if (!isUint32(index) || !isUint32(event.seqNum) || typeof timeS !== 'number' || typeof uid !== 'string' || typeof descriptor !== 'string') return undefined;
+  for (const key in data) if (Object.hasOwn(data, key) && typeof data[key] !== 'number') return undefined;
+  for (const key in timestamps) if (Object.hasOwn(timestamps, key) && typeof timestamps[key] !== 'number') return undefined;
+  const w = writer;
+  w.pos = 0;
+  const body = eventHeader(w, runUid, index, uid, descriptor, event.stream, event.seqNum, timeS);
+  // Each map entry's bytes up to its number are the same for every event of a field: kept.
+  for (const key in data) {
+    if (!Object.hasOwn(data, key)) continue;
+    w.raw(keyBytes(key).dataEntry);
+    w.double(data[key] as number);
+  }
+  for (const key in timestamps) {
+    if (!Object.hasOwn(timestamps, key)) continue;
+    w.raw(keyBytes(key).timestampEntry);
+    w.double(timestamps[key] as number);
+  }
+  w.join(body);
+  w.raw(EVENT_NAME);
+  // Field 8, Bluesky's event: {uid, time, seq_num, descriptor, data, timestamps, filled}, as eventJson writes it.
+  w.tag(8, 2);
+  const json = w.fork();
+  w.raw(JSON_PARTS.uid);
+  w.jsonString(uid);
+  w.raw(JSON_PARTS.time);
+  const time = numberJson(timeS, true);
+  w.text(time);
+  w.raw(JSON_PARTS.seqNum);
+  w.text(numberJson(event.seqNum, false));
+  w.raw(JSON_PARTS.descriptor);
+  w.jsonString(descriptor);
+  w.raw(JSON_PARTS.data);
+  let first = true;
+  for (const key in data) {
+    if (!Object.hasOwn(data, key)) continue;
+    w.jsonKey(keyBytes(key).jsonKey, first);
+    w.text(numberJson(data[key] as number, floatFields.has(key)));
+    first = false;
+  }
+  w.raw(JSON_PARTS.timestamps);
+  first = true;
+  for (const key in data) {
+    if (!Object.hasOwn(data, key)) continue;
+    w.jsonKey(keyBytes(key).jsonKey, first);
+    const t = timestamps[key];
+    // Most timestamps are the event's time: its text is made once.
+    w.text(t === undefined || Object.is(t, timeS) ? time : numberJson(t, true));
+    first = false;
+  }
+  w.raw(JSON_PARTS.end);
+  w.join(json);
+  return temporary ? w.bytes.subarray(0, w.pos) : w.bytes.slice(0, w.pos);
+}
+
+/** The constant parts of an event's JSON, in UTF-8. */
+const JSON_PARTS = Object.fromEntries(
+  Object.entries({ uid: '{"uid":', time: ',"time":', seqNum: ',"seq_num":', descriptor: ',"descriptor":', data: ',"data":{', timestamps: '},"timestamps":{', end: '},"filled":{}}' }).map(([k, v]) => [k, new TextEncoder().encode(v)]),
+) as Record<'uid' | 'time' | 'seqNum' | 'descriptor' | 'data' | 'timestamps' | 'end', Uint8Array>;
+
+/** RunDocument field 7, `event`. */
+const EVENT_NAME = new Uint8Array([(7 << 3) | 2, 5, ...new TextEncoder().encode('event')]);
+
+/** What {@link encodeNumericEvent} writes for a field: the same for every event. */
+interface KeyBytes {
+  /** An Event's `data` entry (field 6) up to its number: tag, length, the key, the Value message's tag, length and number tag. */
+  dataEntry: Uint8Array;
+  /** A `timestamps` entry (field 7) up to its number. */
+  timestampEntry: Uint8Array;
+  /** `,"key":` of the JSON. */
+  jsonKey: Uint8Array;
+}
+
+const keyCache = new Map<string, KeyBytes>();
+
+function keyBytes(key: string): KeyBytes {
+  let bytes = keyCache.get(key);
+  if (bytes === undefined) {
+    if (keyCache.size >= 4096) keyCache.clear();
+    const k = new TextEncoder().encode(key);
+    const varint = (n: number): number[] => {
+      const out: number[] = [];
+      for (; n >= 0x80; n >>>= 7) out.push((n & 0x7f) | 0x80);
+      out.push(n);
+      return out;
+    };
+    const keyField = [(1 << 3) | 2, ...varint(k.length), ...k];
+    // data entry: key, then field 2 = Value { number (field 1, fixed64) }: 9 bytes.
+    const dataBody = [...keyField, (2 << 3) | 2, 9, (1 << 3) | 1];
+    // timestamp entry: key, then field 2 (double).
+    const timestampBody = [...keyField, (2 << 3) | 1];
+    bytes = {
+      dataEntry: new Uint8Array([(6 << 3) | 2, ...varint(dataBody.length + 8), ...dataBody]),
+      timestampEntry: new Uint8Array([(7 << 3) | 2, ...varint(timestampBody.length + 8), ...timestampBody]),
+      jsonKey: new TextEncoder().encode(`,${JSON.stringify(key)}:`),
+    };
+    keyCache.set(key, bytes);
+  }
+  return bytes;
 }
 
 /** A recorded value as the Value message `toValue` (convert.ts) makes of it; false for a frame (left to protobuf-es). */
@@ -200,6 +313,23 @@ class Writer {
 
   /** A string's UTF-8 bytes, length first. */
   string(s: string): void {
+    const n = s.length;
+    if (n < 128) {
+      // A short ASCII string (keys, uids): its length fits one byte, known before its bytes.
+      this.room(n + 1);
+      const at = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        this.bytes[at + i] = c;
+      }
+      if (i === n) {
+        this.bytes[at - 1] = n;
+        this.pos = at + n;
+        return;
+      }
+    }
     const start = this.fork();
     this.room(3 * s.length);
     if (s.length > 64) {
@@ -221,6 +351,61 @@ class Writer {
     if (ascii) this.pos += s.length;
     else this.pos += utf8.encodeInto(s, this.bytes.subarray(this.pos)).written;
     this.join(start);
+  }
+
+  /** A string's UTF-8 bytes, no length (JSON text inside a string field). */
+  text(s: string): void {
+    this.room(3 * s.length);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos += utf8.encodeInto(s.slice(i), this.bytes.subarray(this.pos + i)).written + i;
+        return;
+      }
+      this.bytes[this.pos + i] = c;
+    }
+    this.pos += s.length;
+  }
+
+  /** `s` as a JSON string (what JSON.stringify writes), in UTF-8. */
+  jsonString(s: string): void {
+    const n = s.length;
+    this.room(n + 2);
+    const at = this.pos;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      // What JSON escapes (quote, backslash, control characters) or is not ASCII: JSON.stringify.
+      if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) break;
+      this.bytes[at + 1 + i] = c;
+    }
+    if (i < n) {
+      this.text(JSON.stringify(s));
+      return;
+    }
+    this.bytes[at] = 0x22;
+    this.bytes[at + 1 + n] = 0x22;
+    this.pos = at + n + 2;
+  }
+
+  /** Bytes as they are. */
+  raw(bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.room(n);
+    const at = this.pos;
+    if (n > 32) this.bytes.set(bytes, at);
+    else for (let i = 0; i < n; i++) this.bytes[at + i] = bytes[i] as number;
+    this.pos = at + n;
+  }
+
+  /** A JSON object member's `,"key":` (from {@link keyBytes}), without its comma when `first`. */
+  jsonKey(bytes: Uint8Array, first: boolean): void {
+    const from = first ? 1 : 0;
+    const n = bytes.length - from;
+    this.room(n);
+    const at = this.pos - from;
+    for (let i = from; i < bytes.length; i++) this.bytes[at + i] = bytes[i] as number;
+    this.pos = at + bytes.length;
   }
 
   /** Field `field` unless `s` is empty or absent. */

@@ -37,6 +37,8 @@ export const METHOD_ROLES: Readonly<Record<string, Role>> = {
   'HardwareService.setTemperature': 'operator',
   'HardwareService.setRoi': 'operator',
   'HardwareService.setVoltage': 'operator',
+  'HardwareService.setAnalogOutput': 'operator',
+  'HardwareService.setDigitalLine': 'operator',
   'HardwareService.setParameter': 'operator',
   // Dashboard
   'ControlService.describeRing': 'observer',

@@ -3,8 +3,12 @@
  * it implements every method of it; `capabilitiesOf(device)` derives the list from the object.
  * See docs/capabilities.md.
  */
+import { analogInput } from './analog-input.js';
+import { analogOutput } from './analog-output.js';
 import { cooled } from './cooled.js';
+import { counter } from './counter.js';
 import type { CapabilitySpec } from './define.js';
+import { digitalIO } from './digital-io.js';
 import { emissionControl } from './emission-control.js';
 import { exposureControl } from './exposure-control.js';
 import { frameProducer } from './frame-producer.js';
@@ -22,7 +26,11 @@ import { triggerSource } from './trigger-source.js';
 import { voltageSource } from './voltage-source.js';
 import { wavelengthTunable } from './wavelength-tunable.js';
 
+export * from './analog-input.js';
+export * from './analog-output.js';
 export * from './cooled.js';
+export * from './counter.js';
+export * from './digital-io.js';
 export * from './define.js';
 export * from './emission-control.js';
 export * from './exposure-control.js';
@@ -60,6 +68,10 @@ export const CAPABILITIES = [
   parameterized,
   triggerSource,
   hardwareTriggered,
+  analogInput,
+  analogOutput,
+  digitalIO,
+  counter,
 ] as const;
 
 /** A capability's name: `'Movable' | 'Readable' | ...`. */
@@ -104,5 +116,9 @@ export const isStoppable = stoppable.is;
 export const isParameterized = parameterized.is;
 export const isTriggerSource = triggerSource.is;
 export const isHardwareTriggered = hardwareTriggered.is;
+export const isAnalogInput = analogInput.is;
+export const isAnalogOutput = analogOutput.is;
+export const isDigitalIO = digitalIO.is;
+export const isCounter = counter.is;
 
 export * from './settable.js';

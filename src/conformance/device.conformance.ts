@@ -7,7 +7,11 @@
 import { describe, expect } from 'vitest';
 import type { Device, DeviceStateChange } from '../devices/device.js';
 import {
+  isAnalogInput,
+  isAnalogOutput,
   isCooled,
+  isCounter,
+  isDigitalIO,
   isEmissionControl,
   isExposureControl,
   isFrameProducer,
@@ -60,6 +64,19 @@ async function probesOf(device: Device): Promise<Probe[]> {
   if (isVoltageSource(device)) {
     const volts = await device.voltage();
     probes.push(['voltage()', () => device.voltage()], [`setVoltage(${volts})`, () => device.setVoltage(volts)]);
+  }
+  if (isAnalogInput(device)) probes.push(['startAnalogInput()', () => device.startAnalogInput()], ['readAnalogInput(1)', () => device.readAnalogInput(1)]);
+  if (isAnalogOutput(device)) {
+    const channel = device.analogOutputChannels()[0]?.name ?? 'ao0';
+    probes.push([`analogOutput("${channel}")`, () => device.analogOutput(channel)], [`writeAnalogOutput("${channel}", 0)`, () => device.writeAnalogOutput(channel, 0)]);
+  }
+  if (isDigitalIO(device)) {
+    const line = device.digitalLines()[0]?.name ?? 'line0';
+    probes.push([`readLine("${line}")`, () => device.readLine(line)]);
+  }
+  if (isCounter(device)) {
+    const counter = device.counterChannels()[0] ?? 'ctr0';
+    probes.push([`readCounter("${counter}")`, () => device.readCounter(counter)]);
   }
   if (isParameterized(device)) {
     for (const { name } of device.parameters()) probes.push([`getParameter("${name}")`, () => device.getParameter(name)]);

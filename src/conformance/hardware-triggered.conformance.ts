@@ -40,16 +40,21 @@ export function hardwareTriggeredConformance(label: string, create: HarnessFacto
       const unsubscribe = device.onTriggered((acquisition) => got.push(acquisition));
       try {
         await device.followTrigger(source);
-        const times: number[] = [];
+        // The clock read just before and just after each pulse (the same instant on a virtual clock).
+        const times: { before: number; after: number }[] = [];
         for (let i = 0; i < 3; i++) {
-          times.push(clock.now());
+          const before = clock.now();
           source.fire();
+          times.push({ before, after: clock.now() });
           await elapse(clock, 1);
         }
         await waitUntil(clock, () => got.length >= 3, 'three acquisitions', 30);
         expect(got.map((a) => a.pulse.index)).toEqual([0, 1, 2]);
         got.forEach((acquisition, i) => {
-          expectNear(acquisition.startS, times[i] as number, 1e-6, `start of acquisition ${i}`);
+          const { before, after } = times[i] as { before: number; after: number };
+          expectNear(acquisition.startS, acquisition.pulse.timeS, 1e-6, `start of acquisition ${i} at its pulse`);
+          expect(acquisition.startS, `start of acquisition ${i}`).toBeGreaterThanOrEqual(before - 1e-6);
+          expect(acquisition.startS, `start of acquisition ${i}`).toBeLessThanOrEqual(after + 1e-6);
           expect(acquisition.exposureS, 'exposure').toBeGreaterThanOrEqual(0);
           expect(isFrame(acquisition.value) || isReading(acquisition.value), 'a frame or a reading').toBe(true);
         });

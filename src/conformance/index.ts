@@ -15,8 +15,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Device } from '../devices/device.js';
 import { capabilitiesOf, type CapabilityName, type CapabilityOf } from '../capabilities/index.js';
+import { analogInputConformance } from './analog-input.conformance.js';
+import { analogOutputConformance } from './analog-output.conformance.js';
 import { cooledConformance } from './cooled.conformance.js';
+import { counterConformance } from './counter.conformance.js';
 import { deviceConformance } from './device.conformance.js';
+import { digitalIOConformance } from './digital-io.conformance.js';
 import { emissionControlConformance } from './emission-control.conformance.js';
 import { exposureControlConformance } from './exposure-control.conformance.js';
 import { frameProducerConformance } from './frame-producer.conformance.js';
@@ -37,7 +41,11 @@ import { wavelengthTunableConformance } from './wavelength-tunable.conformance.j
 
 export * from './harness.js';
 export { expectDaqError, expectNear } from './common.conformance.js';
+export { analogInputConformance } from './analog-input.conformance.js';
+export { analogOutputConformance } from './analog-output.conformance.js';
 export { cooledConformance } from './cooled.conformance.js';
+export { counterConformance } from './counter.conformance.js';
+export { digitalIOConformance } from './digital-io.conformance.js';
 export { deviceConformance } from './device.conformance.js';
 export { emissionControlConformance } from './emission-control.conformance.js';
 export { exposureControlConformance } from './exposure-control.conformance.js';
@@ -81,6 +89,10 @@ export const CONFORMANCE_SUITES: { readonly [N in CapabilityName]: ConformanceSu
   Stageable: stageableConformance,
   Stoppable: stoppableConformance,
   Parameterized: parameterizedConformance,
+  AnalogInput: analogInputConformance,
+  AnalogOutput: analogOutputConformance,
+  DigitalIO: digitalIOConformance,
+  Counter: counterConformance,
 };
 
 function registerSuite<N extends CapabilityName>(name: N, label: string, create: HarnessFactory): void {

@@ -4,7 +4,7 @@
  */
 import { describe, expect } from 'vitest';
 import type { Device } from '../devices/device.js';
-import { isFrameProducer, isMovable, type Stoppable } from '../capabilities/index.js';
+import { isAnalogInput, isFrameProducer, isMovable, type Stoppable } from '../capabilities/index.js';
 import { harnessCases } from './common.conformance.js';
 import type { HarnessFactory } from './harness.js';
 
@@ -22,6 +22,10 @@ async function startActivity(device: StoppableDevice): Promise<string | undefine
   if (isFrameProducer(device)) {
     await device.startStream();
     return 'a frame stream';
+  }
+  if (isAnalogInput(device)) {
+    await device.startAnalogInput();
+    return 'analog input';
   }
   return undefined;
 }
@@ -41,7 +45,7 @@ export function stoppableConformance(label: string, create: HarnessFactory<Stopp
 
     test('stop() while busy resolves, twice, and the device stays connected', async ({ device }, context) => {
       const activity = await startActivity(device);
-      if (activity === undefined) return context.skip('no busy state to start (not Movable or FrameProducer)');
+      if (activity === undefined) return context.skip('no busy state to start (not Movable, FrameProducer or AnalogInput)');
       expect(device.state, `state during ${activity}`).toBe('busy');
       await Promise.all([device.stop(), device.stop()]);
       await device.stop();

@@ -1,12 +1,15 @@
 /**
  * What a device reads back now, by capability, as a station snapshot shows it (QCoDeS'
  * `station.snapshot()`): where a stage is, the wavelength a laser is tuned to, a camera's
- * temperature and setpoint, its exposure, whether a shutter is open, an output voltage, and the
- * value a Readable device measures. Names follow the drivers' setting names (`wavelength`,
+ * temperature and setpoint, its exposure, whether a shutter is open, an output voltage, a DAQ
+ * card's outputs, lines and counts, and the value a Readable device measures. Names follow the drivers' setting names (`wavelength`,
  * `temperature_setpoint`, `shutter_open`), so a setting that says the same is not listed twice.
  */
 import {
+  analogOutput,
   cooled,
+  counter,
+  digitalIO,
   emissionControl,
   exposureControl,
   movable,
@@ -51,6 +54,10 @@ function probes(device: Device, measure: boolean): Probe[] {
   if (shutterControl.is(device)) list.push({ name: 'shutter_open', read: () => device.isShutterOpen().then(inUnits('')) });
   if (emissionControl.is(device)) list.push({ name: 'emission', read: () => device.isEmissionEnabled().then(inUnits('')) });
   if (voltageSource.is(device)) list.push({ name: 'voltage', read: () => device.voltage().then(inUnits('V')) });
+  // A DAQ card: each output's value, each line's level, each count (`port0/line1` as `port0_line1`).
+  if (analogOutput.is(device)) for (const { name } of device.analogOutputChannels()) list.push({ name, read: () => device.analogOutput(name).then(inUnits('V')) });
+  if (digitalIO.is(device)) for (const { name } of device.digitalLines()) list.push({ name: name.replaceAll('/', '_'), read: () => device.readLine(name).then(inUnits('')) });
+  if (counter.is(device)) for (const name of device.counterChannels()) list.push({ name, read: () => device.readCounter(name).then((r) => ({ value: r.value, units: r.units })) });
   if (measure && readable.is(device)) {
     const units = device.describe().units;
     const name = READING_NAMES[units] ?? 'reading';

@@ -209,6 +209,17 @@ function createCard(app: App, device: DeviceInfo, key: string, takeOverBox: HTML
     const input = number('volts', setting('voltage'));
     controls.push(h('div', { class: 'row' }, input, ' V ', button('Set output', `output of ${name}`, () => hardware.setVoltage({ device: name, volts: Number(input.value), takeOver: takeOver() }))));
   }
+  if (caps.has('AnalogOutput')) {
+    // A DAQ card: its outputs are the readbacks in V (ao0, ao1, ...).
+    const channel = app.guard(h('input', { 'data-input': 'ao-channel', class: 'short', value: device.values.find((v) => v.units === 'V')?.name ?? 'ao0' }));
+    const volts = number('ao-volts', 0);
+    controls.push(h('div', { class: 'row' }, 'output ', channel, ' ', volts, ' V ', button('Set', `output of ${name}`, () => hardware.setAnalogOutput({ device: name, channel: channel.value, volts: Number(volts.value), takeOver: takeOver() }))));
+  }
+  if (caps.has('DigitalIO')) {
+    const line = app.guard(h('input', { 'data-input': 'line', value: 'port0/line0' }));
+    const drive = (value: boolean) => () => hardware.setDigitalLine({ device: name, line: line.value, value, takeOver: takeOver() });
+    controls.push(h('div', { class: 'row' }, 'line ', line, ' ', button('High', `line of ${name} high`, drive(true)), button('Low', `line of ${name} low`, drive(false))));
+  }
   if (caps.has('FrameProducer')) {
     controls.push(h('div', { class: 'row' }, 'stream ', button('Start', `start stream of ${name}`, () => hardware.setFrameStream({ device: name, on: true, takeOver: takeOver() })), button('Stop', `stop stream of ${name}`, () => hardware.setFrameStream({ device: name, on: false, takeOver: takeOver() })), button('Preview', `preview ${name}`, async () => app.go('camera', { device: name }), 'observer')));
   }

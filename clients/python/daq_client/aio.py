@@ -121,6 +121,14 @@ class AsyncClient:
         """Sets a VoltageSource's output, in volts."""
         await self._call(self._hardware.SetVoltage, _dev.voltage_request(device, volts, take_over))
 
+    async def set_analog_output(self, device: str, channel: str, volts: float, take_over: bool = False) -> None:
+        """Sets analog output `channel` ("ao0") of a DAQ card, in volts."""
+        await self._call(self._hardware.SetAnalogOutput, _dev.analog_output_request(device, channel, volts, take_over))
+
+    async def set_digital_line(self, device: str, line: str, value: bool, take_over: bool = False) -> None:
+        """Drives output `line` ("port0/line0") of a DAQ card high (True) or low (False)."""
+        await self._call(self._hardware.SetDigitalLine, _dev.digital_line_request(device, line, value, take_over))
+
     async def set_parameter(self, device: str, name: str, value: Any, take_over: bool = False) -> None:
         """Writes the setting `name` of a Parameterized device."""
         await self._call(self._hardware.SetParameter, _dev.parameter_request(device, name, value, take_over))

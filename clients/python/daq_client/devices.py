@@ -193,6 +193,14 @@ def voltage_request(device: str, volts: float, take_over: bool) -> hardware_pb2.
     return hardware_pb2.SetVoltageRequest(device=device, volts=volts, take_over=take_over)
 
 
+def analog_output_request(device: str, channel: str, volts: float, take_over: bool) -> hardware_pb2.SetAnalogOutputRequest:
+    return hardware_pb2.SetAnalogOutputRequest(device=device, channel=channel, volts=volts, take_over=take_over)
+
+
+def digital_line_request(device: str, line: str, value: bool, take_over: bool) -> hardware_pb2.SetDigitalLineRequest:
+    return hardware_pb2.SetDigitalLineRequest(device=device, line=line, value=value, take_over=take_over)
+
+
 def parameter_request(device: str, name: str, v: Any, take_over: bool) -> hardware_pb2.SetParameterRequest:
     return hardware_pb2.SetParameterRequest(device=device, name=name, value=to_value(v), take_over=take_over)
 

@@ -78,6 +78,14 @@ export function hardwareHandlers(core: DaemonCore): ServiceHandlers<typeof Hardw
     async setVoltage(request, { principal }) {
       return ok(command(request.device, 'VoltageSource', request.takeOver, principal, `output ${request.volts} V`).setVoltage(request.volts));
     },
+    async setAnalogOutput(request, { principal }) {
+      const what = `output ${request.channel} ${request.volts} V`;
+      return ok(command(request.device, 'AnalogOutput', request.takeOver, principal, what).writeAnalogOutput(request.channel, request.volts));
+    },
+    async setDigitalLine(request, { principal }) {
+      const what = `line ${request.line} ${request.value ? 'high' : 'low'}`;
+      return ok(command(request.device, 'DigitalIO', request.takeOver, principal, what).writeLine(request.line, request.value));
+    },
     async setParameter(request, { principal }) {
       const device = command(request.device, 'Parameterized', request.takeOver, principal, `setting ${request.name}`);
       return ok(device.setParameter(request.name, fromValue(request.value, `setting ${request.name}`)));

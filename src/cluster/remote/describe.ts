@@ -24,6 +24,11 @@ export const SYNC_METHODS: readonly string[] = [
   'wavelengthRange',
   'sensorSize',
   'parameters',
+  'analogInputChannels',
+  'analogInputRateRange',
+  'analogOutputChannels',
+  'digitalLines',
+  'counterChannels',
 ];
 
 /** Methods the proxy serves itself: listeners of frames acquired through it. */
@@ -33,10 +38,14 @@ export const LOCAL_METHODS: readonly string[] = ['onFrame'];
 export const QUERIES: ReadonlySet<string> = new Set([
   'position', 'limits', 'read', 'exposure', 'temperature', 'temperatureSetpoint', 'voltage', 'wavelength', 'roi',
   'getParameter', 'isShutterOpen', 'isEmissionEnabled', 'waitSettled',
+  'analogInputTiming', 'analogOutput', 'readLine', 'readCounter',
 ]);
 
 /** Calls after which the owner's synchronous values stay as they were: reads, motion, acquisition. */
-export const KEEP_SNAPSHOT: ReadonlySet<string> = new Set([...QUERIES, 'moveAbs', 'moveRel', 'stop', 'arm', 'trigger', 'snap']);
+export const KEEP_SNAPSHOT: ReadonlySet<string> = new Set([
+  ...QUERIES, 'moveAbs', 'moveRel', 'stop', 'arm', 'trigger', 'snap',
+  'startAnalogInput', 'stopAnalogInput', 'readAnalogInput', 'writeAnalogOutput', 'writeLine', 'resetCounter',
+]);
 
 /** A device as a proxy sees it. */
 export interface RemoteDescription {

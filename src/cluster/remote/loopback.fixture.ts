@@ -30,7 +30,7 @@ export function loopback(device: Device, owner = 'owner-pc', chunkBytes = 64 * 1
     calls: [],
     async describe(): Promise<RemoteDescription> {
       if (!endpoint.up) throw gone();
-      return JSON.parse(JSON.stringify(dispatcher.describe())) as RemoteDescription;
+      return (decodeReply(encodeValue(dispatcher.describe())) as { value: RemoteDescription }).value;
     },
     async call(method, args): Promise<CallResult> {
       if (!endpoint.up) throw gone();

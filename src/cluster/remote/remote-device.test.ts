@@ -12,6 +12,7 @@ import type { Device, DeviceState } from '../../devices/index.js';
 import { simCameraDriver, simCameraOptions, simStageDriver, simStageOptions } from '../../drivers/sim/index.js';
 import { loopback, type Loopback } from './loopback.fixture.js';
 import { RemoteDevice } from './remote-device.js';
+import { decodeReply, decodeRequest, encodeRequest, encodeValue } from './wire.js';
 
 const noDevice = (): never => {
   throw new Error('no other devices');
@@ -62,6 +63,23 @@ conformanceFor('remote sim-stage (loopback)', async () => {
 });
 
 describe('a remote device', () => {
+  it('keeps infinite limits and NaN readings across the wire (plain JSON makes them null)', async () => {
+    const value = { min: -Infinity, max: Infinity, reading: NaN, plain: { $number: 'seven' }, list: [1, Infinity] };
+    expect(decodeReply(encodeValue(value))).toEqual({ value });
+    expect(decodeRequest(encodeRequest([Infinity, -Infinity]))).toEqual([Infinity, -Infinity]);
+    // A motor without soft limits (an EPICS motor record with HLM == LLM == 0) seen through a proxy.
+    const owner = stageOwner(new VirtualClock({ autoAdvance: true }));
+    if (!isMovable(owner)) throw new Error('not Movable');
+    owner.limits = () => Promise.resolve({ min: -Infinity, max: Infinity });
+    const { proxy, close } = await proxied(owner);
+    try {
+      if (!isMovable(proxy)) throw new Error('not Movable');
+      expect(await proxy.limits()).toEqual({ min: -Infinity, max: Infinity });
+    } finally {
+      await close();
+    }
+  });
+
   it("takes the owner's capabilities and units, and moves the owner's axis", async () => {
     const owner = stageOwner(new VirtualClock({ autoAdvance: true }));
     const { proxy, link, close } = await proxied(owner);

@@ -41,9 +41,39 @@ export type ReplyBody = { value?: unknown } | { frame: FrameMeta } | { error: { 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * The key of a number JSON cannot write: `{"$number": "Infinity"}` (also `-Infinity`, `NaN`).
+ * Plain JSON would turn them into `null`, so a motor without soft limits (`-Infinity..Infinity`)
+ * would arrive limited to `null`, and a reading of NaN would look like no reading.
+ */
+const NUMBER_KEY = '$number';
+
+function replaceNonFinite(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? { [NUMBER_KEY]: String(value) } : value;
+}
+
+function reviveNonFinite(_key: string, value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    const text = (value as Record<string, unknown>)[NUMBER_KEY];
+    if (keys.length === 1 && (text === 'Infinity' || text === '-Infinity' || text === 'NaN')) return Number(text);
+  }
+  return value;
+}
+
+/** JSON of `value` in which ±Infinity and NaN survive (see {@link parseWireJson}). */
+export function wireJson(value: unknown): string {
+  return JSON.stringify(value, replaceNonFinite);
+}
+
+/** Parses what {@link wireJson} wrote, ±Infinity and NaN included. */
+export function parseWireJson(text: string): unknown {
+  return JSON.parse(text, reviveNonFinite);
+}
+
 /** The body of a call with `args`. */
 export function encodeRequest(args: readonly unknown[]): Uint8Array {
-  return encoder.encode(JSON.stringify({ args }));
+  return encoder.encode(wireJson({ args }));
 }
 
 /** The arguments of a call's body; `invalid_argument` when it is not `{"args": [...]}`. */
@@ -51,7 +81,7 @@ export function decodeRequest(data: Uint8Array): unknown[] {
   if (data.length === 0) return [];
   let body: unknown;
   try {
-    body = JSON.parse(decoder.decode(data));
+    body = parseWireJson(decoder.decode(data));
   } catch (error) {
     throw new DaqError('invalid_argument', `the request is not JSON: ${(error as Error).message}`);
   }
@@ -62,7 +92,7 @@ export function decodeRequest(data: Uint8Array): unknown[] {
 
 /** A reply carrying `value` (nothing for `undefined`). */
 export function encodeValue(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value === undefined ? {} : { value }));
+  return encoder.encode(wireJson(value === undefined ? {} : { value }));
 }
 
 /** A reply carrying an error's code and message. */
@@ -78,7 +108,7 @@ export function encodeFrameMeta(meta: FrameMeta): Uint8Array {
 /** Decodes a reply's body; `internal` when it is not one. */
 export function decodeReply(data: Uint8Array): ReplyBody {
   try {
-    const body: unknown = data.length === 0 ? {} : JSON.parse(decoder.decode(data));
+    const body: unknown = data.length === 0 ? {} : parseWireJson(decoder.decode(data));
     if (typeof body === 'object' && body !== null) return body as ReplyBody;
   } catch {
     // below

@@ -81,12 +81,31 @@ export interface BodyBuffer {
   length: number;
 }
 
+/** Headers made lately, by what they were made of: a fast stream's batches often repeat one. */
+const headerCache = new Map<string, Uint8Array>();
+const HEADER_CACHE_SIZE = 256;
+
 /**
  * An encapsulated record-batch message header for `rows` rows, with field nodes `nodeLengths`
  * (no nulls), `buffers` and a body of `bodyLength` bytes; padded so that its length (and hence
  * the body that follows) lands on a multiple of `alignment` after `startOffset` bytes.
+ * The bytes returned may be shared with other calls: copy them, never change them.
  */
 export function encodeBatchHeader(rows: number, nodeLengths: readonly number[], buffers: readonly BodyBuffer[], bodyLength: number, startOffset: number, alignment: number): Uint8Array {
+  // A fast stream's batches have a few row counts (rows a millisecond), so the same header comes
+  // again and again: building one through the flatbuffers builder cost about as much as the rest
+  // of a batch. Kept by everything it is made of.
+  let key = `${rows} ${bodyLength} ${startOffset} ${alignment} ${nodeLengths.join(',')}`;
+  for (const b of buffers) key += ` ${b.offset}:${b.length}`;
+  const known = headerCache.get(key);
+  if (known !== undefined) return known;
+  const made = makeBatchHeader(rows, nodeLengths, buffers, bodyLength, startOffset, alignment);
+  if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
+  headerCache.set(key, made);
+  return made;
+}
+
+function makeBatchHeader(rows: number, nodeLengths: readonly number[], buffers: readonly BodyBuffer[], bodyLength: number, startOffset: number, alignment: number): Uint8Array {
   const header = new BatchHeader(
     rows,
     nodeLengths.map((n) => new FieldNode(n, 0)),

@@ -39,6 +39,21 @@ describe('epics-ca', () => {
     }
   });
 
+  it('moves a motor record whose limits are all 0 anywhere: the record reads DHLM = DLLM = 0 as no soft limits', async () => {
+    const motor = makeDevice(epicsCaDriver, 'phi', { motor: 'test:m2', timeout: 10, ...ioc.network });
+    if (!isMovable(motor)) throw new Error('not Movable');
+    await motor.connect(AbortSignal.timeout(30_000));
+    try {
+      expect(await motor.limits()).toEqual({ min: -Infinity, max: Infinity });
+      await motor.moveAbs(-12.5);
+      expect(await motor.position()).toBeCloseTo(-12.5, 6);
+      await motor.moveRel(20);
+      expect(await motor.position()).toBeCloseTo(7.5, 6);
+    } finally {
+      await motor.disconnect();
+    }
+  });
+
   it('reads a PV with its EGU', async () => {
     const temp = makeDevice(epicsCaDriver, 'temperature', { pv: 'test:temp', timeout: 10, ...ioc.network });
     if (!isReadable(temp)) throw new Error('not Readable');

@@ -142,14 +142,16 @@ interface Motion extends Settling {
 
 /**
  * A motor record as a {@link Movable}: VAL is the setpoint, RBV the readback, DMOV 1 when done
- * moving, STOP=1 stops; LLM/HLM are the soft limits (user coordinates) and EGU the units, both
- * read at connect and again before each move (a move outside them is refused before anything is
- * written). A move writes VAL with a put-callback (a real motor record completes it when the move
+ * moving, STOP=1 stops; LLM/HLM are the soft limits (user coordinates; none when DLLM and DHLM
+ * are both 0, as the record has it) and EGU the units, both read at connect and again before each
+ * move (a move outside them is refused before anything is written). A move writes VAL with a put-callback (a real motor record completes it when the move
  * ends) and then follows DMOV until it reads 1 with the move seen (DMOV 0) or RBV at the target.
  */
 export class EpicsMotor extends EpicsCaDevice implements Movable {
   private egu = '';
   private travel: Limits = { min: 0, max: 0 };
+  /** DLLM > DHLM: the record refuses every move. */
+  private inverted = false;
   /** How close RBV must come to VAL to count as there: |MRES|, at least 1e-9. */
   private tolerance = 1e-9;
   private motion: Motion | undefined;
@@ -168,7 +170,7 @@ export class EpicsMotor extends EpicsCaDevice implements Movable {
   }
 
   protected pvNames(): string[] {
-    return ['VAL', 'RBV', 'DMOV', 'STOP', 'LLM', 'HLM', 'EGU', 'MRES'].map((f) => this.pv(f));
+    return ['VAL', 'RBV', 'DMOV', 'STOP', 'LLM', 'HLM', 'DLLM', 'DHLM', 'EGU', 'MRES'].map((f) => this.pv(f));
   }
 
   protected async setUp(): Promise<void> {
@@ -180,9 +182,21 @@ export class EpicsMotor extends EpicsCaDevice implements Movable {
     this.target = await this.readNumber(this.pv('VAL'));
   }
 
+  /**
+   * The soft limits as the motor record applies them (motorRecord.cc): none when the dial limits
+   * DHLM and DLLM are both 0 (then -Infinity..Infinity: only the controller's own limits apply),
+   * else LLM..HLM, the same limits in user coordinates.
+   */
   private async readLimits(): Promise<Limits> {
-    const [low, high] = await Promise.all([this.readNumber(this.pv('LLM')), this.readNumber(this.pv('HLM'))]);
-    this.travel = { min: Math.min(low, high), max: Math.max(low, high) };
+    const [low, high, dialLow, dialHigh] = await Promise.all(['LLM', 'HLM', 'DLLM', 'DHLM'].map((f) => this.readNumber(this.pv(f))));
+    this.inverted = false;
+    if (dialLow === 0 && dialHigh === 0) {
+      this.travel = { min: -Infinity, max: Infinity };
+    } else {
+      // The record refuses every move while DLLM > DHLM (it sets LVIO): say so before writing.
+      this.inverted = (dialLow ?? 0) > (dialHigh ?? 0);
+      this.travel = { min: Math.min(low ?? 0, high ?? 0), max: Math.max(low ?? 0, high ?? 0) };
+    }
     return this.travel;
   }
 
@@ -231,6 +245,9 @@ export class EpicsMotor extends EpicsCaDevice implements Movable {
     try {
       this.requireConnected('move');
       const limits = await this.readLimits();
+      if (this.inverted) {
+        throw new DaqError('failed_precondition', `${this.name}: the motor record ${this.record} has its dial limits inverted (DLLM > DHLM) and refuses every move; fix DLLM/DHLM on the IOC`, { device: this.name });
+      }
       requireMoveTarget(this.name, target, limits, this.units, delta);
     } catch (error) {
       return this.command('move', () => { throw error; }, async () => undefined);

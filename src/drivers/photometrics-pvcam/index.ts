@@ -9,7 +9,7 @@ export { pvcamOptions, type PvcamOptions } from './options.js';
 /** The `photometrics-pvcam` driver. */
 export const pvcamDriver = defineDriver({
   name: 'photometrics-pvcam',
-  summary: 'Photometrics camera through the PVCAM library (loaded only when configured): frames, exposure, trigger, cooling, ROI',
+  summary: 'Photometrics camera through the PVCAM library (loaded only when configured): frames, exposure, ROI, binning, exposure modes (timed, trigger-first, strobed), hardware trigger, cooling',
   options: pvcamOptions,
   claims: (o) => [{ field: 'camera', resource: `pvcam:${o.camera ?? '(first camera)'}` }],
   create: (name, options, context) => new PvcamCamera(name, options, context.clock),

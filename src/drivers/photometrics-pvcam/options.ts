@@ -12,6 +12,7 @@ export const pvcamOptions = z
     temperature: z.number().optional().describe('sensor setpoint applied at connect (°C)'),
     poll_interval: z.number().positive().max(1).default(0.001).describe('how often a running exposure is polled (s)'),
     readout_timeout: z.number().positive().default(5).describe('how long after the exposure a frame may take to arrive (s)'),
+    trigger_timeout: z.number().positive().default(60).describe('how long a snap, trigger or stream waits for an edge on the trigger input in the strobed and trigger-first exposure modes (s)'),
   })
   .refine((o) => o.exposure_min < o.exposure_max, { message: 'exposure_min must be below exposure_max', path: ['exposure_max'] })
   .refine((o) => o.exposure >= o.exposure_min && o.exposure <= o.exposure_max, { message: 'exposure must be within exposure_min..exposure_max', path: ['exposure'] });

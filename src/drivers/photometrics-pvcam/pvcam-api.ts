@@ -7,7 +7,8 @@
 import { DaqError } from '../../core/index.js';
 
 // Parameter ids, as the public pvcam.h defines them: (class << 16) + (type << 24) + id.
-// Checked against karpov-sv/fast `pvcam.h` and sunipkm/hitmis_cams `pvcam.h` (docs/drivers.md).
+// Checked against Photometrics/PyVCAM `pvcam-sdk/linux/include/pvcam.h` (PVCAM 3), karpov-sv/fast
+// `pvcam.h` and sunipkm/hitmis_cams `pvcam.h` (PVCAM 2.6) (docs/drivers.md).
 const CLASS2 = 2;
 const CLASS3 = 3;
 const TYPE_INT16 = 1;
@@ -22,21 +23,41 @@ export const PARAM = {
   TEMP: param(CLASS2, TYPE_INT16, 525),
   TEMP_SETPOINT: param(CLASS2, TYPE_INT16, 526),
   EXPOSURE_MODE: param(CLASS2, TYPE_ENUM, 535),
+  EXPOSE_OUT_MODE: param(CLASS2, TYPE_ENUM, 560),
+  EXP_RES: param(CLASS3, TYPE_ENUM, 2),
   EXP_RES_INDEX: param(CLASS3, TYPE_UNS16, 4),
+  BINNING_SER: param(CLASS3, TYPE_ENUM, 165),
+  BINNING_PAR: param(CLASS3, TYPE_ENUM, 166),
 } as const;
 
-/** Attributes of `pl_get_param`. */
-export const ATTR = { CURRENT: 0, MIN: 3, MAX: 4 } as const;
+/** Attributes of `pl_get_param` (`ATTR_COUNT` is an uns32, `ATTR_AVAIL` an rs_bool). */
+export const ATTR = { CURRENT: 0, COUNT: 1, MIN: 3, MAX: 4, AVAIL: 8 } as const;
 /** `pl_exp_check_status` states. */
 export const STATUS = { READOUT_NOT_ACTIVE: 0, EXPOSURE_IN_PROGRESS: 1, READOUT_IN_PROGRESS: 2, READOUT_COMPLETE: 3, READOUT_FAILED: 4 } as const;
-/** `EXP_RES_ONE_MICROSEC`: exposure times in microseconds. */
-export const EXP_RES_ONE_MICROSEC = 1;
-/** `TIMED_MODE`: each exposure starts when the sequence is started (software trigger). */
-export const TIMED_MODE = 0;
+/** Exposure resolutions (`PL_EXP_RES_MODES`): the items of `PARAM_EXP_RES`, the unit of `exposure_time`. */
+export const EXP_RES = { ONE_MILLISEC: 0, ONE_MICROSEC: 1, ONE_SEC: 2 } as const;
+/**
+ * Exposure modes (`PL_EXPOSURE_MODES`): the legacy ones, and the extended ones of cameras that
+ * report their capabilities, `(7 + n) << 8`, which `pl_exp_setup_seq` takes ORed with an
+ * expose-out mode (`PL_EXPOSE_OUT_MODES`, the low bits).
+ */
+export const EXPOSURE_MODE = {
+  TIMED_MODE: 0,
+  STROBED_MODE: 1,
+  BULB_MODE: 2,
+  TRIGGER_FIRST_MODE: 3,
+  VARIABLE_TIMED_MODE: 5,
+  EXT_TRIG_INTERNAL: (7 + 0) << 8,
+  EXT_TRIG_TRIG_FIRST: (7 + 1) << 8,
+  EXT_TRIG_EDGE_RISING: (7 + 2) << 8,
+  EXT_TRIG_LEVEL: (7 + 3) << 8,
+} as const;
 /** `OPEN_EXCLUSIVE`, `CCS_HALT`. */
 export const OPEN_EXCLUSIVE = 0;
 export const CCS_HALT = 1;
 const CAM_NAME_LEN = 32;
+/** Room for an enum item's description (`pl_get_enum_param`); longer ones are cut. */
+const ENUM_DESC_LEN = 100;
 const ERROR_MSG_LEN = 255;
 
 /** A region in `pl_exp_setup_seq` (`rgn_type`): serial (x) and parallel (y) ranges, inclusive. */
@@ -49,6 +70,12 @@ export interface Region {
   pbin: number;
 }
 
+/** One item of an enumerated parameter (`pl_get_enum_param`). */
+export interface EnumItem {
+  value: number;
+  name: string;
+}
+
 /** The PVCAM functions, as JavaScript functions that throw a `DaqError` with PVCAM's message. */
 export interface PvcamApi {
   init(): void;
@@ -56,9 +83,14 @@ export interface PvcamApi {
   cameraNames(): string[];
   open(name: string): number;
   close(hcam: number): void;
-  getInt(hcam: number, id: number, attr: number, type: 'int16' | 'uint16'): number;
+  getInt(hcam: number, id: number, attr: number, type: 'int16' | 'uint16' | 'int32' | 'uint32'): number;
   setInt(hcam: number, id: number, value: number, type: 'int16' | 'uint16' | 'int32'): void;
-  setupSequence(hcam: number, region: Region, exposureUs: number): number;
+  /** `ATTR_AVAIL`: whether the camera has the parameter. */
+  available(hcam: number, id: number): boolean;
+  /** Every item of an enumerated parameter, in the camera's order (`ATTR_COUNT` items). */
+  enumItems(hcam: number, id: number): EnumItem[];
+  /** `pl_exp_setup_seq` of one frame of one region; `mode` as it goes to PVCAM (ORed already); returns the frame's bytes. */
+  setupSequence(hcam: number, region: Region, mode: number, exposure: number): number;
   start(hcam: number, buffer: Buffer): void;
   status(hcam: number): number;
   finish(hcam: number, buffer: Buffer): void;
@@ -116,6 +148,7 @@ async function bind(library: string): Promise<PvcamApi> {
     close: lib.func('uint16 pl_cam_close(int16 hcam)'),
     getParam: lib.func('uint16 pl_get_param(int16 hcam, uint32 param_id, int16 param_attribute, void *param_value)'),
     setParam: lib.func('uint16 pl_set_param(int16 hcam, uint32 param_id, void *param_value)'),
+    enumParam: lib.func('uint16 pl_get_enum_param(int16 hcam, uint32 param_id, uint32 index, _Out_ int32 *value, _Out_ uint8 *desc, uint32 length)'),
     setup: lib.func('uint16 pl_exp_setup_seq(int16 hcam, uint16 exp_total, uint16 rgn_total, const rgn_type *rgn_array, int16 exp_mode, uint32 exposure_time, _Out_ uint32 *exp_bytes)'),
     start: lib.func('uint16 pl_exp_start_seq(int16 hcam, void *pixel_stream)'),
     check: lib.func('uint16 pl_exp_check_status(int16 hcam, _Out_ int16 *status, _Out_ uint32 *bytes_arrived)'),
@@ -154,7 +187,24 @@ async function bind(library: string): Promise<PvcamApi> {
     getInt: (hcam, id, attr, type) => {
       const buffer = Buffer.alloc(8);
       ok(f.getParam(hcam, id, attr, buffer), `pl_get_param(${id})`);
-      return type === 'int16' ? buffer.readInt16LE(0) : buffer.readUInt16LE(0);
+      if (type === 'int16') return buffer.readInt16LE(0);
+      if (type === 'uint16') return buffer.readUInt16LE(0);
+      return type === 'int32' ? buffer.readInt32LE(0) : buffer.readUInt32LE(0);
+    },
+    available: (hcam, id) => {
+      const buffer = Buffer.alloc(8);
+      // ATTR_AVAIL "should always succeed" (pvcam.h); a failure counts as absent.
+      return f.getParam(hcam, id, ATTR.AVAIL, buffer) !== 0 && buffer.readUInt16LE(0) !== 0;
+    },
+    enumItems: (hcam, id) => {
+      const count = Buffer.alloc(8);
+      ok(f.getParam(hcam, id, ATTR.COUNT, count), `pl_get_param(${id}, ATTR_COUNT)`);
+      return Array.from({ length: count.readUInt32LE(0) }, (_, index) => {
+        const value = out();
+        const desc = Buffer.alloc(ENUM_DESC_LEN);
+        ok(f.enumParam(hcam, id, index, value, desc, ENUM_DESC_LEN), `pl_get_enum_param(${id}, ${index})`);
+        return { value: value[0] ?? 0, name: cString(desc) };
+      });
     },
     setInt: (hcam, id, value, type) => {
       const buffer = Buffer.alloc(8);
@@ -163,9 +213,9 @@ async function bind(library: string): Promise<PvcamApi> {
       else buffer.writeInt32LE(value, 0);
       ok(f.setParam(hcam, id, buffer), `pl_set_param(${id})`);
     },
-    setupSequence: (hcam, region, exposureUs) => {
+    setupSequence: (hcam, region, mode, exposure) => {
       const bytes = out();
-      ok(f.setup(hcam, 1, 1, region, TIMED_MODE, exposureUs, bytes), 'pl_exp_setup_seq');
+      ok(f.setup(hcam, 1, 1, region, mode, exposure, bytes), 'pl_exp_setup_seq');
       return bytes[0] ?? 0;
     },
     start: (hcam, buffer) => ok(f.start(hcam, buffer), 'pl_exp_start_seq'),

@@ -22,10 +22,11 @@ const EXPECTED: Record<string, string[]> = {
   'sim-power-meter': ['Readable', 'WavelengthTunable', 'Parameterized', 'HardwareTriggered'],
   'sim-thermometer': ['Readable', 'TemperatureSensor'],
   'sim-voltage-source': ['Readable', 'VoltageSource', 'Stoppable', 'Parameterized'],
+  'sim-daq-card': ['Stoppable', 'AnalogInput', 'AnalogOutput', 'DigitalIO', 'Counter'],
 };
 
 describe('SIM_DRIVERS', () => {
-  it('holds the six simulated drivers, once each', () => {
+  it('holds the seven simulated drivers, once each', () => {
     expect(SIM_DRIVERS.map((d) => d.name).sort()).toEqual(Object.keys(EXPECTED).sort());
     expect(() => createDriverCatalog(SIM_DRIVERS)).not.toThrow();
   });

@@ -5,6 +5,7 @@
  */
 import type { DriverDefinition } from '../../devices/index.js';
 import { simCameraDriver } from './sim-camera.js';
+import { simDaqCardDriver } from './sim-daq-card.js';
 import { simLaserDriver } from './sim-laser.js';
 import { simPowerMeterDriver } from './sim-power-meter.js';
 import { simStageDriver } from './sim-stage.js';
@@ -12,6 +13,7 @@ import { simThermometerDriver } from './sim-thermometer.js';
 import { simVoltageSourceDriver } from './sim-voltage-source.js';
 
 export { SimCamera, simCameraDriver } from './sim-camera.js';
+export { SIM_RAMP_PERIOD, SIM_RAMP_STEP_V, SimDaqCard, simDaqCardDriver, simDaqCardOptions, type SimDaqCardOptions } from './sim-daq-card.js';
 export { simCameraOptions, type SimCameraOptions } from './sim-camera-options.js';
 export { SimLaser, simLaserDriver, simLaserOptions, tiSapphirePowerW, type SimLaserOptions } from './sim-laser.js';
 export {
@@ -33,7 +35,7 @@ export {
 export { SimDevice, SIM_CONNECT_TIME_S } from './sim-device.js';
 export { Random } from './random.js';
 
-/** Every simulated driver: `sim-stage`, `sim-camera`, `sim-laser`, `sim-power-meter`, `sim-thermometer`, `sim-voltage-source`. */
+/** Every simulated driver: `sim-stage`, `sim-camera`, `sim-laser`, `sim-power-meter`, `sim-thermometer`, `sim-voltage-source`, `sim-daq-card`. */
 export const SIM_DRIVERS: DriverDefinition[] = [
   simStageDriver,
   simCameraDriver,
@@ -41,4 +43,5 @@ export const SIM_DRIVERS: DriverDefinition[] = [
   simPowerMeterDriver,
   simThermometerDriver,
   simVoltageSourceDriver,
+  simDaqCardDriver,
 ];

@@ -101,6 +101,21 @@ describe('SimCamera', () => {
     await expect(camera.setExposure(20)).rejects.toMatchObject({ code: 'out_of_range' });
   });
 
+  it('a refused binning or region leaves the previous binning, region and frame size as they were', async () => {
+    const { camera } = await connected();
+    await camera.setParameter('binning', 2);
+    await camera.setRoi({ x: 0, y: 0, width: 3, height: 3 });
+    for (const binning of [4, 8, 0, 2.5]) {
+      await expect(camera.setParameter('binning', binning)).rejects.toMatchObject({ device: 'camera' });
+      expect(await camera.getParameter('binning'), `binning after refusing ${binning}`).toBe(2);
+    }
+    await expect(camera.setRoi({ x: 0, y: 0, width: 1, height: 1 })).rejects.toMatchObject({ code: 'out_of_range' });
+    expect(await camera.roi()).toEqual({ x: 0, y: 0, width: 3, height: 3 });
+    expect(camera.frameSize()).toEqual({ width: 1, height: 1, dtype: 'uint16' });
+    const frame = await camera.snap();
+    expect([frame.width, frame.height]).toEqual([1, 1]);
+  });
+
   it('gives the same noise for the same seed and different noise for another', async () => {
     const a = await (await connected({ seed: 7 })).camera.snap();
     const b = await (await connected({ seed: 7 })).camera.snap();

@@ -61,3 +61,4 @@ conformanceFor('sim-laser', alone('sim-laser'));
 conformanceFor('sim-power-meter', powerMeterLab);
 conformanceFor('sim-thermometer', alone('sim-thermometer'));
 conformanceFor('sim-voltage-source', alone('sim-voltage-source'));
+conformanceFor('sim-daq-card', alone('sim-daq-card'));

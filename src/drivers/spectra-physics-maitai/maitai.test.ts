@@ -33,8 +33,8 @@ describe('spectra-physics-maitai', () => {
     try {
       simulator.silent = true;
       const error = await expectDaqError(laser.openShutter(), 'deadline_exceeded', 'openShutter with a silent laser');
-      // The first exchange that waits for a reply after "shut 1" is the error queue.
-      expect(error.message).toMatch(/laser: open shutter failed: .*no reply to "syst:err\?" within 1 s/);
+      // The first exchange that waits for a reply after "SHUT 1" is the error queue.
+      expect(error.message).toMatch(/laser: open shutter failed: .*no reply to "SYST:ERR\?" within 1 s/);
       simulator.silent = false;
       await laser.openShutter();
       expect(simulator.shutterOpen).toBe(true);
@@ -72,7 +72,7 @@ describe('spectra-physics-maitai', () => {
       const error = await expectDaqError(laser.enableEmission(), 'unavailable', 'enableEmission with the interlock open');
       await faulted;
       expect(error.message).toBe(
-        'laser: enable emission failed: the laser refused "on": error 160 "interlock open: pump laser cannot turn on" (SYS_ERR, system error: an open interlock, or an internal diagnostic)',
+        'laser: enable emission failed: the laser refused "ON": error 160 "interlock open: pump laser cannot turn on" (SYS_ERR, system error: an open interlock, or an internal diagnostic)',
       );
       expect(laser.fault?.message).toContain('"interlock open: pump laser cannot turn on"');
       expect(bench.emission).toBe(false);

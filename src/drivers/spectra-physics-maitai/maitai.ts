@@ -1,8 +1,8 @@
 /**
  * `spectra-physics-maitai`: the MaiTai Ti:Sapphire laser over RS-232. The laser does not answer
  * set commands, so every change is confirmed by reading it back: the wavelength until it reads
- * the target (tuning takes time), the shutter with `shut?`, emission with bit 0 of `*stb?`.
- * After every set command the error queue (`syst:err?`) is read: a refusal fails the command
+ * the target (tuning takes time), the shutter with `SHUT?`, emission with bit 0 of `*STB?`.
+ * After every set command the error queue (`SYST:ERR?`) is read: a refusal fails the command
  * with the laser's own words, and a system error (an open interlock) also faults the device
  * until it reconnects. Its safe state (`stop()`) is the shutter closed; emission is left as it is.
  * Protocol facts and their sources: docs/drivers.md.
@@ -15,7 +15,7 @@ import { LinkedDevice } from '../common/linked-device.js';
 import type { MaiTaiOptions } from './options.js';
 
 /**
- * The error bits of the code `syst:err?` answers with, and what the manual says of each (Mai Tai
+ * The error bits of the code `SYST:ERR?` answers with, and what the manual says of each (Mai Tai
  * user's manual, Table 6-1). Written here from the manual, not shared with the simulator, so
  * that the simulator can catch a wrong number.
  */
@@ -48,7 +48,7 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
       'tune',
       () => requireInRange(this.name, 'wavelength', wavelengthNm, this.range, 'nm'),
       async () => {
-        await this.act(`wav ${Math.round(wavelengthNm)}`);
+        await this.act(`WAV ${Math.round(wavelengthNm)}`);
         await this.confirm(`wavelength ${wavelengthNm} nm`, async () => Math.abs((await this.readWavelength()) - wavelengthNm) <= 0.5, this.options.tune_timeout);
       },
     );
@@ -76,16 +76,16 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
 
   enableEmission(): Promise<void> {
     return this.operation('enable emission', async () => {
-      const warm = await this.queryNumber('read:pctwarmedup?');
+      const warm = await this.queryNumber('READ:PCTW?');
       if (warm < 100) throw new DaqError('failed_precondition', `the laser is warming up (${warm}% done); emission can be enabled at 100%`);
-      await this.act('on');
+      await this.act('ON');
       await this.confirm('emission on', async () => await this.readEmission(), this.options.tune_timeout);
     });
   }
 
   disableEmission(): Promise<void> {
     return this.operation('disable emission', async () => {
-      await this.act('off');
+      await this.act('OFF');
       await this.confirm('emission off', async () => !(await this.readEmission()), this.options.tune_timeout);
     });
   }
@@ -97,7 +97,7 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
   /** Output power from the laser's own power monitor, W. */
   read(): Promise<Reading> {
     return this.query('read power', async () => {
-      const value = await this.queryNumber('read:pow?');
+      const value = await this.queryNumber('READ:POW?');
       return { value, timestampS: this.clock.now(), units: 'W' };
     });
   }
@@ -113,17 +113,17 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
   }
 
   protected async initialize(signal: AbortSignal): Promise<void> {
-    const identity = await this.link.query('*idn?', { signal, retries: 1 });
+    const identity = await this.link.query('*IDN?', { signal, retries: 1 });
     if (!/maitai/i.test(identity)) {
-      throw new DaqError('failed_precondition', `the instrument on ${this.link.description} is not a MaiTai: "*idn?" replied ${JSON.stringify(identity)}`);
+      throw new DaqError('failed_precondition', `the instrument on ${this.link.description} is not a MaiTai: "*IDN?" replied ${JSON.stringify(identity)}`);
     }
     // Errors queued before we connected are not ours to report: read them out.
     for (let i = 0; i < STALE_ERRORS_MAX; i++) {
       if ((await this.readError(signal)).code === 0) break;
     }
     // The laser's own tuning range narrows the configured one.
-    const min = await this.queryNumber('wav:min?');
-    const max = await this.queryNumber('wav:max?');
+    const min = await this.queryNumber('WAV:MIN?');
+    const max = await this.queryNumber('WAV:MAX?');
     const range = { min: Math.max(min, this.options.wavelength_min), max: Math.min(max, this.options.wavelength_max) };
     if (!(range.min < range.max)) {
       throw new DaqError('invalid_argument', `the laser tunes over ${min}-${max} nm, outside the configured ${this.options.wavelength_min}-${this.options.wavelength_max} nm`);
@@ -149,9 +149,9 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
 
   /** Reads the oldest entry of the error queue: its code (0: none) and its text. */
   private async readError(signal?: AbortSignal): Promise<{ code: number; text: string }> {
-    const reply = await this.link.query('syst:err?', signal === undefined ? {} : { signal });
+    const reply = await this.link.query('SYST:ERR?', signal === undefined ? {} : { signal });
     const match = /^\s*(\d+)\s*[,;:]?\s*"?(.*?)"?\s*$/.exec(reply);
-    if (match === null) throw new DaqError('internal', `${this.name}: unexpected reply ${JSON.stringify(reply)} to "syst:err?" (expected an error code)`);
+    if (match === null) throw new DaqError('internal', `${this.name}: unexpected reply ${JSON.stringify(reply)} to "SYST:ERR?" (expected an error code)`);
     return { code: Number(match[1]), text: match[2] ?? '' };
   }
 
@@ -160,20 +160,20 @@ export class MaiTai extends LinkedDevice implements WavelengthTunable, ShutterCo
   }
 
   private async readWavelength(): Promise<number> {
-    return await this.queryNumber('read:wav?');
+    return await this.queryNumber('READ:WAV?');
   }
 
   private async readShutter(): Promise<boolean> {
-    return (await this.link.query('shut?', { retries: 1 })).trim() === '1';
+    return (await this.link.query('SHUT?', { retries: 1 })).trim() === '1';
   }
 
   private async readEmission(): Promise<boolean> {
-    const status = await this.queryNumber('*stb?');
+    const status = await this.queryNumber('*STB?');
     return (status & 1) === 1;
   }
 
   private async setShutter(open: boolean): Promise<void> {
-    await this.act(`shut ${open ? 1 : 0}`);
+    await this.act(`SHUT ${open ? 1 : 0}`);
     await this.confirm(`shutter ${open ? 'open' : 'closed'}`, async () => (await this.readShutter()) === open, this.options.timeout);
   }
 

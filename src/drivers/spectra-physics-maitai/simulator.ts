@@ -9,7 +9,7 @@
  *   `wav:max?` the tuning range (`690nm`); `shut 0|1`, `shut?` (it reads the old state for
  *   `shutterDelayS` after a change, as the manual says the laser does for about 1 s); `on` (pump
  *   on: an execution error while the warm-up is between 1 and 99 %), `off`; `read:pow?` output
- *   power (`1.502W`), 0 when off; `read:pctwarmedup?` (`100%`).
+ *   power (`1.502W`), 0 when off; `read:pctw?` or `read:pctwarmedup?` (`100%`).
  * - `*stb?` the product status byte: 1 = emission possible, 2 = modelocked (emitting here).
  * - `syst:err?` the oldest entry of the error queue as `<code> <text>` (`0` when empty), the code
  *   the manual's error bits: 1 CMD_ERR, 2 EXE_ERR, 32 SYS_ERR, 64 LASER_ON, 128 ANY_ERR. The
@@ -130,6 +130,7 @@ export class MaiTaiSimulator extends LineSimulator {
         return;
       case 'read:pow?':
         return reply(`${this.powerW.toFixed(3)}W`);
+      case 'read:pctw?':
       case 'read:pctwarmedup?':
         return reply(`${this.warmedUpPercent}%`);
       case '*stb?':

@@ -19,8 +19,8 @@ export function floatJson(value: unknown, isFloat: FloatPath): string {
 let lastNumber = NaN;
 let lastText = '';
 
-/** A number as JSON: `null` when not finite, an integral float with `.0`. */
-function numberJson(value: number, float: boolean): string {
+/** A number as JSON: `null` when not finite, an integral float (`float`) with `.0`. */
+export function numberJson(value: number, float: boolean): string {
   if (!Number.isFinite(value)) return 'null';
   if (!Object.is(value, lastNumber)) {
     lastNumber = value;

@@ -42,6 +42,13 @@ export interface EventModelOptions {
 export interface EventModelSerializer {
   /** The Bluesky documents of `document`, in the order a consumer must see them. */
   toBluesky(document: RunDocument): BlueskyPair[];
+  /**
+   * For an event whose Bluesky document is one plain `event` (its descriptor known, none of its
+   * stream's fields left out or kept only in the file): the fields whose values are floats, to
+   * write its JSON without `toBluesky` (`eventJson` of the event with these, what `toBluesky`
+   * gives; the document log's fast path). `undefined` for any other event: use `toBluesky`.
+   */
+  plainEventFloats(event: RunEvent): ReadonlySet<string> | undefined;
 }
 
 /** Keys of the start document the serializer fills; user metadata of these names stays in `metadata`. */
@@ -165,6 +172,11 @@ export function createEventModelSerializer(options: EventModelOptions = {}): Eve
   ];
 
   return {
+    plainEventFloats(event) {
+      const described = descriptors.get(event.descriptor);
+      if (described === undefined || described.stream.dropped.size > 0 || described.stream.resources.size > 0) return undefined;
+      return described.floatFields;
+    },
     toBluesky(document) {
       switch (document.kind) {
         case 'start':

@@ -2,6 +2,7 @@
 export * from './configuration.js';
 export * from './documents.js';
 export * from './event-model.js';
+export { numberJson } from './event-model-json.js';
 export * from './event-model-keys.js';
 export * from './frame-table.js';
 export * from './plan-detection.js';

@@ -5,7 +5,7 @@
  * blocks at its next device call, and an aborted one stops), and its result is made fit for the
  * script: readings say which device they came from, frames become handles.
  */
-import { capabilitiesOf, capabilitySpec, isFrame, isMovable, isReadable, isReading, settableQuantitiesOf } from '../../capabilities/index.js';
+import { capabilitiesOf, capabilitySpec, isAnalogBlock, isFrame, isMovable, isReadable, isReading, settableQuantitiesOf } from '../../capabilities/index.js';
 import { DaqError } from '../../core/index.js';
 import type { Device } from '../../devices/index.js';
 import type { HostFunction, HostFunctions, JsonValue } from '../../scripting/index.js';
@@ -144,6 +144,8 @@ function toScript(source: string, value: unknown, frames: FrameTable): JsonValue
   if (value === undefined) return undefined;
   if (isFrame(value)) return frames.add({ ...value, source }) as unknown as JsonValue;
   if (isReading(value)) return { ...(value as unknown as Record<string, JsonValue>), source };
+  // A DAQ card's block: each channel's reading comes from the card, like a read()'s.
+  if (isAnalogBlock(value)) return { ...value, channels: Object.fromEntries(Object.entries(value.channels).map(([k, r]) => [k, { ...r, source }])) } as unknown as JsonValue;
   return value as JsonValue;
 }
 

@@ -1,0 +1,139 @@
+/**
+ * Where a point's time goes through the daemon and locally, in CPU time as well as wall time
+ * (issue 14): on a loaded machine wall time says more about the other processes than about ours,
+ * while the CPU time a thread used is disturbed far less. For each scan script of ./script-scan.ts
+ * (plan, loop, record), per point ((t_N - t_10) / (N - 10), as `make bench`), medians of
+ * interleaved rounds (local 10, local N, daemon 10, daemon N, then the next script):
+ *
+ * - local: the engine in this process on a VirtualClock (as `daq run --sim-time`): wall, this
+ *   process's main thread's CPU, CPU of all its threads (the script's worker too);
+ * - daemon: a `daq daemon` child process (./daemon.ts, default limits): the run's time on the
+ *   daemon's clock, its main thread's CPU (/proc/PID/task/PID/stat: the thread a plan waits on)
+ *   and CPU of all its threads (the script's worker and the HDF5 writer too).
+ *
+ * With `--profile DIR` the daemon runs under `node --cpu-prof --cpu-prof-dir DIR` (every thread
+ * writes a .cpuprofile when the daemon exits: open it in Chrome's DevTools, or summarise it with
+ * `node dist/bench/profile-summary.js FILE`); the figures then include the profiler's cost.
+ *
+ * `--daemon-arg ARG` (repeatable) gives `daq daemon` an option (e.g. `--no-ring`), to measure what a part costs;
+ * `--node-arg ARG` gives node one (e.g. `--trace-gc`, whose lines the daemon's output then has).
+ *
+ * Usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]
+ */
+import { performance } from 'node:perf_hooks';
+import { BenchDaemon, procCpuS } from './daemon.js';
+import { report } from './report.js';
+import { lab, SCRIPTS } from './script-scan.js';
+
+type Script = keyof typeof SCRIPTS;
+
+interface Sample {
+  wallS: number;
+  mainS: number;
+  allS: number;
+}
+
+function parse(): { points: number; rounds: number; profile: string | undefined; local: boolean; scripts: Script[]; daemonArgs: string[]; nodeArgs: string[] } {
+  const args = process.argv.slice(2);
+  let points = 10_000;
+  let rounds = 3;
+  let profile: string | undefined;
+  let local = true;
+  const scripts: Script[] = [];
+  const daemonArgs: string[] = [];
+  const nodeArgs: string[] = [];
+  const usage = (): never => {
+    process.stderr.write('usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]\n');
+    process.exit(2);
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--points' || arg === '--rounds') {
+      const n = Number(args[++i]);
+      if (!Number.isInteger(n) || n < 1) usage();
+      if (arg === '--points') points = n;
+      else rounds = n;
+    } else if (arg === '--profile') profile = args[++i] ?? usage();
+    else if (arg === '--no-local') local = false;
+    else if (arg === '--daemon-arg') daemonArgs.push(args[++i] ?? usage());
+    else if (arg === '--node-arg') nodeArgs.push(args[++i] ?? usage());
+    else if (arg in SCRIPTS) scripts.push(arg as Script);
+    else usage();
+  }
+  if (points <= 10) usage();
+  return { points, rounds, profile, local, scripts: scripts.length > 0 ? scripts : ['plan', 'loop', 'record'], daemonArgs, nodeArgs };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+
+const { points, rounds, profile, local, scripts, daemonArgs, nodeArgs } = parse();
+const SMALL = 10;
+const here = local ? await lab() : undefined;
+const daemon = await BenchDaemon.start(daemonArgs, [...nodeArgs, ...(profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile])]);
+
+async function runLocal(source: string): Promise<Sample> {
+  if (here === undefined) throw new Error('no local lab');
+  const main0 = await procCpuS(`/proc/${process.pid}/task/${process.pid}/stat`);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const stop = await here.engine.submit({ scriptName: 'bench.js', source }).done;
+  const wallS = (performance.now() - t0) / 1000;
+  if (stop.exitStatus !== 'success') throw new Error(`bench script failed: ${stop.reason}`);
+  const cpu = process.cpuUsage(cpu0);
+  const mainS = (await procCpuS(`/proc/${process.pid}/task/${process.pid}/stat`)) - main0;
+  return { wallS, mainS, allS: (cpu.user + cpu.system) / 1e6 };
+}
+
+async function runDaemon(source: string): Promise<Sample> {
+  const main0 = await daemon.mainThreadCpuS();
+  const all0 = await daemon.cpuS();
+  const { wallS } = await daemon.run(source);
+  return { wallS, mainS: (await daemon.mainThreadCpuS()) - main0, allS: (await daemon.cpuS()) - all0 };
+}
+
+const per = (a: Sample, b: Sample, n: number): Sample => ({
+  wallS: ((b.wallS - a.wallS) / (n - SMALL)) * 1e6,
+  mainS: ((b.mainS - a.mainS) / (n - SMALL)) * 1e6,
+  allS: ((b.allS - a.allS) / (n - SMALL)) * 1e6,
+});
+
+try {
+  const figures = new Map<string, Sample[]>();
+  const add = (key: string, sample: Sample): void => void figures.set(key, [...(figures.get(key) ?? []), sample]);
+  const count = (script: Script): number => (script === 'record' ? 2 * points : points);
+  for (const script of scripts) {
+    if (local) await runLocal(SCRIPTS[script](SMALL));
+    await runDaemon(SCRIPTS[script](SMALL));
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const script of scripts) {
+      const n = count(script);
+      if (local) add(`${script} local`, per(await runLocal(SCRIPTS[script](SMALL)), await runLocal(SCRIPTS[script](n)), n));
+      add(`${script} daemon`, per(await runDaemon(SCRIPTS[script](SMALL)), await runDaemon(SCRIPTS[script](n)), n));
+    }
+  }
+  for (const [key, samples] of figures) {
+    const wall = median(samples.map((s) => s.wallS));
+    const main = median(samples.map((s) => s.mainS));
+    const all = median(samples.map((s) => s.allS));
+    const spread = (get: (s: Sample) => number): string => `${Math.min(...samples.map(get)).toFixed(0)}-${Math.max(...samples.map(get)).toFixed(0)}`;
+    report(`${key}, per point: wall`, wall, 'us', `rounds ${spread((s) => s.wallS)}`);
+    report(`${key}, per point: main thread CPU`, main, 'us', `rounds ${spread((s) => s.mainS)}`);
+    report(`${key}, per point: CPU of all threads`, all, 'us', `rounds ${spread((s) => s.allS)}`);
+  }
+  for (const script of scripts) {
+    const l = figures.get(`${script} local`);
+    const d = figures.get(`${script} daemon`);
+    if (l === undefined || d === undefined) continue;
+    report(`ratio daemon / local, ${script}: wall`, median(d.map((s) => s.wallS)) / median(l.map((s) => s.wallS)), 'x');
+    report(`ratio daemon / local, ${script}: main thread CPU`, median(d.map((s) => s.mainS)) / median(l.map((s) => s.mainS)), 'x');
+    report(`ratio daemon / local, ${script}: CPU of all threads`, median(d.map((s) => s.allS)) / median(l.map((s) => s.allS)), 'x');
+  }
+  process.stdout.write(`load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+} finally {
+  await daemon.stop();
+  await here?.lab.disconnect();
+}
