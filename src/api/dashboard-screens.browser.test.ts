@@ -19,7 +19,7 @@ import { formatDuration } from '../core/format/index.js';
 const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 60_000 });
 const OPERATOR = 'operator-token-0123456789';
 
-/** A stage slow enough to watch move (5 mm/s), a laser and power meter, a camera, a thermometer. */
+/** A stage slow enough to watch move (5 mm/s), a laser and power meter, a camera, a thermometer, a DAQ card. */
 const LAB = `[lab]
 name = "screens lab"
 
@@ -46,6 +46,9 @@ height = 128
 
 [devices.thermometer]
 driver = "sim-thermometer"
+
+[devices.daq]
+driver = "sim-daq-card"
 `;
 
 /** Moves the stage `steps` times by `by` mm (slowly: 5 mm/s), a point after each move, a frame every `frameEvery` points. */
@@ -257,7 +260,7 @@ describe('the dashboard screens in chromium', () => {
       name: 'devices',
       open: async (page) => {
         await tab(page, 'devices');
-        await eventually(() => page.locator('article.card').count()).toBe(5);
+        await eventually(() => page.locator('article.card').count()).toBe(6);
         await eventually(() => page.locator('[data-live="thermometer"]').textContent()).toMatch(/ °C$/);
         await eventually(() => page.locator('[data-values="laser"]').textContent()).toMatch(/^wavelength/);
       },
