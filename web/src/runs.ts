@@ -69,7 +69,7 @@ export function createRunsView(app: App): View {
           // In a cluster the queue is the lab's: each run says the daemon that runs it.
           h('td', {}, run.scriptName, ...(run.daemon === '' ? [] : [h('span', { class: 'muted', 'data-daemon': run.daemon }, ` on ${run.daemon}`)])),
           h('td', {}, formatTime(run.queuedAtS)),
-          h('td', {}, run.startedBy),
+          h('td', {}, startedBy(run)),
           h(
             'td',
             {},
