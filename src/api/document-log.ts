@@ -15,15 +15,22 @@ import { DaqError } from '../core/index.js';
 import { DocumentSpill, prepareSpillDir } from './document-spill.js';
 import { createEventModelSerializer, type EventModelOptions, type EventModelSerializer, type RunDocumentEvent } from '../engine/index.js';
 import { type RunDocumentInit, toRunDocument } from './convert.js';
-import { encodeEngineEvent, encodeNumericEvent, encodeRunDocument, withEncoding } from './encoded.js';
+import { encodeEngineEvent, encodeNumericEvent, encodeRunDocument, withEncoding, wrapEncoded } from './encoded.js';
 import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 
 /** One document of the log: its RunDocument bytes, and the message, decoded when first asked for. */
 export class LoggedDocument {
   private decoded: RunDocumentInit | undefined;
+  private wrapped: Uint8Array | undefined;
 
   /** `bytes` must not change (they are sent as they are). */
   constructor(readonly bytes: Uint8Array) {}
+
+  /** The bytes of the StreamRunDocumentsResponse that carries it (made once, sent to every follower). */
+  get response(): Uint8Array {
+    this.wrapped ??= wrapEncoded(1, this.bytes);
+    return this.wrapped;
+  }
 
   /** The RunDocument message (decoded once, then kept; its bytes registered with it, see encoded.ts). */
   get document(): RunDocumentInit {

@@ -38,6 +38,9 @@ describe('run documents encoded once', () => {
       if (document.index === 0 || document.index! % 97 === 0 || document.index! % 1000 === 9) {
         expect(bytes).toEqual(toBinary(RunDocumentSchema, create(RunDocumentSchema, document)));
         expect(wrapEncoded(1, bytes!)).toEqual(toBinary(StreamRunDocumentsResponseSchema, create(StreamRunDocumentsResponseSchema, { document, dropped: 0 })));
+        // What every gRPC follower is sent: the same response bytes, made once.
+        expect(logged.response).toEqual(toBinary(StreamRunDocumentsResponseSchema, create(StreamRunDocumentsResponseSchema, { document, dropped: 0 })));
+        expect(logged.response).toBe(logged.response);
         checked++;
       }
       if (document.index === total - 1) recorder.close('success'); // the run is still going while the early documents come from the file
