@@ -4,6 +4,7 @@
  * copies they were checked against, with the line of each). The library is loaded only when a
  * lab configures an NI-DAQmx card, and koffi itself only then.
  */
+import { loadOnce, openNativeLibrary } from '../common/native-library.js';
 import { DaqError, type ErrorCode } from '../../core/index.js';
 
 /** `DAQmx_Val_*` values the driver passes. */
@@ -72,43 +73,17 @@ export interface DaqmxApi {
   deviceNames(): string[];
 }
 
-const loaded = new Map<string, Promise<DaqmxApi>>();
-
 /** Loads the NI-DAQmx library at `library` (a name dlopen finds, or a path), once per process; `unavailable` with the fix when absent. */
-export function loadDaqmx(library: string): Promise<DaqmxApi> {
-  let api = loaded.get(library);
-  if (api === undefined) {
-    api = bind(library);
-    loaded.set(library, api);
-    api.catch(() => loaded.delete(library));
-  }
-  return api;
-}
-
-/** koffi, imported only when an NI-DAQmx card connects. */
-async function importKoffi() {
-  return (await import('koffi')).default;
-}
+export const loadDaqmx: (library: string) => Promise<DaqmxApi> = loadOnce((library) => bind(library));
 
 const ERROR_INFO_BYTES = 2048;
 let taskHandleType: unknown;
 
 async function bind(library: string): Promise<DaqmxApi> {
-  let koffi: Awaited<ReturnType<typeof importKoffi>>;
-  try {
-    koffi = await importKoffi();
-  } catch (error) {
-    throw new DaqError('unavailable', `the NI-DAQmx driver needs the koffi package: npm install koffi (${String(error)})`);
-  }
-  let lib: ReturnType<typeof koffi.load>;
-  try {
-    lib = koffi.load(library);
-  } catch (error) {
-    throw new DaqError(
-      'unavailable',
-      `cannot load the NI-DAQmx library "${library}": ${(error as Error).message}. Install NI-DAQmx for Linux from National Instruments (it provides libnidaqmx.so) or set "library" to its path in the lab config`,
-    );
-  }
+  const { koffi, lib } = await openNativeLibrary(library, {
+    name: 'NI-DAQmx',
+    install: 'Install NI-DAQmx for Linux from National Instruments (it provides libnidaqmx.so) or set "library" to its path in the lab config',
+  });
   // Registered once per process (koffi type names are global): `typedef void *TaskHandle`.
   taskHandleType ??= koffi.pointer('TaskHandle', koffi.opaque());
   const f = {

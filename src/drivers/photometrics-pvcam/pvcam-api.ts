@@ -4,6 +4,7 @@
  * the copies they were checked against). The library is loaded only when a lab configures a
  * PVCAM camera, and koffi itself only then.
  */
+import { loadOnce, openNativeLibrary } from '../common/native-library.js';
 import { DaqError } from '../../core/index.js';
 
 // Parameter ids, as the public pvcam.h defines them: (class << 16) + (type << 24) + id.
@@ -97,45 +98,19 @@ export interface PvcamApi {
   abort(hcam: number): void;
 }
 
-const loaded = new Map<string, Promise<PvcamApi>>();
-
 /**
  * Loads the PVCAM library at `library` (a name dlopen finds, or a path), once per process;
  * `unavailable` with the fix when absent.
  */
-export function loadPvcam(library: string): Promise<PvcamApi> {
-  let api = loaded.get(library);
-  if (api === undefined) {
-    api = bind(library);
-    loaded.set(library, api);
-    api.catch(() => loaded.delete(library));
-  }
-  return api;
-}
+export const loadPvcam: (library: string) => Promise<PvcamApi> = loadOnce((library) => bind(library));
 
 let regionType: unknown;
 
-/** koffi, imported only when a PVCAM camera connects. */
-async function importKoffi() {
-  return (await import('koffi')).default;
-}
-
 async function bind(library: string): Promise<PvcamApi> {
-  let koffi: Awaited<ReturnType<typeof importKoffi>>;
-  try {
-    koffi = await importKoffi();
-  } catch (error) {
-    throw new DaqError('unavailable', `the PVCAM driver needs the koffi package: npm install koffi (${String(error)})`);
-  }
-  let lib: ReturnType<typeof koffi.load>;
-  try {
-    lib = koffi.load(library);
-  } catch (error) {
-    throw new DaqError(
-      'unavailable',
-      `cannot load the PVCAM library "${library}": ${(error as Error).message}. Install PVCAM from Teledyne Photometrics (the PVCAM runtime for Linux) or set "library" to the path of libpvcam.so in the lab config`,
-    );
-  }
+  const { koffi, lib } = await openNativeLibrary(library, {
+    name: 'PVCAM',
+    install: 'Install PVCAM from Teledyne Photometrics (the PVCAM runtime for Linux) or set "library" to the path of libpvcam.so in the lab config',
+  });
   regionType ??= koffi.struct('rgn_type', { s1: 'uint16', s2: 'uint16', sbin: 'uint16', p1: 'uint16', p2: 'uint16', pbin: 'uint16' });
   const f = {
     init: lib.func('uint16 pl_pvcam_init()'),
