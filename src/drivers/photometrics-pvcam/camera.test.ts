@@ -57,6 +57,22 @@ conformanceFor('photometrics-pvcam on a fake libpvcam.so', () => {
 });
 
 /** A connected camera with every capability checked, disconnected after the test. */
+/** A trigger source whose pulses the test fires by calling its `listeners`. */
+function handFiredSource(): { source: TriggerSource; listeners: Set<(p: { index: number; timeS: number }) => void> } {
+  const listeners = new Set<(p: { index: number; timeS: number }) => void>();
+  const source: TriggerSource = {
+    setPulseTrain: async () => undefined,
+    startPulses: async () => undefined,
+    stopPulses: async () => undefined,
+    waitPulses: async () => undefined,
+    onPulse: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  return { source, listeners };
+}
+
 async function camera(extra: Record<string, unknown> = {}) {
   const device = makeDevice(pvcamDriver, 'camera', { ...options(), ...extra });
   if (!isFrameProducer(device) || !isRoiSelectable(device) || !isParameterized(device) || !isHardwareTriggered(device)) throw new Error('not a PVCAM camera');
@@ -188,17 +204,7 @@ describe('photometrics-pvcam', () => {
   it('follows a trigger source: a frame per edge, timed from its pulse; edges while busy are missed and counted', async () => {
     const cam = await camera({ exposure: 0.05, exposure_max: 1 });
     const clock = createSystemClock();
-    const pulses = new Set<(p: { index: number; timeS: number }) => void>();
-    const source: TriggerSource = {
-      setPulseTrain: async () => undefined,
-      startPulses: async () => undefined,
-      stopPulses: async () => undefined,
-      waitPulses: async () => undefined,
-      onPulse: (listener) => {
-        pulses.add(listener);
-        return () => pulses.delete(listener);
-      },
-    };
+    const { source, listeners: pulses } = handFiredSource();
     const fire = (index: number): void => {
       const pulse = { index, timeS: clock.now() };
       fake.trigger(); // the cable
@@ -229,17 +235,7 @@ describe('photometrics-pvcam', () => {
 
   it('faults, saying why, when the source pulses but no edge reaches the camera', async () => {
     const cam = await camera({ readout_timeout: 0.2 });
-    const listeners = new Set<(p: { index: number; timeS: number }) => void>();
-    const source: TriggerSource = {
-      setPulseTrain: async () => undefined,
-      startPulses: async () => undefined,
-      stopPulses: async () => undefined,
-      waitPulses: async () => undefined,
-      onPulse: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    };
+    const { source, listeners } = handFiredSource();
     await cam.followTrigger(source);
     for (const listener of listeners) listener({ index: 0, timeS: createSystemClock().now() }); // no cable: no edge
     await until(() => cam.state === 'faulted', 'the fault');
