@@ -10,8 +10,7 @@ import { RingReader } from '../ring/reader.js';
 import { ringDirectory } from '../ring/ring.fixture.js';
 import { RingWriter } from '../ring/writer.js';
 import { datasetAt, loadH5, openH5 } from './h5.js';
-import type { FromWorker } from './protocol.js';
-import { RunWriter } from './run-writer.js';
+import { writeEngineRuns } from './engine-writer.fixture.js';
 
 const ring = ringDirectory();
 const dir = mkdtempSync(join(tmpdir(), 'ts-daq-descriptors-'));
@@ -24,15 +23,8 @@ describe('a stream whose configuration changes mid-run (a second descriptor)', (
     const rw = RingWriter.create({ path: ring('change'), capacityBytes: 16 << 20 });
     // Fast events batch in the sink: the batch under the first descriptor must still come first.
     createDocumentSink(rw, { clock, maxDelayS: 0.001 }).attach(engine);
-    const reports: FromWorker[] = [];
-    const writer = new RunWriter({ report: (m) => reports.push(m), flushS: 0, retryS: 0, gzip: 0 });
-    writer.handle({ type: 'follow', ringPath: ring('change') });
     const path = join(dir, 'change.h5');
-    engine.onDocument(({ runUid, document }) => {
-      if (document.kind !== 'start') return;
-      const { scriptName, scriptSource, scriptSha256, params, metadata, lab: labName, timeS } = document;
-      writer.handle({ type: 'start', uid: runUid, path, start: { uid: runUid, scriptName, scriptSource, scriptSha256, params, metadata, lab: labName, startTimeS: timeS, instrument: [] } });
-    });
+    const { reports, finish } = writeEngineRuns(engine, ring('change'), path);
     const { run, stop } = await runScript(
       engine,
       `camera.setRoi({x: 0, y: 0, width: 8, height: 4});
@@ -51,9 +43,7 @@ describe('a stream whose configuration changes mid-run (a second descriptor)', (
     expect(Array.from(table.getChild('seq_num')?.toArray() ?? [], Number)).toEqual(events.map((e) => e.seqNum));
     expect(Array.from(table.getChild('image_exposure')?.toArray() ?? [])).toEqual(events.map((e) => e.data['image_exposure']));
 
-    writer.handle({ type: 'stop', uid: run.uid, end: { endTimeS: stop.timeS, exitStatus: stop.exitStatus, reason: '', numEvents: stop.numEvents } });
-    for (let i = 0; i < 100 && !writer.advance(); i++);
-    writer.advance();
+    finish(run.uid, stop);
     expect(reports.find((m) => m.type === 'finished')).toMatchObject({ run: { rows: { images: 20 } }, end: { eventsLost: 0 } });
     const file = openH5(path, 'r');
     try {

@@ -12,8 +12,7 @@ import { createDocumentSink } from '../ring/document-sink.js';
 import { ringDirectory } from '../ring/ring.fixture.js';
 import { RingWriter } from '../ring/writer.js';
 import { datasetAt, loadH5, openH5 } from './h5.js';
-import type { FromWorker } from './protocol.js';
-import { RunWriter } from './run-writer.js';
+import { writeEngineRuns } from './engine-writer.fixture.js';
 
 const fake = buildFakePvcam();
 const ring = ringDirectory();
@@ -35,15 +34,8 @@ settings = { binning = "4x2" }
     close = () => connected.disconnect();
     const rw = RingWriter.create({ path: ring('pvcam'), capacityBytes: 16 << 20 });
     createDocumentSink(rw, { clock, maxDelayS: 0.001 }).attach(engine);
-    const reports: FromWorker[] = [];
-    const writer = new RunWriter({ report: (m) => reports.push(m), flushS: 0, retryS: 0, gzip: 0 });
-    writer.handle({ type: 'follow', ringPath: ring('pvcam') });
     const path = join(fake.dir, 'pvcam.h5');
-    engine.onDocument(({ runUid, document }) => {
-      if (document.kind !== 'start') return;
-      const { scriptName, scriptSource, scriptSha256, params, metadata, lab: labName, timeS } = document;
-      writer.handle({ type: 'start', uid: runUid, path, start: { uid: runUid, scriptName, scriptSource, scriptSha256, params, metadata, lab: labName, startTimeS: timeS, instrument: [] } });
-    });
+    const { reports, finish } = writeEngineRuns(engine, ring('pvcam'), path);
     const { run, stop } = await runScript(
       engine,
       `record('full', { image: camera.snap() });
@@ -57,9 +49,7 @@ settings = { binning = "4x2" }
     const events = documents.filter((d): d is RunEvent => d.kind === 'event');
     expect(events.map((e) => e.stream)).toEqual(['full', 'region', 'region2', 'region2']);
 
-    writer.handle({ type: 'stop', uid: run.uid, end: { endTimeS: stop.timeS, exitStatus: stop.exitStatus, reason: '', numEvents: stop.numEvents } });
-    for (let i = 0; i < 100 && !writer.advance(); i++);
-    writer.advance();
+    finish(run.uid, stop);
     expect(reports.find((m) => m.type === 'finished')).toMatchObject({ end: { eventsLost: 0 } });
     const file = openH5(path, 'r');
     try {
