@@ -56,6 +56,9 @@ export function summaryJson(run: ApiSummary): Record<string, unknown> {
     numEvents: run.numEvents,
     durationS: end !== undefined && run.startTimeS > 0 ? end - run.startTimeS : null,
     startedBy: run.startedBy,
+    startedByRole: textOf(run.metadata['started_by_role']),
+    params: plainValues(run.params),
+    metadata: plainValues(run.metadata),
     file: run.filePath || null,
     fileSizeBytes: run.fileSizeBytes,
     eventsLost: run.eventsLost,
@@ -63,6 +66,16 @@ export function summaryJson(run: ApiSummary): Record<string, unknown> {
     fileFinished: run.fileFinished,
     ...(run.daemon === '' ? {} : { daemon: run.daemon }),
   };
+}
+
+/** A map of Value messages (a summary's params or metadata) as plain values. */
+function plainValues(values: Record<string, Value>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, plainValue(value)]));
+}
+
+/** The text of a Value message ('' when it holds no text). */
+function textOf(value: Value | undefined): string {
+  return value?.kind.case === 'text' ? value.kind.value : '';
 }
 
 /** The engine exit status of a summary, if finished. */
