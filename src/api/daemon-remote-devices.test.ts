@@ -204,6 +204,22 @@ describe('remote devices across daemons', () => {
     expect(io['counts']?.kind.value).toBeGreaterThan(0);
   });
 
+  it("a reply too big for NATS (a DAQ card's block over max_payload) fails the call saying so and what to do; the card can be used again", { timeout: 240_000 }, async () => {
+    const nats = await NatsServer.start();
+    await daemon(nats, 'daq-pc', DAQ_LAB);
+    const hostA = await daemon(nats, 'host-a', remote('remote_daq', 'daq-pc', 'daq'));
+    const a = hostA.client();
+    await untilState(a, 'remote_daq', 'idle');
+    // 4 channels x 40,000 samples: about 1.2 MB of JSON, over the server's default 1 MB
+    const big = "remote_daq.configureAnalogInput({ rateHz: 20000, bufferSamplesPerChannel: 100000 });\nremote_daq.startAnalogInput();\ntry { record('ai', { ai0: remote_daq.readAnalogInput(40000).channels.ai0 }); } finally { remote_daq.stopAnalogInput(); }\n";
+    const failed = await followRun(a, await start(a, big, 'big.js'));
+    expect(runOutline(failed).exitStatus).toBe('FAIL');
+    expect(failed.stop?.reason).toMatch(/remote_daq: readAnalogInput failed: daemon "daq-pc": daq: the reply of readAnalogInput is \d+ bytes, more than the NATS server's max_payload of 1048576 bytes allows; ask for less at a time/);
+    expect((await devices(a))['remote_daq']).toMatchObject({ state: 'idle', fault: '' });
+    const small = "remote_daq.configureAnalogInput({ rateHz: 20000, bufferSamplesPerChannel: 100000 });\nremote_daq.startAnalogInput();\ntry { record('ai', { ai0: remote_daq.readAnalogInput(1000).channels.ai0 }); } finally { remote_daq.stopAnalogInput(); }\n";
+    expect(runOutline(await followRun(a, await start(a, small, 'small.js')))).toMatchObject({ exitStatus: 'SUCCESS', numEvents: { ai: 1 } });
+  });
+
   it('the owner SIGKILLed mid-run: the device is faulted naming its owner, the run fails keeping its events and file, and the device is back with its owner', { timeout: 240_000 }, async () => {
     const nats = await NatsServer.start();
     const stagePc = await daemon(nats, 'stage-pc', STAGE_LAB);
