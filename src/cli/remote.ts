@@ -68,6 +68,12 @@ export function summaryJson(run: ApiSummary): Record<string, unknown> {
   };
 }
 
+/** Who started a run: the token's name and its role (`olivia (operator)`), or `local` without tokens. */
+export function startedByText(run: ApiSummary): string {
+  const role = textOf(run.metadata['started_by_role']);
+  return role !== '' && run.startedBy !== 'local' ? `${run.startedBy} (${role})` : run.startedBy;
+}
+
 /** A map of Value messages (a summary's params or metadata) as plain values. */
 function plainValues(values: Record<string, Value>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, plainValue(value)]));

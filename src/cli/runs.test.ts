@@ -1,13 +1,14 @@
 /**
  * `daq runs` against a real daemon with tokens: who started each run (the token's name and role),
  * its parameters and its metadata, in the table and in --json, from the daemon and from the
- * data directory's catalog.
+ * data directory's catalog; `daq queue` says who queued a run the same way.
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DaemonProcess, ROOT, SCAN_SCRIPT, startDaemonProcess, TestProcesses, writeTokens } from '../api/daemon.fixture.js';
+import { type DaemonProcess, ROOT, SCAN_SCRIPT, scanRun, startDaemonProcess, TestProcesses, writeTokens } from '../api/daemon.fixture.js';
+import { ControlService } from '../api/gen/daq/v1/control_pb.js';
 
 const DAQ = join(ROOT, 'dist/src/cli/main.js');
 const TOKEN = 'olivia-token-0123456789';
@@ -68,4 +69,17 @@ describe('daq runs', () => {
       metadata: { sample: 'GaAs-17', started_by: 'olivia', started_by_role: 'operator' },
     });
   }, 120_000); // four CLI processes against a daemon, on a loaded machine
+
+  it('daq queue shows who queued each run with the role too', async () => {
+    const client = daemon.client(TOKEN);
+    const current = (await client.call(ControlService.method.startRun, scanRun(5000))).run?.uid ?? ''; // minutes of 1 mm steps
+    const queued = (await client.call(ControlService.method.startRun, scanRun(1))).run?.uid ?? '';
+    try {
+      const listed = await daq(['queue', '--remote', daemon.address, '--token', TOKEN]);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout.split('\n').find((line) => line.includes(queued))).toMatch(/olivia \(operator\)$/);
+    } finally {
+      await client.call(ControlService.method.stopRun, { uid: current, reason: 'test over' });
+    }
+  }, 120_000);
 });
