@@ -70,8 +70,12 @@ export function summaryJson(run: ApiSummary): Record<string, unknown> {
 
 /** Who started a run: the token's name and its role (`olivia (operator)`), or `local` without tokens. */
 export function startedByText(run: ApiSummary): string {
-  const role = textOf(run.metadata['started_by_role']);
-  return role !== '' && run.startedBy !== 'local' ? `${run.startedBy} (${role})` : run.startedBy;
+  return whoStarted(run.startedBy, textOf(run.metadata['started_by_role']));
+}
+
+/** `name (role)`, or just `name` when the role is not known or the run is `local`. */
+export function whoStarted(name: string, role: string): string {
+  return role !== '' && name !== 'local' ? `${name} (${role})` : name;
 }
 
 /** A map of Value messages (a summary's params or metadata) as plain values. */

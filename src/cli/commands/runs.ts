@@ -6,7 +6,7 @@ import type { DaemonClient } from '../../api/client.js';
 import { ControlService, RunSummarySchema } from '../../api/gen/daq/v1/control_pb.js';
 import { DaqError } from '../../core/index.js';
 import { exitHelp, formatTable, printJson } from '../output.js';
-import { connect, type RemoteOptions, remoteOptions, summaryJson } from '../remote.js';
+import { connect, type RemoteOptions, remoteOptions, summaryJson, whoStarted } from '../remote.js';
 
 /** Registers `daq runs` on `program`. */
 export function registerRuns(program: Command): void {
@@ -79,8 +79,7 @@ async function fullUid(client: DaemonClient, prefix: string): Promise<string> {
 
 /** The BY column: who started the run and the role of their token (`olivia (operator)`), or `local`. */
 function byColumn(r: Record<string, unknown>): string {
-  const by = String(r['startedBy'] ?? '');
-  return r['startedByRole'] && by !== 'local' ? `${by} (${String(r['startedByRole'])})` : by;
+  return whoStarted(String(r['startedBy'] ?? ''), String(r['startedByRole'] ?? ''));
 }
 
 /** Metadata the BY column shows, or too long for a table (a preset's content: `daq preset show`). */
