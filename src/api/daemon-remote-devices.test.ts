@@ -34,6 +34,10 @@ height = 1024
 exposure = 0.001             # s
 `;
 
+const DAQ_LAB = `[devices.daq]
+driver = "sim-daq-card"          # ai2 counts samples: sample i is (i mod 10000) mV
+`;
+
 const remote = (name: string, daemon: string, device: string): string => `[devices.${name}]\ndriver = "remote"\ndaemon = "${daemon}"\ndevice = "${device}"\n`;
 
 /** Starts daemon `name` of lab `lab` in the cluster of `nats` (the lab config written to `dir`, made when not given). */
@@ -160,6 +164,60 @@ describe('remote devices across daemons', () => {
     await untilState(a, 'remote_stage', 'idle');
     const again = await followRun(a, await start(a, `remote_stage.moveAbs(4);\nrecord('back', { position: remote_stage.position() });\n`));
     expect(runOutline(again)).toMatchObject({ exitStatus: 'SUCCESS', numEvents: { back: 1 } });
+  });
+
+  it("a script on host-a streams daq-pc's DAQ card: every sample of 10 blocks arrives, in order; its outputs, lines and counter work remotely", { timeout: 240_000 }, async () => {
+    const nats = await NatsServer.start();
+    await daemon(nats, 'daq-pc', DAQ_LAB);
+    const hostA = await daemon(nats, 'host-a', remote('remote_daq', 'daq-pc', 'daq'));
+    const a = hostA.client();
+    await untilState(a, 'remote_daq', 'idle');
+    expect((await devices(a))['remote_daq']?.capabilities).toEqual(expect.arrayContaining(['AnalogInput', 'AnalogOutput', 'DigitalIO', 'Counter']));
+
+    const script = [
+      // a buffer of 10 s: the script's calls cross NATS on a loaded machine
+      "remote_daq.configureAnalogInput({ rateHz: 10000, channels: ['ai2'], bufferSamplesPerChannel: 100000 });",
+      'remote_daq.startAnalogInput();',
+      'try {',
+      "  for (let i = 0; i < 10; i++) { const b = remote_daq.readAnalogInput(1000); record('ai', { ai2: b.channels.ai2, first_sample: b.firstSample }); }",
+      '} finally {',
+      '  remote_daq.stopAnalogInput();',
+      '}',
+      "remote_daq.writeAnalogOutput('ao0', 1.25);",
+      "remote_daq.writeLine('port0/line0', true);",
+      "record('io', { ao0: remote_daq.analogOutput('ao0'), line4: remote_daq.readLine('port0/line4') ? 1 : 0, counts: remote_daq.readCounter('ctr0') });",
+    ].join('\n');
+    const run = await followRun(a, await start(a, `${script}\n`, 'remote-daq.js'));
+    expect(runOutline(run), run.stop?.reason).toMatchObject({ exitStatus: 'SUCCESS', numEvents: { ai: 10, io: 1 } });
+    const blocks = run.events.filter((e) => e.stream === 'ai');
+    expect(blocks.map((e) => e.data['first_sample']?.kind.value)).toEqual([0, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000]);
+    const samples = blocks.flatMap((e) => {
+      const kind = e.data['ai2']?.kind;
+      return kind?.case === 'numbers' ? kind.value.values : [];
+    });
+    expect(samples).toHaveLength(10_000);
+    const wrong = samples.findIndex((v, i) => Math.abs(v - i * 1e-3) > 1e-9);
+    expect(wrong, `sample ${wrong} is ${samples[wrong]} V, not ${wrong * 1e-3} V (lost or repeated samples)`).toBe(-1);
+    const io = run.events.find((e) => e.stream === 'io')?.data ?? {};
+    expect(io['ao0']?.kind).toEqual({ case: 'number', value: 1.25 });
+    expect(io['line4']?.kind).toEqual({ case: 'number', value: 1 });
+    expect(io['counts']?.kind.value).toBeGreaterThan(0);
+  });
+
+  it("a reply too big for NATS (a DAQ card's block over max_payload) fails the call saying so and what to do; the card can be used again", { timeout: 240_000 }, async () => {
+    const nats = await NatsServer.start();
+    await daemon(nats, 'daq-pc', DAQ_LAB);
+    const hostA = await daemon(nats, 'host-a', remote('remote_daq', 'daq-pc', 'daq'));
+    const a = hostA.client();
+    await untilState(a, 'remote_daq', 'idle');
+    // 4 channels x 40,000 samples: about 1.2 MB of JSON, over the server's default 1 MB
+    const big = "remote_daq.configureAnalogInput({ rateHz: 20000, bufferSamplesPerChannel: 100000 });\nremote_daq.startAnalogInput();\ntry { record('ai', { ai0: remote_daq.readAnalogInput(40000).channels.ai0 }); } finally { remote_daq.stopAnalogInput(); }\n";
+    const failed = await followRun(a, await start(a, big, 'big.js'));
+    expect(runOutline(failed).exitStatus).toBe('FAIL');
+    expect(failed.stop?.reason).toMatch(/remote_daq: readAnalogInput failed: daemon "daq-pc": daq: the reply of readAnalogInput is \d+ bytes, more than the NATS server's max_payload of 1048576 bytes allows; ask for less at a time/);
+    expect((await devices(a))['remote_daq']).toMatchObject({ state: 'idle', fault: '' });
+    const small = "remote_daq.configureAnalogInput({ rateHz: 20000, bufferSamplesPerChannel: 100000 });\nremote_daq.startAnalogInput();\ntry { record('ai', { ai0: remote_daq.readAnalogInput(1000).channels.ai0 }); } finally { remote_daq.stopAnalogInput(); }\n";
+    expect(runOutline(await followRun(a, await start(a, small, 'small.js')))).toMatchObject({ exitStatus: 'SUCCESS', numEvents: { ai: 1 } });
   });
 
   it('the owner SIGKILLed mid-run: the device is faulted naming its owner, the run fails keeping its events and file, and the device is back with its owner', { timeout: 240_000 }, async () => {

@@ -56,6 +56,9 @@ export function summaryJson(run: ApiSummary): Record<string, unknown> {
     numEvents: run.numEvents,
     durationS: end !== undefined && run.startTimeS > 0 ? end - run.startTimeS : null,
     startedBy: run.startedBy,
+    startedByRole: textOf(run.metadata['started_by_role']),
+    params: plainValues(run.params),
+    metadata: plainValues(run.metadata),
     file: run.filePath || null,
     fileSizeBytes: run.fileSizeBytes,
     eventsLost: run.eventsLost,
@@ -63,6 +66,26 @@ export function summaryJson(run: ApiSummary): Record<string, unknown> {
     fileFinished: run.fileFinished,
     ...(run.daemon === '' ? {} : { daemon: run.daemon }),
   };
+}
+
+/** Who started a run: the token's name and its role (`olivia (operator)`), or `local` without tokens. */
+export function startedByText(run: ApiSummary): string {
+  return whoStarted(run.startedBy, textOf(run.metadata['started_by_role']));
+}
+
+/** `name (role)`, or just `name` when the role is not known or the run is `local`. */
+export function whoStarted(name: string, role: string): string {
+  return role !== '' && name !== 'local' ? `${name} (${role})` : name;
+}
+
+/** A map of Value messages (a summary's params or metadata) as plain values. */
+function plainValues(values: Record<string, Value>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, plainValue(value)]));
+}
+
+/** The text of a Value message ('' when it holds no text). */
+function textOf(value: Value | undefined): string {
+  return value?.kind.case === 'text' ? value.kind.value : '';
 }
 
 /** The engine exit status of a summary, if finished. */

@@ -51,7 +51,10 @@ class DaqError(Exception):
 
 def summary_dict(run: control_pb2.RunSummary) -> dict[str, Any]:
     """A run summary as a dict: uid, script, state (queued, running, paused, suspended, finished),
-    exit_status, reason, suspended_reason (why a suspended run is held), num_events, ..."""
+    exit_status, reason, suspended_reason (why a suspended run is held), num_events, ..., who
+    started it (started_by: the token's name, or "local"; started_by_role: its role, "" when not
+    known), and what with: params and metadata (dicts, as in the start document; the metadata
+    also holds started_by and started_by_role, and the preset_* fields of a run from a preset)."""
     return {
         "uid": run.uid,
         "script": run.script_name,
@@ -63,6 +66,9 @@ def summary_dict(run: control_pb2.RunSummary) -> dict[str, Any]:
         "progress": (run.progress_done, run.progress_total),
         "duration_s": run.end_time_s - run.start_time_s if run.end_time_s and run.start_time_s else None,
         "started_by": run.started_by,
+        "started_by_role": _value(run.metadata["started_by_role"]) if "started_by_role" in run.metadata else "",
+        "params": {k: _value(v) for k, v in run.params.items()},
+        "metadata": {k: _value(v) for k, v in run.metadata.items()},
         "file": run.file_path or None,
         "file_size_bytes": int(run.file_size_bytes),
         "events_lost": run.events_lost,

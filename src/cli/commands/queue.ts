@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { ControlService, type RunSummary } from '../../api/gen/daq/v1/control_pb.js';
 import { DaqError, formatTime } from '../../core/index.js';
 import { exitHelp, formatTable, printJson, REMOTE_EXIT_HELP } from '../output.js';
-import { connect, type RemoteOptions, remoteOptions, summaryJson } from '../remote.js';
+import { connect, type RemoteOptions, remoteOptions, startedByText, summaryJson } from '../remote.js';
 
 type QueueOptions = RemoteOptions & { json?: boolean };
 type Client = ReturnType<typeof connect>;
@@ -99,6 +99,6 @@ async function list(client: Client, options: QueueOptions): Promise<void> {
   if (queue.runs.length === 0) return void process.stdout.write('the queue is empty\n');
   // A daemon in a cluster lists its lab's queue: each run with the daemon that runs it.
   const lab = queue.runs.some((r) => r.daemon !== '');
-  const rows = queue.runs.map((r: RunSummary, i) => [String(i + 1), r.uid, r.scriptName, ...(lab ? [r.daemon] : []), formatTime(r.queuedAtS), r.startedBy]);
+  const rows = queue.runs.map((r: RunSummary, i) => [String(i + 1), r.uid, r.scriptName, ...(lab ? [r.daemon] : []), formatTime(r.queuedAtS), startedByText(r)]);
   process.stdout.write(`${formatTable(['POS', 'UID', 'SCRIPT', ...(lab ? ['DAEMON'] : []), 'QUEUED AT', 'BY'], rows)}\n`);
 }

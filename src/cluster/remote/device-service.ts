@@ -109,7 +109,13 @@ async function handle(nc: NatsConnection, dispatcher: DeviceDispatcher, method: 
       chunks.forEach((chunk, index) => nc.publish(inbox, chunk, { headers: chunkHeaders(index) }));
       msg.respond(encodeFrameMeta(meta), { headers: replyHeaders } as RespondOptions);
     } else {
-      msg.respond(encodeValue(result.value), { headers: replyHeaders } as RespondOptions);
+      const body = encodeValue(result.value);
+      const maxPayload = nc.info?.max_payload ?? Infinity;
+      // Headers and protocol fit in 4 KiB; a body over the limit would be refused by the client as "max_payload exceeded".
+      if (body.length + 4096 > maxPayload) {
+        throw new DaqError('resource_exhausted', `${device}: the reply of ${method} is ${body.length} bytes, more than the NATS server's max_payload of ${maxPayload} bytes allows; ask for less at a time (a DAQ card: smaller blocks or fewer channels)`, { device });
+      }
+      msg.respond(body, { headers: replyHeaders } as RespondOptions);
     }
   } catch (error) {
     const problem = DaqError.from(error, { device });

@@ -9,7 +9,7 @@ import { isFrameProducer, isMovable, isRoiSelectable, capabilitiesOf } from '../
 import { conformanceFor, connectHarness } from '../../conformance/index.js';
 import { VirtualClock } from '../../core/index.js';
 import type { Device, DeviceState } from '../../devices/index.js';
-import { simCameraDriver, simCameraOptions, simStageDriver, simStageOptions } from '../../drivers/sim/index.js';
+import { simCameraDriver, simCameraOptions, simDaqCardDriver, simDaqCardOptions, simStageDriver, simStageOptions } from '../../drivers/sim/index.js';
 import { loopback, type Loopback } from './loopback.fixture.js';
 import { RemoteDevice } from './remote-device.js';
 import { decodeReply, decodeRequest, encodeRequest, encodeValue } from './wire.js';
@@ -62,11 +62,24 @@ conformanceFor('remote sim-stage (loopback)', async () => {
   return { ...harness, close: async () => (await harness.close(), await owner.disconnect()) };
 });
 
+// A DAQ card in another daemon: analog input blocks, analog outputs, digital lines and counters
+// through the proxy pass the same suites as the card itself (src/drivers/sim/sim-conformance.test.ts).
+conformanceFor('remote sim-daq-card (loopback)', async () => {
+  const clock = new VirtualClock({ autoAdvance: true });
+  const owner = simDaqCardDriver.create('daq', simDaqCardOptions.parse({}), { clock, device: noDevice });
+  await owner.connect(new AbortController().signal);
+  const proxy = new RemoteDevice('remote_daq', loopback(owner), { timeoutS: 5, heartbeatS: 1 });
+  const harness = await connectHarness(clock, proxy);
+  return { ...harness, close: async () => (await harness.close(), await owner.disconnect()) };
+});
+
 describe('a remote device', () => {
   it('keeps infinite limits and NaN readings across the wire (plain JSON makes them null)', async () => {
     const value = { min: -Infinity, max: Infinity, reading: NaN, plain: { $number: 'seven' }, list: [1, Infinity] };
     expect(decodeReply(encodeValue(value))).toEqual({ value });
     expect(decodeRequest(encodeRequest([Infinity, -Infinity]))).toEqual([Infinity, -Infinity]);
+    // samples as a typed array (a driver's block) arrive as numbers in order, NaN kept
+    expect(decodeReply(encodeValue({ value: new Float64Array([1.5, NaN, -2]) }))).toEqual({ value: { value: [1.5, NaN, -2] } });
     // A motor without soft limits (an EPICS motor record with HLM == LLM == 0) seen through a proxy.
     const owner = stageOwner(new VirtualClock({ autoAdvance: true }));
     if (!isMovable(owner)) throw new Error('not Movable');

@@ -180,6 +180,7 @@ export class RemoteDevice extends BaseDevice {
       result = signal === undefined ? await call : await abortable(call, signal, () => this.endpoint.call('stop', [], { timeoutS }));
     } catch (error) {
       if (error instanceof OwnerUnreachable) this.ownerLost(error);
+      else if (this.ownerBusy !== undefined) await this.ownerStateAfterError();
       throw error;
     }
     if (result.version !== undefined && result.version !== this.description?.version) {
@@ -188,6 +189,21 @@ export class RemoteDevice extends BaseDevice {
     this.mirror(result.state);
     if (method === 'snap' && result.value !== undefined) this.frames.emit(result.value as Frame);
     return result.value;
+  }
+
+  /**
+   * After a call the owner refused while its device was busy: its state now (an error reply has
+   * none), so a failure that ended the activity there (a DAQ card's overflow stops its
+   * acquisition) ends it here too, before the caller sees the error.
+   */
+  private async ownerStateAfterError(): Promise<void> {
+    try {
+      const description = await this.endpoint.describe(Math.min(this.options.timeoutS, 10));
+      if (description.version !== this.description?.version) this.install(description);
+      else this.mirror(description.state);
+    } catch (error) {
+      if (error instanceof OwnerUnreachable) this.ownerLost(error);
+    }
   }
 
   /** Faults the device: the owner is gone. The heartbeat connects it again when the owner is back. */

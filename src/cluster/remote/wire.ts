@@ -48,7 +48,9 @@ const decoder = new TextDecoder();
  */
 const NUMBER_KEY = '$number';
 
+/** Also writes a typed array (a block of samples as `Float64Array`) as an array: JSON writes it as an object `{"0": ...}`. */
 function replaceNonFinite(_key: string, value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
   return typeof value === 'number' && !Number.isFinite(value) ? { [NUMBER_KEY]: String(value) } : value;
 }
 
