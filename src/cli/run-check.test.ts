@@ -95,7 +95,7 @@ describe('the type check before a run', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/stage \(newport-esp300\) has no method "moveAbz"/);
     expect(result.stderr).toContain(`${script}:4:`);
-    expect(acted()).toEqual(expect.arrayContaining(['maitai: on', 'maitai: shut 1', expect.stringMatching(/^esp300: 1PA12\.5/)]));
+    expect(acted()).toEqual(expect.arrayContaining(['maitai: ON', 'maitai: SHUT 1', expect.stringMatching(/^esp300: 1PA12\.5/)]));
   }, 60_000);
 
   it("a daemon's StartRun refuses it with INVALID_ARGUMENT and touches nothing; skip_check runs it", async () => {
@@ -119,7 +119,7 @@ describe('the type check before a run', () => {
     const followed = await followRun(client, started.run?.uid ?? '');
     expect(runOutline(followed).exitStatus).toBe('FAIL');
     expect(followed.stop?.reason).toMatch(/has no method "moveAbz"/);
-    expect(acted()).toEqual(expect.arrayContaining(['maitai: on', expect.stringMatching(/^esp300: 1PA12\.5/)]));
+    expect(acted()).toEqual(expect.arrayContaining(['maitai: ON', expect.stringMatching(/^esp300: 1PA12\.5/)]));
   }, 120_000);
 
   it('daq run --remote prints the refusal as daq check would and exits 2', async () => {
