@@ -17,7 +17,9 @@
  *
  * `--followers N`: each daemon run is also timed with N clients following it from its start
  * document (`StreamRunDocuments`, as `make bench`'s followers lines, ./daemon.ts), interleaved
- * with the runs without them; the followers' share of the events by the run's end is printed.
+ * with the runs without them; the followers' share of the events by the run's end is printed,
+ * and the daemon's CPU from the run's start until every follower has every document (`until
+ * delivered`: a follower that falls behind a fast run gets the rest after it).
  *
  * `--daemon-arg ARG` (repeatable) gives `daq daemon` an option (e.g. `--no-ring`), to measure what a part costs;
  * `--node-arg ARG` gives node one (e.g. `--trace-gc`, whose lines the daemon's output then has).
@@ -104,11 +106,14 @@ async function runDaemon(source: string): Promise<Sample> {
 const clients = Array.from({ length: followers }, () => new DaemonClient(daemon.address));
 const delivered: number[] = [];
 
-/** A daemon run with the {@link clients} following it (CPU from the start of the queue to the run's end). */
-async function runFollowed(source: string, n: number): Promise<Sample> {
-  const { wallS, cpuS, mainS, received } = await followedRun(daemon, clients, source);
+/**
+ * A daemon run with the {@link clients} following it: CPU from the start of the queue to the
+ * run's end, and (with the key `until delivered`) to when every follower has every document.
+ */
+async function runFollowed(source: string, n: number): Promise<{ run: Sample; untilDelivered: Sample }> {
+  const { wallS, cpuS, mainS, received, delivered: total } = await followedRun(daemon, clients, source, true);
   if (n > SMALL) delivered.push(received.reduce((a, b) => a + b, 0) / clients.length / n);
-  return { wallS, mainS, allS: cpuS };
+  return { run: { wallS, mainS, allS: cpuS }, untilDelivered: { wallS, mainS: total.mainS, allS: total.cpuS } };
 }
 
 const per = (a: Sample, b: Sample, n: number): Sample => ({
@@ -130,8 +135,12 @@ try {
       const n = count(script);
       if (local) add(`${script} local`, per(await runLocal(SCRIPTS[script](SMALL)), await runLocal(SCRIPTS[script](n)), n));
       const alone = async (): Promise<void> => add(`${script} daemon`, per(await runDaemon(SCRIPTS[script](SMALL)), await runDaemon(SCRIPTS[script](n)), n));
-      const followed = async (): Promise<void> =>
-        add(`${script} daemon, ${followers} followers`, per(await runFollowed(SCRIPTS[script](SMALL), SMALL), await runFollowed(SCRIPTS[script](n), n), n));
+      const followed = async (): Promise<void> => {
+        const a = await runFollowed(SCRIPTS[script](SMALL), SMALL);
+        const b = await runFollowed(SCRIPTS[script](n), n);
+        add(`${script} daemon, ${followers} followers`, per(a.run, b.run, n));
+        add(`${script} daemon, ${followers} followers, until delivered`, per(a.untilDelivered, b.untilDelivered, n));
+      };
       if (followers === 0) await alone();
       else for (const run of round % 2 === 0 ? [alone, followed] : [followed, alone]) await run();
     }
@@ -157,9 +166,11 @@ try {
     for (const script of scripts) {
       const a = figures.get(`${script} daemon`);
       const f = figures.get(`${script} daemon, ${followers} followers`);
-      if (a === undefined || f === undefined) continue;
+      const u = figures.get(`${script} daemon, ${followers} followers, until delivered`);
+      if (a === undefined || f === undefined || u === undefined) continue;
       for (const [what, get] of [['main thread CPU', (s: Sample) => s.mainS], ['CPU of all threads', (s: Sample) => s.allS]] as const) {
         report(`change with ${followers} followers, ${script}: ${what}`, (median(f.map(get)) / median(a.map(get)) - 1) * 100, '%', 'target < 5');
+        report(`serving ${followers} followers, ${script}: ${what}, per follower and document`, (median(u.map(get)) - median(a.map(get))) / followers, 'us', 'until delivered, less the run alone');
       }
     }
     process.stdout.write(`events that reached the followers during the runs: ${((delivered.reduce((a, b) => a + b, 0) / Math.max(1, delivered.length)) * 100).toFixed(0)} %\n`);

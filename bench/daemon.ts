@@ -214,13 +214,21 @@ record('round_trip', { p50_us: d[Math.floor(d.length * 0.5)], p99_us: d[Math.flo
 /**
  * A run of `source` with `clients` following it from its start document; how long it took, the
  * daemon's CPU during it (all threads, and its main thread), and the events each follower had got
- * by its end.
+ * by its end. With `untilDelivered`, the followers are not cancelled at the run's end but waited
+ * for until each has every document, and `delivered` is the daemon's CPU from the run's start to
+ * then (what serving them cost in all; the same as during the run when there is no follower).
  */
-export async function followedRun(daemon: BenchDaemon, clients: readonly DaemonClient[], source: string): Promise<{ wallS: number; cpuS: number; mainS: number; received: number[] }> {
+export async function followedRun(
+  daemon: BenchDaemon,
+  clients: readonly DaemonClient[],
+  source: string,
+  untilDelivered = false,
+): Promise<{ wallS: number; cpuS: number; mainS: number; received: number[]; delivered: { cpuS: number; mainS: number } }> {
   if (clients.length === 0) {
     const main0 = await daemon.mainThreadCpuS();
     const result = await daemon.run(source);
-    return { ...result, mainS: (await daemon.mainThreadCpuS()) - main0, received: [] };
+    const mainS = (await daemon.mainThreadCpuS()) - main0;
+    return { ...result, mainS, received: [], delivered: { cpuS: result.cpuS, mainS } };
   }
   // Queue the run with the queue stopped, let every client follow it, then start the queue.
   await daemon.client.call(ControlService.method.stopQueue, {});
@@ -245,9 +253,11 @@ export async function followedRun(daemon: BenchDaemon, clients: readonly DaemonC
   const run = await daemon.finished(uid);
   const cpuS = (await daemon.cpuS()) - cpu0;
   const mainS = (await daemon.mainThreadCpuS()) - main0;
-  cancel.abort();
+  const atEnd = [...received];
+  if (!untilDelivered) cancel.abort();
   await Promise.all(following);
-  return { wallS: run.endTimeS - run.startTimeS, cpuS, mainS, received: [...received] };
+  const delivered = untilDelivered ? { cpuS: (await daemon.cpuS()) - cpu0, mainS: (await daemon.mainThreadCpuS()) - main0 } : { cpuS, mainS };
+  return { wallS: run.endTimeS - run.startTimeS, cpuS, mainS, received: atEnd, delivered };
 }
 
 /**
