@@ -15,13 +15,20 @@
  * writes a .cpuprofile when the daemon exits: open it in Chrome's DevTools, or summarise it with
  * `node dist/bench/profile-summary.js FILE`); the figures then include the profiler's cost.
  *
+ * `--followers N`: each daemon run is also timed with N clients following it from its start
+ * document (`StreamRunDocuments`, as `make bench`'s followers lines, ./daemon.ts), interleaved
+ * with the runs without them; the followers' share of the events by the run's end is printed,
+ * and the daemon's CPU from the run's start until every follower has every document (`until
+ * delivered`: a follower that falls behind a fast run gets the rest after it).
+ *
  * `--daemon-arg ARG` (repeatable) gives `daq daemon` an option (e.g. `--no-ring`), to measure what a part costs;
  * `--node-arg ARG` gives node one (e.g. `--trace-gc`, whose lines the daemon's output then has).
  *
- * Usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]
+ * Usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]
  */
 import { performance } from 'node:perf_hooks';
-import { BenchDaemon, procCpuS } from './daemon.js';
+import { DaemonClient } from '../src/api/client.js';
+import { BenchDaemon, followedRun, procCpuS } from './daemon.js';
 import { report } from './report.js';
 import { lab, SCRIPTS } from './script-scan.js';
 
@@ -33,26 +40,28 @@ interface Sample {
   allS: number;
 }
 
-function parse(): { points: number; rounds: number; profile: string | undefined; local: boolean; scripts: Script[]; daemonArgs: string[]; nodeArgs: string[] } {
+function parse(): { points: number; rounds: number; followers: number; profile: string | undefined; local: boolean; scripts: Script[]; daemonArgs: string[]; nodeArgs: string[] } {
   const args = process.argv.slice(2);
   let points = 10_000;
   let rounds = 3;
+  let followers = 0;
   let profile: string | undefined;
   let local = true;
   const scripts: Script[] = [];
   const daemonArgs: string[] = [];
   const nodeArgs: string[] = [];
   const usage = (): never => {
-    process.stderr.write('usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]\n');
+    process.stderr.write('usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]\n');
     process.exit(2);
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    if (arg === '--points' || arg === '--rounds') {
+    if (arg === '--points' || arg === '--rounds' || arg === '--followers') {
       const n = Number(args[++i]);
       if (!Number.isInteger(n) || n < 1) usage();
       if (arg === '--points') points = n;
-      else rounds = n;
+      else if (arg === '--rounds') rounds = n;
+      else followers = n;
     } else if (arg === '--profile') profile = args[++i] ?? usage();
     else if (arg === '--no-local') local = false;
     else if (arg === '--daemon-arg') daemonArgs.push(args[++i] ?? usage());
@@ -61,7 +70,7 @@ function parse(): { points: number; rounds: number; profile: string | undefined;
     else usage();
   }
   if (points <= 10) usage();
-  return { points, rounds, profile, local, scripts: scripts.length > 0 ? scripts : ['plan', 'loop', 'record'], daemonArgs, nodeArgs };
+  return { points, rounds, followers, profile, local, scripts: scripts.length > 0 ? scripts : ['plan', 'loop', 'record'], daemonArgs, nodeArgs };
 }
 
 const median = (values: number[]): number => {
@@ -69,7 +78,7 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 
-const { points, rounds, profile, local, scripts, daemonArgs, nodeArgs } = parse();
+const { points, rounds, followers, profile, local, scripts, daemonArgs, nodeArgs } = parse();
 const SMALL = 10;
 const here = local ? await lab() : undefined;
 const daemon = await BenchDaemon.start(daemonArgs, [...nodeArgs, ...(profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile])]);
@@ -94,6 +103,19 @@ async function runDaemon(source: string): Promise<Sample> {
   return { wallS, mainS: (await daemon.mainThreadCpuS()) - main0, allS: (await daemon.cpuS()) - all0 };
 }
 
+const clients = Array.from({ length: followers }, () => new DaemonClient(daemon.address));
+const delivered: number[] = [];
+
+/**
+ * A daemon run with the {@link clients} following it: CPU from the start of the queue to the
+ * run's end, and (with the key `until delivered`) to when every follower has every document.
+ */
+async function runFollowed(source: string, n: number): Promise<{ run: Sample; untilDelivered: Sample }> {
+  const { wallS, cpuS, mainS, received, delivered: total } = await followedRun(daemon, clients, source, true);
+  if (n > SMALL) delivered.push(received.reduce((a, b) => a + b, 0) / clients.length / n);
+  return { run: { wallS, mainS, allS: cpuS }, untilDelivered: { wallS, mainS: total.mainS, allS: total.cpuS } };
+}
+
 const per = (a: Sample, b: Sample, n: number): Sample => ({
   wallS: ((b.wallS - a.wallS) / (n - SMALL)) * 1e6,
   mainS: ((b.mainS - a.mainS) / (n - SMALL)) * 1e6,
@@ -112,7 +134,15 @@ try {
     for (const script of scripts) {
       const n = count(script);
       if (local) add(`${script} local`, per(await runLocal(SCRIPTS[script](SMALL)), await runLocal(SCRIPTS[script](n)), n));
-      add(`${script} daemon`, per(await runDaemon(SCRIPTS[script](SMALL)), await runDaemon(SCRIPTS[script](n)), n));
+      const alone = async (): Promise<void> => add(`${script} daemon`, per(await runDaemon(SCRIPTS[script](SMALL)), await runDaemon(SCRIPTS[script](n)), n));
+      const followed = async (): Promise<void> => {
+        const a = await runFollowed(SCRIPTS[script](SMALL), SMALL);
+        const b = await runFollowed(SCRIPTS[script](n), n);
+        add(`${script} daemon, ${followers} followers`, per(a.run, b.run, n));
+        add(`${script} daemon, ${followers} followers, until delivered`, per(a.untilDelivered, b.untilDelivered, n));
+      };
+      if (followers === 0) await alone();
+      else for (const run of round % 2 === 0 ? [alone, followed] : [followed, alone]) await run();
     }
   }
   for (const [key, samples] of figures) {
@@ -132,8 +162,22 @@ try {
     report(`ratio daemon / local, ${script}: main thread CPU`, median(d.map((s) => s.mainS)) / median(l.map((s) => s.mainS)), 'x');
     report(`ratio daemon / local, ${script}: CPU of all threads`, median(d.map((s) => s.allS)) / median(l.map((s) => s.allS)), 'x');
   }
+  if (followers > 0) {
+    for (const script of scripts) {
+      const a = figures.get(`${script} daemon`);
+      const f = figures.get(`${script} daemon, ${followers} followers`);
+      const u = figures.get(`${script} daemon, ${followers} followers, until delivered`);
+      if (a === undefined || f === undefined || u === undefined) continue;
+      for (const [what, get] of [['main thread CPU', (s: Sample) => s.mainS], ['CPU of all threads', (s: Sample) => s.allS]] as const) {
+        report(`change with ${followers} followers, ${script}: ${what}`, (median(f.map(get)) / median(a.map(get)) - 1) * 100, '%', 'target < 5');
+        report(`serving ${followers} followers, ${script}: ${what}, per follower and document`, (median(u.map(get)) - median(a.map(get))) / followers, 'us', 'until delivered, less the run alone');
+      }
+    }
+    process.stdout.write(`events that reached the followers during the runs: ${((delivered.reduce((a, b) => a + b, 0) / Math.max(1, delivered.length)) * 100).toFixed(0)} %\n`);
+  }
   process.stdout.write(`load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 } finally {
+  for (const client of clients) client.close();
   await daemon.stop();
   await here?.lab.disconnect();
 }

@@ -211,9 +211,25 @@ record('round_trip', { p50_us: d[Math.floor(d.length * 0.5)], p99_us: d[Math.flo
   return { p50: value('p50_us'), p99: value('p99_us') };
 }
 
-/** A run of `source` with `clients` following it from its start document; how long it took, and the events each follower had got by its end. */
-async function followedRun(daemon: BenchDaemon, clients: readonly DaemonClient[], source: string): Promise<{ wallS: number; cpuS: number; received: number[] }> {
-  if (clients.length === 0) return { ...(await daemon.run(source)), received: [] };
+/**
+ * A run of `source` with `clients` following it from its start document; how long it took, the
+ * daemon's CPU during it (all threads, and its main thread), and the events each follower had got
+ * by its end. With `untilDelivered`, the followers are not cancelled at the run's end but waited
+ * for until each has every document, and `delivered` is the daemon's CPU from the run's start to
+ * then (what serving them cost in all; the same as during the run when there is no follower).
+ */
+export async function followedRun(
+  daemon: BenchDaemon,
+  clients: readonly DaemonClient[],
+  source: string,
+  untilDelivered = false,
+): Promise<{ wallS: number; cpuS: number; mainS: number; received: number[]; delivered: { cpuS: number; mainS: number } }> {
+  if (clients.length === 0) {
+    const main0 = await daemon.mainThreadCpuS();
+    const result = await daemon.run(source);
+    const mainS = (await daemon.mainThreadCpuS()) - main0;
+    return { ...result, mainS, received: [], delivered: { cpuS: result.cpuS, mainS } };
+  }
   // Queue the run with the queue stopped, let every client follow it, then start the queue.
   await daemon.client.call(ControlService.method.stopQueue, {});
   const uid = await daemon.startRun(source);
@@ -232,12 +248,16 @@ async function followedRun(daemon: BenchDaemon, clients: readonly DaemonClient[]
   // A unary call on each client answered after its stream was opened: the server has the streams.
   await Promise.all(clients.map((client) => client.call(ControlService.method.getRun, { uid })));
   const cpu0 = await daemon.cpuS();
+  const main0 = await daemon.mainThreadCpuS();
   await daemon.client.call(ControlService.method.startQueue, {});
   const run = await daemon.finished(uid);
   const cpuS = (await daemon.cpuS()) - cpu0;
-  cancel.abort();
+  const mainS = (await daemon.mainThreadCpuS()) - main0;
+  const atEnd = [...received];
+  if (!untilDelivered) cancel.abort();
   await Promise.all(following);
-  return { wallS: run.endTimeS - run.startTimeS, cpuS, received: [...received] };
+  const delivered = untilDelivered ? { cpuS: (await daemon.cpuS()) - cpu0, mainS: (await daemon.mainThreadCpuS()) - main0 } : { cpuS, mainS };
+  return { wallS: run.endTimeS - run.startTimeS, cpuS, mainS, received: atEnd, delivered };
 }
 
 /**

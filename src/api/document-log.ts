@@ -15,16 +15,29 @@ import { DaqError } from '../core/index.js';
 import { DocumentSpill, prepareSpillDir } from './document-spill.js';
 import { createEventModelSerializer, type EventModelOptions, type EventModelSerializer, type RunDocumentEvent } from '../engine/index.js';
 import { type RunDocumentInit, toRunDocument } from './convert.js';
-import { encodeEngineEvent, encodeNumericEvent, encodeRunDocument, withEncoding, wrapEncoded } from './encoded.js';
+import { ENCODED, type Encoded, encodeEngineEvent, encodeNumericEvent, encodeRunDocument, withEncoding, wrapEncoded } from './encoded.js';
 import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 
 /** One document of the log: its RunDocument bytes, and the message, decoded when first asked for. */
 export class LoggedDocument {
   private decoded: RunDocumentInit | undefined;
   private wrapped: Uint8Array | undefined;
+  private streamed: StreamedDocument | undefined;
 
   /** `bytes` must not change (they are sent as they are). */
   constructor(readonly bytes: Uint8Array) {}
+
+  /**
+   * A document read back from the spill file: `view` (which may be a view of a larger buffer) is
+   * copied once, straight into the bytes of its {@link response}, and the document's bytes are a
+   * view of those.
+   */
+  static copyOf(view: Uint8Array): LoggedDocument {
+    const response = wrapEncoded(1, view);
+    const logged = new LoggedDocument(response.subarray(response.length - view.length));
+    logged.wrapped = response;
+    return logged;
+  }
 
   /** The bytes of the StreamRunDocumentsResponse that carries it (made once, sent to every follower). */
   get response(): Uint8Array {
@@ -32,10 +45,34 @@ export class LoggedDocument {
     return this.wrapped;
   }
 
+  /**
+   * The StreamRunDocumentsResponse that carries it, one object for every follower: its bytes
+   * ({@link response}) known, so gRPC sends them as they are; its document decoded only for a
+   * protocol that encodes the message itself (Connect, the dashboard).
+   */
+  get message(): StreamedDocument {
+    this.streamed ??= new StreamedDocument(this);
+    return this.streamed;
+  }
+
   /** The RunDocument message (decoded once, then kept; its bytes registered with it, see encoded.ts). */
   get document(): RunDocumentInit {
     this.decoded ??= withEncoding(fromBinary(RunDocumentSchema, this.bytes) as unknown as RunDocumentInit, this.bytes);
     return this.decoded;
+  }
+}
+
+/** A StreamRunDocumentsResponse of a {@link LoggedDocument} (see {@link LoggedDocument.message}). */
+export class StreamedDocument implements Encoded {
+  readonly dropped = 0;
+  readonly [ENCODED]: Uint8Array;
+
+  constructor(private readonly logged: LoggedDocument) {
+    this[ENCODED] = logged.response;
+  }
+
+  get document(): RunDocumentInit {
+    return this.logged.document;
   }
 }
 
@@ -167,7 +204,7 @@ export class DocumentLog {
         for (const bytes of log.spill.read(cursor, log.base)) {
           if (signal.aborted) return;
           cursor++;
-          yield new LoggedDocument(bytes);
+          yield LoggedDocument.copyOf(bytes);
         }
         continue;
       }

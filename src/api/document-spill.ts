@@ -83,7 +83,11 @@ export class DocumentSpill {
     this.batch = Buffer.allocUnsafe(BATCH_BYTES + 4096);
   }
 
-  /** The RunDocument bytes of documents `from` to `to` (exclusive, at most {@link written}), read back in order. */
+  /**
+   * The RunDocument bytes of documents `from` to `to` (exclusive, at most {@link written}), read
+   * back in order: each a view of the chunk (up to 1 MiB) it was read in, which stays as it is
+   * (copy what is kept long: a view keeps its whole chunk in memory).
+   */
   *read(from: number, to: number): Generator<Uint8Array> {
     if (this.fd === undefined) throw new DaqError('unavailable', `the documents of ${this.path} were removed`);
     const end = Math.min(to, this.writtenCount);
@@ -92,7 +96,7 @@ export class DocumentSpill {
     let buffer = Buffer.alloc(0);
     while (index < end) {
       if (buffer.length < 4 || buffer.length < 4 + buffer.readUInt32LE(0)) {
-        const more = Buffer.alloc(Math.max(READ_BYTES, buffer.length >= 4 ? 4 + buffer.readUInt32LE(0) : 0));
+        const more = Buffer.allocUnsafe(Math.max(READ_BYTES, buffer.length >= 4 ? 4 + buffer.readUInt32LE(0) : 0));
         const n = readSync(this.fd, more, 0, more.length, offset);
         if (n === 0) throw new DaqError('internal', `${this.path} ends before document ${index}`);
         offset += n;
@@ -100,8 +104,8 @@ export class DocumentSpill {
         continue;
       }
       const length = buffer.readUInt32LE(0);
-      // A copy, not a view of the chunk: a follower may keep it while the chunk goes.
-      if (index >= from) yield new Uint8Array(buffer.subarray(4, 4 + length));
+      // A view: the reader copies it once, into the bytes it sends (LoggedDocument.copyOf).
+      if (index >= from) yield buffer.subarray(4, 4 + length);
       buffer = buffer.subarray(4 + length);
       index++;
     }

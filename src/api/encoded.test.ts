@@ -41,6 +41,11 @@ describe('run documents encoded once', () => {
         // What every gRPC follower is sent: the same response bytes, made once.
         expect(logged.response).toEqual(toBinary(StreamRunDocumentsResponseSchema, create(StreamRunDocumentsResponseSchema, { document, dropped: 0 })));
         expect(logged.response).toBe(logged.response);
+        // The response message every follower is given: one object, carrying those bytes, and
+        // (for Connect, which encodes the message itself) the same bytes when encoded again.
+        expect(logged.message).toBe(logged.message);
+        expect(encodingOf(logged.message)).toBe(logged.response);
+        expect(toBinary(StreamRunDocumentsResponseSchema, create(StreamRunDocumentsResponseSchema, logged.message))).toEqual(logged.response);
         checked++;
       }
       if (document.index === total - 1) recorder.close('success'); // the run is still going while the early documents come from the file

@@ -11,33 +11,58 @@ import { numberJson, type RunEvent } from '../engine/index.js';
 import type { RunDocumentInit } from './convert.js';
 import { RunDocumentSchema } from './gen/daq/v1/documents_pb.js';
 
-const known = new WeakMap<object, Uint8Array>();
+/**
+ * The property that carries a message's known bytes: a symbol (no protobuf field, so every
+ * encoder ignores it), not enumerable (so comparisons of messages ignore it too). A property
+ * rather than a WeakMap entry: 100 followers of a fast run made a million entries, and a
+ * WeakMap's entries are what V8's garbage collector handles at the highest cost (ephemerons).
+ */
+export const ENCODED: unique symbol = Symbol('daq.encoded');
+
+/** A message that carries its bytes (see {@link ENCODED}). */
+export interface Encoded {
+  readonly [ENCODED]: Uint8Array;
+}
 
 /** Says that `message` encodes to `bytes` (which must not change). Returns `message`. */
 export function withEncoding<T extends object>(message: T, bytes: Uint8Array): T {
-  known.set(message, bytes);
+  Object.defineProperty(message, ENCODED, { value: bytes, enumerable: false, writable: false, configurable: true });
   return message;
 }
 
 /** The bytes registered for `message`, if any. */
 export function encodingOf(message: unknown): Uint8Array | undefined {
-  return typeof message === 'object' && message !== null ? known.get(message) : undefined;
+  return typeof message === 'object' && message !== null ? (message as Partial<Encoded>)[ENCODED] : undefined;
 }
 
-/** The bytes of a message whose field `field` (length-delimited) holds a message encoded as `bytes`, and nothing else. */
+/**
+ * The bytes of a message whose field `field` (length-delimited, numbered 1 to 15) holds a
+ * message encoded as `bytes`, and nothing else.
+ */
 export function wrapEncoded(field: number, bytes: Uint8Array): Uint8Array {
-  const header: number[] = [(field << 3) | 2];
-  for (let n = bytes.length; ; n >>>= 7) {
+  if (!Number.isInteger(field) || field < 1 || field > 15) throw new RangeError(`wrapEncoded: field ${field} is not one of 1-15`);
+  const length = bytes.length;
+  const out = new Uint8Array(wrapHeaderLength(length) + length);
+  let at = 0;
+  out[at++] = (field << 3) | 2;
+  for (let n = length; ; n >>>= 7) {
     if (n < 0x80) {
-      header.push(n);
+      out[at++] = n;
       break;
     }
-    header.push((n & 0x7f) | 0x80);
+    out[at++] = (n & 0x7f) | 0x80;
   }
-  const out = new Uint8Array(header.length + bytes.length);
-  out.set(header, 0);
-  out.set(bytes, header.length);
+  out.set(bytes, at);
   return out;
+}
+
+/** The length of the header (tag and length) {@link wrapEncoded} puts before `length` bytes (in a field numbered below 16: a tag of one byte). */
+export function wrapHeaderLength(length: number): number {
+  let size = 1;
+  for (let n = length; ; n >>>= 7) {
+    size++;
+    if (n < 0x80) return size;
+  }
 }
 
 /**

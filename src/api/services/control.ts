@@ -6,7 +6,6 @@ import { type QueuedRunRecord, readRange, type RunStorage } from '../../data/ind
 import { type LogEntry, type Run, type RunRequest, withPreset } from '../../engine/index.js';
 import type { CallContext, ServiceHandlers } from '../handlers.js';
 import { catalogSummary, fromValue } from '../convert.js';
-import { withEncoding } from '../encoded.js';
 import type { DaemonCore } from '../core.js';
 import { type ControlService, LogLevel, type StartRunRequest } from '../gen/daq/v1/control_pb.js';
 import { PIECE_BYTES } from '../limits.js';
@@ -190,18 +189,10 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
       const queued = (): boolean => request.runUid !== '' && engine.queued().some((r) => r.uid === request.runUid);
       if (request.runUid !== '') engine.run(request.runUid);
       for await (const logged of core.documents.follow(request.runUid, request.fromIndex, linked(core, context), queued)) {
-        // The log's bytes of the document make the response's (once per document, shared by every
-        // follower): gRPC sends them, not encoded again per follower; only a protocol that encodes
-        // the message itself (Connect) decodes it.
-        yield withEncoding(
-          {
-            get document() {
-              return logged.document;
-            },
-            dropped: 0,
-          },
-          logged.response,
-        );
+        // One response message per document, shared by every follower, its bytes known: gRPC
+        // sends them, not encoded again per follower; only a protocol that encodes the message
+        // itself (Connect) decodes it.
+        yield logged.message;
       }
     },
     async *streamLogs(request, context) {
