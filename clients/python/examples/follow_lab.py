@@ -5,7 +5,9 @@ subject ``daq.<lab>.<daemon>.docs``: the body is the document's JSON, the header
 its name (start, descriptor, event, stream_resource, stream_datum, stop). This program reads them
 with a *durable* consumer: the server remembers what it acknowledged, so a follower that stops
 (or crashes) goes on where it was when started again, and gets the runs that ran meanwhile,
-each document exactly once and in order. The documents go to an ``event_model.RunRouter``, which
+each document exactly once and in order (a run's documents are handed over in the order of their
+``Daq-Index`` header: when a NATS node died under its daemon, a few can be stored out of order,
+docs/cluster.md). The documents go to an ``event_model.RunRouter``, which
 gives each run its own callbacks (here a small summary printer; BestEffortCallback, suitcase or
 tiled's writer take the same documents).
 
@@ -61,6 +63,45 @@ class RunSummary(CallbackBase):
         self.out.flush()
 
 
+class InOrder:
+    """Hands over each run's documents in the order of their ``Daq-Index`` (0, 1, 2, ...), holding
+    those that come early until the ones before them arrive. A daemon whose NATS node died can
+    leave a few of a run's documents out of order in the stream (it publishes the lost one again,
+    after them); everything else passes straight through. A run first seen after its start (the
+    stream's retention dropped its beginning, or this follower started again mid-run) goes on from
+    the first document seen; one from before that still comes, late rather than never."""
+
+    def __init__(self):
+        self.first: dict[tuple[str, str], int] = {}
+        self.next: dict[tuple[str, str], int] = {}
+        self.held: dict[tuple[str, str], dict[int, object]] = {}
+
+    def seen(self, daemon: str, run: str, index: int) -> bool:
+        """Whether the run's document `index` was handed over already."""
+        key = (daemon, run)
+        return key in self.next and self.first[key] <= index < self.next[key]
+
+    def offer(self, daemon: str, run: str, index: int, item) -> list:
+        """The items now ready, in order: `item` and any held ones that follow it ([] when it is
+        early, or a copy of one held already)."""
+        key = (daemon, run)
+        if key not in self.next:
+            self.first[key] = self.next[key] = index
+        if index < self.first[key]:
+            return [item]
+        expected = self.next[key]
+        held = self.held.setdefault(key, {})
+        held.setdefault(index, item)
+        ready = []
+        while expected in held:
+            ready.append(held.pop(expected))
+            expected += 1
+        self.next[key] = expected
+        if not held:
+            del self.held[key]
+        return ready
+
+
 async def follow(cluster: str, lab: str, durable: str, callback: Callback, *, daemon: str = "*", stop: Callable[[], bool] = lambda: False, batch: int = 256) -> None:
     """Feeds `callback(name, doc, daemon)` with every document of lab `lab` from JetStream, in order,
     until `stop()` is true. Each document is acknowledged after the callback returns: one that
@@ -71,7 +112,8 @@ async def follow(cluster: str, lab: str, durable: str, callback: Callback, *, da
         js = nc.jetstream()
         config = ConsumerConfig(durable_name=durable, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL, max_ack_pending=batch * 4)
         sub = await js.pull_subscribe(f"daq.{lab}.{daemon}.docs", durable=durable, stream=f"DAQ_{lab.upper()}", config=config)
-        last = 0  # the stream sequence of the last document handed over
+        last = 0  # the highest stream sequence handed over
+        order = InOrder()
         while not stop():
             try:
                 messages = await sub.fetch(batch, timeout=1)
@@ -82,14 +124,21 @@ async def follow(cluster: str, lab: str, durable: str, callback: Callback, *, da
                     await message.nak()
                     continue
                 sequence = message.metadata.sequence.stream
-                if sequence <= last:
+                headers = message.headers or {}
+                daemon_name = message.subject.split(".")[2]
+                index = headers.get("Daq-Index")
+                run = headers.get("Daq-Run", "")
+                if sequence <= last if index is None else order.seen(daemon_name, run, int(index)):
                     # Handed over already: its ack was lost (the server went away) and it came again.
                     await message.ack()
                     continue
-                headers = message.headers or {}
-                callback(headers.get("Daq-Document", ""), json.loads(message.data), message.subject.split(".")[2])
-                await message.ack()
-                last = sequence
+                ready = [message] if index is None else order.offer(daemon_name, run, int(index), message)
+                # An early one waits (unacknowledged) for those before it, and is acknowledged once handed over.
+                for item in ready:
+                    item_headers = item.headers or {}
+                    callback(item_headers.get("Daq-Document", ""), json.loads(item.data), daemon_name)
+                    await item.ack()
+                    last = max(last, item.metadata.sequence.stream)
     finally:
         await nc.drain()
 
