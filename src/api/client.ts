@@ -44,7 +44,11 @@ export class DaemonClient {
         request,
         this.metadata,
         { deadline: Date.now() + timeoutS * 1000 },
-        (error, response) => (error ? reject(toDaqError(error, this.address)) : resolve(response as MessageShape<O>)),
+        (error, response) => {
+          if (!error) resolve(response as MessageShape<O>);
+          else if (error.code === grpc.status.DEADLINE_EXCEEDED) reject(new DaqError('deadline_exceeded', `${method.name}: no answer from the daemon at ${this.address} within ${timeoutS} s (${error.details})`));
+          else reject(toDaqError(error, this.address));
+        },
       );
     });
   }

@@ -24,7 +24,7 @@ for (let i = 0; i < points; i++) {
 
 const LAB = 'docs';
 const processes = new TestProcesses();
-afterEach(() => processes.cleanup());
+afterEach((context) => processes.cleanup(context));
 
 async function clusteredDaemon(dir: string, server: NatsServer, name = 'rig-1'): Promise<DaemonProcess> {
   return startDaemonProcess(processes, dir, { args: ['--cluster', server.url, '--name', name, '--lab', LAB, '--grace', '1'] });

@@ -14,7 +14,7 @@ import { ControlService } from './gen/daq/v1/control_pb.js';
 
 const LAB = 'nodes';
 const processes = new TestProcesses();
-afterEach(() => processes.cleanup());
+afterEach((context) => processes.cleanup(context));
 
 describe('a 3-node NATS cluster', () => {
   it('forms from the example configs, holds the lab stream on 3 replicas, and a node killed mid-run loses no document', async () => {

@@ -12,7 +12,7 @@ import { ControlService } from './gen/daq/v1/control_pb.js';
 
 const LAB = 'presence';
 const processes = new TestProcesses();
-afterEach(() => processes.cleanup());
+afterEach((context) => processes.cleanup(context));
 
 function clusteredDaemon(dir: string, url: string, name: string): Promise<DaemonProcess> {
   return startDaemonProcess(processes, dir, { args: ['--cluster', url, '--name', name, '--lab', LAB, '--grace', '1'] });

@@ -14,7 +14,7 @@ import { daemonsDir, findDaemons } from '../cli/daemon-discovery.js';
 import { ROOT, startDaemonProcess, TestProcesses, writeTokens } from './daemon.fixture.js';
 
 const processes = new TestProcesses();
-afterEach(() => processes.cleanup());
+afterEach((context) => processes.cleanup(context));
 
 // A directory of this file's own: other test files' daemons (which share the run's) starting
 // meanwhile would remove the stale file this file plants.

@@ -14,7 +14,7 @@ import { ExitStatus } from './gen/daq/v1/documents_pb.js';
 import { followRun, inlineRun, type Proc, ROOT, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
 
 const processes = new TestProcesses();
-afterEach(() => processes.cleanup());
+afterEach((context) => processes.cleanup(context));
 
 const LAB_ID = 'qtest';
 // Runs until stopped: holds the daemon's queue behind it.

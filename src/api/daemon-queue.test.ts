@@ -11,7 +11,7 @@ import { ExitStatus } from './gen/daq/v1/documents_pb.js';
 import { followRun, inlineRun, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
 
 const processes = new TestProcesses();
-afterEach(() => processes.cleanup());
+afterEach((context) => processes.cleanup(context));
 
 // Runs until aborted: holds the queue behind it.
 const HOLD = `for (let i = 0; ; i++) { record('hold', { i }); sleep(0.05); }`;

@@ -18,7 +18,7 @@ import type { RunDocument } from './gen/daq/v1/documents_pb.js';
 import { HardwareService } from './gen/daq/v1/hardware_pb.js';
 
 const processes = new TestProcesses();
-afterEach(() => processes.cleanup());
+afterEach((context) => processes.cleanup(context));
 
 const STAGE_LAB = `[devices.stage]
 driver = "sim-stage"

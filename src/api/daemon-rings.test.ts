@@ -13,7 +13,7 @@ import { ControlService } from './gen/daq/v1/control_pb.js';
 import { type DaemonProcess, followRun, inlineRun, ROOT, scanRun, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
 
 const processes = new TestProcesses();
-afterEach(() => processes.cleanup());
+afterEach((context) => processes.cleanup(context));
 
 const DAQ = join(ROOT, 'dist/src/cli/main.js');
 

@@ -10,7 +10,7 @@ import { ExitStatus } from './gen/daq/v1/documents_pb.js';
 import { followRun, ROOT, scanRun, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
 
 const processes = new TestProcesses();
-afterEach(() => processes.cleanup());
+afterEach((context) => processes.cleanup(context));
 
 describe('run storage through the API', () => {
   it('a finished run has its file; after a restart the catalog still lists it and ExportRun gives its events', async () => {

@@ -179,9 +179,19 @@ export class TestProcesses {
     return dir;
   }
 
-  /** Kills every child still running (SIGCONT first, in case one was stopped), then runs the deferred cleanups. */
-  async cleanup(): Promise<void> {
+  /**
+   * Kills every child still running (SIGCONT first, in case one was stopped), then runs the deferred
+   * cleanups. Given the test's context (`afterEach((context) => processes.cleanup(context))`), a
+   * failed test prints the end of each child's stderr first, so a CI log says what the daemons saw.
+   */
+  async cleanup(context?: { task: { name: string; result?: { state?: string } } }): Promise<void> {
     const procs = [...this.procs];
+    if (context?.task.result?.state === 'fail') {
+      for (const [i, proc] of procs.entries()) {
+        const tail = proc.stderr.split('\n').slice(-40).join('\n');
+        process.stderr.write(`--- "${context.task.name}" failed: child ${i + 1} of ${procs.length} (${proc.child.spawnargs.slice(1, 3).join(' ')}), last lines of stderr:\n${tail}\n`);
+      }
+    }
     this.procs.clear();
     for (const proc of procs) {
       if (!proc.running) continue;

@@ -13,6 +13,7 @@ strings, booleans and lists), ready for pandas or a notebook.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -25,6 +26,9 @@ from daq_client.devices import Device, FramePreview, Reading, Values
 from daq_client.devices import value as _value
 
 from .documents import bluesky_pairs
+
+# How long open_run asks again while an open fails because the writer is between SWMR states.
+_SWMR_RETRY_S = 10.0
 
 _EXIT = {
     documents_pb2.EXIT_STATUS_SUCCESS: "success",
@@ -287,10 +291,20 @@ class Client:
         (call `dataset.refresh()` to see it grow); pass `swmr` to choose. The file must be reachable from here."""
         import h5py
 
-        run = self.get_run(uid)
-        if run["file"] is None:
-            raise DaqError("not_found", f"run {uid} has no file")
-        return h5py.File(run["file"], "r", swmr=(not run["file_finished"]) if swmr is None else swmr)
+        # The writer leaves SWMR mode for a moment when it adds a stream, and closes the file when the run
+        # ends: an open in such a moment fails with "not already open for SWMR writing". Ask again (the
+        # run may be finished by then: then the file opens without SWMR), for up to `_SWMR_RETRY_S`.
+        deadline = time.monotonic() + _SWMR_RETRY_S
+        while True:
+            run = self.get_run(uid)
+            if run["file"] is None:
+                raise DaqError("not_found", f"run {uid} has no file")
+            try:
+                return h5py.File(run["file"], "r", swmr=(not run["file_finished"]) if swmr is None else swmr)
+            except OSError as error:
+                if "not already open for SWMR writing" not in str(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.05)
 
     def export(self, uid: str, format: str = "h5", stream: str = "", path: str | os.PathLike | None = None) -> Path:
         """Downloads a finished run as `format` ("h5"; or one stream as "csv" with units in the header,
