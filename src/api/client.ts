@@ -6,6 +6,8 @@ import { create, type DescMessage, type DescMethod, fromBinary, type MessageInit
 import * as grpc from '@grpc/grpc-js';
 import { DaqError } from '../core/index.js';
 import { fromStatusCode } from './errors.js';
+import { ControlService } from './gen/daq/v1/control_pb.js';
+import type { RunDocument } from './gen/daq/v1/documents_pb.js';
 import { MAX_MESSAGE_BYTES } from './limits.js';
 
 type UnaryMethod<I extends DescMessage, O extends DescMessage> = DescMethod & { methodKind: 'unary'; input: I; output: O };
@@ -68,6 +70,18 @@ export class DaemonClient {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       call.cancel();
+    }
+  }
+
+  /**
+   * The documents of run `runUid` (empty: the current or next run) from `fromIndex`, in order,
+   * until its stop document (StreamRunDocuments): asked for in batches (several documents per
+   * message while this client is behind), taken one at a time from a daemon that sends them so.
+   */
+  async *documents(runUid: string, fromIndex = 0, signal?: AbortSignal): AsyncGenerator<RunDocument> {
+    for await (const message of this.stream(ControlService.method.streamRunDocuments, { runUid, fromIndex, acceptBatches: true }, signal)) {
+      if (message.documents.length > 0) yield* message.documents;
+      else if (message.document !== undefined) yield message.document;
     }
   }
 
