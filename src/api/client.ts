@@ -19,6 +19,11 @@ export interface ClientOptions {
   token?: string;
   /** PEM of the CA that signed the daemon's certificate; plain text when absent. */
   rootCert?: Buffer;
+  /**
+   * HTTP/2 flow-control window this client gives the daemon, per stream and for the connection
+   * (bytes; grpc-js' `grpc-node.flow_control_window`). Default: HTTP/2's 65,535 bytes.
+   */
+  flowControlWindowBytes?: number;
 }
 
 /** A connection to a daemon. */
@@ -32,7 +37,10 @@ export class DaemonClient {
   ) {
     const credentials = options.rootCert === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(options.rootCert);
     // Replies as large as the server accepts (a ReadStreamRange of a long window is tens of MB).
-    this.client = new grpc.Client(address, credentials, { 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
+    this.client = new grpc.Client(address, credentials, {
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      ...(options.flowControlWindowBytes === undefined ? {} : { 'grpc-node.flow_control_window': options.flowControlWindowBytes }),
+    });
     if (options.token !== undefined) this.metadata.set('authorization', `Bearer ${options.token}`);
   }
 
