@@ -20,11 +20,13 @@
  * with the runs without them; the followers' share of the events by the run's end is printed,
  * and the daemon's CPU from the run's start until every follower has every document (`until
  * delivered`: a follower that falls behind a fast run gets the rest after it).
+ * `--follower-window BYTES`: the followers' HTTP/2 flow-control window (per stream and for their
+ * one connection; default 65,535 bytes), to see what it does to what they get during a run.
  *
  * `--daemon-arg ARG` (repeatable) gives `daq daemon` an option (e.g. `--no-ring`), to measure what a part costs;
  * `--node-arg ARG` gives node one (e.g. `--trace-gc`, whose lines the daemon's output then has).
  *
- * Usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]
+ * Usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--follower-window BYTES] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]
  */
 import { performance } from 'node:perf_hooks';
 import { DaemonClient } from '../src/api/client.js';
@@ -40,28 +42,30 @@ interface Sample {
   allS: number;
 }
 
-function parse(): { points: number; rounds: number; followers: number; profile: string | undefined; local: boolean; scripts: Script[]; daemonArgs: string[]; nodeArgs: string[] } {
+function parse(): { points: number; rounds: number; followers: number; followerWindow: number | undefined; profile: string | undefined; local: boolean; scripts: Script[]; daemonArgs: string[]; nodeArgs: string[] } {
   const args = process.argv.slice(2);
   let points = 10_000;
   let rounds = 3;
   let followers = 0;
+  let followerWindow: number | undefined;
   let profile: string | undefined;
   let local = true;
   const scripts: Script[] = [];
   const daemonArgs: string[] = [];
   const nodeArgs: string[] = [];
   const usage = (): never => {
-    process.stderr.write('usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]\n');
+    process.stderr.write('usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--follower-window BYTES] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]\n');
     process.exit(2);
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    if (arg === '--points' || arg === '--rounds' || arg === '--followers') {
+    if (arg === '--points' || arg === '--rounds' || arg === '--followers' || arg === '--follower-window') {
       const n = Number(args[++i]);
       if (!Number.isInteger(n) || n < 1) usage();
       if (arg === '--points') points = n;
       else if (arg === '--rounds') rounds = n;
-      else followers = n;
+      else if (arg === '--followers') followers = n;
+      else followerWindow = n;
     } else if (arg === '--profile') profile = args[++i] ?? usage();
     else if (arg === '--no-local') local = false;
     else if (arg === '--daemon-arg') daemonArgs.push(args[++i] ?? usage());
@@ -70,7 +74,7 @@ function parse(): { points: number; rounds: number; followers: number; profile: 
     else usage();
   }
   if (points <= 10) usage();
-  return { points, rounds, followers, profile, local, scripts: scripts.length > 0 ? scripts : ['plan', 'loop', 'record'], daemonArgs, nodeArgs };
+  return { points, rounds, followers, followerWindow, profile, local, scripts: scripts.length > 0 ? scripts : ['plan', 'loop', 'record'], daemonArgs, nodeArgs };
 }
 
 const median = (values: number[]): number => {
@@ -78,7 +82,7 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 
-const { points, rounds, followers, profile, local, scripts, daemonArgs, nodeArgs } = parse();
+const { points, rounds, followers, followerWindow, profile, local, scripts, daemonArgs, nodeArgs } = parse();
 const SMALL = 10;
 const here = local ? await lab() : undefined;
 const daemon = await BenchDaemon.start(daemonArgs, [...nodeArgs, ...(profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile])]);
@@ -103,7 +107,7 @@ async function runDaemon(source: string): Promise<Sample> {
   return { wallS, mainS: (await daemon.mainThreadCpuS()) - main0, allS: (await daemon.cpuS()) - all0 };
 }
 
-const clients = Array.from({ length: followers }, () => new DaemonClient(daemon.address));
+const clients = Array.from({ length: followers }, () => new DaemonClient(daemon.address, followerWindow === undefined ? {} : { flowControlWindowBytes: followerWindow }));
 const delivered: number[] = [];
 
 /**

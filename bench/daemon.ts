@@ -166,8 +166,8 @@ export class BenchDaemon {
   /** The events of a finished run (read back from the start). */
   async events(uid: string): Promise<Event[]> {
     const events: Event[] = [];
-    for await (const { document } of this.client.stream(ControlService.method.streamRunDocuments, { runUid: uid, fromIndex: 0 })) {
-      if (document?.document.case === 'event') events.push(document.document.value);
+    for await (const document of this.client.documents(uid)) {
+      if (document.document.case === 'event') events.push(document.document.value);
     }
     return events;
   }
@@ -238,8 +238,8 @@ export async function followedRun(
   const received = clients.map(() => 0);
   const following = clients.map(async (client, i) => {
     try {
-      for await (const { document } of client.stream(ControlService.method.streamRunDocuments, { runUid: uid, fromIndex: 0 }, cancel.signal)) {
-        if (document?.document.case === 'event') received[i] = (received[i] as number) + 1;
+      for await (const document of client.documents(uid, 0, cancel.signal)) {
+        if (document.document.case === 'event') received[i] = (received[i] as number) + 1;
       }
     } catch (error) {
       if (!cancel.signal.aborted) throw error;

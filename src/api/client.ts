@@ -6,6 +6,8 @@ import { create, type DescMessage, type DescMethod, fromBinary, type MessageInit
 import * as grpc from '@grpc/grpc-js';
 import { DaqError } from '../core/index.js';
 import { fromStatusCode } from './errors.js';
+import { ControlService } from './gen/daq/v1/control_pb.js';
+import type { RunDocument } from './gen/daq/v1/documents_pb.js';
 import { MAX_MESSAGE_BYTES } from './limits.js';
 
 type UnaryMethod<I extends DescMessage, O extends DescMessage> = DescMethod & { methodKind: 'unary'; input: I; output: O };
@@ -17,6 +19,11 @@ export interface ClientOptions {
   token?: string;
   /** PEM of the CA that signed the daemon's certificate; plain text when absent. */
   rootCert?: Buffer;
+  /**
+   * HTTP/2 flow-control window this client gives the daemon, per stream and for the connection
+   * (bytes; grpc-js' `grpc-node.flow_control_window`). Default: HTTP/2's 65,535 bytes.
+   */
+  flowControlWindowBytes?: number;
 }
 
 /** A connection to a daemon. */
@@ -30,7 +37,10 @@ export class DaemonClient {
   ) {
     const credentials = options.rootCert === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(options.rootCert);
     // Replies as large as the server accepts (a ReadStreamRange of a long window is tens of MB).
-    this.client = new grpc.Client(address, credentials, { 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
+    this.client = new grpc.Client(address, credentials, {
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      ...(options.flowControlWindowBytes === undefined ? {} : { 'grpc-node.flow_control_window': options.flowControlWindowBytes }),
+    });
     if (options.token !== undefined) this.metadata.set('authorization', `Bearer ${options.token}`);
   }
 
@@ -72,6 +82,18 @@ export class DaemonClient {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       call.cancel();
+    }
+  }
+
+  /**
+   * The documents of run `runUid` (empty: the current or next run) from `fromIndex`, in order,
+   * until its stop document (StreamRunDocuments): asked for in batches (several documents per
+   * message while this client is behind), taken one at a time from a daemon that sends them so.
+   */
+  async *documents(runUid: string, fromIndex = 0, signal?: AbortSignal): AsyncGenerator<RunDocument> {
+    for await (const message of this.stream(ControlService.method.streamRunDocuments, { runUid, fromIndex, acceptBatches: true }, signal)) {
+      if (message.documents.length > 0) yield* message.documents;
+      else if (message.document !== undefined) yield message.document;
     }
   }
 

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaqError } from '../core/index.js';
 import { ControlService } from './gen/daq/v1/control_pb.js';
-import { type Event, ExitStatus } from './gen/daq/v1/documents_pb.js';
+import { type Event, ExitStatus, type RunDocument } from './gen/daq/v1/documents_pb.js';
 import { HardwareService } from './gen/daq/v1/hardware_pb.js';
 import { callRaw, type DaemonProcess, followRun, inlineRun, oneTo, runOutline, scanRun, startDaemonProcess, TestProcesses } from './daemon.fixture.js';
 
@@ -112,6 +112,39 @@ describe('the daemon API over real sockets', () => {
       // The same run, as native gRPC clients see it.
       const native = await followRun(daemon.client(), run?.uid ?? '');
       expect(runOutline(native).seqNums).toEqual(oneTo(points));
+    });
+
+    it('StreamRunDocuments in batches: a follower thousands of documents behind gets every one in order, in few messages; one that does not ask gets one a message', async () => {
+      const points = 3000;
+      const client = daemon.client();
+      const { run } = await client.call(ControlService.method.startRun, scanRun(100, 30)); // 100 stage positions (its range), 30 events at each
+      const uid = run?.uid ?? '';
+      await followRun(client, uid); // the run has ended: every follower below starts 3000+ documents behind
+      const single: RunDocument[] = [];
+      for await (const message of client.stream(ControlService.method.streamRunDocuments, { runUid: uid })) {
+        expect(message.documents).toHaveLength(0);
+        expect(message.dropped).toBe(0);
+        if (message.document !== undefined) single.push(message.document);
+      }
+      expect(single.map((d) => d.index)).toEqual(oneTo(single.length).map((i) => i - 1));
+      expect(single.filter((d) => d.document.case === 'event')).toHaveLength(points);
+      const sizes: number[] = [];
+      const batched: RunDocument[] = [];
+      for await (const message of client.stream(ControlService.method.streamRunDocuments, { runUid: uid, fromIndex: 0, acceptBatches: true })) {
+        expect(message.document).toBeUndefined();
+        expect(message.dropped).toBe(0);
+        sizes.push(message.documents.length);
+        batched.push(...message.documents);
+      }
+      expect(batched).toEqual(single);
+      expect(Math.min(...sizes)).toBeGreaterThan(0);
+      expect(Math.max(...sizes)).toBe(256);
+      expect(sizes.length).toBeLessThan(single.length / 100);
+      // Over Connect (the handler's message encoded by Connect itself), from the middle.
+      const control = createClient(ControlService, transports['Connect']?.() as Transport);
+      const connect: RunDocument[] = [];
+      for await (const message of control.streamRunDocuments({ runUid: uid, fromIndex: 1000, acceptBatches: true })) connect.push(...message.documents);
+      expect(connect).toEqual(single.slice(1000));
     });
 
     it('errors keep their code over Connect', async () => {

@@ -269,8 +269,7 @@ export interface FollowedRun {
 /** Follows run `runUid` from `fromIndex` until the server ends the stream; `onDocument` hears each document as it comes. */
 export async function followRun(client: DaemonClient, runUid: string, onDocument?: (document: RunDocument) => void, fromIndex = 0): Promise<FollowedRun> {
   const followed: FollowedRun = { documents: [], start: undefined, events: [], stop: undefined };
-  for await (const { document } of client.stream(ControlService.method.streamRunDocuments, { runUid, fromIndex })) {
-    if (document === undefined) continue;
+  for await (const document of client.documents(runUid, fromIndex)) {
     collect(followed, document);
     onDocument?.(document);
   }

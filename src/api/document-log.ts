@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import { DaqError } from '../core/index.js';
+import { BatchBuilder, type DocumentBatch } from './document-batch.js';
 import { DocumentSpill, prepareSpillDir } from './document-spill.js';
 import { createEventModelSerializer, type EventModelOptions, type EventModelSerializer, type RunDocumentEvent } from '../engine/index.js';
 import { type RunDocumentInit, toRunDocument } from './convert.js';
@@ -209,6 +210,45 @@ export class DocumentLog {
         continue;
       }
       while (cursor >= log.base && cursor < log.length) yield log.documents[cursor++ - log.base] as LoggedDocument;
+      if (cursor < log.base) continue; // the window moved on while this follower was away
+      if (log.closed && cursor >= log.length) return;
+      await log.next(signal);
+    }
+  }
+
+  /**
+   * As {@link follow}, in batches: each time the follower reads, the documents it is behind by (up
+   * to `BATCH_DOCUMENTS` or `BATCH_BYTES` a batch, document-batch.ts), in order, as one response; a
+   * follower that keeps up gets batches of one. Nothing is waited for to fill a batch.
+   */
+  async *followBatches(runUid: string, fromIndex: number, signal: AbortSignal, queued: () => boolean = () => false): AsyncGenerator<DocumentBatch> {
+    const log = await this.find(runUid, signal, queued);
+    if (log === undefined) return;
+    const builder = new BatchBuilder();
+    let cursor = fromIndex;
+    while (!signal.aborted) {
+      if (cursor < log.base && log.spill !== undefined) {
+        // The spill file's views are copied into the batch when it is made, before the next read.
+        for (const bytes of log.spill.read(cursor, log.base)) {
+          cursor++;
+          const full = builder.add(bytes);
+          if (full === undefined) continue;
+          if (signal.aborted) return;
+          yield full;
+        }
+        const rest = builder.take();
+        if (rest !== undefined && !signal.aborted) yield rest;
+        continue;
+      }
+      let batch: DocumentBatch | undefined;
+      // From memory: one batch at a time, then the window is looked at again (it may have moved on).
+      while (batch === undefined && cursor >= log.base && cursor < log.length) batch = builder.add((log.documents[cursor++ - log.base] as LoggedDocument).bytes);
+      batch ??= builder.take();
+      if (batch !== undefined) {
+        if (signal.aborted) return;
+        yield batch;
+        continue;
+      }
       if (cursor < log.base) continue; // the window moved on while this follower was away
       if (log.closed && cursor >= log.length) return;
       await log.next(signal);

@@ -40,20 +40,45 @@ export function encodingOf(message: unknown): Uint8Array | undefined {
  * message encoded as `bytes`, and nothing else.
  */
 export function wrapEncoded(field: number, bytes: Uint8Array): Uint8Array {
-  if (!Number.isInteger(field) || field < 1 || field > 15) throw new RangeError(`wrapEncoded: field ${field} is not one of 1-15`);
-  const length = bytes.length;
-  const out = new Uint8Array(wrapHeaderLength(length) + length);
+  checkField(field);
+  const out = new Uint8Array(wrapHeaderLength(bytes.length) + bytes.length);
+  out.set(bytes, writeHeader(out, 0, field, bytes.length));
+  return out;
+}
+
+/**
+ * The bytes of a message whose repeated field `field` (length-delimited, numbered 1 to 15) holds
+ * the messages encoded as `parts`, in this order, and nothing else: each part copied once, after
+ * its tag and length (the bytes protobuf-es writes for such a message).
+ */
+export function wrapEncodedAll(field: number, parts: readonly Uint8Array[]): Uint8Array {
+  checkField(field);
+  let size = 0;
+  for (const part of parts) size += wrapHeaderLength(part.length) + part.length;
+  const out = new Uint8Array(size);
   let at = 0;
+  for (const part of parts) {
+    at = writeHeader(out, at, field, part.length);
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function checkField(field: number): void {
+  if (!Number.isInteger(field) || field < 1 || field > 15) throw new RangeError(`wrapEncoded: field ${field} is not one of 1-15`);
+}
+
+/** Writes the tag of `field` (length-delimited) and `length` at `at`; returns where the field's bytes go. */
+function writeHeader(out: Uint8Array, at: number, field: number, length: number): number {
   out[at++] = (field << 3) | 2;
   for (let n = length; ; n >>>= 7) {
     if (n < 0x80) {
       out[at++] = n;
-      break;
+      return at;
     }
     out[at++] = (n & 0x7f) | 0x80;
   }
-  out.set(bytes, at);
-  return out;
 }
 
 /** The length of the header (tag and length) {@link wrapEncoded} puts before `length` bytes (in a field numbered below 16: a tag of one byte). */

@@ -39,10 +39,10 @@ export async function followRemoteRun(client: DaemonClient, first: RunSummary, o
   try {
     // --json prints only the summary: the run's documents need not cross (they cost the daemon and this process per point)
     if (options.json) await waitForEnd(client, uid, following.signal);
-    else for await (const message of client.stream(ControlService.method.streamRunDocuments, { runUid: uid }, following.signal)) {
+    else for await (const received of client.documents(uid, 0, following.signal)) {
       // Its start document: a queued run has started (the status stream may not have shown it running).
-      if (message.document?.document.case === 'start') queue.started();
-      const document = message.document === undefined ? undefined : localDocument(message.document);
+      if (received.document.case === 'start') queue.started();
+      const document = localDocument(received);
       if (document !== undefined && !options.json) display.document(document);
     }
   } catch (error) {

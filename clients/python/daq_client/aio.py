@@ -163,11 +163,14 @@ class AsyncClient:
 
     async def follow(self, run_uid: str = "", from_index: int = 0) -> AsyncIterator[dict[str, Any]]:
         """A run's documents from `from_index`, then live until its stop document."""
-        request = control_pb2.StreamRunDocumentsRequest(run_uid=run_uid, from_index=from_index)
+        # In batches: several documents a message while this client is behind (a daemon that predates
+        # batches sends one a message, in `document`).
+        request = control_pb2.StreamRunDocumentsRequest(run_uid=run_uid, from_index=from_index, accept_batches=True)
         async for message in self._stream(self._control.StreamRunDocuments, request):
-            document = document_dict(message.document)
-            if document is not None:  # stream_resource and stream_datum are Bluesky's only: documents() has them
-                yield document
+            for run_document in message.documents or (message.document,):
+                document = document_dict(run_document)
+                if document is not None:  # stream_resource and stream_datum are Bluesky's only: documents() has them
+                    yield document
 
     async def get_run(self, uid: str = "") -> dict[str, Any]:
         """A run's summary (empty uid: the current run)."""

@@ -238,9 +238,8 @@ class Client:
 
     def follow(self, run_uid: str = "", from_index: int = 0) -> Iterator[dict[str, Any]]:
         """A run's documents from `from_index`, then live until its stop document."""
-        request = control_pb2.StreamRunDocumentsRequest(run_uid=run_uid, from_index=from_index)
-        for message in self._stream(self._control.StreamRunDocuments, request):
-            document = document_dict(message.document)
+        for message in self._run_documents(run_uid, from_index):
+            document = document_dict(message)
             if document is not None:
                 yield document
 
@@ -248,8 +247,17 @@ class Client:
         """A run's Bluesky documents as (name, doc) pairs, live until its stop document: hand them to any
         Bluesky callback (`for name, doc in client.documents(uid): bec(name, doc)`). The daemon keeps the
         documents of its last 50 runs; older runs are in their HDF5 files (`open_run`). See daq_client.documents."""
-        request = control_pb2.StreamRunDocumentsRequest(run_uid=run_uid, from_index=from_index)
-        yield from bluesky_pairs(m.document for m in self._stream(self._control.StreamRunDocuments, request))
+        yield from bluesky_pairs(self._run_documents(run_uid, from_index))
+
+    def _run_documents(self, run_uid: str, from_index: int) -> Iterator[documents_pb2.RunDocument]:
+        """The RunDocuments of StreamRunDocuments, in order, asked for in batches (several a message while
+        this client is behind; a daemon that predates batches sends one a message, in `document`)."""
+        request = control_pb2.StreamRunDocumentsRequest(run_uid=run_uid, from_index=from_index, accept_batches=True)
+        for message in self._stream(self._control.StreamRunDocuments, request):
+            if message.documents:
+                yield from message.documents
+            else:
+                yield message.document
 
     def get_run(self, uid: str = "") -> dict[str, Any]:
         """A run's summary (empty uid: the current run)."""

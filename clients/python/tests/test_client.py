@@ -109,3 +109,33 @@ def test_time_travel_through_the_api_returns_arrow(client):
     rows = [r for r in table.to_pylist() if r["run_uid"] == summary["uid"]]
     assert [round(r["position"], 6) for r in rows] == [10, 11, 12]
     assert table.schema.field("power").metadata[b"units"] == b"W"
+
+
+MANY = """
+for (let i = 0; i < 50; i++) {
+  stage.moveAbs(i);
+  for (let j = 0; j < 60; j++) record('scan', { point: i, position: stage.position() });
+}
+"""
+
+
+def test_a_follower_thousands_of_documents_behind_gets_them_in_order_in_batches(client):
+    from daq.v1 import control_pb2
+
+    summary = client.run(MANY, name="many.js")
+    assert summary["exit_status"] == "success", summary["reason"]
+    uid = summary["uid"]
+    # The client asks for batches: every document, in order, as before.
+    documents = list(client.follow(uid))
+    assert [d["kind"] for d in documents].count("event") == 3000
+    assert [e["seq_num"] for e in documents if e["kind"] == "event"] == list(range(1, 3001))
+    pairs = list(client.documents(uid, from_index=1000))
+    assert len(pairs) == len(documents) - 1000
+    # On the wire: few messages of up to 256 documents with accept_batches, one a message without.
+    batched = list(client._stream(client._control.StreamRunDocuments, control_pb2.StreamRunDocumentsRequest(run_uid=uid, accept_batches=True)))
+    single = list(client._stream(client._control.StreamRunDocuments, control_pb2.StreamRunDocumentsRequest(run_uid=uid)))
+    assert all(not m.HasField("document") and 0 < len(m.documents) <= 256 for m in batched)
+    assert all(m.HasField("document") and len(m.documents) == 0 for m in single)
+    assert len(batched) < len(single) / 100
+    assert [d for m in batched for d in m.documents] == [m.document for m in single]
+    assert [d.index for m in batched for d in m.documents] == list(range(len(single)))

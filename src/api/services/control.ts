@@ -188,6 +188,11 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
     async *streamRunDocuments(request, context) {
       const queued = (): boolean => request.runUid !== '' && engine.queued().some((r) => r.uid === request.runUid);
       if (request.runUid !== '') engine.run(request.runUid);
+      if (request.acceptBatches) {
+        // Several documents per response for a follower that is behind (document-batch.ts).
+        for await (const batch of core.documents.followBatches(request.runUid, request.fromIndex, linked(core, context), queued)) yield batch;
+        return;
+      }
       for await (const logged of core.documents.follow(request.runUid, request.fromIndex, linked(core, context), queued)) {
         // One response message per document, shared by every follower, its bytes known: gRPC
         // sends them, not encoded again per follower; only a protocol that encodes the message

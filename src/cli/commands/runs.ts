@@ -59,8 +59,8 @@ async function printDocuments(run: string, options: RemoteOptions & { dataDir?: 
   const client = connect(options);
   try {
     const runUid = run === '' ? '' : await fullUid(client, run);
-    for await (const { document } of client.stream(ControlService.method.streamRunDocuments, { runUid })) {
-      if (document !== undefined && document.name !== '') process.stdout.write(`[${JSON.stringify(document.name)},${document.json}]\n`);
+    for await (const document of client.documents(runUid)) {
+      if (document.name !== '') process.stdout.write(`[${JSON.stringify(document.name)},${document.json}]\n`);
     }
   } finally {
     client.close();
