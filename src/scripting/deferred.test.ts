@@ -112,6 +112,28 @@ describe('deferred host calls (the script does not wait for them)', () => {
     expect(arrived).toEqual(['before the loop']);
   });
 
+  test('several made before the script computes are all sent within milliseconds (those kept inside QuickJS too)', async () => {
+    const arrived: JsonValue[] = [];
+    let last: () => void = () => undefined;
+    const lastArrived = new Promise<void>((resolve) => (last = resolve));
+    const handle = startSandboxed({
+      // the first crosses to the worker at once; the next ones wait inside QuickJS until the worker takes them
+      source: `note(0); note(1); note(2); for (;;) {}`,
+      filename: 'deferred.js',
+      host: {
+        note: ([x]) => {
+          arrived.push(x ?? null);
+          if (x === 2) last();
+        },
+      },
+      deferred: ['note'],
+    });
+    await lastArrived;
+    handle.abort();
+    expect((await handle.outcome).status).toBe('abort');
+    expect(arrived).toEqual([0, 1, 2]);
+  });
+
   test('an abort while a batch runs keeps what the script queued after that batch', async () => {
     const arrived: number[] = [];
     let release: () => void = () => undefined;
