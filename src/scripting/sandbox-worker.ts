@@ -73,9 +73,11 @@ let inFlight = false;
 
 /**
  * Takes the deferred calls the bootstrap keeps inside QuickJS (see vm-bootstrap.ts) into
- * {@link queued}. Set once the bootstrap is built; calls into QuickJS (its own code only).
+ * {@link queued}; returns false when it could not, as a stub was changing them (the interrupt
+ * handler ran in the middle of one), unless `now` (the script has ended). Set once the bootstrap
+ * is built; calls into QuickJS (its own code only).
  */
-let takeKept: (() => void) | undefined;
+let takeKept: ((now: boolean) => boolean) | undefined;
 /** While {@link takeKept} runs (from the interrupt handler), the handler does nothing. */
 let taking = false;
 
@@ -83,8 +85,7 @@ function shouldInterrupt(): boolean {
   if (taking) return false;
   if (stop !== undefined) return !describingStop || ++describeTicks > DESCRIBE_TICKS;
   ticks += 1;
-  if (queued.length > 0 && performance.now() - queuedSinceMs > MAX_QUEUED_MS) {
-    takeKept?.();
+  if (queued.length > 0 && performance.now() - queuedSinceMs > MAX_QUEUED_MS && (takeKept?.(false) ?? true)) {
     const answer = sendBatch();
     if (answer.charCodeAt(0) === 101 /* e */ && laterAnswer === undefined) {
       laterAnswer = answer;
@@ -208,7 +209,7 @@ function tagged({ kind, text: answer }: { kind: number; text: string }): string 
  * script has not seen yet (of a deferred call, or of the interrupt handler's flush), if any.
  */
 function flushAtEnd(): RawScriptError | undefined {
-  takeKept?.();
+  takeKept?.(true);
   const answer = queued.length > 0 || inFlight ? send(undefined) : 'u';
   const unseen = laterAnswer ?? (answer.charCodeAt(0) === 101 /* e */ ? answer : undefined);
   laterAnswer = undefined;
@@ -239,7 +240,7 @@ function memoryFull(): boolean {
 function fail(phase: Extract<WorkerReport, { ok: false }>['phase'], error: RawScriptError): void {
   // What the script recorded before it failed is kept: the queued calls still go (their errors no longer matter).
   try {
-    takeKept?.();
+    takeKept?.(true);
   } catch {
     // the engine itself failed (phase crash): what it kept is lost with it
   }
@@ -295,14 +296,18 @@ async function main(): Promise<void> {
   const exportValue = ctx.getProp(setup.value, 'exportValue');
   const describe = ctx.getProp(setup.value, 'describe');
   const takeQueued = ctx.getProp(setup.value, 'takeQueued');
-  takeKept = () => {
+  takeKept = (now) => {
     taking = true;
     try {
-      const taken = ctx.callFunction(takeQueued, ctx.undefined);
-      if (taken.error) return taken.error.dispose();
-      const text = ctx.getString(taken.value);
+      const taken = ctx.callFunction(takeQueued, ctx.undefined, now ? ctx.true : ctx.false);
+      if (taken.error) {
+        taken.error.dispose();
+        return true;
+      }
+      const text = ctx.typeof(taken.value) === 'string' ? ctx.getString(taken.value) : undefined;
       taken.value.dispose();
-      if (text !== '') enqueue(text);
+      if (text !== undefined && text !== '') enqueue(text);
+      return text !== undefined;
     } finally {
       taking = false;
     }

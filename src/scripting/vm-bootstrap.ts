@@ -46,7 +46,8 @@ export const BOOTSTRAP_MAX_QUEUED_CHARS = 64 * 1024;
  *
  * It returns `{ exportValue, describe, takeQueued }`: `exportValue(v)` is the JSON of `v` or
  * `undefined`, `describe(e)` the JSON `{name, message, stack, code?}` of any thrown value,
- * `takeQueued()` the queued request lines (empty when none), which it forgets.
+ * `takeQueued(now)` the queued request lines (empty when none), which it forgets, or `null` while
+ * a stub changes them (unless `now`: after the script's end, when no stub will go on).
  */
 export const BOOTSTRAP_SOURCE = String.raw`(function (hostCall, namesJson, globalsJson, deferredJson) {
   'use strict';
@@ -64,13 +65,23 @@ export const BOOTSTRAP_SOURCE = String.raw`(function (hostCall, namesJson, globa
   // not an array: the script may replace Array.prototype's methods, not string concatenation).
   let queued = '';
   let queuedCalls = 0;
+  // While the stubs change the queue. The worker's interrupt handler may run between any two
+  // steps of the script's code, ours included; it takes the queue only when this is false.
+  let busy = false;
 
   // Also forgets that the worker holds a call: every crossing hands it what is queued here.
   function takeQueued() {
+    busy = true;
     const text = queued;
     queued = '';
     queuedCalls = 0;
+    busy = false;
     return text;
+  }
+
+  // For the worker: null while a stub changes the queue (the interrupt handler tries again later).
+  function takeQueuedIfIdle(now) {
+    return busy && !now ? null : takeQueued();
   }
 
   function answered(answer) {
@@ -113,8 +124,11 @@ export const BOOTSTRAP_SOURCE = String.raw`(function (hostCall, namesJson, globa
           queuedCalls = 1;
           return undefined;
         }
+        busy = true;
         queued = queued === '' ? prefix + argsJson : queued + '\n' + prefix + argsJson;
-        if (++queuedCalls < ${BOOTSTRAP_MAX_QUEUED_CALLS} && queued.length < ${BOOTSTRAP_MAX_QUEUED_CHARS}) return undefined;
+        const more = ++queuedCalls < ${BOOTSTRAP_MAX_QUEUED_CALLS} && queued.length < ${BOOTSTRAP_MAX_QUEUED_CHARS};
+        busy = false;
+        if (more) return undefined;
         return answered(hostCall(-1, '', takeQueued()));
       },
     };
@@ -206,5 +220,5 @@ export const BOOTSTRAP_SOURCE = String.raw`(function (hostCall, namesJson, globa
     }
   }
 
-  return { exportValue: exportValue, describe: describe, takeQueued: takeQueued };
+  return { exportValue: exportValue, describe: describe, takeQueued: takeQueuedIfIdle };
 })`;
