@@ -134,6 +134,24 @@ describe('deferred host calls (the script does not wait for them)', () => {
     expect(arrived).toEqual([0, 1, 2]);
   });
 
+  test('each arrives once and in order when the worker takes those kept in QuickJS in the middle of a call', async () => {
+    const arrived: number[] = [];
+    const outcome = await runSandboxed({
+      // a little work between calls: a batch takes longer than the worker lets calls wait, so its
+      // interrupt handler takes them while the script runs, often in the middle of a call of note()
+      source: `for (let i = 0; i < 20000; i++) { note(i); for (let k = 0; k < 30; k++); }`,
+      filename: 'deferred.js',
+      host: {
+        note: ([x]) => {
+          arrived.push(Number(x));
+        },
+      },
+      deferred: ['note'],
+    });
+    expect(outcome.status).toBe('success');
+    expect(arrived).toEqual(Array.from({ length: 20000 }, (_, i) => i));
+  });
+
   test('an abort while a batch runs keeps what the script queued after that batch', async () => {
     const arrived: number[] = [];
     let release: () => void = () => undefined;
