@@ -152,6 +152,26 @@ describe('deferred host calls (the script does not wait for them)', () => {
     expect(arrived).toEqual(Array.from({ length: 20000 }, (_, i) => i));
   });
 
+  test.each([
+    ['runs out of memory', `const s = 'x'.repeat(1 << 26);`],
+    ['overflows its stack', `function f(n) { return f(n + 1) + 1; }\nf(0);`],
+  ])('those kept inside QuickJS are still delivered when the script %s', async (_what, failing) => {
+    const arrived: number[] = [];
+    const outcome = await runSandboxed({
+      source: `for (let i = 0; i < 100; i++) note(i);\n${failing}`,
+      filename: 'deferred.js',
+      host: {
+        note: ([x]) => {
+          arrived.push(Number(x));
+        },
+      },
+      deferred: ['note'],
+      limits: { maxMemoryMb: 32 },
+    });
+    expect(outcome.status).toBe('fail');
+    expect(arrived).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
   test('an abort while a batch runs keeps what the script queued after that batch', async () => {
     const arrived: number[] = [];
     let release: () => void = () => undefined;
