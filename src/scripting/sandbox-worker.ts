@@ -22,7 +22,10 @@ const MIB = 1024 * 1024;
 /** The QuickJS build declares 16 MiB of initial memory; a smaller one is refused. */
 const INITIAL_PAGES = 256;
 const STOPPED_ANSWER = 'e{"name":"DaqError","message":"the script was stopped","code":"cancelled"}';
-/** Deferred calls held before they are sent without waiting for another call (see `SandboxOptions.deferred`). */
+/**
+ * Entries of {@link queued} held before they are sent without waiting for another call (see
+ * `SandboxOptions.deferred`); the bootstrap keeps at most as many calls inside QuickJS.
+ */
 const MAX_QUEUED_CALLS = 256;
 /** Characters of arguments of held deferred calls that make the worker send them at once. */
 const MAX_QUEUED_CHARS = 64 * 1024;
@@ -54,7 +57,7 @@ const DESCRIBE_TICKS = 10_000;
 let describeTicks = 0;
 let ticks = 0;
 const deferred = new Set(input.deferred);
-/** Deferred calls not sent yet, as request lines. */
+/** Deferred calls not sent yet, as request lines: one call an entry, or the calls the bootstrap kept, joined by newlines. */
 let queued: string[] = [];
 let queuedChars = 0;
 /** When the oldest queued call was made, `performance.now()` ms. */
