@@ -112,6 +112,66 @@ describe('deferred host calls (the script does not wait for them)', () => {
     expect(arrived).toEqual(['before the loop']);
   });
 
+  test('several made before the script computes are all sent within milliseconds (those kept inside QuickJS too)', async () => {
+    const arrived: JsonValue[] = [];
+    let last: () => void = () => undefined;
+    const lastArrived = new Promise<void>((resolve) => (last = resolve));
+    const handle = startSandboxed({
+      // the first crosses to the worker at once; the next ones wait inside QuickJS until the worker takes them
+      source: `note(0); note(1); note(2); for (;;) {}`,
+      filename: 'deferred.js',
+      host: {
+        note: ([x]) => {
+          arrived.push(x ?? null);
+          if (x === 2) last();
+        },
+      },
+      deferred: ['note'],
+    });
+    await lastArrived;
+    handle.abort();
+    expect((await handle.outcome).status).toBe('abort');
+    expect(arrived).toEqual([0, 1, 2]);
+  });
+
+  test('each arrives once and in order when the worker takes those kept in QuickJS in the middle of a call', async () => {
+    const arrived: number[] = [];
+    const outcome = await runSandboxed({
+      // a little work between calls: a batch takes longer than the worker lets calls wait, so its
+      // interrupt handler takes them while the script runs, often in the middle of a call of note()
+      source: `for (let i = 0; i < 20000; i++) { note(i); for (let k = 0; k < 30; k++); }`,
+      filename: 'deferred.js',
+      host: {
+        note: ([x]) => {
+          arrived.push(Number(x));
+        },
+      },
+      deferred: ['note'],
+    });
+    expect(outcome.status).toBe('success');
+    expect(arrived).toEqual(Array.from({ length: 20000 }, (_, i) => i));
+  });
+
+  test.each([
+    ['runs out of memory', `const s = 'x'.repeat(1 << 26);`],
+    ['overflows its stack', `function f(n) { return f(n + 1) + 1; }\nf(0);`],
+  ])('those kept inside QuickJS are still delivered when the script %s', async (_what, failing) => {
+    const arrived: number[] = [];
+    const outcome = await runSandboxed({
+      source: `for (let i = 0; i < 100; i++) note(i);\n${failing}`,
+      filename: 'deferred.js',
+      host: {
+        note: ([x]) => {
+          arrived.push(Number(x));
+        },
+      },
+      deferred: ['note'],
+      limits: { maxMemoryMb: 32 },
+    });
+    expect(outcome.status).toBe('fail');
+    expect(arrived).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
   test('an abort while a batch runs keeps what the script queued after that batch', async () => {
     const arrived: number[] = [];
     let release: () => void = () => undefined;

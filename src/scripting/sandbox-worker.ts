@@ -22,7 +22,10 @@ const MIB = 1024 * 1024;
 /** The QuickJS build declares 16 MiB of initial memory; a smaller one is refused. */
 const INITIAL_PAGES = 256;
 const STOPPED_ANSWER = 'e{"name":"DaqError","message":"the script was stopped","code":"cancelled"}';
-/** Deferred calls held before they are sent without waiting for another call (see `SandboxOptions.deferred`). */
+/**
+ * Entries of {@link queued} held before they are sent without waiting for another call (see
+ * `SandboxOptions.deferred`); the bootstrap keeps at most as many calls inside QuickJS.
+ */
 const MAX_QUEUED_CALLS = 256;
 /** Characters of arguments of held deferred calls that make the worker send them at once. */
 const MAX_QUEUED_CHARS = 64 * 1024;
@@ -54,25 +57,43 @@ const DESCRIBE_TICKS = 10_000;
 let describeTicks = 0;
 let ticks = 0;
 const deferred = new Set(input.deferred);
-/** Deferred calls not sent yet, as request lines. */
+/** Deferred calls not sent yet, as request lines: one call an entry, or the calls the bootstrap kept, joined by newlines. */
 let queued: string[] = [];
 let queuedChars = 0;
 /** When the oldest queued call was made, `performance.now()` ms. */
 let queuedSinceMs = 0;
 /** An error answer that came while the script was not calling the host (a flush of the interrupt handler): thrown at its next call. */
 let laterAnswer: string | undefined;
+/** Whether {@link laterAnswer} is a refusal (the calls made after it are dropped) rather than a stop. */
+let laterRefused = false;
+/** Whether the last batch answer read was a refusal. */
+let lastBatchRefused = false;
 /**
  * Whether a batch of deferred calls was sent and its answer not read yet: the script goes on
  * (making the next batch) while the main thread runs it; the answer is read before the next send.
  */
 let inFlight = false;
 
+/**
+ * Takes the deferred calls the bootstrap keeps inside QuickJS (see vm-bootstrap.ts) into
+ * {@link queued}; returns false when it could not, as a stub was changing them (the interrupt
+ * handler ran in the middle of one), unless `now` (the script has ended). Set once the bootstrap
+ * is built; calls into QuickJS (its own code only).
+ */
+let takeKept: ((now: boolean) => boolean) | undefined;
+/** While {@link takeKept} runs (from the interrupt handler), the handler does nothing. */
+let taking = false;
+
 function shouldInterrupt(): boolean {
+  if (taking) return false;
   if (stop !== undefined) return !describingStop || ++describeTicks > DESCRIBE_TICKS;
   ticks += 1;
-  if (queued.length > 0 && performance.now() - queuedSinceMs > MAX_QUEUED_MS) {
+  if (queued.length > 0 && performance.now() - queuedSinceMs > MAX_QUEUED_MS && (takeKept?.(false) ?? true)) {
     const answer = sendBatch();
-    if (answer.charCodeAt(0) === 101 /* e */) laterAnswer ??= answer;
+    if (answer.charCodeAt(0) === 101 /* e */ && laterAnswer === undefined) {
+      laterAnswer = answer;
+      laterRefused = lastBatchRefused;
+    }
   }
   if (ticks > input.maxOperations) stop = 'maxOperations';
   else if (Date.now() - input.startEpochMs > Atomics.load(header, Slot.deadlineMs)) stop = 'wallTimeS';
@@ -83,26 +104,39 @@ function shouldInterrupt(): boolean {
   return stop !== undefined;
 }
 
+/** Adds request lines of deferred calls (one, or several joined by newlines) to {@link queued}. */
+function enqueue(lines: string): void {
+  if (queued.length === 0) queuedSinceMs = performance.now();
+  queued.push(lines);
+  queuedChars += lines.length;
+}
+
 /**
- * The native side of every host stub: a deferred call is queued and answers `undefined` at once;
- * any other call is sent with the queued ones before it, and blocks until the main thread answers
- * (see channel.ts). Answers are tagged strings (see vm-bootstrap.ts).
+ * The native side of every host stub. `kept` is the request lines of the deferred calls the
+ * bootstrap kept since the last crossing (empty for none): they are queued first, as if each had
+ * crossed. A deferred call is queued and answers at once (`q` while calls stay queued here, so the
+ * bootstrap keeps the next ones); `index` -1 only hands over `kept` (the bootstrap's bound was
+ * reached); any other call is sent with the queued ones before it, and blocks until the main
+ * thread answers (see channel.ts). Answers are tagged strings (see vm-bootstrap.ts).
  */
-function callHost(index: number, argsJson: string): string {
+function callHost(index: number, argsJson: string, kept: string): string {
   if (laterAnswer !== undefined) {
+    // The calls made since a refusal the script has not seen are dropped; since a stop, kept.
+    if (kept !== '' && !laterRefused) enqueue(kept);
     const answer = laterAnswer;
     laterAnswer = undefined;
     return answer;
   }
+  if (kept !== '') enqueue(kept);
   if (stop !== undefined) {
     if (queued.length > 0 || inFlight) send(undefined);
     return STOPPED_ANSWER;
   }
+  if (index < 0) return sendBatch();
   if (!deferred.has(index)) return send(`${index}:${argsJson}`);
-  if (queued.length === 0) queuedSinceMs = performance.now();
-  queued.push(`${index}:${argsJson}`);
-  queuedChars += argsJson.length;
-  return queued.length >= MAX_QUEUED_CALLS || queuedChars >= MAX_QUEUED_CHARS ? sendBatch() : 'u';
+  enqueue(`${index}:${argsJson}`);
+  const answer = queued.length >= MAX_QUEUED_CALLS || queuedChars >= MAX_QUEUED_CHARS ? sendBatch() : 'u';
+  return answer === 'u' && queued.length > 0 ? 'q' : answer;
 }
 
 /**
@@ -114,7 +148,8 @@ function collect(): string {
   if (!inFlight) return 'u';
   inFlight = false;
   const answer = awaitAnswer(channel, input.overflow);
-  if (answer.kind === AnswerKind.error) {
+  lastBatchRefused = answer.kind === AnswerKind.error;
+  if (lastBatchRefused) {
     queued = [];
     queuedChars = 0;
   }
@@ -177,6 +212,7 @@ function tagged({ kind, text: answer }: { kind: number; text: string }): string 
  * script has not seen yet (of a deferred call, or of the interrupt handler's flush), if any.
  */
 function flushAtEnd(): RawScriptError | undefined {
+  takeKept?.(true);
   const answer = queued.length > 0 || inFlight ? send(undefined) : 'u';
   const unseen = laterAnswer ?? (answer.charCodeAt(0) === 101 /* e */ ? answer : undefined);
   laterAnswer = undefined;
@@ -206,6 +242,12 @@ function memoryFull(): boolean {
 
 function fail(phase: Extract<WorkerReport, { ok: false }>['phase'], error: RawScriptError): void {
   // What the script recorded before it failed is kept: the queued calls still go (their errors no longer matter).
+  try {
+    takeKept?.(true);
+  } catch {
+    // the engine itself failed (phase crash): what it kept is lost with it
+  }
+  takeKept = undefined;
   if (queued.length > 0 || inFlight) flushAtEnd();
   post({ type: 'done', ok: false, phase, error, memoryFull: memoryFull(), ...(stop === undefined ? {} : { stop }) });
 }
@@ -237,15 +279,42 @@ async function main(): Promise<void> {
   runtime.setInterruptHandler(shouldInterrupt);
   const ctx = runtime.newContext();
 
-  const hostCall = ctx.newFunction('hostCall', (index, args) => ctx.newString(callHost(ctx.getNumber(index), ctx.getString(args))));
+  const hostCall = ctx.newFunction('hostCall', (index, args, kept) => {
+    const answer = callHost(ctx.getNumber(index), ctx.getString(args), kept === undefined ? '' : ctx.getString(kept));
+    return answer === 'u' ? ctx.undefined : ctx.newString(answer);
+  });
   const bootstrap = ctx.unwrapResult(ctx.evalCode(BOOTSTRAP_SOURCE, BOOTSTRAP_FILENAME, { type: 'global' }));
-  const setup = ctx.callFunction(bootstrap, ctx.undefined, hostCall, ctx.newString(JSON.stringify(input.hostNames)), ctx.newString(input.globalsJson));
+  const setup = ctx.callFunction(
+    bootstrap,
+    ctx.undefined,
+    hostCall,
+    ctx.newString(JSON.stringify(input.hostNames)),
+    ctx.newString(input.globalsJson),
+    ctx.newString(JSON.stringify(input.deferred)),
+  );
   if (setup.error) {
     const dumped = ctx.dump(setup.error) as { name?: unknown; message?: unknown };
     return fail('setup', { name: String(dumped.name ?? 'Error'), message: String(dumped.message ?? dumped), stack: '' });
   }
   const exportValue = ctx.getProp(setup.value, 'exportValue');
   const describe = ctx.getProp(setup.value, 'describe');
+  const takeQueued = ctx.getProp(setup.value, 'takeQueued');
+  takeKept = (now) => {
+    taking = true;
+    try {
+      const taken = ctx.callFunction(takeQueued, ctx.undefined, now ? ctx.true : ctx.false);
+      if (taken.error) {
+        taken.error.dispose();
+        return true;
+      }
+      const text = ctx.typeof(taken.value) === 'string' ? ctx.getString(taken.value) : undefined;
+      taken.value.dispose();
+      if (text !== undefined && text !== '') enqueue(text);
+      return text !== undefined;
+    } finally {
+      taking = false;
+    }
+  };
 
   if (input.prelude !== '') {
     const prelude = ctx.evalCode(input.prelude, PRELUDE_FILENAME, { type: 'global' });

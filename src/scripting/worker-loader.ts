@@ -25,8 +25,19 @@ export function quickjsWasmModule(): Promise<WasmModule> {
 
 let entry: WorkerEntry | undefined;
 
+/**
+ * Environment variable naming a directory: when set, each script's worker runs under
+ * `--cpu-prof` and writes its .cpuprofile there when it ends (a worker does not inherit the
+ * daemon's own `--cpu-prof`: it starts with an `execArgv` of its own). For profiling only.
+ */
+export const WORKER_CPU_PROF_ENV = 'DAQ_SCRIPT_WORKER_CPU_PROF';
+
 /** The sandbox worker's entry (see the module comment). */
 export function sandboxWorkerEntry(): WorkerEntry {
-  entry ??= workerEntry(new URL('./sandbox-worker.js', import.meta.url), new URL('./sandbox-worker.ts', import.meta.url));
+  if (entry === undefined) {
+    const found = workerEntry(new URL('./sandbox-worker.js', import.meta.url), new URL('./sandbox-worker.ts', import.meta.url));
+    const profileDir = process.env[WORKER_CPU_PROF_ENV];
+    entry = profileDir ? { ...found, execArgv: [...found.execArgv, '--cpu-prof', '--cpu-prof-dir', profileDir] } : found;
+  }
   return entry;
 }
