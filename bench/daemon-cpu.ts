@@ -26,13 +26,18 @@
  * `--daemon-arg ARG` (repeatable) gives `daq daemon` an option (e.g. `--no-ring`), to measure what a part costs;
  * `--node-arg ARG` gives node one (e.g. `--trace-gc`, whose lines the daemon's output then has).
  *
- * Usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--follower-window BYTES] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]
+ * `--round-trip`: each round also measures the script -> device call round trip (p50, p99: the
+ * intervals between successive waiting device calls, 20,000 of them), locally and through the
+ * daemon, as `make bench` does (`deviceCallRoundTrip` of ./script-scan.ts, `daemonRoundTrip` of
+ * ./daemon.ts); their medians over the rounds are printed.
+ *
+ * Usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--follower-window BYTES] [--round-trip] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]
  */
 import { performance } from 'node:perf_hooks';
 import { DaemonClient } from '../src/api/client.js';
-import { BenchDaemon, followedRun, procCpuS } from './daemon.js';
+import { BenchDaemon, daemonRoundTrip, followedRun, procCpuS } from './daemon.js';
 import { report } from './report.js';
-import { lab, SCRIPTS } from './script-scan.js';
+import { deviceCallRoundTrip, lab, SCRIPTS } from './script-scan.js';
 
 type Script = keyof typeof SCRIPTS;
 
@@ -42,7 +47,7 @@ interface Sample {
   allS: number;
 }
 
-function parse(): { points: number; rounds: number; followers: number; followerWindow: number | undefined; profile: string | undefined; local: boolean; scripts: Script[]; daemonArgs: string[]; nodeArgs: string[] } {
+function parse(): { points: number; rounds: number; followers: number; followerWindow: number | undefined; profile: string | undefined; local: boolean; roundTrip: boolean; scripts: Script[]; daemonArgs: string[]; nodeArgs: string[] } {
   const args = process.argv.slice(2);
   let points = 10_000;
   let rounds = 3;
@@ -50,11 +55,12 @@ function parse(): { points: number; rounds: number; followers: number; followerW
   let followerWindow: number | undefined;
   let profile: string | undefined;
   let local = true;
+  let roundTrip = false;
   const scripts: Script[] = [];
   const daemonArgs: string[] = [];
   const nodeArgs: string[] = [];
   const usage = (): never => {
-    process.stderr.write('usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--follower-window BYTES] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]\n');
+    process.stderr.write('usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--follower-window BYTES] [--round-trip] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]\n');
     process.exit(2);
   };
   for (let i = 0; i < args.length; i++) {
@@ -68,13 +74,14 @@ function parse(): { points: number; rounds: number; followers: number; followerW
       else followerWindow = n;
     } else if (arg === '--profile') profile = args[++i] ?? usage();
     else if (arg === '--no-local') local = false;
+    else if (arg === '--round-trip') roundTrip = true;
     else if (arg === '--daemon-arg') daemonArgs.push(args[++i] ?? usage());
     else if (arg === '--node-arg') nodeArgs.push(args[++i] ?? usage());
     else if (arg in SCRIPTS) scripts.push(arg as Script);
     else usage();
   }
   if (points <= 10) usage();
-  return { points, rounds, followers, followerWindow, profile, local, scripts: scripts.length > 0 ? scripts : ['plan', 'loop', 'record'], daemonArgs, nodeArgs };
+  return { points, rounds, followers, followerWindow, profile, local, roundTrip, scripts: scripts.length > 0 ? scripts : ['plan', 'loop', 'record'], daemonArgs, nodeArgs };
 }
 
 const median = (values: number[]): number => {
@@ -82,7 +89,7 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 
-const { points, rounds, followers, followerWindow, profile, local, scripts, daemonArgs, nodeArgs } = parse();
+const { points, rounds, followers, followerWindow, profile, local, roundTrip, scripts, daemonArgs, nodeArgs } = parse();
 const SMALL = 10;
 const here = local ? await lab() : undefined;
 const daemon = await BenchDaemon.start(daemonArgs, [...nodeArgs, ...(profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile])]);
@@ -129,6 +136,7 @@ const per = (a: Sample, b: Sample, n: number): Sample => ({
 try {
   const figures = new Map<string, Sample[]>();
   const add = (key: string, sample: Sample): void => void figures.set(key, [...(figures.get(key) ?? []), sample]);
+  const trips: { key: string; p50: number; p99: number }[] = [];
   const count = (script: Script): number => (script === 'record' ? 2 * points : points);
   for (const script of scripts) {
     if (local) await runLocal(SCRIPTS[script](SMALL));
@@ -148,6 +156,10 @@ try {
       if (followers === 0) await alone();
       else for (const run of round % 2 === 0 ? [alone, followed] : [followed, alone]) await run();
     }
+    if (roundTrip) {
+      if (local) trips.push({ key: 'local', ...(await deviceCallRoundTrip()) });
+      trips.push({ key: 'daemon', ...(await daemonRoundTrip(daemon)) });
+    }
   }
   for (const [key, samples] of figures) {
     const wall = median(samples.map((s) => s.wallS));
@@ -157,6 +169,13 @@ try {
     report(`${key}, per point: wall`, wall, 'us', `rounds ${spread((s) => s.wallS)}`);
     report(`${key}, per point: main thread CPU`, main, 'us', `rounds ${spread((s) => s.mainS)}`);
     report(`${key}, per point: CPU of all threads`, all, 'us', `rounds ${spread((s) => s.allS)}`);
+  }
+  for (const key of ['local', 'daemon']) {
+    const mine = trips.filter((t) => t.key === key);
+    if (mine.length === 0) continue;
+    const spread = (get: (t: (typeof mine)[number]) => number): string => `rounds ${mine.map(get).map((v) => v.toFixed(1)).join(', ')}`;
+    report(`${key}: script device call round trip, p50`, median(mine.map((t) => t.p50)), 'us', spread((t) => t.p50));
+    report(`${key}: script device call round trip, p99`, median(mine.map((t) => t.p99)), 'us', spread((t) => t.p99));
   }
   for (const script of scripts) {
     const l = figures.get(`${script} local`);

@@ -48,6 +48,17 @@ export function createPreciseTime(): () => number {
 const processTime = createPreciseTime();
 
 /**
+ * A sleep this short (seconds) on the system clock is waited out in place, without a turn of the
+ * event loop: a fast simulated move takes nanoseconds, and a turn (the poll for I/O, the
+ * immediates of everything else) costs the daemon's main thread far more than that per move.
+ */
+const IN_PLACE_S = 5e-6;
+/** Sleeps are waited out in place only while an event-loop turn came within this many ms. */
+const IN_PLACE_FOR_MS = 1;
+/** `performance.now()` when a system clock's sleep last took a turn of the event loop. */
+let turnAtMs = performance.now();
+
+/**
  * The computer's clock: epoch time with microsecond resolution ({@link createPreciseTime}, shared
  * by every system clock of the process so their times are ordered) and timers (chained past Node's
  * 24.8-day limit; `Infinity` waits until aborted).
@@ -59,6 +70,15 @@ export function createSystemClock(): Clock {
       new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(cancelled(signal));
         if (!(seconds > 0)) return resolve();
+        // A sleep of a few microseconds: waited out here, so long as the event loop had a turn
+        // in the last millisecond (a chain of such sleeps still lets the loop run every 1 ms).
+        if (seconds <= IN_PLACE_S && performance.now() - turnAtMs < IN_PLACE_FOR_MS) {
+          const untilS = processTime() + seconds;
+          while (processTime() < untilS) {
+            // wait
+          }
+          return resolve();
+        }
         // Node's timers count whole milliseconds from a cached loop time, so they may fire a
         // little before `seconds` of this clock (microseconds) have passed: wait out the rest.
         // What is left under a millisecond (a fast simulated move takes nanoseconds) is waited
@@ -71,6 +91,7 @@ export function createSystemClock(): Clock {
           return () => clearImmediate(immediate);
         }
         function done(): void {
+          turnAtMs = performance.now();
           const leftS = dueS - processTime();
           if (leftS > 0) {
             cancelTimer = wait(leftS);

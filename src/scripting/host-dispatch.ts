@@ -157,7 +157,13 @@ export class HostDispatcher {
             // after a refused call the script would have stopped there: what it sent after is not done
             if (this.deferredError !== undefined) continue;
             const running = this.runDeferred(index, line.slice(colon + 1));
-            if (running !== undefined) await running;
+            if (running !== undefined) {
+              try {
+                await running;
+              } catch (error) {
+                this.deferredError ??= DaqError.from(error);
+              }
+            }
           } else if (i === last) {
             const name = this.names[index] ?? '';
             request.call = { name, fn: this.host[name], argsJson: line.slice(colon + 1), line };
@@ -188,20 +194,20 @@ export class HostDispatcher {
     return false;
   }
 
-  /** Runs one deferred call; a promise when it is still running. Its error is kept for the next answer. */
-  private runDeferred(index: number, argsJson: string): Promise<void> | undefined {
+  /**
+   * Runs one deferred call; its promise when it is still running (the caller awaits it and keeps
+   * its error: no promise of its own per call). An error thrown at once is kept for the next answer.
+   */
+  private runDeferred(index: number, argsJson: string): PromiseLike<unknown> | undefined {
     const name = this.names[index] ?? '';
     const fn = this.host[name];
     this.calls += 1;
-    const failed = (error: unknown): void => {
-      this.deferredError ??= DaqError.from(error);
-    };
     try {
       if (fn === undefined) throw new DaqError('internal', `unknown host function index ${index}`);
       const result = fn(JSON.parse(argsJson) as JsonValue[], this.context(name));
-      if (isPromiseLike(result)) return Promise.resolve(result).then(() => undefined, failed);
+      if (isPromiseLike(result)) return result;
     } catch (error) {
-      failed(error);
+      this.deferredError ??= DaqError.from(error);
     }
     return undefined;
   }

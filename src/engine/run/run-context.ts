@@ -33,6 +33,12 @@ export interface RunContext {
   readonly signal: AbortSignal;
   /** Waits while the run is paused; throws `cancelled` once the run is aborted. */
   checkpoint(): Promise<void>;
+  /**
+   * Whether {@link checkpoint} would resolve at once (the run is not paused, suspended nor
+   * aborted, and no turn of the event loop is due): a host call may then skip awaiting it.
+   * Without it every call awaits the checkpoint.
+   */
+  checkpointPasses?(): boolean;
   log(level: LogLevel, message: string): void;
   progress(done: number, total: number): void;
   /** Notes that the run used `device` (by name). */

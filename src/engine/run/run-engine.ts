@@ -373,7 +373,9 @@ export class RunEngine {
       configurations,
       suspenders,
       signal: run.signal,
-      checkpoint: this.options.yieldEveryMs === undefined ? () => run.checkpoint() : yieldingCheckpoint(run, this.options.yieldEveryMs),
+      ...(this.options.yieldEveryMs === undefined
+        ? { checkpoint: () => run.checkpoint(), checkpointPasses: () => run.passesCheckpoint }
+        : yieldingCheckpoint(run, this.options.yieldEveryMs)),
       log: (level: LogLevel, message: string) => this.logs.emit({ runUid: run.uid, timeS: this.clock.now(), level, message }),
       progress: (done, total) => {
         checkProgress(done, total);
@@ -437,14 +439,20 @@ function checkProgress(done: number, total: number): void {
   }
 }
 
-/** `run.checkpoint()`, which also lets the event loop run when `everyMs` have passed since it last did. */
-function yieldingCheckpoint(run: Run, everyMs: number): () => Promise<void> {
+/**
+ * `run.checkpoint()`, which also lets the event loop run when `everyMs` have passed since it last
+ * did; and whether it would pass at once.
+ */
+function yieldingCheckpoint(run: Run, everyMs: number): { checkpoint: () => Promise<void>; checkpointPasses: () => boolean } {
   let last = performance.now();
-  return async () => {
-    if (performance.now() - last >= everyMs) {
-      await new Promise((resolve) => setImmediate(resolve));
-      last = performance.now();
-    }
-    await run.checkpoint();
+  return {
+    checkpoint: async () => {
+      if (performance.now() - last >= everyMs) {
+        await new Promise((resolve) => setImmediate(resolve));
+        last = performance.now();
+      }
+      await run.checkpoint();
+    },
+    checkpointPasses: () => run.passesCheckpoint && performance.now() - last < everyMs,
   };
 }

@@ -165,6 +165,11 @@ export class Run {
   }
 
   /** Waits while paused; throws once aborted. */
+  /** Whether {@link checkpoint} would pass at once: not paused, suspended nor aborted. */
+  get passesCheckpoint(): boolean {
+    return this.pauseGate === undefined && this.suspendGate === undefined && !this.signal.aborted;
+  }
+
   async checkpoint(): Promise<void> {
     for (;;) {
       const held = this.pauseGate ?? this.suspendGate;
