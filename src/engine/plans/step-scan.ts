@@ -94,7 +94,7 @@ export async function stepScan(
   const moveOptions = options.signal === undefined ? {} : { signal: options.signal };
   for (let index = 0; index < path.length; index++) {
     if (options.signal?.aborted) throw DaqError.from(options.signal.reason, { code: 'cancelled' });
-    await options.checkpoint?.();
+    if (options.checkpoint !== undefined) await options.checkpoint();
     const targetsAtPoint = path.at(index);
     // One axis and one detector (a line scan) are awaited as they are: no Promise.all, no arrays.
     if (axes.length === 1) await (axes[0] as ScanAxis).set(targetsAtPoint[0] as number, moveOptions);
@@ -123,7 +123,8 @@ export async function stepScan(
       if (options.keep === undefined) points.push(point);
       else options.keep(point);
     }
-    await options.onPoint?.(point, path.length);
+    const reported = options.onPoint?.(point, path.length);
+    if (reported !== undefined) await reported;
     const stop = stopAt?.(point);
     if (stop !== undefined) {
       options.onStop?.(stop, point);

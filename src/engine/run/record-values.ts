@@ -102,12 +102,15 @@ function interpret(stream: string, field: string, raw: RecordValue): { value: Ev
 
 /** The devices the values of a record came from (not `script`), each once. */
 export function sourcesOf(values: Record<string, RecordValue>): string[] {
-  const sources = new Set<string>();
-  for (const value of Object.values(values ?? {})) {
+  const sources: string[] = [];
+  if (values === null || values === undefined) return sources;
+  for (const field in values) {
+    if (!Object.hasOwn(values, field)) continue;
+    const value = values[field];
     const source = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { source?: unknown }).source : undefined;
-    if (typeof source === 'string' && source !== SCRIPT_SOURCE) sources.add(source);
+    if (typeof source === 'string' && source !== SCRIPT_SOURCE && !sources.includes(source)) sources.push(source);
   }
-  return [...sources];
+  return sources;
 }
 
 /** Refuses a record whose fields differ from the stream's first, naming what changed. */
