@@ -240,18 +240,19 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Trigger
     }
     // A motion that ended by itself was never aborted: its controller serves the next one.
     const controller = previous.finished && !previous.controller.signal.aborted ? previous.controller : new AbortController();
-    const release = this.beginActivity();
+    // Busy until at rest and settled; left exactly once, by whichever way the sleep ends.
+    this.enterActivity();
     const motion: Motion = { profile, controller, done: DONE, ended: DONE, finished: false };
     motion.done = this.clock.sleep(profile.endS - this.clock.now() + this.settleS, controller.signal).then(
       () => {
         // At rest: pin the position to the target, whatever the rounding of the clock's arithmetic.
         motion.profile = restingProfile(profile.final, this.clock.now());
         motion.finished = true;
-        release();
+        this.leaveActivity();
       },
       (error: unknown) => {
         motion.finished = true;
-        release();
+        this.leaveActivity();
         throw error;
       },
     );
