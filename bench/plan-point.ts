@@ -11,7 +11,9 @@
  * - `--cpu FILE`: also writes a CPU profile of the main thread over one N-point run (for
  *   `node dist/bench/profile-summary.js FILE --per N`).
  *
- * Usage: node dist/bench/plan-point.js [--points N] [--rounds R] [--heap FILE] [--cpu FILE]
+ * `--script loop` (or `record`) times that script of `make bench` instead of the plan.
+ *
+ * Usage: node dist/bench/plan-point.js [--points N] [--rounds R] [--heap FILE] [--cpu FILE] [--script plan|loop|record]
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -28,6 +30,8 @@ const points = Number(option('--points') ?? 10_000);
 const rounds = Number(option('--rounds') ?? 5);
 const heapFile = option('--heap');
 const cpuFile = option('--cpu');
+const script = (option('--script') ?? 'plan') as keyof typeof SCRIPTS;
+if (!(script in SCRIPTS)) throw new Error(`--script: one of ${Object.keys(SCRIPTS).join(', ')}`);
 const SMALL = 10;
 
 const here = await lab();
@@ -43,7 +47,7 @@ async function run(n: number): Promise<Sample> {
   const main0 = await procCpuS(mainStat);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const stop = await here.engine.submit({ scriptName: 'bench.js', source: SCRIPTS.plan(n) }).done;
+  const stop = await here.engine.submit({ scriptName: 'bench.js', source: SCRIPTS[script](n) }).done;
   const wallS = (performance.now() - t0) / 1000;
   if (stop.exitStatus !== 'success') throw new Error(`bench script failed: ${stop.reason}`);
   const cpu = process.cpuUsage(cpu0);
@@ -65,7 +69,7 @@ for (let r = 0; r < rounds; r++) {
   per.push({ wallS: us(a.wallS, b.wallS), mainS: us(a.mainS, b.mainS), allS: us(a.allS, b.allS) });
 }
 const fmt = (key: keyof Sample): string => `${median(per.map((s) => s[key])).toFixed(1)} us (${per.map((s) => s[key].toFixed(1)).join(', ')})`;
-process.stdout.write(`lineScan local, per point over ${points} points, median of ${rounds}:\n`);
+process.stdout.write(`${script} local, per point over ${points} points, median of ${rounds}:\n`);
 process.stdout.write(`  wall          ${fmt('wallS')}\n  main thread   ${fmt('mainS')}\n  all threads   ${fmt('allS')}\n`);
 
 if (cpuFile !== undefined) {
