@@ -276,7 +276,10 @@ function planFunctions(context: RunContext): Record<string, HostFunction> {
       // Not async: a point recorded at once (the usual one) makes no promise.
       onPoint: (point: ScanPoint, total: number): void | Promise<void> => {
         const recorded = recordEvent(context, stream, pointRecord(point));
-        if (recorded === undefined) return context.progress(point.index + 1, total);
+        if (recorded === undefined) {
+          context.progress(point.index + 1, total);
+          return undefined;
+        }
         return recorded.then(() => context.progress(point.index + 1, total));
       },
       planName: plan,
