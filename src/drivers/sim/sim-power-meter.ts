@@ -84,6 +84,8 @@ export class SimPowerMeter extends ParameterizedSimDevice implements Readable, H
   private readonly input: TriggerInput;
   /** Triggered readings still averaging. */
   private sampling = 0;
+  /** The last laser {@link isTunable} checked, and the answer. */
+  private tunable: { laser: object; tunable: boolean } | undefined;
 
   constructor(
     name: string,
@@ -159,13 +161,16 @@ export class SimPowerMeter extends ParameterizedSimDevice implements Readable, H
   private async measure(): Promise<Reading> {
     const laser = this.peers.get('laser', this.options.laser, ['Readable', 'ShutterControl'], isLaser);
     const stage = this.options.stage === '' ? undefined : this.peers.get('stage', this.options.stage, ['Movable'], isMovable);
-    await this.clock.sleep(this.averagingS / 2);
+    // With no averaging time (a bench's instant meter) nothing is waited for: a sleep of 0 s
+    // takes no time on any clock.
+    const halfS = this.averagingS / 2;
+    if (halfS > 0) await this.clock.sleep(halfS);
     const position = stage === undefined ? this.options.peak_position : await stage.position();
-    await this.clock.sleep(this.averagingS / 2);
+    if (halfS > 0) await this.clock.sleep(halfS);
     const laserPower = (await laser.read()).value;
     const powerW = typeof laserPower === 'number' ? laserPower : 0;
     const open = await laser.isShutterOpen();
-    const laserNm = isWavelengthTunable(laser) ? await laser.wavelength() : this.calibrationNm;
+    const laserNm = this.isTunable(laser) ? await laser.wavelength() : this.calibrationNm;
     // Coupling of a Gaussian beam into the aperture versus its offset x from the best
     // position: exp(-2 x^2 / w^2), w the 1/e^2 radius. 1 at the peak, 13.5 % at x = w.
     const offset = position - this.options.peak_position;
@@ -175,6 +180,12 @@ export class SimPowerMeter extends ParameterizedSimDevice implements Readable, H
     const signalW = (open ? powerW : 0) * coupling * calibration;
     const value = (signalW + this.options.dark_power) * (1 + this.options.noise * this.random.gaussian());
     return { value, timestampS: this.clock.now(), units: 'W' };
+  }
+
+  /** Whether `laser` is wavelength tunable; the answer for the last laser asked about is kept. */
+  private isTunable(laser: object): laser is WavelengthTunable {
+    if (this.tunable?.laser !== laser) this.tunable = { laser, tunable: isWavelengthTunable(laser) };
+    return this.tunable.tunable;
   }
 
   /** The value `read()` returns: optical power, a scalar in W. */

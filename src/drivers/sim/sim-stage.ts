@@ -60,6 +60,10 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Trigger
   private target: number;
   private readonly motionChanges = new Emitter<void>();
   private readonly output: PulseOutput;
+  /** The abort signal listened to ({@link watchAbort}), and the motion and target it aborts. */
+  private watched: AbortSignal | undefined;
+  private abortable: Motion | undefined;
+  private abortableTarget = 0;
 
   constructor(name: string, options: SimStageOptions, clock: Clock) {
     super(name, clock);
@@ -172,7 +176,7 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Trigger
     await motion.ended;
   }
 
-  private async move(position: number, options: MoveOptions): Promise<void> {
+  private move(position: number, options: MoveOptions): Promise<void> {
     options.signal?.throwIfAborted();
     const profile = planMove(
       this.now(),
@@ -183,17 +187,35 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Trigger
     );
     const motion = this.replaceMotion(profile, `${this.name}: move to ${this.target} ${this.units} was superseded by a move to ${position} ${this.units}`);
     this.target = position;
-    const signal = options.signal;
-    if (signal !== undefined) {
-      const onAbort = (): void => {
-        if (this.motion === motion) this.haltMotion(`${this.name}: move to ${position} ${this.units} was aborted`);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      void motion.ended.then(() => signal.removeEventListener('abort', onAbort));
-    }
-    if (options.wait === false) return;
-    await motion.done;
+    if (options.signal !== undefined) this.watchAbort(options.signal, motion, position);
+    if (options.wait === false) return Promise.resolve();
+    return motion.done;
   }
+
+  /**
+   * Aborting `signal` halts `motion` while it is the motion under way. One listener per signal
+   * (a run's moves all come with the run's signal), not one per move: the listener is moved to
+   * another signal when a move comes with one.
+   */
+  private watchAbort(signal: AbortSignal, motion: Motion, position: number): void {
+    this.abortable = motion;
+    this.abortableTarget = position;
+    if (this.watched === signal) return;
+    this.watched?.removeEventListener('abort', this.onAbort);
+    this.watched = signal;
+    signal.addEventListener('abort', this.onAbort);
+  }
+
+  /** The watched signal aborted: halts the motion it was given with, if still under way. */
+  private readonly onAbort = (): void => {
+    const motion = this.abortable;
+    this.watched?.removeEventListener('abort', this.onAbort);
+    this.watched = undefined;
+    this.abortable = undefined;
+    if (motion !== undefined && this.motion === motion && !motion.finished) {
+      this.haltMotion(`${this.name}: move to ${this.abortableTarget} ${this.units} was aborted`);
+    }
+  };
 
   /** Replaces the motion under way by a deceleration to rest; returns the new motion. */
   private haltMotion(reason: string): Motion {
@@ -218,21 +240,25 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Trigger
     }
     // A motion that ended by itself was never aborted: its controller serves the next one.
     const controller = previous.finished && !previous.controller.signal.aborted ? previous.controller : new AbortController();
-    const release = this.beginActivity();
-    const motion: Motion = { profile, controller, done: Promise.resolve(), ended: Promise.resolve(), finished: false };
-    motion.done = (async () => {
-      try {
-        await this.clock.sleep(profile.endS - this.clock.now() + this.settleS, controller.signal);
+    // Busy until at rest and settled; left exactly once, by whichever way the sleep ends.
+    this.enterActivity();
+    const motion: Motion = { profile, controller, done: DONE, ended: DONE, finished: false };
+    motion.done = this.clock.sleep(profile.endS - this.clock.now() + this.settleS, controller.signal).then(
+      () => {
         // At rest: pin the position to the target, whatever the rounding of the clock's arithmetic.
         motion.profile = restingProfile(profile.final, this.clock.now());
-      } finally {
         motion.finished = true;
-        release();
-      }
-    })();
-    motion.ended = motion.done.catch(() => undefined);
+        this.leaveActivity();
+      },
+      (error: unknown) => {
+        motion.finished = true;
+        this.leaveActivity();
+        throw error;
+      },
+    );
+    motion.ended = motion.done.catch(ignore);
     this.motion = motion;
-    this.motionChanges.emit();
+    if (this.motionChanges.size > 0) this.motionChanges.emit();
     return motion;
   }
 
@@ -240,6 +266,10 @@ export class SimStage extends ParameterizedSimDevice implements Movable, Trigger
     return sampleProfile(this.motion.profile, this.clock.now());
   }
 }
+
+/** A settled promise, for a motion's fields until they are set. */
+const DONE = Promise.resolve();
+const ignore = (): undefined => undefined;
 
 function finishedMotion(profile: MotionProfile): Motion {
   const done = Promise.resolve();

@@ -94,17 +94,26 @@ export async function stepScan(
   const moveOptions = options.signal === undefined ? {} : { signal: options.signal };
   for (let index = 0; index < path.length; index++) {
     if (options.signal?.aborted) throw DaqError.from(options.signal.reason, { code: 'cancelled' });
-    await options.checkpoint?.();
+    if (options.checkpoint !== undefined) await options.checkpoint();
     const targetsAtPoint = path.at(index);
-    await Promise.all(axes.map((axis, m) => axis.set(targetsAtPoint[m] as number, moveOptions)));
+    // One axis and one detector (a line scan) are awaited as they are: no Promise.all, no arrays.
+    if (axes.length === 1) await (axes[0] as ScanAxis).set(targetsAtPoint[0] as number, moveOptions);
+    else await Promise.all(axes.map((axis, m) => axis.set(targetsAtPoint[m] as number, moveOptions)));
     const targets: Record<string, number> = {};
     const positions: Record<string, number> = {};
-    for (const [m, axis] of axes.entries()) {
+    for (let m = 0; m < axes.length; m++) {
+      const axis = axes[m] as ScanAxis;
       targets[axis.name] = targetsAtPoint[m] as number;
       positions[axis.name] = await axis.readback();
     }
-    const values = await Promise.all(detectors.map((d) => d.read()));
-    const readings = Object.fromEntries(detectors.map((d, i) => [d.name, values[i] as Reading]));
+    const readings: Record<string, Reading> = {};
+    if (detectors.length === 1) {
+      const detector = detectors[0] as ScanDetector;
+      readings[detector.name] = await detector.read();
+    } else {
+      const values = await Promise.all(detectors.map((d) => d.read()));
+      for (let i = 0; i < detectors.length; i++) readings[(detectors[i] as ScanDetector).name] = values[i] as Reading;
+    }
     const point: ScanPoint = { index, targets, positions, readings };
     if (options.retake !== undefined && (await options.retake(point))) {
       index--; // the same point again
@@ -114,7 +123,8 @@ export async function stepScan(
       if (options.keep === undefined) points.push(point);
       else options.keep(point);
     }
-    await options.onPoint?.(point, path.length);
+    const reported = options.onPoint?.(point, path.length);
+    if (reported !== undefined) await reported;
     const stop = stopAt?.(point);
     if (stop !== undefined) {
       options.onStop?.(stop, point);

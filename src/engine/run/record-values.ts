@@ -36,10 +36,11 @@ export interface Interpreted {
 /** Interprets every field of a record; `nowS` stamps values that bring no time of their own. */
 export function interpretRecord(stream: string, values: Record<string, RecordValue>, nowS: number): Interpreted {
   const out: Interpreted = { data: {}, keys: {}, timestamps: {} };
-  const fields = Object.entries(values ?? {});
-  if (fields.length === 0) throw new DaqError('invalid_argument', `record("${stream}"): no fields; give an object such as {x: 1}`);
-  checkFieldNames(stream, fields.map(([field]) => field));
-  for (const [field, raw] of fields) {
+  const names = Object.keys(values ?? {});
+  if (names.length === 0) throw new DaqError('invalid_argument', `record("${stream}"): no fields; give an object such as {x: 1}`);
+  checkFieldNames(stream, names);
+  for (const field of names) {
+    const raw = values[field] as RecordValue;
     const { value, key, timeS } = interpret(stream, field, raw);
     put(out, stream, field, value, key, timeS ?? nowS);
     if (isFrame(raw)) {
@@ -66,59 +67,83 @@ export const MAX_STRING_BYTES = 65_536;
 /** Most numbers in an array field of one event (8 MB of float64). */
 export const MAX_ARRAY_LENGTH = 1_000_000;
 
+/** The field named in messages. */
+function where(stream: string, field: string): string {
+  return `record("${stream}"): field "${field}"`;
+}
+
 function interpret(stream: string, field: string, raw: RecordValue): { value: EventValue; key: DataKey; timeS?: number } {
-  const where = `record("${stream}"): field "${field}"`;
   if (isFrame(raw)) {
     const source = (raw as SourcedFrame).source ?? SCRIPT_SOURCE;
     return { value: raw, key: { dtype: raw.dtype, shape: [raw.height, raw.width], units: 'counts', source }, timeS: raw.timestampS };
   }
   if (isReading(raw)) {
+    const source = (raw as SourcedReading).source ?? SCRIPT_SOURCE;
+    // A reading of a number (a plan's every point): its key at once, without interpreting it twice.
+    if (typeof raw.value === 'number') return { value: raw.value, key: { dtype: 'float64', shape: [], units: raw.units, source }, timeS: raw.timestampS };
     const inner = interpret(stream, field, raw.value as EventValue);
-    return { value: inner.value, key: { ...inner.key, units: raw.units, source: (raw as SourcedReading).source ?? SCRIPT_SOURCE }, timeS: raw.timestampS };
+    return { value: inner.value, key: { ...inner.key, units: raw.units, source }, timeS: raw.timestampS };
   }
   if (typeof raw === 'number') return { value: raw, key: { dtype: 'float64', shape: [], units: '', source: SCRIPT_SOURCE } };
   if (typeof raw === 'string') {
     // Files hold strings up to 64 KiB; a longer one would be cut there, so it is refused here.
-    if (Buffer.byteLength(raw) > MAX_STRING_BYTES) throw new DaqError('invalid_argument', `${where}: a string of ${Buffer.byteLength(raw)} bytes; at most ${MAX_STRING_BYTES} (a text this long belongs in a file of its own)`);
+    if (Buffer.byteLength(raw) > MAX_STRING_BYTES) throw new DaqError('invalid_argument', `${where(stream, field)}: a string of ${Buffer.byteLength(raw)} bytes; at most ${MAX_STRING_BYTES} (a text this long belongs in a file of its own)`);
     return { value: raw, key: { dtype: 'string', shape: [], units: '', source: SCRIPT_SOURCE } };
   }
   if (typeof raw === 'boolean') return { value: raw, key: { dtype: 'bool', shape: [], units: '', source: SCRIPT_SOURCE } };
   if (Array.isArray(raw) && raw.length > MAX_ARRAY_LENGTH) {
-    throw new DaqError('invalid_argument', `${where}: an array of ${raw.length} numbers; at most ${MAX_ARRAY_LENGTH} per field and event`);
+    throw new DaqError('invalid_argument', `${where(stream, field)}: an array of ${raw.length} numbers; at most ${MAX_ARRAY_LENGTH} per field and event`);
   }
   if (Array.isArray(raw) && raw.every((x) => typeof x === 'number')) {
     return { value: raw as number[], key: { dtype: 'float64', shape: [raw.length], units: '', source: SCRIPT_SOURCE } };
   }
-  throw new DaqError('invalid_argument', `${where}: cannot record ${describe(raw)}; record numbers, strings, booleans, arrays of numbers, readings or frames`);
+  throw new DaqError('invalid_argument', `${where(stream, field)}: cannot record ${describe(raw)}; record numbers, strings, booleans, arrays of numbers, readings or frames`);
 }
 
 /** The devices the values of a record came from (not `script`), each once. */
 export function sourcesOf(values: Record<string, RecordValue>): string[] {
-  const sources = new Set<string>();
-  for (const value of Object.values(values ?? {})) {
+  const sources: string[] = [];
+  if (values === null || values === undefined) return sources;
+  for (const field in values) {
+    if (!Object.hasOwn(values, field)) continue;
+    const value = values[field];
     const source = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { source?: unknown }).source : undefined;
-    if (typeof source === 'string' && source !== SCRIPT_SOURCE) sources.add(source);
+    if (typeof source === 'string' && source !== SCRIPT_SOURCE && !sources.includes(source)) sources.push(source);
   }
-  return [...sources];
+  return sources;
 }
 
 /** Refuses a record whose fields differ from the stream's first, naming what changed. */
 export function checkSameFields(stream: string, first: Record<string, DataKey>, now: Record<string, DataKey>): void {
   const before = Object.keys(first);
-  const after = Object.keys(now);
-  const missing = before.filter((k) => !(k in now));
-  const added = after.filter((k) => !(k in first));
-  if (missing.length > 0 || added.length > 0) {
+  if (!sameKeys(before, first, now)) {
+    const after = Object.keys(now);
+    const missing = before.filter((k) => !(k in now));
+    const added = after.filter((k) => !(k in first));
     const parts = [missing.length > 0 ? `missing ${missing.join(', ')}` : '', added.length > 0 ? `new ${added.join(', ')}` : ''].filter(Boolean);
     throw new DaqError('invalid_argument', `record("${stream}"): fields differ from the stream's first event (${parts.join('; ')}); record other fields in another stream`);
   }
   for (const field of before) {
     const a = first[field] as DataKey;
     const b = now[field] as DataKey;
-    if (a.dtype !== b.dtype || a.shape.join('x') !== b.shape.join('x')) {
+    if (a.dtype !== b.dtype || !sameShape(a.shape, b.shape)) {
       throw new DaqError('invalid_argument', `record("${stream}"): field "${field}" was ${a.dtype}[${a.shape.join('x')}] in the first event, now ${b.dtype}[${b.shape.join('x')}]`);
     }
   }
+}
+
+/** True when `now` has exactly the keys `before` of `first` (the usual event: no arrays made). */
+function sameKeys(before: readonly string[], first: Record<string, DataKey>, now: Record<string, DataKey>): boolean {
+  for (const k in now) if (!(k in first)) return false;
+  for (const k of before) if (!(k in now)) return false;
+  return true;
+}
+
+/** True when two shapes are the same (what comparing their `join('x')` told). */
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return a.join('x') === b.join('x');
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a.join('x') === b.join('x');
+  return true;
 }
 
 /**

@@ -9,6 +9,9 @@ import { DaqError } from '../../core/index.js';
 import type { ScriptLimits } from '../../scripting/index.js';
 import type { ExitStatus, ParamValue, RunStop } from './documents.js';
 
+/** What {@link Run.checkpoint} answers when nothing holds the run. */
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** What to run. */
 export interface RunRequest {
   /** File name of the script (`scan.js`, `scan.ts`): TypeScript when it ends in `.ts`. */
@@ -170,7 +173,13 @@ export class Run {
     return this.pauseGate === undefined && this.suspendGate === undefined && !this.signal.aborted;
   }
 
-  async checkpoint(): Promise<void> {
+  checkpoint(): Promise<void> {
+    // Not paused, not aborted (every point of a running plan): a settled promise, made once.
+    if (this.passesCheckpoint) return SETTLED;
+    return this.waitAtCheckpoint();
+  }
+
+  private async waitAtCheckpoint(): Promise<void> {
     for (;;) {
       const held = this.pauseGate ?? this.suspendGate;
       if (held === undefined || this.signal.aborted) break;
