@@ -154,6 +154,7 @@ describe('deferred host calls (the script does not wait for them)', () => {
 
   test.each([
     ['runs out of memory', `const s = 'x'.repeat(1 << 26);`],
+    ['fills its memory to the last byte', `const a = []; for (;;) a.push([a.length, 'y' + a.length]);`],
     ['overflows its stack', `function f(n) { return f(n + 1) + 1; }\nf(0);`],
   ])('those kept inside QuickJS are still delivered when the script %s', async (_what, failing) => {
     const arrived: number[] = [];

@@ -302,7 +302,14 @@ async function main(): Promise<void> {
   takeKept = (now) => {
     taking = true;
     try {
-      const taken = ctx.callFunction(takeQueued, ctx.undefined, now ? ctx.true : ctx.false);
+      let taken = ctx.callFunction(takeQueued, ctx.undefined, now ? ctx.true : ctx.false);
+      if (taken.error && now) {
+        // At the script's end (it may have run out of memory): what it recorded must still go, so
+        // the limit is lifted for this one call of the bootstrap's own code, and it is tried again.
+        taken.error.dispose();
+        runtime.setMemoryLimit(-1);
+        taken = ctx.callFunction(takeQueued, ctx.undefined, ctx.true);
+      }
       if (taken.error) {
         taken.error.dispose();
         return true;
