@@ -30,7 +30,7 @@ import grpc.aio
 from daq.v1 import control_pb2, control_pb2_grpc, hardware_pb2, hardware_pb2_grpc
 from daq_client import control as _ctl
 from daq_client import devices as _dev
-from daq_client.client import _SWMR_RETRY_S, DaqError, document_dict, summary_dict
+from daq_client.client import _SWMR_RETRY_S, DaqError, document_dict, open_run_file, summary_dict
 from daq_client.devices import Device, FramePreview, Reading, Values
 
 
@@ -204,20 +204,10 @@ class AsyncClient:
 
     async def open_run(self, uid: str, swmr: bool | None = None):
         """A run's HDF5 file as an `h5py.File` (read-only; SWMR while the run is written). The file must be reachable from here."""
-        import h5py
-
-        # As the blocking client's open_run: an open while the writer is between SWMR states is asked again.
         deadline = time.monotonic() + _SWMR_RETRY_S
-        while True:
-            run = await self.get_run(uid)
-            if run["file"] is None:
-                raise DaqError("not_found", f"run {uid} has no file")
-            try:
-                return h5py.File(run["file"], "r", swmr=(not run["file_finished"]) if swmr is None else swmr)
-            except OSError as error:
-                if "not already open for SWMR writing" not in str(error) or time.monotonic() > deadline:
-                    raise
+        while (f := open_run_file(await self.get_run(uid), swmr, deadline)) is None:
             await asyncio.sleep(0.05)
+        return f
 
     async def export(self, uid: str, format: str = "h5", stream: str = "", path: str | os.PathLike | None = None) -> Path:
         """Downloads a finished run as `format` ("h5", "csv", "arrow" or "parquet") into `path` (default: the daemon's file name here)."""

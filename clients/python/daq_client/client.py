@@ -53,6 +53,24 @@ class DaqError(Exception):
         self.message = message
 
 
+def open_run_file(run: dict[str, Any], swmr: bool | None, deadline: float):
+    """`run`'s HDF5 file as an `h5py.File` (SWMR while it is written, unless `swmr` says), or None to
+    ask the daemon again: the writer leaves SWMR mode for a moment when it adds a stream, and closes
+    the file when the run ends, and an open in such a moment fails with "not already open for SWMR
+    writing" (the run may be finished by the next answer: then the file opens without SWMR).
+    After `deadline` (`time.monotonic()`) that failure is raised."""
+    import h5py
+
+    if run["file"] is None:
+        raise DaqError("not_found", f"run {run['uid']} has no file")
+    try:
+        return h5py.File(run["file"], "r", swmr=(not run["file_finished"]) if swmr is None else swmr)
+    except OSError as error:
+        if "not already open for SWMR writing" not in str(error) or time.monotonic() > deadline:
+            raise
+    return None
+
+
 def summary_dict(run: control_pb2.RunSummary) -> dict[str, Any]:
     """A run summary as a dict: uid, script, state (queued, running, paused, suspended, finished),
     exit_status, reason, suspended_reason (why a suspended run is held), num_events, ..., who
@@ -297,22 +315,10 @@ class Client:
     def open_run(self, uid: str, swmr: bool | None = None):
         """A run's HDF5 file as an `h5py.File` (read-only). A run still being written is opened in SWMR mode
         (call `dataset.refresh()` to see it grow); pass `swmr` to choose. The file must be reachable from here."""
-        import h5py
-
-        # The writer leaves SWMR mode for a moment when it adds a stream, and closes the file when the run
-        # ends: an open in such a moment fails with "not already open for SWMR writing". Ask again (the
-        # run may be finished by then: then the file opens without SWMR), for up to `_SWMR_RETRY_S`.
         deadline = time.monotonic() + _SWMR_RETRY_S
-        while True:
-            run = self.get_run(uid)
-            if run["file"] is None:
-                raise DaqError("not_found", f"run {uid} has no file")
-            try:
-                return h5py.File(run["file"], "r", swmr=(not run["file_finished"]) if swmr is None else swmr)
-            except OSError as error:
-                if "not already open for SWMR writing" not in str(error) or time.monotonic() > deadline:
-                    raise
+        while (f := open_run_file(self.get_run(uid), swmr, deadline)) is None:
             time.sleep(0.05)
+        return f
 
     def export(self, uid: str, format: str = "h5", stream: str = "", path: str | os.PathLike | None = None) -> Path:
         """Downloads a finished run as `format` ("h5"; or one stream as "csv" with units in the header,

@@ -55,9 +55,9 @@ def test_a_file_the_writer_holds_out_of_swmr_mode_opens_once_it_is_closed(tmp_pa
             writer.stdin.write("close\n")
             writer.stdin.flush()
             assert writer.stdout.readline().strip() == "closed"
-            return {"file": str(path), "file_finished": True}
+            return {"uid": "r1", "file": str(path), "file_finished": True}
 
-        writing = lambda: {"file": str(path), "file_finished": False}  # noqa: E731
+        writing = lambda: {"uid": "r1", "file": str(path), "file_finished": False}  # noqa: E731
         client = client_with_runs(monkeypatch, [writing, writing, finished])
         with client.open_run("r1") as f:
             assert f["entry/data/scan/seq_num"][()].tolist() == [1, 2, 3]
