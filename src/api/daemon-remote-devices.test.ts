@@ -45,6 +45,10 @@ async function daemon(nats: NatsServer, name: string, lab: string, dir?: string)
   const where = dir ?? (await tempDir(`daq-remote-${name}-`));
   await writeFile(join(where, 'lab.toml'), `[lab]\nname = "${name}"\n\n${lab}`);
   const started = await startDaemonProcess(processes, where, { args: ['--cluster', nats.url, '--name', name, '--lab', 'remote-test'] });
+  // It says where it serves its devices (the subject's wildcard once made this line fail, and the
+  // daemon said it could not serve them while it did).
+  await started.proc.waitFor(/serving \d+ devices to the lab cluster on daq\.\S+\.device\.\*\n/, 'stderr');
+  expect(started.proc.stderr).not.toContain('cannot serve the devices');
   return { ...started, dir: where };
 }
 

@@ -126,7 +126,7 @@ export function remoteDevices(member: RemoteMembership, options: RemoteDevicesOp
       service = member.ready.then(
         async (connection) => {
           const served = await serveDevices(connection.nc, { lab: labId, daemon, devices: lab.devices(), inUseHere });
-          options.log?.('info', `serving ${lab.devices().filter((d) => d.driver !== REMOTE_DRIVER).length} devices to the lab cluster on ${served.subjectOf('*')}`);
+          options.log?.('info', `serving ${lab.devices().filter((d) => d.driver !== REMOTE_DRIVER).length} devices to the lab cluster on ${served.subjectOf('_').slice(0, -1)}*`); // (the wildcard is not a device name: subjectOf refuses it)
           return served;
         },
         () => undefined,
