@@ -16,6 +16,9 @@ import type { ClusterMember } from './member.js';
 import { labNames } from './names.js';
 import type { LabQueueItem } from './queue-entry.js';
 
+/** Longest wait of an edit for this daemon's queue to show it (see `caughtUp`), seconds. */
+const CAUGHT_UP_S = 20;
+
 /** How a daemon joins its lab's queue. */
 export interface ClusterQueueOptions {
   queue: LabQueue;
@@ -233,7 +236,21 @@ export class ClusterQueue {
    */
   private caughtUp(): Promise<void> {
     return new Promise((resolve) => {
-      this.waiting.add({ read: this.reads + 1, done: resolve });
+      // The edit is made: waiting longer than CAUGHT_UP_S only for this daemon's view of it would
+      // hold the caller's answer on a read that hangs (said, so that a hang shows in the log).
+      const timer = setTimeout(() => {
+        this.waiting.delete(waiter);
+        this.options.log('warn', `the lab queue ${this.bucket}: this daemon's queue has not caught up with an edit after ${CAUGHT_UP_S} s (read ${this.reads} still going); answering anyway`);
+        resolve();
+      }, CAUGHT_UP_S * 1000).unref();
+      const waiter = {
+        read: this.reads + 1,
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      this.waiting.add(waiter);
       void this.refresh();
     });
   }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { QueuedRunRecord } from '../data/index.js';
 import { type ClusterConnection, connectCluster } from './connection.js';
-import { LabQueue } from './lab-queue.js';
+import { LabQueue, type QueueBucket } from './lab-queue.js';
 import { NatsServer } from './nats.fixture.js';
 
 const record = (uid: string): QueuedRunRecord => ({ uid, scriptName: `${uid}.js`, source: `log('${uid}')`, params: {}, metadata: {}, limits: {}, queuedAtS: 1, startedBy: 'test' });
@@ -80,4 +80,46 @@ describe('the lab queue in JetStream KV', () => {
       await Promise.all(connections.map((c) => c.close()));
     }
   }, 120_000);
+
+  describe('a listing of the keys that does not end (seen in CI: it held every edit of one daemon)', () => {
+    /** A bucket whose first `hanging` listings of the keys never end; later ones give no keys and end. */
+    function bucketHanging(hanging: number): { bucket: QueueBucket; listings: () => number; stopped: number[] } {
+      let listings = 0;
+      const stopped: number[] = [];
+      const keys = (): Promise<unknown> => {
+        const n = ++listings;
+        let end: () => void = () => undefined;
+        const ended = new Promise<void>((resolve) => (end = resolve));
+        return Promise.resolve({
+          stop: () => {
+            stopped.push(n);
+            end();
+          },
+          [Symbol.asyncIterator]: () => ({
+            next: async (): Promise<IteratorResult<string>> => {
+              if (n <= hanging) await ended;
+              return { done: true, value: undefined };
+            },
+          }),
+        });
+      };
+      return { bucket: { keys } as unknown as QueueBucket, listings: () => listings, stopped };
+    }
+
+    it('is stopped and made again, and the read gives the queue', async () => {
+      const { bucket, listings, stopped } = bucketHanging(1);
+      const warned: string[] = [];
+      const queue = new LabQueue(() => Promise.resolve(bucket), 'daq_t_queue', (message) => warned.push(message), 20);
+      await expect(queue.list()).resolves.toEqual([]);
+      expect([listings(), stopped]).toEqual([2, [1]]);
+      expect(warned).toEqual(["daq_t_queue: listing the queue's keys did not end in 0.02 s; listing again"]);
+    });
+
+    it('fails as unavailable, saying so, when no listing ends', async () => {
+      const { bucket, listings, stopped } = bucketHanging(Infinity);
+      const queue = new LabQueue(() => Promise.resolve(bucket), 'daq_t_queue', () => undefined, 20);
+      await expect(queue.list()).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/cannot read the lab queue \(JetStream KV daq_t_queue\): listing its keys did not end in 3 attempts of 0.02 s/) });
+      expect([listings(), stopped]).toEqual([3, [1, 2, 3]]);
+    });
+  });
 });

@@ -12,6 +12,10 @@ import { decodeEntry, encodeEntry, inQueueOrder, type LabQueueEntry, type LabQue
 
 /** Most attempts of one edit that keeps meeting other daemons' edits. */
 const ATTEMPTS = 20;
+/** How long a listing of the queue's keys may take before it is stopped and made again (see `keys`). */
+const KEYS_WAIT_MS = 8000;
+/** Most listings of the keys made for one read of the queue. */
+const KEYS_ATTEMPTS = 3;
 
 /** The KV calls the lab queue makes (the bucket of @nats-io/kv). */
 export type QueueBucket = Pick<KV, 'get' | 'create' | 'update' | 'purge' | 'keys' | 'watch'>;
@@ -29,6 +33,8 @@ export class LabQueue {
     private readonly open: () => Promise<QueueBucket>,
     readonly name: string,
     private readonly warn: (message: string) => void = () => undefined,
+    /** How long a listing of the keys may take before it is made again (tests make it short). */
+    private readonly keysWaitMs = KEYS_WAIT_MS,
   ) {}
 
   /** The bucket, opened once. */
@@ -43,11 +49,34 @@ export class LabQueue {
   /** The runs waiting, in queue order, with their revisions. */
   async list(): Promise<LabQueueItem[]> {
     return this.reaching('read', async () => {
-      const keys: string[] = [];
-      for await (const key of await (await this.bucket()).keys(`${QUEUE_KEY_PREFIX}>`)) keys.push(key);
+      const keys = await this.keys();
       const items = await Promise.all(keys.map((key) => this.read(key)));
       return inQueueOrder(items.filter((item): item is LabQueueItem => item !== undefined));
     });
+  }
+
+  /**
+   * The queue's keys. The client's listing (`KV.keys`, an ordered consumer that ends at its last
+   * pending message or at an idle heartbeat) was seen to never end while two daemons edited the
+   * queue at once (CI: every edit on one daemon waited on it for 30 s); a listing that has not
+   * ended in {@link KEYS_WAIT_MS} is stopped and made again, {@link KEYS_ATTEMPTS} times at most.
+   */
+  private async keys(): Promise<string[]> {
+    for (let attempt = 1; ; attempt++) {
+      const listing = await (await this.bucket()).keys(`${QUEUE_KEY_PREFIX}>`);
+      const keys: string[] = [];
+      const done = (async () => {
+        for await (const key of listing) keys.push(key);
+        return true;
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([done, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.keysWaitMs)))]);
+      clearTimeout(timer);
+      if (ended) return keys;
+      listing.stop();
+      if (attempt >= KEYS_ATTEMPTS) throw new Error(`listing its keys did not end in ${attempt} attempts of ${this.keysWaitMs / 1000} s`);
+      this.warn(`${this.name}: listing the queue's keys did not end in ${this.keysWaitMs / 1000} s; listing again`);
+    }
   }
 
   /** Adds a run at the end of the queue. */
