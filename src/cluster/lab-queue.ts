@@ -72,7 +72,7 @@ export class LabQueue {
       let timer: NodeJS.Timeout | undefined;
       const ended = await Promise.race([done, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.keysWaitMs)))]);
       clearTimeout(timer);
-      if (ended) return keys;
+      if (ended) return [...new Set(keys)]; // once each (a listing during edits was reported to give a key twice)
       listing.stop();
       if (attempt >= KEYS_ATTEMPTS) throw new Error(`listing its keys did not end in ${attempt} attempts of ${this.keysWaitMs / 1000} s`);
       this.warn(`${this.name}: listing the queue's keys did not end in ${this.keysWaitMs / 1000} s; listing again`);
