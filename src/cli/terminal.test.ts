@@ -4,7 +4,7 @@
  * keys and stays at the bottom while rows go on, and what each key does. Needs `dist/`.
  */
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DaemonProcess, startDaemonProcess, TestProcesses } from '../api/daemon.fixture.js';
 import { ControlService, RunState } from '../api/gen/daq/v1/control_pb.js';
@@ -65,7 +65,8 @@ describe('daq run in a terminal', () => {
   }, 120_000);
 
   it('--config: Ctrl-C pauses and asks r or a; r resumes, a second Ctrl-C and a abort safely (exit 3)', async () => {
-    const t = daqInTerminal(perTest, ['run', script, '--config', 'examples/lab.toml']);
+    // a data directory of its own: not the checkout's daq-data (`make demo`'s daemon lists those runs), nor the daemon's
+    const t = daqInTerminal(perTest, ['run', script, '--config', 'examples/lab.toml', '--data-dir', join(dirname(script), 'local-data')]);
     await t.waitFor(/ETA/);
     t.type('\x03');
     await t.waitFor(/Paused\. Press r to resume, a to abort \(devices go to their safe state\): /);
