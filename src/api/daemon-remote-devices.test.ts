@@ -63,6 +63,19 @@ async function untilState(client: DaemonClient, name: string, state: string): Pr
   await expect.poll(async () => (await devices(client))[name]?.state, { timeout: 60_000, interval: 100 }).toBe(state);
 }
 
+/**
+ * A NATS server, daemon `owner` serving `lab`, and daemon host-a with the owner's `device` as
+ * `name`; resolves once host-a sees it idle.
+ */
+async function ownerAndHostA(owner: string, lab: string, name: string, device: string) {
+  const nats = await NatsServer.start();
+  const ownerPc = await daemon(nats, owner, lab);
+  const hostA = await daemon(nats, 'host-a', remote(name, owner, device));
+  const a = hostA.client();
+  await untilState(a, name, 'idle');
+  return { nats, ownerPc, a };
+}
+
 /** Starts `source` on `client`'s daemon; resolves with its uid. */
 async function start(client: DaemonClient, source: string, name = 'remote.js'): Promise<string> {
   const { run } = await client.call(ControlService.method.startRun, inlineRun(source, {}, name));
@@ -148,11 +161,7 @@ describe('remote devices across daemons', () => {
   });
 
   it('the NATS server killed mid-run (the network gone): the device is faulted, the run fails keeping its events, and the device is back with the server', { timeout: 240_000 }, async () => {
-    const nats = await NatsServer.start();
-    await daemon(nats, 'stage-pc', STAGE_LAB);
-    const hostA = await daemon(nats, 'host-a', remote('remote_stage', 'stage-pc', 'stage'));
-    const a = hostA.client();
-    await untilState(a, 'remote_stage', 'idle');
+    const { nats, a } = await ownerAndHostA('stage-pc', STAGE_LAB, 'remote_stage', 'stage');
 
     const uid = await start(a, `for (let i = 0; i < 100000; i++) { remote_stage.moveAbs(i % 50); record('scan', { i, position: remote_stage.position() }); }`, 'scan.js');
     const run = startFollowing(a, uid, 5);
@@ -171,11 +180,7 @@ describe('remote devices across daemons', () => {
   });
 
   it("a script on host-a streams daq-pc's DAQ card: every sample of 10 blocks arrives, in order; its outputs, lines and counter work remotely", { timeout: 240_000 }, async () => {
-    const nats = await NatsServer.start();
-    await daemon(nats, 'daq-pc', DAQ_LAB);
-    const hostA = await daemon(nats, 'host-a', remote('remote_daq', 'daq-pc', 'daq'));
-    const a = hostA.client();
-    await untilState(a, 'remote_daq', 'idle');
+    const { a } = await ownerAndHostA('daq-pc', DAQ_LAB, 'remote_daq', 'daq');
     expect((await devices(a))['remote_daq']?.capabilities).toEqual(expect.arrayContaining(['AnalogInput', 'AnalogOutput', 'DigitalIO', 'Counter']));
 
     const script = [
@@ -209,11 +214,7 @@ describe('remote devices across daemons', () => {
   });
 
   it("a reply too big for NATS (a DAQ card's block over max_payload) fails the call saying so and what to do; the card can be used again", { timeout: 240_000 }, async () => {
-    const nats = await NatsServer.start();
-    await daemon(nats, 'daq-pc', DAQ_LAB);
-    const hostA = await daemon(nats, 'host-a', remote('remote_daq', 'daq-pc', 'daq'));
-    const a = hostA.client();
-    await untilState(a, 'remote_daq', 'idle');
+    const { a } = await ownerAndHostA('daq-pc', DAQ_LAB, 'remote_daq', 'daq');
     // 4 channels x 40,000 samples: about 1.2 MB of JSON, over the server's default 1 MB
     const big = "remote_daq.configureAnalogInput({ rateHz: 20000, bufferSamplesPerChannel: 100000 });\nremote_daq.startAnalogInput();\ntry { record('ai', { ai0: remote_daq.readAnalogInput(40000).channels.ai0 }); } finally { remote_daq.stopAnalogInput(); }\n";
     const failed = await followRun(a, await start(a, big, 'big.js'));
@@ -225,11 +226,7 @@ describe('remote devices across daemons', () => {
   });
 
   it('the owner SIGKILLed mid-run: the device is faulted naming its owner, the run fails keeping its events and file, and the device is back with its owner', { timeout: 240_000 }, async () => {
-    const nats = await NatsServer.start();
-    const stagePc = await daemon(nats, 'stage-pc', STAGE_LAB);
-    const hostA = await daemon(nats, 'host-a', remote('remote_stage', 'stage-pc', 'stage'));
-    const a = hostA.client();
-    await untilState(a, 'remote_stage', 'idle');
+    const { nats, ownerPc: stagePc, a } = await ownerAndHostA('stage-pc', STAGE_LAB, 'remote_stage', 'stage');
 
     const uid = await start(a, `for (let i = 0; i < 100000; i++) { remote_stage.moveAbs(i % 50); record('scan', { i, position: remote_stage.position() }); }`, 'scan.js');
     const run = startFollowing(a, uid, 5);
