@@ -109,7 +109,9 @@ export class BenchDaemon {
     const keep = process.env['DAQ_BENCH_DAEMON_STDOUT'];
     if (keep !== undefined && keep !== '') child.stdout?.on('data', (chunk: Buffer) => appendFileSync(keep, chunk));
     child.stdout?.resume();
-    return new BenchDaemon(child, new DaemonClient(address), address, dir, ring);
+    // Its own HTTP/2 connection: the runs' StartRun and GetRun polls never share one (nor its
+    // flow-control window) with the clients a bench makes to follow the runs.
+    return new BenchDaemon(child, new DaemonClient(address, { ownConnection: true }), address, dir, ring);
   }
 
   get pid(): number {

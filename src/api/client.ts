@@ -24,6 +24,12 @@ export interface ClientOptions {
    * (bytes; grpc-js' `grpc-node.flow_control_window`). Default: HTTP/2's 65,535 bytes.
    */
   flowControlWindowBytes?: number;
+  /**
+   * A connection of its own (default: false). grpc-js otherwise shares one HTTP/2 connection
+   * among the clients of a process that have the same address and options, and so its
+   * flow-control window: a client that must not wait behind others' streams asks for its own.
+   */
+  ownConnection?: boolean;
 }
 
 /** A connection to a daemon. */
@@ -40,6 +46,7 @@ export class DaemonClient {
     this.client = new grpc.Client(address, credentials, {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       ...(options.flowControlWindowBytes === undefined ? {} : { 'grpc-node.flow_control_window': options.flowControlWindowBytes }),
+      ...(options.ownConnection === true ? { 'grpc.use_local_subchannel_pool': 1 } : {}),
     });
     if (options.token !== undefined) this.metadata.set('authorization', `Bearer ${options.token}`);
   }
