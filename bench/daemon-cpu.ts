@@ -22,6 +22,9 @@
  * delivered`: a follower that falls behind a fast run gets the rest after it).
  * `--follower-window BYTES`: the followers' HTTP/2 flow-control window (per stream and for their
  * one connection; default 65,535 bytes), to see what it does to what they get during a run.
+ * `--follower-connections`: each follower on an HTTP/2 connection of its own (as clients in
+ * separate processes are), not all on one. The runs' StartRun and GetRun poll have their own
+ * connection either way (`BenchDaemon.client`).
  *
  * `--daemon-arg ARG` (repeatable) gives `daq daemon` an option (e.g. `--no-ring`), to measure what a part costs;
  * `--node-arg ARG` gives node one (e.g. `--trace-gc`, whose lines the daemon's output then has).
@@ -31,7 +34,7 @@
  * daemon, as `make bench` does (`deviceCallRoundTrip` of ./script-scan.ts, `daemonRoundTrip` of
  * ./daemon.ts); their medians over the rounds are printed.
  *
- * Usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--follower-window BYTES] [--round-trip] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]
+ * Usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--follower-window BYTES] [--follower-connections] [--round-trip] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]
  */
 import { performance } from 'node:perf_hooks';
 import { DaemonClient } from '../src/api/client.js';
@@ -47,12 +50,13 @@ interface Sample {
   allS: number;
 }
 
-function parse(): { points: number; rounds: number; followers: number; followerWindow: number | undefined; profile: string | undefined; local: boolean; roundTrip: boolean; scripts: Script[]; daemonArgs: string[]; nodeArgs: string[] } {
+function parse(): { points: number; rounds: number; followers: number; followerWindow: number | undefined; ownConnections: boolean; profile: string | undefined; local: boolean; roundTrip: boolean; scripts: Script[]; daemonArgs: string[]; nodeArgs: string[] } {
   const args = process.argv.slice(2);
   let points = 10_000;
   let rounds = 3;
   let followers = 0;
   let followerWindow: number | undefined;
+  let ownConnections = false;
   let profile: string | undefined;
   let local = true;
   let roundTrip = false;
@@ -60,7 +64,7 @@ function parse(): { points: number; rounds: number; followers: number; followerW
   const daemonArgs: string[] = [];
   const nodeArgs: string[] = [];
   const usage = (): never => {
-    process.stderr.write('usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--follower-window BYTES] [--round-trip] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]\n');
+    process.stderr.write('usage: node dist/bench/daemon-cpu.js [--points N] [--rounds R] [--profile DIR] [--no-local] [--followers N] [--follower-window BYTES] [--follower-connections] [--round-trip] [--daemon-arg ARG]... [--node-arg ARG]... [plan] [loop] [record]\n');
     process.exit(2);
   };
   for (let i = 0; i < args.length; i++) {
@@ -74,6 +78,7 @@ function parse(): { points: number; rounds: number; followers: number; followerW
       else followerWindow = n;
     } else if (arg === '--profile') profile = args[++i] ?? usage();
     else if (arg === '--no-local') local = false;
+    else if (arg === '--follower-connections') ownConnections = true;
     else if (arg === '--round-trip') roundTrip = true;
     else if (arg === '--daemon-arg') daemonArgs.push(args[++i] ?? usage());
     else if (arg === '--node-arg') nodeArgs.push(args[++i] ?? usage());
@@ -81,7 +86,7 @@ function parse(): { points: number; rounds: number; followers: number; followerW
     else usage();
   }
   if (points <= 10) usage();
-  return { points, rounds, followers, followerWindow, profile, local, roundTrip, scripts: scripts.length > 0 ? scripts : ['plan', 'loop', 'record'], daemonArgs, nodeArgs };
+  return { points, rounds, followers, followerWindow, ownConnections, profile, local, roundTrip, scripts: scripts.length > 0 ? scripts : ['plan', 'loop', 'record'], daemonArgs, nodeArgs };
 }
 
 const median = (values: number[]): number => {
@@ -89,7 +94,7 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 
-const { points, rounds, followers, followerWindow, profile, local, roundTrip, scripts, daemonArgs, nodeArgs } = parse();
+const { points, rounds, followers, followerWindow, ownConnections, profile, local, roundTrip, scripts, daemonArgs, nodeArgs } = parse();
 const SMALL = 10;
 const here = local ? await lab() : undefined;
 const daemon = await BenchDaemon.start(daemonArgs, [...nodeArgs, ...(profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile])]);
@@ -108,13 +113,15 @@ async function runLocal(source: string): Promise<Sample> {
 }
 
 async function runDaemon(source: string): Promise<Sample> {
-  const main0 = await daemon.mainThreadCpuS();
-  const all0 = await daemon.cpuS();
-  const { wallS } = await daemon.run(source);
-  return { wallS, mainS: (await daemon.mainThreadCpuS()) - main0, allS: (await daemon.cpuS()) - all0 };
+  // Measured as the followed runs are (the CPU between the run's own start and end), with none.
+  const { wallS, cpuS, mainS } = await followedRun(daemon, [], source);
+  return { wallS, mainS, allS: cpuS };
 }
 
-const clients = Array.from({ length: followers }, () => new DaemonClient(daemon.address, followerWindow === undefined ? {} : { flowControlWindowBytes: followerWindow }));
+const clients = Array.from(
+  { length: followers },
+  () => new DaemonClient(daemon.address, { ...(followerWindow === undefined ? {} : { flowControlWindowBytes: followerWindow }), ownConnection: ownConnections }),
+);
 const delivered: number[] = [];
 
 /**

@@ -214,11 +214,61 @@ record('round_trip', { p50_us: d[Math.floor(d.length * 0.5)], p99_us: d[Math.flo
 }
 
 /**
- * A run of `source` with `clients` following it from its start document; how long it took, the
- * daemon's CPU during it (all threads, and its main thread), and the events each follower had got
- * by its end. With `untilDelivered`, the followers are not cancelled at the run's end but waited
- * for until each has every document, and `delivered` is the daemon's CPU from the run's start to
- * then (what serving them cost in all; the same as during the run when there is no follower).
+ * The daemon's CPU (all threads, and its main thread) read every `everyMs` with the time of each
+ * reading, so that the CPU between two instants of the daemon's clock (epoch seconds, as a run's
+ * `start_time_s` and `end_time_s`) can be had without counting what came before or after them
+ * (a GetRun poll sees a run finished up to a poll's interval after its end).
+ */
+class CpuTrace {
+  private readonly samples: { tS: number; cpuS: number; mainS: number }[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private reading: Promise<void> | undefined;
+
+  constructor(
+    private readonly daemon: BenchDaemon,
+    everyMs = 2,
+  ) {
+    this.timer = setInterval(() => void this.read(), everyMs);
+  }
+
+  /** Takes a reading now (unless one is under way), and resolves when it is in. */
+  read(): Promise<void> {
+    this.reading ??= (async () => {
+      const before = Date.now() / 1000;
+      const [cpuS, mainS] = await Promise.all([this.daemon.cpuS(), this.daemon.mainThreadCpuS()]);
+      this.samples.push({ tS: (before + Date.now() / 1000) / 2, cpuS, mainS });
+      this.reading = undefined;
+    })();
+    return this.reading;
+  }
+
+  /** Stops reading (after a last reading). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.reading;
+    await this.read();
+  }
+
+  /** CPU seconds at `tS` (epoch seconds): interpolated between the readings around it. */
+  at(tS: number): { cpuS: number; mainS: number } {
+    const after = this.samples.findIndex((s) => s.tS >= tS);
+    const b = this.samples[after === -1 ? this.samples.length - 1 : after] as (typeof this.samples)[number];
+    const a = after > 0 ? (this.samples[after - 1] as typeof b) : b;
+    const f = b.tS === a.tS ? 1 : Math.min(1, Math.max(0, (tS - a.tS) / (b.tS - a.tS)));
+    return { cpuS: a.cpuS + f * (b.cpuS - a.cpuS), mainS: a.mainS + f * (b.mainS - a.mainS) };
+  }
+}
+
+/**
+ * A run of `source` with `clients` following it from its start document (none: the run alone);
+ * how long it took, the daemon's CPU during it (all threads, and its main thread: read every 2 ms,
+ * between the run's own start and end times, so neither what comes before the run starts nor the
+ * serving of its followers after it ends counts), and the events each follower had got by its
+ * end. With `untilDelivered`, the followers are not cancelled at the run's end but waited for
+ * until each has every document, and `delivered` is the daemon's CPU from the run's start to then
+ * (what serving them cost in all; the same as during the run when there is no follower). The
+ * runs are started and polled on the daemon's own client, whose connection the followers'
+ * `DaemonClient`s do not share (`BenchDaemon.start`).
  */
 export async function followedRun(
   daemon: BenchDaemon,
@@ -226,12 +276,6 @@ export async function followedRun(
   source: string,
   untilDelivered = false,
 ): Promise<{ wallS: number; cpuS: number; mainS: number; received: number[]; delivered: { cpuS: number; mainS: number } }> {
-  if (clients.length === 0) {
-    const main0 = await daemon.mainThreadCpuS();
-    const result = await daemon.run(source);
-    const mainS = (await daemon.mainThreadCpuS()) - main0;
-    return { ...result, mainS, received: [], delivered: { cpuS: result.cpuS, mainS } };
-  }
   // Queue the run with the queue stopped, let every client follow it, then start the queue.
   await daemon.client.call(ControlService.method.stopQueue, {});
   const uid = await daemon.startRun(source);
@@ -249,16 +293,21 @@ export async function followedRun(
   });
   // A unary call on each client answered after its stream was opened: the server has the streams.
   await Promise.all(clients.map((client) => client.call(ControlService.method.getRun, { uid })));
-  const cpu0 = await daemon.cpuS();
-  const main0 = await daemon.mainThreadCpuS();
+  const trace = new CpuTrace(daemon);
+  await trace.read();
   await daemon.client.call(ControlService.method.startQueue, {});
-  const run = await daemon.finished(uid);
-  const cpuS = (await daemon.cpuS()) - cpu0;
-  const mainS = (await daemon.mainThreadCpuS()) - main0;
+  const run = await daemon.finished(uid, 5);
   const atEnd = [...received];
+  await sleep(20); // readings after the run's end
   if (!untilDelivered) cancel.abort();
   await Promise.all(following);
-  const delivered = untilDelivered ? { cpuS: (await daemon.cpuS()) - cpu0, mainS: (await daemon.mainThreadCpuS()) - main0 } : { cpuS, mainS };
+  await trace.stop();
+  const start = trace.at(run.startTimeS);
+  const end = trace.at(run.endTimeS);
+  const cpuS = end.cpuS - start.cpuS;
+  const mainS = end.mainS - start.mainS;
+  const last = trace.at(Number.POSITIVE_INFINITY);
+  const delivered = untilDelivered && clients.length > 0 ? { cpuS: last.cpuS - start.cpuS, mainS: last.mainS - start.mainS } : { cpuS, mainS };
   return { wallS: run.endTimeS - run.startTimeS, cpuS, mainS, received: atEnd, delivered };
 }
 

@@ -121,16 +121,38 @@ class RunLog {
     for (const wake of waiters) wake();
   }
 
+  /**
+   * Resolves after the next document is appended (or `signal` aborts), at the end of that turn of
+   * the event loop rather than at once: a plan appends a document per point between its turns,
+   * and its followers then resume once per turn, each taking everything new in one batch, instead
+   * of once per document in the plan's own microtasks (see {@link resumeNextTurn}).
+   */
   next(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
+      const aborted = (): void => resolve();
       const wake = (): void => {
-        signal.removeEventListener('abort', wake);
-        resolve();
+        signal.removeEventListener('abort', aborted);
+        resumeNextTurn(resolve);
       };
       this.waiters.push(wake);
-      signal.addEventListener('abort', wake, { once: true });
+      signal.addEventListener('abort', aborted, { once: true });
     });
   }
+}
+
+/** Followers woken in this turn of the event loop, resumed together at its end. */
+let woken: (() => void)[] = [];
+
+/** Calls `resume` in the check phase of this turn of the event loop (one `setImmediate` for all). */
+function resumeNextTurn(resume: () => void): void {
+  if (woken.length === 0) {
+    setImmediate(() => {
+      const now = woken;
+      woken = [];
+      for (const each of now) each();
+    });
+  }
+  woken.push(resume);
 }
 
 /** The documents of recent runs. */

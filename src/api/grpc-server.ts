@@ -83,15 +83,49 @@ function serverStreaming(method: DescMethod, handler: AnyHandler, gate: CallGate
   return async (call) => {
     try {
       const context = contextOf(call, method, gate);
+      const writes = new PendingWrites(context.signal);
+      context.sent = () => writes.done();
       for await (const message of handler(call.request, context) as AsyncIterable<unknown>) {
         if (context.signal.aborted) break;
-        if (!call.write(message)) await drainedOrAborted(call, context.signal);
+        if (!call.write(message, writes.started())) await drainedOrAborted(call, context.signal);
       }
       if (!call.cancelled) call.end();
     } catch (error) {
       const status = toStatus(error);
       if (!call.cancelled) call.emit('error', { code: status.code, details: status.message });
     }
+  };
+}
+
+/**
+ * The responses of a call written but not yet out (grpc-js calls a write's callback once HTTP/2
+ * has sent its bytes; never, once the call is cancelled: `signal` then ends every wait).
+ */
+class PendingWrites {
+  private pending = 0;
+  private waiting: (() => void)[] = [];
+  private readonly flush = (): void => {
+    for (const resolve of this.waiting.splice(0)) resolve();
+  };
+
+  constructor(private readonly signal: AbortSignal) {
+    signal.addEventListener('abort', this.flush, { once: true });
+  }
+
+  /** Counts a write; returns its callback. */
+  started(): () => void {
+    this.pending++;
+    return this.written;
+  }
+
+  /** Resolves when no write is pending, or the call has ended. */
+  done(): Promise<void> {
+    if (this.pending === 0 || this.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private readonly written = (): void => {
+    if (--this.pending === 0) this.flush();
   };
 }
 

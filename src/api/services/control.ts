@@ -189,8 +189,14 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
       const queued = (): boolean => request.runUid !== '' && engine.queued().some((r) => r.uid === request.runUid);
       if (request.runUid !== '') engine.run(request.runUid);
       if (request.acceptBatches) {
-        // Several documents per response for a follower that is behind (document-batch.ts).
-        for await (const batch of core.documents.followBatches(request.runUid, request.fromIndex, linked(core, context), queued)) yield batch;
+        // Several documents per response for a follower that is behind (document-batch.ts). The
+        // next batch is made only when the last one is out: a follower that HTTP/2 flow control
+        // holds back keeps one batch, and costs nothing per document meanwhile; when it may take
+        // more, its next batch has everything it is behind by (not 16 batches queued ahead).
+        for await (const batch of core.documents.followBatches(request.runUid, request.fromIndex, linked(core, context), queued)) {
+          yield batch;
+          await context.sent?.();
+        }
         return;
       }
       for await (const logged of core.documents.follow(request.runUid, request.fromIndex, linked(core, context), queued)) {
