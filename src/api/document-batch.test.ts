@@ -102,6 +102,33 @@ describe('run documents in batches', () => {
     expect(rest).toEqual(indices.slice(7));
   });
 
+  it('documents appended in one turn of the event loop (a plan between its turns) reach a follower that keeps up in one batch, not one each', async () => {
+    const log = new DocumentLog(50, {});
+    const recorder = recorderOf(log);
+    const sizes: number[] = [];
+    const indices: number[] = [];
+    const reading = (async () => {
+      for await (const batch of log.followBatches(recorder.uid, 0, new AbortController().signal)) {
+        sizes.push(batch.length);
+        for (const d of batch.documents) indices.push(d.index ?? -1);
+      }
+    })();
+    await new Promise((resolve) => setImmediate(resolve)); // the follower has the start document and waits
+    const before = sizes.length;
+    // 300 points, each after an await (as a plan's point awaits its device calls), in one turn.
+    for (let i = 0; i < 300; i++) {
+      recorder.record('scan', { x: i });
+      await Promise.resolve();
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    const during = sizes.slice(before);
+    expect(during.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(300); // the events (and their descriptor)
+    expect(during.length).toBeLessThanOrEqual(2); // BATCH_DOCUMENTS a batch at most
+    recorder.close('success');
+    await reading;
+    expect(indices).toEqual(indices.map((_, i) => i));
+  });
+
   it('a batch is at most BATCH_BYTES of documents, or one larger document alone', () => {
     const builder = new BatchBuilder();
     const made: DocumentBatch[] = [];
