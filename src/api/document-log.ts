@@ -242,10 +242,13 @@ export class DocumentLog {
    * As {@link follow}, in batches: each time the follower reads, the documents it is behind by (up
    * to `BATCH_DOCUMENTS` or `BATCH_BYTES` a batch, document-batch.ts), in order, as one response; a
    * follower that keeps up gets batches of one. Nothing is waited for to fill a batch.
+   * `paced`, when given, is awaited after each batch taken while the run is going on (not once it
+   * has ended), before the next is made: the caller lets the follower take no more than it can send.
    */
-  async *followBatches(runUid: string, fromIndex: number, signal: AbortSignal, queued: () => boolean = () => false): AsyncGenerator<DocumentBatch> {
+  async *followBatches(runUid: string, fromIndex: number, signal: AbortSignal, queued: () => boolean = () => false, paced?: () => Promise<void>): AsyncGenerator<DocumentBatch> {
     const log = await this.find(runUid, signal, queued);
     if (log === undefined) return;
+    const pace = paced === undefined ? undefined : async (): Promise<void> => (log.closed ? undefined : paced());
     const builder = new BatchBuilder();
     let cursor = fromIndex;
     while (!signal.aborted) {
@@ -257,9 +260,13 @@ export class DocumentLog {
           if (full === undefined) continue;
           if (signal.aborted) return;
           yield full;
+          await pace?.();
         }
         const rest = builder.take();
-        if (rest !== undefined && !signal.aborted) yield rest;
+        if (rest !== undefined && !signal.aborted) {
+          yield rest;
+          await pace?.();
+        }
         continue;
       }
       let batch: DocumentBatch | undefined;
@@ -269,6 +276,7 @@ export class DocumentLog {
       if (batch !== undefined) {
         if (signal.aborted) return;
         yield batch;
+        await pace?.();
         continue;
       }
       if (cursor < log.base) continue; // the window moved on while this follower was away

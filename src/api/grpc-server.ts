@@ -84,7 +84,7 @@ function serverStreaming(method: DescMethod, handler: AnyHandler, gate: CallGate
     try {
       const context = contextOf(call, method, gate);
       const writes = new PendingWrites(context.signal);
-      context.sent = () => writes.done();
+      context.sent = (ahead = 0) => writes.done(ahead);
       for await (const message of handler(call.request, context) as AsyncIterable<unknown>) {
         if (context.signal.aborted) break;
         if (!call.write(message, writes.started())) await drainedOrAborted(call, context.signal);
@@ -118,14 +118,17 @@ class PendingWrites {
     return this.written;
   }
 
-  /** Resolves when no write is pending, or the call has ended. */
-  done(): Promise<void> {
-    if (this.pending === 0 || this.signal.aborted) return Promise.resolve();
+  /** Resolves when at most `ahead` writes are pending, or the call has ended. */
+  done(ahead: number): Promise<void> {
+    if (this.pending <= ahead || this.signal.aborted) return Promise.resolve();
+    this.ahead = ahead;
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
+  private ahead = 0;
+
   private readonly written = (): void => {
-    if (--this.pending === 0) this.flush();
+    if (--this.pending <= this.ahead) this.flush();
   };
 }
 

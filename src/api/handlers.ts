@@ -16,12 +16,13 @@ export interface CallContext {
   principal: Principal;
   /**
    * A streaming call over a transport that queues responses (native gRPC: up to 16 a call):
-   * resolves when every response yielded so far has been written out to the connection (which
-   * HTTP/2 flow control may hold back), or the call has ended. A handler whose next response is
-   * best made late, of whatever is newest then, waits for it before making it. Absent where the
-   * transport takes one response at a time anyway (Connect).
+   * resolves when at most `ahead` (default 0) of the responses yielded so far are still to be
+   * written out to the connection (which HTTP/2 flow control may hold back), or the call has
+   * ended. A handler whose next response is best made late, of whatever is newest then, waits
+   * for it before making it. Absent where the transport takes one response at a time anyway
+   * (Connect).
    */
-  sent?: () => Promise<void>;
+  sent?: (ahead?: number) => Promise<void>;
 }
 
 type HandlerFor<M> = M extends { methodKind: 'unary'; input: infer I extends DescMessage; output: infer O extends DescMessage }

@@ -189,14 +189,16 @@ export function controlHandlers(core: DaemonCore): ServiceHandlers<typeof Contro
       const queued = (): boolean => request.runUid !== '' && engine.queued().some((r) => r.uid === request.runUid);
       if (request.runUid !== '') engine.run(request.runUid);
       if (request.acceptBatches) {
-        // Several documents per response for a follower that is behind (document-batch.ts). The
-        // next batch is made only when the last one is out: a follower that HTTP/2 flow control
-        // holds back keeps one batch, and costs nothing per document meanwhile; when it may take
-        // more, its next batch has everything it is behind by (not 16 batches queued ahead).
-        for await (const batch of core.documents.followBatches(request.runUid, request.fromIndex, linked(core, context), queued)) {
-          yield batch;
-          await context.sent?.();
-        }
+        // Several documents per response for a follower that is behind (document-batch.ts).
+        // While the run goes on, its next batch is made only when the one before the last is
+        // out: a follower that HTTP/2 flow control holds back keeps two batches and costs nothing
+        // per document meanwhile; when it may take more, its next batch has everything it is
+        // behind by (not 16 batches made ahead, during the run); its stream is never left empty
+        // while the next batch is made. After the run, batches are made as the transport queues
+        // them (faster to catch up with: fewer full collections than paced, measured).
+        const sent = context.sent;
+        const paced = sent === undefined ? undefined : () => sent(1);
+        for await (const batch of core.documents.followBatches(request.runUid, request.fromIndex, linked(core, context), queued, paced)) yield batch;
         return;
       }
       for await (const logged of core.documents.follow(request.runUid, request.fromIndex, linked(core, context), queued)) {
