@@ -311,43 +311,57 @@ export async function followedRun(
   return { wallS: run.endTimeS - run.startTimeS, cpuS, mainS, received: atEnd, delivered };
 }
 
+/** A {@link PerPoint} with the daemon's main-thread CPU per point too (microseconds). */
+export interface FollowedPerPoint extends PerPoint {
+  mainUs: number;
+}
+
 /**
  * Per-point time of `script` runs with no follower and with `followers` clients following each
  * run from its start document (each its own DaemonClient, in this process; grpc-js shares one
- * connection among them): (t_N - t_10) / (N - 10) for each, medians of `rounds` rounds, the two
+ * connection among them, not the one the runs are started and polled on), timed as
+ * {@link followedRun} does: (t_N - t_10) / (N - 10) for each, medians of `rounds` rounds, the two
  * interleaved in each round (ABBA order), so that a change of the machine's load hits both alike.
  * When a run has finished its followers are cancelled rather than waited for (100 clients
  * catching up on 10,000 events each takes minutes on 2 cores, which is not the run's time);
  * `delivered` is the share of the events they had got by then (their mean, over the N-point runs).
  */
-export async function followersBench(daemon: BenchDaemon, script: (n: number) => string, followers: number, points: number, rounds = 3): Promise<{ alone: PerPoint; followed: PerPoint; delivered: number }> {
+export async function followersBench(
+  daemon: BenchDaemon,
+  script: (n: number) => string,
+  followers: number,
+  points: number,
+  rounds = 3,
+): Promise<{ alone: FollowedPerPoint; followed: FollowedPerPoint; delivered: number }> {
   const clients = Array.from({ length: followers }, () => new DaemonClient(daemon.address));
   const shares: number[] = [];
   const small = 10;
-  const time = async (withFollowers: boolean, n: number): Promise<{ wallS: number; cpuS: number }> => {
+  const time = async (withFollowers: boolean, n: number): Promise<{ wallS: number; cpuS: number; mainS: number }> => {
     const result = await followedRun(daemon, withFollowers ? clients : [], script(n));
     if (withFollowers && n === points) shares.push(result.received.reduce((a, b) => a + b, 0) / followers / n);
     return result;
   };
   try {
     await time(true, small);
-    const alone: PerPoint[] = [];
-    const followed: PerPoint[] = [];
-    const figure = async (withFollowers: boolean): Promise<PerPoint> => {
+    const alone: FollowedPerPoint[] = [];
+    const followed: FollowedPerPoint[] = [];
+    const figure = async (withFollowers: boolean): Promise<FollowedPerPoint> => {
       const a = await time(withFollowers, small);
       const b = await time(withFollowers, points);
-      return { wallUs: ((b.wallS - a.wallS) / (points - small)) * 1e6, cpuUs: ((b.cpuS - a.cpuS) / (points - small)) * 1e6 };
+      const per = (key: 'wallS' | 'cpuS' | 'mainS'): number => ((b[key] - a[key]) / (points - small)) * 1e6;
+      return { wallUs: per('wallS'), cpuUs: per('cpuS'), mainUs: per('mainS') };
     };
     for (let round = 0; round < rounds; round++) {
       for (const withFollowers of round % 2 === 0 ? [false, true] : [true, false]) (withFollowers ? followed : alone).push(await figure(withFollowers));
     }
-    const median = (figures: PerPoint[], key: keyof PerPoint): number => {
+    const median = (figures: FollowedPerPoint[], key: keyof FollowedPerPoint): number => {
       const sorted = figures.map((f) => f[key]).sort((x, y) => x - y);
       return sorted[Math.floor(sorted.length / 2)] as number;
     };
+    const medians = (figures: FollowedPerPoint[]): FollowedPerPoint => ({ wallUs: median(figures, 'wallUs'), cpuUs: median(figures, 'cpuUs'), mainUs: median(figures, 'mainUs') });
     return {
-      alone: { wallUs: median(alone, 'wallUs'), cpuUs: median(alone, 'cpuUs') },
-      followed: { wallUs: median(followed, 'wallUs'), cpuUs: median(followed, 'cpuUs') },
+      alone: medians(alone),
+      followed: medians(followed),
       delivered: shares.reduce((a, b) => a + b, 0) / shares.length,
     };
   } finally {
@@ -380,8 +394,9 @@ export async function benchDaemon(
     ] as const) {
       const { alone, followed, delivered } = await followersBench(daemon, script, 100, points);
       const pts = `${points.toLocaleString('en')} points`;
-      report(`daemon: ${name}, per point, 0 followers`, alone.wallUs, 'us', `${pts}; daemon CPU ${alone.cpuUs.toFixed(1)} us`);
-      report(`daemon: ${name}, per point, 100 followers`, followed.wallUs, 'us', `${pts}; daemon CPU ${followed.cpuUs.toFixed(1)} us; ${(delivered * 100).toFixed(0)}% of the events reached them during the run`);
+      const cpu = (f: FollowedPerPoint): string => `daemon CPU ${f.cpuUs.toFixed(1)} us (main thread ${f.mainUs.toFixed(1)})`;
+      report(`daemon: ${name}, per point, 0 followers`, alone.wallUs, 'us', `${pts}; ${cpu(alone)}`);
+      report(`daemon: ${name}, per point, 100 followers`, followed.wallUs, 'us', `${pts}; ${cpu(followed)}; ${(delivered * 100).toFixed(0)}% of the events reached them during the run`);
       report(`change with 100 followers, ${name}`, ((followed.wallUs - alone.wallUs) / alone.wallUs) * 100, '%', 'target < 5');
     }
   } finally {
