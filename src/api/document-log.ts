@@ -125,14 +125,17 @@ class RunLog {
    * Resolves after the next document is appended (or `signal` aborts), at the end of that turn of
    * the event loop rather than at once: a plan appends a document per point between its turns,
    * and its followers then resume once per turn, each taking everything new in one batch, instead
-   * of once per document in the plan's own microtasks (see {@link resumeNextTurn}).
+   * of once per document in the plan's own microtasks (see {@link resumeNextTurn}). After the
+   * run's last document, at once: a daemon that shuts down ends its streams right after its run,
+   * and each follower still gets the stop document.
    */
   next(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const aborted = (): void => resolve();
       const wake = (): void => {
         signal.removeEventListener('abort', aborted);
-        resumeNextTurn(resolve);
+        if (this.closed) resolve();
+        else resumeNextTurn(resolve);
       };
       this.waiters.push(wake);
       signal.addEventListener('abort', aborted, { once: true });
