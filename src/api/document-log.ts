@@ -178,9 +178,10 @@ class RunLog {
     const n = keys.length;
     const start = spill.reserve(2 + 4 + 8 + 1 + uid.length + 16 * n + 1);
     const buffer = spill.current;
-    buffer.writeUInt16LE(described.id, start);
-    buffer.writeUInt32LE(seqNum, start + 2);
-    buffer.writeDoubleLE(timeS, start + 6);
+    const view = spill.currentView;
+    view.setUint16(start, described.id, true);
+    view.setUint32(start + 2, seqNum, true);
+    view.setFloat64(start + 6, timeS, true);
     let at = start + 14;
     buffer[at++] = uid.length;
     for (let i = 0; i < uid.length; i++) {
@@ -193,7 +194,7 @@ class RunLog {
       if (!Object.hasOwn(data, key)) continue;
       const value = data[key];
       if (i >= n || key !== keys[i] || typeof value !== 'number') return false;
-      buffer.writeDoubleLE(value, at);
+      view.setFloat64(at, value, true);
       at += 8;
       i++;
     }
@@ -206,7 +207,7 @@ class RunLog {
       const t = timestamps[key];
       if (i >= n || key !== keys[i] || typeof t !== 'number') return false;
       if (!Object.is(t, timeS)) own = true;
-      buffer.writeDoubleLE(t, at + 8 * i);
+      view.setFloat64(at + 8 * i, t, true);
       i++;
     }
     if (i !== n) return false;

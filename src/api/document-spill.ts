@@ -40,6 +40,7 @@ export class DocumentSpill {
   private fd: number | undefined;
   /** Documents not written yet, length-prefixed; a new buffer for each batch. */
   private batch = Buffer.allocUnsafe(BATCH_BYTES + 4096);
+  private view = new DataView(this.batch.buffer, this.batch.byteOffset, this.batch.length);
   private pendingBytes = 0;
   /** Documents appended (written or pending). */
   private count = 0;
@@ -95,6 +96,12 @@ export class DocumentSpill {
   /** The batch being filled: records are written into it at the offset {@link reserve} gave. */
   get current(): Buffer {
     return this.batch;
+  }
+
+  /** A DataView of {@link current} (its numbers written several times faster than Buffer's methods do). */
+  get currentView(): DataView {
+    if (this.view.buffer !== this.batch.buffer || this.view.byteOffset !== this.batch.byteOffset) this.view = new DataView(this.batch.buffer, this.batch.byteOffset, this.batch.length);
+    return this.view;
   }
 
   /**
