@@ -19,8 +19,17 @@ import type { HostCallContext, HostFunction, HostFunctions, JsonValue } from './
 
 /** How long the main thread polls for the script's next request after answering one, in ms. */
 export const POLL_MS = 0.1;
-/** Requests served without polling before the main thread tries polling again, once polls failed. */
+/** Requests served without polling before the main thread tries polling again, once polls failed often. */
 const POLL_RETRY_AFTER = 64;
+/**
+ * Recent missed polls (a count that decays by {@link MISS_DECAY} a poll, i.e. halves in about 350
+ * polls) above which a miss makes the main thread skip {@link POLL_RETRY_AFTER} requests; below
+ * it, a miss skips one request only: an isolated miss (the worker's garbage collector, its thread
+ * preempted once) then costs a wake-up message or two, not 64.
+ */
+const MISSES_BEFORE_BACKOFF = 3;
+/** Factor of the recent-miss count kept at each poll. */
+const MISS_DECAY = 1 - 1 / 512;
 /** Longest stretch the main thread serves one script without letting its event loop run, in ms. */
 export const SLICE_MS = 2;
 
@@ -59,9 +68,12 @@ export class HostDispatcher {
    * Whether polling pays: it is tried after each answer while the script's next request comes
    * within {@link POLL_MS}; after a poll that found nothing (the script computes, or the machine
    * is busy and its thread waits for a core) the main thread stops polling for
-   * {@link POLL_RETRY_AFTER} requests, so it never takes a core the script could use.
+   * {@link POLL_RETRY_AFTER} requests when polls missed often lately, so it never takes a core the
+   * script could use, and for one request after a miss in a run of polls that paid.
    */
   private skipPolls = 0;
+  /** Recent missed polls, decayed (see {@link MISSES_BEFORE_BACKOFF}). */
+  private recentMisses = 0;
   /** Host calls served so far (deferred ones included). */
   calls = 0;
 
@@ -189,8 +201,10 @@ export class HostDispatcher {
       this.skipPolls -= 1;
       return pollForRequest(this.channel, 0);
     }
+    this.recentMisses *= MISS_DECAY;
     if (pollForRequest(this.channel, POLL_MS)) return true;
-    this.skipPolls = POLL_RETRY_AFTER;
+    this.recentMisses += 1;
+    this.skipPolls = this.recentMisses > MISSES_BEFORE_BACKOFF ? POLL_RETRY_AFTER : 1;
     return false;
   }
 
