@@ -33,6 +33,21 @@ const MISS_DECAY = 1 - 1 / 512;
 /** Longest stretch the main thread serves one script without letting its event loop run, in ms. */
 export const SLICE_MS = 2;
 
+/**
+ * What the main thread's side of every script's calls did, counted since the process started
+ * (read by `bench/round-trip.ts` to tell where slow round trips come from).
+ */
+export const dispatchCounts = {
+  /** Requests announced by a wake-up message (the main thread was not polling). */
+  wakes: 0,
+  /** Polls that found no request within {@link POLL_MS}. */
+  missedPolls: 0,
+  /** Misses that made the main thread skip {@link POLL_RETRY_AFTER} requests. */
+  backoffs: 0,
+  /** Event-loop turns taken by {@link SLICE_MS} while serving. */
+  sliceTurns: 0,
+};
+
 /** JSON of the error record a stub throws in the script: `{name, message, code}`. */
 export function errorAnswer(error: DaqError): string {
   return JSON.stringify({ name: 'DaqError', message: error.message, code: error.code });
@@ -91,6 +106,7 @@ export class HostDispatcher {
 
   /** The worker announced a request: serve it (and the ones that follow quickly). */
   wake(): void {
+    dispatchCounts.wakes += 1;
     this.sliceEndMs = performance.now() + SLICE_MS;
     void this.serve();
   }
@@ -153,6 +169,7 @@ export class HostDispatcher {
       while (!this.closed && this.pending === undefined && this.held === undefined) {
         if (!this.poll()) return;
         if (performance.now() > this.sliceEndMs) {
+          dispatchCounts.sliceTurns += 1;
           await new Promise((resolve) => setImmediate(resolve));
           this.sliceEndMs = performance.now() + SLICE_MS;
           continue;
@@ -204,7 +221,10 @@ export class HostDispatcher {
     this.recentMisses *= MISS_DECAY;
     if (pollForRequest(this.channel, POLL_MS)) return true;
     this.recentMisses += 1;
-    this.skipPolls = this.recentMisses > MISSES_BEFORE_BACKOFF ? POLL_RETRY_AFTER : 1;
+    dispatchCounts.missedPolls += 1;
+    const backoff = this.recentMisses > MISSES_BEFORE_BACKOFF;
+    if (backoff) dispatchCounts.backoffs += 1;
+    this.skipPolls = backoff ? POLL_RETRY_AFTER : 1;
     return false;
   }
 
