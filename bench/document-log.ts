@@ -2,11 +2,12 @@
  * What the daemon's document log costs per event, in this process (issue 14): the documents of
  * a real 10,000-point lineScan run (the bench lab of ./script-scan.ts, VirtualClock) are captured
  * once, then given to a fresh `DocumentLog` with a spill directory (as `daq daemon` has one) as
- * run after run, and timed in CPU time: per event, the whole `add` (Bluesky JSON, RunDocument bytes, memory
- * window, spill file), medians of `--rounds` runs. Then the same for its parts alone: the Bluesky
- * serializer (`toBluesky`, the JSON) and the protobuf encoding of the event with that JSON
- * (`encodeEngineEvent`), the two-step path; and the one-pass path `add` takes for events of numbers
- * (`encodeNumericEvent`).
+ * run after run, and timed in CPU time: per event, the whole `add` (an event of numbers kept in
+ * the compact form, the other documents' Bluesky JSON and RunDocument bytes, memory window, spill
+ * file), medians of `--rounds` runs. Then what encoding costs, paid when a follower first reads
+ * an event (or, without a spill file, as it comes): the Bluesky serializer (`toBluesky`, the JSON)
+ * and the protobuf encoding of the event with that JSON (`encodeEngineEvent`), the two-step path;
+ * and the one-pass path for events of numbers (`encodeNumericEvent`).
  *
  * Usage: node dist/bench/document-log.js [--rounds R]
  */
@@ -48,7 +49,7 @@ try {
     return median(samples);
   };
   const log = new DocumentLog(3, {}, join(dir, 'documents'));
-  report('document log: add (JSON, protobuf, window, spill), per event', time((runUid) => {
+  report('document log: add (events of numbers kept compact; window, spill), per event', time((runUid) => {
     for (const { document } of captured) log.add({ runUid, document });
   }), 'us CPU', `${events} events a run, medians of ${rounds} runs`);
   report('  of which Bluesky serializer (toBluesky), per event', time(() => {

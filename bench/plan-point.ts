@@ -19,6 +19,7 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { procCpuS } from './daemon.js';
+import { type HeapNode, summarizeHeap } from './heap-summary.js';
 import { lab, SCRIPTS } from './script-scan.js';
 
 const args = process.argv.slice(2);
@@ -85,12 +86,6 @@ if (cpuFile !== undefined) {
   process.stdout.write(`CPU profile of one ${points}-point run: ${cpuFile}\n`);
 }
 
-interface HeapNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  selfSize: number;
-  children: HeapNode[];
-}
-
 if (heapFile !== undefined) {
   const session = new Session();
   session.connect();
@@ -104,29 +99,7 @@ if (heapFile !== undefined) {
   const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapNode } };
   await writeFile(heapFile, JSON.stringify(profile));
   session.disconnect();
-  const short = (url: string): string => url.replace(/^file:\/\//, '').replace(/^.*\/dist\//, '').replace(/^.*\/node_modules\//, 'node_modules/');
-  const name = (n: HeapNode): string => `${n.callFrame.functionName || '(anonymous)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
-  const bySelf = new Map<string, number>();
-  const byOwn = new Map<string, number>();
-  let total = 0;
-  const walk = (n: HeapNode, own: string | undefined): void => {
-    const here = n.callFrame.url.includes('/src/') ? name(n) : own;
-    if (n.selfSize > 0) {
-      total += n.selfSize;
-      bySelf.set(name(n), (bySelf.get(name(n)) ?? 0) + n.selfSize);
-      const k = here ?? '(no src/ frame)';
-      byOwn.set(k, (byOwn.get(k) ?? 0) + n.selfSize);
-    }
-    for (const c of n.children) walk(c, here);
-  };
-  walk(profile.head, undefined);
-  const show = (title: string, m: Map<string, number>): void => {
-    process.stdout.write(`${title}\n`);
-    for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, 25)) process.stdout.write(`  ${(v / points).toFixed(0).padStart(6)} B  ${k}\n`);
-  };
-  process.stdout.write(`allocated on the main thread over one ${points}-point run: ${(total / points).toFixed(0)} B per point\n`);
-  show('by allocating function, per point:', bySelf);
-  show('by the innermost src/ function on the stack, per point:', byOwn);
+  summarizeHeap(profile.head, points, `allocated on the main thread over one ${points}-point run`);
 }
 
 await here.lab.disconnect();

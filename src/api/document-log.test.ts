@@ -6,6 +6,8 @@ import { VirtualClock } from '../core/index.js';
 import { RunRecorder } from '../engine/run/recorder.js';
 import { DocumentLog, MEMORY_WINDOW } from './document-log.js';
 import type { RunDocumentInit } from './convert.js';
+import { encodingOf } from './encoded.js';
+import type { RunEvent } from '../engine/index.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -91,6 +93,67 @@ describe('the document log with a spill directory', () => {
     expect(indices).toEqual(indices.map((_, i) => i));
     expect(seqNums).toEqual(seqNums.map((_, i) => i + 1));
     expect(seqNums).toHaveLength(total);
+  });
+
+  it('an event of numbers kept in the compact form reaches every follower as the exact bytes the event itself makes, from memory and from the file, whatever its shape', async () => {
+    const compact = new DocumentLog(50, {}, spillDir());
+    const eager = new DocumentLog(50, {}); // no spill file: every event encoded as it comes
+    const recorder = new RunRecorder({ scriptName: 'shapes.js', scriptSource: '', params: {}, metadata: {}, lab: 'test' }, new VirtualClock());
+    const uid = recorder.uid;
+    let first: RunEvent | undefined;
+    recorder.onDocument((document) => {
+      compact.add({ runUid: uid, document });
+      eager.add({ runUid: uid, document });
+      if (document.kind === 'event') first ??= document;
+    });
+    recorder.open();
+    recorder.record('numbers', { x: 1, y: 2.5, z: -3 });
+    const base = first as RunEvent;
+    const add = (change: (event: RunEvent, i: number) => void, count: number): void => {
+      for (let i = 0; i < count; i++) {
+        const event: RunEvent = { ...base, uid: `e-${i}-${Math.random()}`, seqNum: base.seqNum + i + 1, timeS: base.timeS + i * 0.001, data: { x: i, y: i / 7, z: -i }, timestamps: {} };
+        for (const key of Object.keys(event.data)) event.timestamps[key] = event.timeS;
+        change(event, i);
+        compact.add({ runUid: uid, document: event });
+        eager.add({ runUid: uid, document: event });
+      }
+    };
+    const shapes: ((event: RunEvent, i: number) => void)[] = [
+      () => {}, // every timestamp the event's time
+      (e, i) => (e.timestamps.y = e.timeS - 0.5 - i), // a timestamp of its own
+      (e) => (e.data = { z: -1, y: 2, x: 3 }), // the keys in another order
+      (e) => delete e.data.z, // a key missing
+      (e) => ((e.data.w = 1), (e.timestamps.w = e.timeS)), // a key more
+      (e) => (e.data = { x: NaN, y: -0, z: Infinity }),
+      (e) => (e.data.y = -Number.MAX_VALUE),
+      (e) => (e.data.x = 'text'), // not a number
+      (e) => delete e.timestamps.x, // a timestamp missing
+      (e) => (e.timestamps = { z: e.timeS, y: e.timeS, x: e.timeS }), // timestamps in another order
+      (e) => (e.uid = `é-${e.uid}`), // a uid that is not ASCII
+      (e) => (e.uid = 'u'.repeat(300)), // a uid too long for the compact form
+    ];
+    // Each shape several times, interleaved, past twice the memory window.
+    for (let round = 0; round < 700; round++) for (const shape of shapes) add(shape, 1 + (round % 2));
+    const entries = (compact as unknown as { runs: Map<string, { documents: unknown[] }> }).runs.get(uid)?.documents ?? [];
+    expect(entries.some((entry) => typeof entry === 'number')).toBe(true); // some are kept compact
+    expect(entries.some((entry) => typeof entry !== 'number')).toBe(true); // others encoded as they came
+    // Each document's bytes as hex (one string compare each: quicker than comparing arrays).
+    const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+    const bytes = async (log: DocumentLog, until = Infinity): Promise<string[]> => {
+      const out: string[] = [];
+      for await (const logged of log.follow(uid, 0, new AbortController().signal)) if (out.push(hex(logged.bytes)) >= until) break;
+      return out;
+    };
+    const sofar = (compact as unknown as { runs: Map<string, { length: number }> }).runs.get(uid)?.length ?? 0;
+    const running = await bytes(compact, sofar); // a run in progress: from the file, then from memory
+    recorder.close('success');
+    const expected = await bytes(eager);
+    expect(running.length).toBeGreaterThan(2 * MEMORY_WINDOW);
+    expect(running).toEqual(expected.slice(0, running.length));
+    expect(await bytes(compact)).toEqual(expected); // a finished run: all from the file
+    const batched: string[] = [];
+    for await (const batch of compact.followBatches(uid, 0, new AbortController().signal)) for (const document of batch.documents) batched.push(hex(encodingOf(document) as Uint8Array));
+    expect(batched).toEqual(expected);
   });
 
   it("removes a run's file when the run leaves the log, and the files an earlier daemon left", async () => {

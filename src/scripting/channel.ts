@@ -89,17 +89,40 @@ const decoder = new TextDecoder();
 export const SPIN_MS = 0.2;
 
 /**
- * Polls the call state for up to {@link SPIN_MS} before the worker goes to sleep. Most device
- * calls answer within microseconds, and waking a sleeping thread costs 50-100 us on a virtual
- * machine; a short poll saves that wake-up for fast calls and costs at most 0.2 ms of one core
- * for slow ones (a move).
+ * Recent answers that the worker's poll missed (a count that decays by {@link SLOW_DECAY} an
+ * answer, i.e. halves in about 180 answers) above which the worker stops polling and sleeps at
+ * once: the calls are slow (a move), or the main thread waits for the core the poll holds.
  */
-function spinBriefly(header: Int32Array): void {
+const SLOW_BEFORE_SLEEPING = 3;
+/** Factor of the recent slow-answer count kept at each answer. */
+const SLOW_DECAY = 1 - 1 / 256;
+/** Worker: recent answers that came after its poll gave up, decayed (see {@link SLOW_BEFORE_SLEEPING}). */
+let recentSlow = 0;
+
+/**
+ * Worker: waits until the call state is no longer `waiting`. It polls for up to {@link SPIN_MS}
+ * first, then sleeps on `Atomics.wait`. Most device calls answer within microseconds, and waking
+ * a sleeping thread costs 50-100 us on a virtual machine; a short poll saves that wake-up for fast
+ * calls and costs at most 0.2 ms of one core for slow ones (a move). While answers keep coming
+ * later than {@link SPIN_MS} (slow calls, or a machine whose other core is busy, where the poll
+ * only delays the main thread it waits for), it sleeps at once; an isolated late answer does not
+ * stop it polling.
+ */
+function waitWhileWaiting(header: Int32Array): void {
+  recentSlow *= SLOW_DECAY;
   if (Atomics.load(header, Slot.state) !== CallState.waiting) return;
-  const until = performance.now() + SPIN_MS;
-  while (Atomics.load(header, Slot.state) === CallState.waiting && performance.now() < until) {
-    // poll
+  const start = performance.now();
+  if (recentSlow <= SLOW_BEFORE_SLEEPING) {
+    const until = start + SPIN_MS;
+    while (Atomics.load(header, Slot.state) === CallState.waiting && performance.now() < until) {
+      // poll
+    }
   }
+  if (Atomics.load(header, Slot.state) !== CallState.waiting) return;
+  while (Atomics.load(header, Slot.state) === CallState.waiting) {
+    Atomics.wait(header, Slot.state, CallState.waiting);
+  }
+  if (performance.now() - start > SPIN_MS) recentSlow += 1;
 }
 
 /** Writes `text` into the data area, or posts it on `overflow`; returns the length slot's value. */
@@ -181,10 +204,7 @@ export interface Answer {
 /** Worker: blocks until the main thread answers the current call, then reads the answer. */
 export function awaitAnswer(channel: ChannelViews, overflow: MessagePort): Answer {
   const { header, data } = channel;
-  spinBriefly(header);
-  while (Atomics.load(header, Slot.state) === CallState.waiting) {
-    Atomics.wait(header, Slot.state, CallState.waiting);
-  }
+  waitWhileWaiting(header);
   const kind = header[Slot.kind] ?? AnswerKind.undefined;
   const text = take(data, overflow, header[Slot.length] ?? 0);
   Atomics.store(header, Slot.state, CallState.idle);

@@ -19,10 +19,34 @@ import type { HostCallContext, HostFunction, HostFunctions, JsonValue } from './
 
 /** How long the main thread polls for the script's next request after answering one, in ms. */
 export const POLL_MS = 0.1;
-/** Requests served without polling before the main thread tries polling again, once polls failed. */
+/** Requests served without polling before the main thread tries polling again, once polls failed often. */
 const POLL_RETRY_AFTER = 64;
+/**
+ * Recent missed polls (a count that decays by {@link MISS_DECAY} a poll, i.e. halves in about 350
+ * polls) above which a miss makes the main thread skip {@link POLL_RETRY_AFTER} requests; below
+ * it, a miss skips one request only: an isolated miss (the worker's garbage collector, its thread
+ * preempted once) then costs a wake-up message or two, not 64.
+ */
+const MISSES_BEFORE_BACKOFF = 3;
+/** Factor of the recent-miss count kept at each poll. */
+const MISS_DECAY = 1 - 1 / 512;
 /** Longest stretch the main thread serves one script without letting its event loop run, in ms. */
 export const SLICE_MS = 2;
+
+/**
+ * What the main thread's side of every script's calls did, counted since the process started
+ * (read by `bench/round-trip.ts` to tell where slow round trips come from).
+ */
+export const dispatchCounts = {
+  /** Requests announced by a wake-up message (the main thread was not polling). */
+  wakes: 0,
+  /** Polls that found no request within {@link POLL_MS}. */
+  missedPolls: 0,
+  /** Misses that made the main thread skip {@link POLL_RETRY_AFTER} requests. */
+  backoffs: 0,
+  /** Event-loop turns taken by {@link SLICE_MS} while serving. */
+  sliceTurns: 0,
+};
 
 /** JSON of the error record a stub throws in the script: `{name, message, code}`. */
 export function errorAnswer(error: DaqError): string {
@@ -59,9 +83,12 @@ export class HostDispatcher {
    * Whether polling pays: it is tried after each answer while the script's next request comes
    * within {@link POLL_MS}; after a poll that found nothing (the script computes, or the machine
    * is busy and its thread waits for a core) the main thread stops polling for
-   * {@link POLL_RETRY_AFTER} requests, so it never takes a core the script could use.
+   * {@link POLL_RETRY_AFTER} requests when polls missed often lately, so it never takes a core the
+   * script could use, and for one request after a miss in a run of polls that paid.
    */
   private skipPolls = 0;
+  /** Recent missed polls, decayed (see {@link MISSES_BEFORE_BACKOFF}). */
+  private recentMisses = 0;
   /** Host calls served so far (deferred ones included). */
   calls = 0;
 
@@ -79,6 +106,7 @@ export class HostDispatcher {
 
   /** The worker announced a request: serve it (and the ones that follow quickly). */
   wake(): void {
+    dispatchCounts.wakes += 1;
     this.sliceEndMs = performance.now() + SLICE_MS;
     void this.serve();
   }
@@ -141,6 +169,7 @@ export class HostDispatcher {
       while (!this.closed && this.pending === undefined && this.held === undefined) {
         if (!this.poll()) return;
         if (performance.now() > this.sliceEndMs) {
+          dispatchCounts.sliceTurns += 1;
           await new Promise((resolve) => setImmediate(resolve));
           this.sliceEndMs = performance.now() + SLICE_MS;
           continue;
@@ -189,8 +218,13 @@ export class HostDispatcher {
       this.skipPolls -= 1;
       return pollForRequest(this.channel, 0);
     }
+    this.recentMisses *= MISS_DECAY;
     if (pollForRequest(this.channel, POLL_MS)) return true;
-    this.skipPolls = POLL_RETRY_AFTER;
+    this.recentMisses += 1;
+    dispatchCounts.missedPolls += 1;
+    const backoff = this.recentMisses > MISSES_BEFORE_BACKOFF;
+    if (backoff) dispatchCounts.backoffs += 1;
+    this.skipPolls = backoff ? POLL_RETRY_AFTER : 1;
     return false;
   }
 
