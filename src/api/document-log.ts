@@ -279,6 +279,7 @@ class RunLog {
       }
     }
     if (last) this.closed = true;
+    if (last) resumeWoken(); // followers woken earlier in this turn take the last documents now (see next)
     if (this.waiters.length === 0) return;
     const waiters = this.waiters;
     this.waiters = [];
@@ -290,8 +291,8 @@ class RunLog {
    * the event loop rather than at once: a plan appends a document per point between its turns,
    * and its followers then resume once per turn, each taking everything new in one batch, instead
    * of once per document in the plan's own microtasks (see {@link resumeNextTurn}). After the
-   * run's last document, at once: a daemon that shuts down ends its streams right after its run,
-   * and each follower still gets the stop document.
+   * run's last document, at once, with every follower woken earlier in the turn: a daemon that
+   * shuts down ends its streams right after its run, and each follower still gets the stop document.
    */
   next(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
@@ -312,14 +313,15 @@ let woken: (() => void)[] = [];
 
 /** Calls `resume` in the check phase of this turn of the event loop (one `setImmediate` for all). */
 function resumeNextTurn(resume: () => void): void {
-  if (woken.length === 0) {
-    setImmediate(() => {
-      const now = woken;
-      woken = [];
-      for (const each of now) each();
-    });
-  }
+  if (woken.length === 0) setImmediate(resumeWoken);
   woken.push(resume);
+}
+
+/** Resumes the followers woken in this turn (at its end, or at once when a run has ended). */
+function resumeWoken(): void {
+  const now = woken;
+  woken = [];
+  for (const each of now) each();
 }
 
 /** The documents of recent runs. */
