@@ -156,6 +156,37 @@ describe('the document log with a spill directory', () => {
     expect(batched).toEqual(expected);
   });
 
+  it('makes each compact event read back from the file into its document once for followers reading together, and keeps none of them after', async () => {
+    const log = new DocumentLog(50, {}, spillDir());
+    const recorder = new RunRecorder({ scriptName: 'numbers.js', scriptSource: '', params: {}, metadata: {}, lab: 'test' }, new VirtualClock());
+    const uid = recorder.uid;
+    recorder.onDocument((document) => log.add({ runUid: uid, document }));
+    recorder.open();
+    for (let i = 0; i < 3 * MEMORY_WINDOW; i++) recorder.record('scan', { x: i, y: i / 3 });
+    recorder.close('success');
+    const run = (log as unknown as { runs: Map<string, { expand: (record: Uint8Array, index: number) => Uint8Array; expanded: Map<number, Uint8Array> }> }).runs.get(uid);
+    if (run === undefined) throw new Error('no run');
+    let made = 0;
+    const expand = run.expand.bind(run);
+    run.expand = (record, index) => {
+      made++;
+      return expand(record, index);
+    };
+    // Two followers from the start of the finished run (all in the file), reading in turns.
+    const a = log.follow(uid, 0, new AbortController().signal);
+    const b = log.follow(uid, 0, new AbortController().signal);
+    let read = 0;
+    for (;;) {
+      const [x, y] = [await a.next(), await b.next()];
+      if (x.done === true || y.done === true) break;
+      if (Buffer.compare(x.value.bytes, y.value.bytes) !== 0) throw new Error(`document ${read}: the two followers got different bytes`);
+      read++;
+    }
+    expect(read).toBe(3 * MEMORY_WINDOW + 3); // start, descriptor, events, stop
+    expect(made).toBe(3 * MEMORY_WINDOW); // each event once, not once per follower
+    expect(run.expanded.size).toBe(0); // the last follower done: nothing kept
+  });
+
   it("removes a run's file when the run leaves the log, and the files an earlier daemon left", async () => {
     const dir = spillDir();
     new DocumentLog(50, {}, dir);

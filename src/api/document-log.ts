@@ -94,6 +94,9 @@ interface CompactDescriptor {
   keys: readonly string[];
 }
 
+/** Compact events read back from the spill file whose documents are kept for the next follower (~300 B each). */
+const EXPANDED_KEPT = 2 * MEMORY_WINDOW;
+
 /** The most a compact event's uid may be (its length is one byte). */
 const COMPACT_UID_MAX = 255;
 
@@ -111,6 +114,10 @@ class RunLog {
   private readonly compactById: CompactDescriptor[] = [];
   private readonly compactByUid = new Map<string, CompactDescriptor>();
   private lastCompact: CompactDescriptor | undefined;
+  /** Compact events of the spill file made into documents, by index, oldest first (see {@link bytesOf}). */
+  private readonly expanded = new Map<number, Uint8Array>();
+  /** Followers reading the run now: the documents kept in {@link expanded} go when the last one is done. */
+  readers = 0;
 
   constructor(
     readonly runUid: string,
@@ -138,7 +145,21 @@ class RunLog {
    * encoded one as it is (a view of `record`), a compact event made into its document.
    */
   bytesOf(record: Uint8Array, index: number): Uint8Array {
-    return record[0] === ENCODED_RECORD ? record.subarray(1) : this.expand(record, index);
+    if (record[0] === ENCODED_RECORD) return record.subarray(1);
+    // Followers behind the window read the same documents at about the same time: each is made
+    // once for all of them (the newest EXPANDED_KEPT made are kept).
+    let bytes = this.expanded.get(index);
+    if (bytes === undefined) {
+      bytes = this.expand(record, index);
+      this.expanded.set(index, bytes);
+      if (this.expanded.size > EXPANDED_KEPT) this.expanded.delete(this.expanded.keys().next().value as number);
+    }
+    return bytes;
+  }
+
+  /** A follower is done reading (see {@link readers}). */
+  doneReading(): void {
+    if (--this.readers === 0) this.expanded.clear();
   }
 
   /** Appends a document's bytes; `temporary` bytes change after this call (copied here). */
@@ -393,20 +414,25 @@ export class DocumentLog {
   async *follow(runUid: string, fromIndex: number, signal: AbortSignal, queued: () => boolean = () => false): AsyncGenerator<LoggedDocument> {
     const log = await this.find(runUid, signal, queued);
     if (log === undefined) return;
-    let cursor = fromIndex;
-    while (!signal.aborted) {
-      // Behind the memory window: from the run's file (written up to at least log.base).
-      if (cursor < log.base && log.spill !== undefined) {
-        for (const record of log.spill.read(cursor, log.base)) {
-          if (signal.aborted) return;
-          yield LoggedDocument.copyOf(log.bytesOf(record, cursor++));
+    log.readers++;
+    try {
+      let cursor = fromIndex;
+      while (!signal.aborted) {
+        // Behind the memory window: from the run's file (written up to at least log.base).
+        if (cursor < log.base && log.spill !== undefined) {
+          for (const record of log.spill.read(cursor, log.base)) {
+            if (signal.aborted) return;
+            yield LoggedDocument.copyOf(log.bytesOf(record, cursor++));
+          }
+          continue;
         }
-        continue;
+        while (cursor >= log.base && cursor < log.length) yield log.at(cursor++);
+        if (cursor < log.base) continue; // the window moved on while this follower was away
+        if (log.closed && cursor >= log.length) return;
+        await log.next(signal);
       }
-      while (cursor >= log.base && cursor < log.length) yield log.at(cursor++);
-      if (cursor < log.base) continue; // the window moved on while this follower was away
-      if (log.closed && cursor >= log.length) return;
-      await log.next(signal);
+    } finally {
+      log.doneReading();
     }
   }
 
@@ -420,39 +446,44 @@ export class DocumentLog {
   async *followBatches(runUid: string, fromIndex: number, signal: AbortSignal, queued: () => boolean = () => false, paced?: () => Promise<void>): AsyncGenerator<DocumentBatch> {
     const log = await this.find(runUid, signal, queued);
     if (log === undefined) return;
-    const pace = paced === undefined ? undefined : async (): Promise<void> => (log.closed ? undefined : paced());
-    const builder = new BatchBuilder();
-    let cursor = fromIndex;
-    while (!signal.aborted) {
-      if (cursor < log.base && log.spill !== undefined) {
-        // The spill file's views are copied into the batch when it is made, before the next read.
-        for (const record of log.spill.read(cursor, log.base)) {
-          const full = builder.add(log.bytesOf(record, cursor++));
-          if (full === undefined) continue;
+    log.readers++;
+    try {
+      const pace = paced === undefined ? undefined : async (): Promise<void> => (log.closed ? undefined : paced());
+      const builder = new BatchBuilder();
+      let cursor = fromIndex;
+      while (!signal.aborted) {
+        if (cursor < log.base && log.spill !== undefined) {
+          // The spill file's views are copied into the batch when it is made, before the next read.
+          for (const record of log.spill.read(cursor, log.base)) {
+            const full = builder.add(log.bytesOf(record, cursor++));
+            if (full === undefined) continue;
+            if (signal.aborted) return;
+            yield full;
+            await pace?.();
+          }
+          const rest = builder.take();
+          if (rest !== undefined && !signal.aborted) {
+            yield rest;
+            await pace?.();
+          }
+          continue;
+        }
+        let batch: DocumentBatch | undefined;
+        // From memory: one batch at a time, then the window is looked at again (it may have moved on).
+        while (batch === undefined && cursor >= log.base && cursor < log.length) batch = builder.add(log.at(cursor++).bytes);
+        batch ??= builder.take();
+        if (batch !== undefined) {
           if (signal.aborted) return;
-          yield full;
+          yield batch;
           await pace?.();
+          continue;
         }
-        const rest = builder.take();
-        if (rest !== undefined && !signal.aborted) {
-          yield rest;
-          await pace?.();
-        }
-        continue;
+        if (cursor < log.base) continue; // the window moved on while this follower was away
+        if (log.closed && cursor >= log.length) return;
+        await log.next(signal);
       }
-      let batch: DocumentBatch | undefined;
-      // From memory: one batch at a time, then the window is looked at again (it may have moved on).
-      while (batch === undefined && cursor >= log.base && cursor < log.length) batch = builder.add(log.at(cursor++).bytes);
-      batch ??= builder.take();
-      if (batch !== undefined) {
-        if (signal.aborted) return;
-        yield batch;
-        await pace?.();
-        continue;
-      }
-      if (cursor < log.base) continue; // the window moved on while this follower was away
-      if (log.closed && cursor >= log.length) return;
-      await log.next(signal);
+    } finally {
+      log.doneReading();
     }
   }
 
