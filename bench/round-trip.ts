@@ -15,9 +15,9 @@
  *
  * Usage: node dist/bench/round-trip.js [--calls N] [--rounds R]
  */
-import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { dispatchCounts } from '../src/scripting/host-dispatch.js';
-import { lab } from './script-scan.js';
+import { lab, thermometerCallTimes } from './script-scan.js';
 
 const SLOW_US = 30;
 const BUCKETS_US = [5, 7, 10, 15, 20, 30, 50, 100, 200, 500, Infinity];
@@ -42,13 +42,7 @@ function parse(): { calls: number; rounds: number } {
 
 const { calls, rounds } = parse();
 const { lab: theLab, engine } = await lab();
-const device = theLab.device('thermometer') as unknown as { temperature: () => Promise<number> };
-const original = device.temperature.bind(device);
-const arrivals: number[] = [];
-device.temperature = () => {
-  arrivals.push(performance.now());
-  return original();
-};
+const arrivals = thermometerCallTimes(theLab);
 const gcs: { start: number; end: number }[] = [];
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) gcs.push({ start: entry.startTime, end: entry.startTime + entry.duration });

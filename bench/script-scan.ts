@@ -97,9 +97,11 @@ export const SCRIPTS = {
   record: (n: number) => `for (let i = 0; i < ${n}; i++) record('r', { i });`,
 };
 
-/** Round trip of one device call from a script, p50 and p99 in microseconds. */
-export async function deviceCallRoundTrip(calls = 20_000): Promise<{ p50: number; p99: number }> {
-  const { lab: theLab, engine } = await lab();
+/**
+ * The times (`performance.now()`, ms) at which the bench lab's thermometer is asked for its
+ * temperature, from now on: the array is filled as the calls arrive (empty it between runs).
+ */
+export function thermometerCallTimes(theLab: Lab): number[] {
   const device = theLab.device('thermometer') as unknown as { temperature: () => Promise<number> };
   const original = device.temperature.bind(device);
   const arrivals: number[] = [];
@@ -107,6 +109,13 @@ export async function deviceCallRoundTrip(calls = 20_000): Promise<{ p50: number
     arrivals.push(performance.now());
     return original();
   };
+  return arrivals;
+}
+
+/** Round trip of one device call from a script, p50 and p99 in microseconds. */
+export async function deviceCallRoundTrip(calls = 20_000): Promise<{ p50: number; p99: number }> {
+  const { lab: theLab, engine } = await lab();
+  const arrivals = thermometerCallTimes(theLab);
   await run(engine, `for (let i = 0; i < 2000; i++) thermometer.temperature();`);
   arrivals.length = 0;
   await run(engine, `for (let i = 0; i < ${calls}; i++) thermometer.temperature();`);
