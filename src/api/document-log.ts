@@ -180,7 +180,7 @@ class RunLog {
    * The record: descriptor id (u16), seq_num (u32), time (f64), uid (length u8, ASCII), each
    * key's value (f64), then 0 when every timestamp is the event's time, else 1 and each key's
    * timestamp (f64); little-endian. {@link expand} makes it into the exact bytes
-   * `encodeNumericEvent` makes of the event (encoded.test.ts compares them).
+   * `encodeNumericEvent` makes of the event (document-log.test.ts compares them).
    */
   appendEvent(event: RunEvent, floatFields: ReadonlySet<string>): boolean {
     const spill = this.spill;

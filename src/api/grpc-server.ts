@@ -101,8 +101,10 @@ function serverStreaming(method: DescMethod, handler: AnyHandler, gate: CallGate
  * The responses of a call written but not yet out (grpc-js calls a write's callback once HTTP/2
  * has sent its bytes; never, once the call is cancelled: `signal` then ends every wait).
  */
-class PendingWrites {
+export class PendingWrites {
   private pending = 0;
+  /** How many pending writes the current waiters accept. */
+  private ahead = 0;
   private waiting: (() => void)[] = [];
   private readonly flush = (): void => {
     for (const resolve of this.waiting.splice(0)) resolve();
@@ -124,8 +126,6 @@ class PendingWrites {
     this.ahead = ahead;
     return new Promise((resolve) => this.waiting.push(resolve));
   }
-
-  private ahead = 0;
 
   private readonly written = (): void => {
     if (--this.pending <= this.ahead) this.flush();
